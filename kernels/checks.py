@@ -1,0 +1,158 @@
+"""Argument validation shared by the CPU and CUDA kernels.
+
+Every public kernel validates its arguments here before any compiled code runs, so a
+wrong shape or dtype fails with a ``ValueError`` that names the argument, the shapes
+involved and the fix, instead of an out-of-bounds read inside a Numba loop.
+
+The functions work on anything with ``.shape`` and ``.dtype`` (NumPy arrays and
+Numba CUDA device arrays alike).
+"""
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _shape(a):
+    return tuple(int(s) for s in a.shape)
+
+
+def require_float(op, name, a):
+    """``a`` must be a float32 or float64 array."""
+    if not hasattr(a, "dtype") or not hasattr(a, "shape"):
+        raise ValueError(f"{op}: {name} must be an array, got {type(a).__name__}")
+    if np.dtype(a.dtype) not in FLOAT_DTYPES:
+        raise ValueError(
+            f"{op}: {name} has dtype {a.dtype} (shape {_shape(a)}); kernels take float32 or "
+            f"float64, cast it first, e.g. {name}.astype(np.float32)"
+        )
+
+
+def require_same_dtype(op, **arrays):
+    """All ``arrays`` are floating and share one dtype (no silent up-casts)."""
+    for name, a in arrays.items():
+        require_float(op, name, a)
+    dtypes = {name: np.dtype(a.dtype) for name, a in arrays.items()}
+    if len(set(dtypes.values())) > 1:
+        listed = ", ".join(f"{n}={d}" for n, d in dtypes.items())
+        raise ValueError(f"{op}: arguments must share one dtype, got {listed}; cast them to one dtype")
+
+
+def require_ndim(op, name, a, ndim, layout):
+    if len(a.shape) != ndim:
+        raise ValueError(f"{op}: {name} must be {ndim}-D {layout}, got shape {_shape(a)}")
+
+
+def require_shape(op, name, a, expected, why):
+    if _shape(a) != tuple(expected):
+        raise ValueError(f"{op}: {name} has shape {_shape(a)} but must be {tuple(expected)} ({why})")
+
+
+def require_nonempty(op, name, a):
+    if any(s == 0 for s in a.shape):
+        raise ValueError(f"{op}: {name} has an empty dimension, shape {_shape(a)}")
+
+
+def check_dense(op, x, w, b=None):
+    """x (N, I), w (I, O), b (O,)."""
+    arrays = dict(x=x, w=w) if b is None else dict(x=x, w=w, b=b)
+    require_same_dtype(op, **arrays)
+    require_ndim(op, "x", x, 2, "(N, I)")
+    require_ndim(op, "w", w, 2, "(I, O)")
+    require_nonempty(op, "x", x)
+    if x.shape[1] != w.shape[0]:
+        raise ValueError(
+            f"{op}: x has {x.shape[1]} features (x.shape={_shape(x)}) but w expects {w.shape[0]} "
+            f"(w.shape={_shape(w)}); w must be (I, O) with I = x.shape[1]"
+        )
+    if b is not None:
+        require_shape(op, "b", b, (w.shape[1],), f"one bias per output, w.shape={_shape(w)}")
+
+
+def _pair(op, name, value):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
+    ):
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{op}: {name} must be an int or an (h, w) pair of ints, got {value!r}")
+
+
+def conv_geometry(op, x_shape, w_shape, stride, padding):
+    """Resolve stride and padding to ints and return the output size.
+
+    padding: an int, an (h, w) pair (symmetric zero padding), 'valid' (none) or 'same'
+    (Keras semantics: output = ceil(input / stride); when the total padding is odd the
+    extra row/column goes at the bottom/right).
+
+    Returns (sh, sw, pad_top, pad_bottom, pad_left, pad_right, Ho, Wo).
+    """
+    sh, sw = _pair(op, "stride", stride)
+    if sh < 1 or sw < 1:
+        raise ValueError(f"{op}: stride must be >= 1, got {stride!r}")
+    _, H, W, _ = x_shape
+    KH, KW = w_shape[0], w_shape[1]
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            pt = pb = pl = pr = 0
+        elif mode == "same":
+            Ho, Wo = -(-H // sh), -(-W // sw)
+            ph = max((Ho - 1) * sh + KH - H, 0)
+            pw = max((Wo - 1) * sw + KW - W, 0)
+            pt, pl = ph // 2, pw // 2
+            pb, pr = ph - pt, pw - pl
+        else:
+            raise ValueError(f"{op}: padding must be an int, an (h, w) pair, 'valid' or 'same', got {padding!r}")
+    else:
+        ph, pw = _pair(op, "padding", padding)
+        if ph < 0 or pw < 0:
+            raise ValueError(f"{op}: padding must be >= 0, got {padding!r}")
+        pt = pb = ph
+        pl = pr = pw
+    Ho = (H + pt + pb - KH) // sh + 1
+    Wo = (W + pl + pr - KW) // sw + 1
+    if Ho < 1 or Wo < 1:
+        raise ValueError(
+            f"{op}: stride={stride!r}, padding={padding!r} give an empty output ({Ho}x{Wo}) for "
+            f"x.shape={tuple(x_shape)} and a {KH}x{KW} kernel (w.shape={tuple(w_shape)}); "
+            f"use a smaller kernel or stride, or more padding"
+        )
+    return sh, sw, pt, pb, pl, pr, Ho, Wo
+
+
+def check_conv2d(op, x, w, b, stride, padding):
+    """x (N, H, W, C_in) NHWC, w (KH, KW, C_in, C_out), b (C_out,); returns conv_geometry."""
+    arrays = dict(x=x, w=w) if b is None else dict(x=x, w=w, b=b)
+    require_same_dtype(op, **arrays)
+    require_ndim(op, "x", x, 4, "NHWC (N, H, W, C_in)")
+    require_ndim(op, "w", w, 4, "(KH, KW, C_in, C_out)")
+    require_nonempty(op, "x", x)
+    require_nonempty(op, "w", w)
+    if x.shape[3] != w.shape[2]:
+        raise ValueError(
+            f"{op}: x has {x.shape[3]} channels (x.shape={_shape(x)}, NHWC) but w expects "
+            f"{w.shape[2]} input channels (w.shape={_shape(w)}); w must be (KH, KW, C_in, C_out) "
+            f"with C_in = x.shape[3]"
+        )
+    if b is not None:
+        require_shape(op, "b", b, (w.shape[3],), f"one bias per output channel, w.shape={_shape(w)}")
+    return conv_geometry(op, _shape(x), _shape(w), stride, padding)
+
+
+def check_upstream(op, dy, expected_shape, dtype):
+    """dy must match the forward output's shape and the inputs' dtype."""
+    require_float(op, "dy", dy)
+    require_shape(op, "dy", dy, expected_shape, "the shape of the forward output")
+    if np.dtype(dy.dtype) != np.dtype(dtype):
+        raise ValueError(f"{op}: dy has dtype {dy.dtype} but the inputs are {np.dtype(dtype)}; cast dy")
+
+
+def check_same_shape(op, **arrays):
+    """Elementwise kernels: floating arrays of one dtype and one shape."""
+    require_same_dtype(op, **arrays)
+    shapes = {name: _shape(a) for name, a in arrays.items()}
+    if len(set(shapes.values())) > 1:
+        listed = ", ".join(f"{n}.shape={s}" for n, s in shapes.items())
+        raise ValueError(f"{op}: arguments must have one shape, got {listed}")

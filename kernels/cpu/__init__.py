@@ -1,0 +1,40 @@
+"""CPU kernels (Numba ``@njit``). The public contract, one name per pass:
+
+    y          = dense_forward(x, w, b)                    x (N, I), w (I, O), b (O,)
+    dx, dw, db = dense_backward(dy, x, w)
+    y          = conv2d_forward(x, w, b, stride, padding)   x (N, H, W, C), w (KH, KW, C, F)
+    dx, dw, db = conv2d_backward(dy, x, w, stride, padding)
+    y = relu_forward(x)               dx = relu_backward(dy, x)
+    y = leaky_relu_forward(x, alpha)  dx = leaky_relu_backward(dy, x, alpha)
+    y = tanh_forward(x)               dx = tanh_backward(dy, y)
+    y = sigmoid_forward(x)            dx = sigmoid_backward(dy, y)
+    loss = bce_with_logits_forward(logits, targets)
+    dlogits = bce_with_logits_backward(logits, targets)
+    adam_update(param, grad, m, v, step, lr, beta1, beta2, eps)      in place
+    sgd_momentum_update(param, grad, velocity, lr, momentum)         in place
+
+Every function takes float32 or float64 arrays (one dtype per call) and returns arrays
+of that dtype. Readable loop references sit beside the fast variants in each module.
+"""
+
+from kernels.cpu.activations import (
+    leaky_relu_backward,
+    leaky_relu_forward,
+    relu_backward,
+    relu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
+    tanh_backward,
+    tanh_forward,
+)
+from kernels.cpu.conv2d import conv2d_backward, conv2d_forward
+from kernels.cpu.dense import dense_backward, dense_forward
+from kernels.cpu.losses import bce_with_logits_backward, bce_with_logits_forward
+from kernels.cpu.optim import adam_update, sgd_momentum_update
+
+__all__ = [
+    "dense_forward", "dense_backward", "conv2d_forward", "conv2d_backward",
+    "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
+    "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
+    "bce_with_logits_forward", "bce_with_logits_backward", "adam_update", "sgd_momentum_update",
+]

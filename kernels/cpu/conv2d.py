@@ -1,0 +1,185 @@
+"""2-D convolution (cross-correlation, as in Keras and PyTorch), NHWC layout.
+
+Shapes: x (N, H, W, C) input, w (KH, KW, C, F) kernels, b (F,), y (N, Ho, Wo, F).
+Stride (sh, sw); zero padding pt/pb rows above/below and pl/pr columns left/right.
+    Ho = (H + pt + pb - KH) // sh + 1         (rows a stride leaves over are dropped)
+    Wo = (W + pl + pr - KW) // sw + 1
+
+Forward: output pixel (oh, ow) looks at input rows ih = oh*sh - pt + kh and columns
+iw = ow*sw - pl + kw (taps that land in the padding read zero):
+    y[n, oh, ow, f] = b[f] + sum_{kh, kw, c} x[n, ih, iw, c] * w[kh, kw, c, f]
+
+Backward, given dy (N, Ho, Wo, F): every product x[n, ih, iw, c] * w[kh, kw, c, f]
+above sends dy[n, oh, ow, f] back to both factors:
+    dw[kh, kw, c, f] = sum_{n, oh, ow} dy[n, oh, ow, f] * x[n, oh*sh - pt + kh, ow*sw - pl + kw, c]
+    dx[n, ih, iw, c] = sum over the (oh, ow, kh, kw) with oh*sh - pt + kh = ih and
+                       ow*sw - pl + kw = iw of  dy[n, oh, ow, f] * w[kh, kw, c, f]   (summed over f)
+    db[f]            = sum_{n, oh, ow} dy[n, oh, ow, f]
+Padding taps have no input behind them, so they contribute to nothing; input pixels
+that no window reaches (left over by the stride) get dx = 0.
+
+Two variants:
+- ``*_reference``: the sums above as plain loops.
+- ``*_fast`` (used by ``conv2d_forward`` / ``conv2d_backward``): im2col. Each output
+  pixel's receptive field is copied into one row of a matrix ``cols``
+  (N*Ho*Wo, KH*KW*C); the convolution then is one GEMM, y = cols @ w.reshape(KH*KW*C, F),
+  and the backward is two GEMMs, dw = cols.T @ dy and dcols = dy @ w.T, followed by
+  col2im, which adds every row of dcols back onto the input pixels it was copied from
+  (overlapping windows, stride < kernel, add up there). Faster by measurement
+  (``benchmarks/``), tested equal to the reference.
+"""
+
+import numpy as np
+from numba import njit
+
+from kernels.checks import check_conv2d, check_upstream
+
+
+@njit(cache=True)
+def conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    y = np.empty((N, Ho, Wo, F), dtype=x.dtype)
+    for n in range(N):  # batch
+        for oh in range(Ho):  # output rows
+            for ow in range(Wo):  # output columns
+                for f in range(F):  # output channels
+                    y[n, oh, ow, f] = b[f]
+                    for kh in range(KH):  # kernel rows
+                        ih = oh * sh - pt + kh
+                        if ih < 0 or ih >= H:  # tap in the zero padding
+                            continue
+                        for kw in range(KW):  # kernel columns
+                            iw = ow * sw - pl + kw
+                            if iw < 0 or iw >= W:
+                                continue
+                            for c in range(C):  # input channels
+                                y[n, oh, ow, f] += x[n, ih, iw, c] * w[kh, kw, c, f]
+    return y
+
+
+@njit(cache=True)
+def conv2d_backward_reference(dy, x, w, sh, sw, pt, pl):
+    # forward was y[n, oh, ow, f] = b[f] + sum x[n, oh*sh-pt+kh, ow*sw-pl+kw, c] * w[kh, kw, c, f]
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    _, Ho, Wo, _ = dy.shape
+    dx = np.zeros_like(x)
+    dw = np.zeros_like(w)
+    db = np.zeros(F, dtype=x.dtype)
+    for n in range(N):  # batch
+        for oh in range(Ho):  # output rows
+            for ow in range(Wo):  # output columns
+                for f in range(F):  # output channels
+                    g = dy[n, oh, ow, f]
+                    db[f] += g
+                    for kh in range(KH):  # kernel rows
+                        ih = oh * sh - pt + kh
+                        if ih < 0 or ih >= H:  # padding tap: nothing to send back to
+                            continue
+                        for kw in range(KW):  # kernel columns
+                            iw = ow * sw - pl + kw
+                            if iw < 0 or iw >= W:
+                                continue
+                            for c in range(C):  # input channels
+                                dx[n, ih, iw, c] += g * w[kh, kw, c, f]
+                                dw[kh, kw, c, f] += g * x[n, ih, iw, c]
+    return dx, dw, db
+
+
+@njit(cache=True)
+def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
+    """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C); row r = (n*Ho + oh)*Wo + ow holds the
+    receptive field of output pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
+    N, H, W, C = x.shape
+    cols = np.zeros((N * Ho * Wo, KH * KW * C), dtype=x.dtype)
+    for n in range(N):  # batch
+        for oh in range(Ho):  # output rows
+            for ow in range(Wo):  # output columns
+                r = (n * Ho + oh) * Wo + ow
+                for kh in range(KH):  # kernel rows
+                    ih = oh * sh - pt + kh
+                    if ih < 0 or ih >= H:
+                        continue
+                    for kw in range(KW):  # kernel columns
+                        iw = ow * sw - pl + kw
+                        if iw < 0 or iw >= W:
+                            continue
+                        k0 = (kh * KW + kw) * C
+                        for c in range(C):  # input channels
+                            cols[r, k0 + c] = x[n, ih, iw, c]
+    return cols
+
+
+@njit(cache=True)
+def col2im(dcols, x_shape, KH, KW, sh, sw, pt, pl, Ho, Wo):
+    """The adjoint of im2col: dcols (N*Ho*Wo, KH*KW*C) -> dx (N, H, W, C), adding each
+    entry back onto the input pixel it was copied from (overlaps sum)."""
+    N, H, W, C = x_shape
+    dx = np.zeros((N, H, W, C), dtype=dcols.dtype)
+    for n in range(N):  # batch
+        for oh in range(Ho):  # output rows
+            for ow in range(Wo):  # output columns
+                r = (n * Ho + oh) * Wo + ow
+                for kh in range(KH):  # kernel rows
+                    ih = oh * sh - pt + kh
+                    if ih < 0 or ih >= H:
+                        continue
+                    for kw in range(KW):  # kernel columns
+                        iw = ow * sw - pl + kw
+                        if iw < 0 or iw >= W:
+                            continue
+                        k0 = (kh * KW + kw) * C
+                        for c in range(C):  # input channels
+                            dx[n, ih, iw, c] += dcols[r, k0 + c]
+    return dx
+
+
+@njit(cache=True)
+def conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo):
+    N = x.shape[0]
+    KH, KW, C, F = w.shape
+    cols = im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo)  # (N*Ho*Wo, KH*KW*C)
+    y = np.dot(cols, w.reshape(KH * KW * C, F))  # (N*Ho*Wo, F), one GEMM
+    for r in range(y.shape[0]):  # bias per output channel
+        for f in range(F):
+            y[r, f] += b[f]
+    return y.reshape(N, Ho, Wo, F)
+
+
+@njit(cache=True)
+def conv2d_backward_fast(dy, x, w, sh, sw, pt, pl):
+    KH, KW, C, F = w.shape
+    _, Ho, Wo, _ = dy.shape
+    cols = im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo)  # forward's matrix, rebuilt
+    dy2 = dy.reshape(-1, F)  # (N*Ho*Wo, F)
+    w2 = w.reshape(KH * KW * C, F)
+    dw = np.dot(cols.T, dy2).reshape(KH, KW, C, F)  # (K, N*Ho*Wo) @ (N*Ho*Wo, F)
+    dcols = np.dot(dy2, w2.T)  # (N*Ho*Wo, F) @ (F, K)
+    dx = col2im(dcols, x.shape, KH, KW, sh, sw, pt, pl, Ho, Wo)
+    db = np.zeros(F, dtype=dy.dtype)
+    for r in range(dy2.shape[0]):  # column sums of dy
+        for f in range(F):
+            db[f] += dy2[r, f]
+    return dx, dw, db
+
+
+def conv2d_forward(x, w, b, stride, padding):
+    """y = conv(x, w) + b.  x (N, H, W, C), w (KH, KW, C, F), b (F,) -> y (N, Ho, Wo, F).
+
+    stride: int or (sh, sw); padding: int, (ph, pw), 'valid' or 'same'.  Fast variant.
+    """
+    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
+    x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
+    return conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo)
+
+
+def conv2d_backward(dy, x, w, stride, padding):
+    """dy (N, Ho, Wo, F), x, w as in the forward -> dx (N, H, W, C), dw (KH, KW, C, F), db (F,).
+
+    Formulas in the module docstring.  Fast variant.
+    """
+    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
+    check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
+    dy, x, w = np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w)
+    return conv2d_backward_fast(dy, x, w, sh, sw, pt, pl)

@@ -1,0 +1,90 @@
+"""Dense (fully connected) layer: y = x @ w + b.
+
+Shapes: x (N, I), w (I, O), b (O,), y (N, O).
+
+Forward, per element:   y[n, o] = b[o] + sum_i x[n, i] * w[i, o]
+Backward, given dy = dL/dy (N, O):
+    dx[n, i] = sum_o dy[n, o] * w[i, o]      i.e. dx = dy @ w.T     (N, I)
+    dw[i, o] = sum_n x[n, i] * dy[n, o]      i.e. dw = x.T @ dy     (I, O)
+    db[o]    = sum_n dy[n, o]                                       (O,)
+
+Two variants of each pass:
+- ``*_reference``: the formulas above as plain loops, what a student reads first.
+- ``*_fast``: the same sums as GEMMs, ``np.dot`` inside ``@njit`` (Numba calls BLAS
+  sgemm/dgemm through SciPy). Used by the public ``dense_forward`` / ``dense_backward``
+  because it is faster by measurement (``benchmarks/``), and tested equal to the reference.
+
+Accumulation happens in the output array itself, so a float32 call accumulates in
+float32 and a float64 call in float64 (no float64 scalar sneaks into a float32 kernel).
+"""
+
+import numpy as np
+from numba import njit
+
+from kernels.checks import check_dense, check_upstream
+
+
+@njit(cache=True)
+def dense_forward_reference(x, w, b):
+    N, I = x.shape
+    O = w.shape[1]
+    y = np.empty((N, O), dtype=x.dtype)
+    for n in range(N):  # rows of x / y: (N,)
+        for o in range(O):  # outputs: (O,)
+            y[n, o] = b[o]
+            for i in range(I):  # inputs: x[n, :] . w[:, o]
+                y[n, o] += x[n, i] * w[i, o]
+    return y
+
+
+@njit(cache=True)
+def dense_backward_reference(dy, x, w):
+    # forward was y[n, o] = b[o] + sum_i x[n, i] * w[i, o]
+    N, I = x.shape
+    O = w.shape[1]
+    dx = np.zeros((N, I), dtype=x.dtype)
+    dw = np.zeros((I, O), dtype=x.dtype)
+    db = np.zeros(O, dtype=x.dtype)
+    for n in range(N):  # batch: (N,)
+        for o in range(O):  # outputs: (O,)
+            g = dy[n, o]
+            db[o] += g  # y[n, o] depends on b[o] with slope 1
+            for i in range(I):  # inputs: (I,)
+                dx[n, i] += g * w[i, o]  # slope of y[n, o] in x[n, i] is w[i, o]
+                dw[i, o] += g * x[n, i]  # slope of y[n, o] in w[i, o] is x[n, i]
+    return dx, dw, db
+
+
+@njit(cache=True)
+def dense_forward_fast(x, w, b):
+    y = np.dot(x, w)  # (N, I) @ (I, O) -> (N, O), one BLAS GEMM
+    N, O = y.shape
+    for n in range(N):  # add the bias row to every sample
+        for o in range(O):
+            y[n, o] += b[o]
+    return y
+
+
+@njit(cache=True)
+def dense_backward_fast(dy, x, w):
+    dx = np.dot(dy, w.T)  # (N, O) @ (O, I) -> (N, I)
+    dw = np.dot(x.T, dy)  # (I, N) @ (N, O) -> (I, O)
+    N, O = dy.shape
+    db = np.zeros(O, dtype=dy.dtype)
+    for n in range(N):  # column sums of dy: (O,)
+        for o in range(O):
+            db[o] += dy[n, o]
+    return dx, dw, db
+
+
+def dense_forward(x, w, b):
+    """y = x @ w + b.  x (N, I), w (I, O), b (O,) -> y (N, O).  Fast variant."""
+    check_dense("dense_forward", x, w, b)
+    return dense_forward_fast(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b))
+
+
+def dense_backward(dy, x, w):
+    """dy (N, O), x (N, I), w (I, O) -> dx = dy @ w.T, dw = x.T @ dy, db = sum_n dy.  Fast variant."""
+    check_dense("dense_backward", x, w)
+    check_upstream("dense_backward", dy, (x.shape[0], w.shape[1]), x.dtype)
+    return dense_backward_fast(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w))

@@ -1,0 +1,52 @@
+"""Binary cross-entropy on logits, mean over all M elements (the batch, for a (N, 1) logit).
+
+With p = sigmoid(z) and target t in [0, 1]:
+    L = mean_i [ -t_i log p_i - (1 - t_i) log(1 - p_i) ]
+Written naively this overflows (exp of a large -z) or takes log(0) once p rounds to 0 or 1,
+which happens exactly when the discriminator is confident. The same value in a stable form:
+    -t log p - (1 - t) log(1 - p) = max(z, 0) - z t + log(1 + exp(-|z|))
+(expand log p = -log(1 + e^-z) and log(1 - p) = -z - log(1 + e^-z); pick the branch by
+sign so the exponent is never positive). log1p keeps precision when exp(-|z|) is tiny.
+
+Gradient on the logits:  dL/dz_i = (sigmoid(z_i) - t_i) / M
+(the log-derivative of the sigmoid cancels the cross-entropy's 1/p: the reason to fuse
+the two instead of chaining a sigmoid layer into a log loss).
+"""
+
+import numpy as np
+from numba import njit
+
+from kernels.checks import check_same_shape
+from kernels.cpu.activations import stable_sigmoid
+
+
+@njit(cache=True)
+def _bce_with_logits_forward(z, t):
+    zero = z.dtype.type(0)
+    total = zero
+    for i in range(z.size):  # flat (M,)
+        relu_z = z[i] if z[i] > zero else zero
+        total += relu_z - z[i] * t[i] + np.log1p(np.exp(-np.abs(z[i])))
+    return total / z.dtype.type(z.size)
+
+
+@njit(cache=True)
+def _bce_with_logits_backward(z, t):
+    inv_m = z.dtype.type(1) / z.dtype.type(z.size)
+    dz = np.empty_like(z)
+    for i in range(z.size):  # flat (M,)
+        dz[i] = (stable_sigmoid(z[i]) - t[i]) * inv_m
+    return dz
+
+
+def bce_with_logits_forward(logits, targets):
+    """Mean binary cross-entropy of sigmoid(logits) against targets; a scalar of logits' dtype."""
+    check_same_shape("bce_with_logits_forward", logits=logits, targets=targets)
+    return _bce_with_logits_forward(np.ascontiguousarray(logits).reshape(-1), np.ascontiguousarray(targets).reshape(-1))
+
+
+def bce_with_logits_backward(logits, targets):
+    """dL/dlogits = (sigmoid(logits) - targets) / M, shaped like logits."""
+    check_same_shape("bce_with_logits_backward", logits=logits, targets=targets)
+    dz = _bce_with_logits_backward(np.ascontiguousarray(logits).reshape(-1), np.ascontiguousarray(targets).reshape(-1))
+    return dz.reshape(logits.shape)

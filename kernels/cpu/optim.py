@@ -1,0 +1,69 @@
+"""Parameter updates, in place. Kept apart from every backward: a backward only computes
+gradients, so it can be gradient-checked; the caller decides when parameters move.
+
+Adam (Kingma & Ba 2015, Algorithm 1), at step t = 1, 2, ...:
+    m = b1 m + (1 - b1) g                    first moment (running mean of g)
+    v = b2 v + (1 - b2) g^2                  second moment (running mean of g^2)
+    p = p - lr * m_hat / (sqrt(v_hat) + eps),  m_hat = m / (1 - b1^t),  v_hat = v / (1 - b2^t)
+The bias corrections undo the pull toward the zero initial m and v in early steps. The
+code folds them as PyTorch does (step size lr / (1 - b1^t), denominator
+sqrt(v) / sqrt(1 - b2^t) + eps), which is the same expression.
+
+SGD with momentum (PyTorch's convention, no dampening):
+    u = mu u + g,   p = p - lr u
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from kernels.checks import check_same_shape
+
+
+@njit(cache=True)
+def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps):
+    # 1 - beta arrives formed in float64: float32(1) - float32(0.999) is off by 1e-5
+    b1, b2 = p.dtype.type(beta1), p.dtype.type(beta2)
+    c1, c2 = p.dtype.type(one_minus_beta1), p.dtype.type(one_minus_beta2)
+    e = p.dtype.type(eps)
+    lr_t = p.dtype.type(step_size)
+    bias2 = p.dtype.type(bias2_sqrt)
+    for i in range(p.size):  # flat (size,)
+        m[i] = b1 * m[i] + c1 * g[i]
+        v[i] = b2 * v[i] + c2 * g[i] * g[i]
+        p[i] -= lr_t * m[i] / (np.sqrt(v[i]) / bias2 + e)
+
+
+@njit(cache=True)
+def _sgd_momentum_update(p, g, u, lr, momentum):
+    mu = p.dtype.type(momentum)
+    rate = p.dtype.type(lr)
+    for i in range(p.size):  # flat (size,)
+        u[i] = mu * u[i] + g[i]
+        p[i] -= rate * u[i]
+
+
+def _flat_views(op, **arrays):
+    """1-D views that share memory with the caller's arrays, so updates land in place."""
+    check_same_shape(op, **arrays)
+    for name, a in arrays.items():
+        if not a.flags.c_contiguous:
+            raise ValueError(f"{op}: {name} must be C-contiguous to be updated in place; pass np.ascontiguousarray({name}) and keep that array")
+    return [a.reshape(-1) for a in arrays.values()]
+
+
+def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam step, in place on param, m and v. step is t, counted from 1."""
+    if int(step) < 1:
+        raise ValueError(f"adam_update: step is the 1-based count of updates, got {step}")
+    p, g, m, v = _flat_views("adam_update", param=param, grad=grad, m=m, v=v)
+    step_size = lr / (1.0 - beta1**step)
+    bias2_sqrt = math.sqrt(1.0 - beta2**step)
+    _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, 1.0 - beta1, 1.0 - beta2, eps)
+
+
+def sgd_momentum_update(param, grad, velocity, lr=1e-2, momentum=0.9):
+    """One SGD-with-momentum step, in place on param and velocity."""
+    p, g, u = _flat_views("sgd_momentum_update", param=param, grad=grad, velocity=velocity)
+    _sgd_momentum_update(p, g, u, lr, momentum)

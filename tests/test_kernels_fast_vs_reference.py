@@ -1,0 +1,42 @@
+"""The fast variants (used by default) equal the readable loop references."""
+
+import numpy as np
+import pytest
+
+from kernels.checks import conv_geometry
+from kernels.cpu import conv2d as C
+from kernels.cpu import dense as D
+from cases import CONV_CASES, DENSE_CASES, case_id, conv_arrays, dense_arrays
+from conftest import rel_err
+
+TOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", DENSE_CASES + [(32, 100, 128), (5, 512, 784)], ids=case_id)
+def test_dense_fast_equals_reference(case, dtype):
+    x, w, b = dense_arrays(case, dtype)
+    dy = np.random.default_rng(1).standard_normal((x.shape[0], w.shape[1])).astype(dtype)
+    y_fast, y_ref = D.dense_forward_fast(x, w, b), D.dense_forward_reference(x, w, b)
+    assert y_fast.dtype == y_ref.dtype == dtype
+    assert rel_err(y_fast, y_ref) < TOL[dtype]
+    for fast, ref in zip(D.dense_backward_fast(dy, x, w), D.dense_backward_reference(dy, x, w)):
+        assert fast.dtype == dtype and fast.shape == ref.shape
+        assert rel_err(fast, ref) < TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CONV_CASES + [(4, 28, 28, 1, 16, (3, 3), 3, "valid")], ids=case_id)
+def test_conv2d_fast_equals_reference(case, dtype):
+    x, w, b, stride, padding = conv_arrays(case, dtype)
+    sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
+    y_fast = C.conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo)
+    y_ref = C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo)
+    assert y_fast.dtype == dtype and y_fast.shape == y_ref.shape
+    assert rel_err(y_fast, y_ref) < TOL[dtype]
+    dy = np.random.default_rng(1).standard_normal(y_ref.shape).astype(dtype)
+    fast = C.conv2d_backward_fast(dy, x, w, sh, sw, pt, pl)
+    ref = C.conv2d_backward_reference(dy, x, w, sh, sw, pt, pl)
+    for name, f, r in zip(["dx", "dw", "db"], fast, ref):
+        assert f.dtype == dtype and f.shape == r.shape, name
+        assert rel_err(f, r) < TOL[dtype], name

@@ -1,0 +1,104 @@
+"""Every CPU kernel's backward against centred finite differences of its forward (float64)."""
+
+import numpy as np
+import pytest
+
+import kernels.cpu as K
+from kernels.checks import conv_geometry
+from kernels.cpu import conv2d as conv_mod
+from kernels.cpu import dense as dense_mod
+from minigan.gradcheck import check_gradients
+from cases import CONV_CASES, DENSE_CASES, case_id, conv_arrays, dense_arrays
+
+TOL = 1e-7
+
+
+def assert_report(report):
+    assert report.worst < TOL, "\n" + report.table()
+
+
+@pytest.mark.parametrize("case", DENSE_CASES, ids=case_id)
+def test_dense_gradients(case):
+    x, w, b = dense_arrays(case, np.float64)
+    report = check_gradients(K.dense_forward, lambda dy, x, w, b: K.dense_backward(dy, x, w),
+                             [x, w, b], ["x", "w", "b"], label=f"dense {case}")
+    assert_report(report)
+
+
+@pytest.mark.parametrize("case", DENSE_CASES[:4], ids=case_id)
+def test_dense_reference_gradients(case):
+    x, w, b = dense_arrays(case, np.float64)
+    report = check_gradients(dense_mod.dense_forward_reference,
+                             lambda dy, x, w, b: dense_mod.dense_backward_reference(dy, x, w),
+                             [x, w, b], ["x", "w", "b"])
+    assert_report(report)
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=case_id)
+def test_conv2d_gradients(case):
+    x, w, b, stride, padding = conv_arrays(case, np.float64)
+    report = check_gradients(lambda x, w, b: K.conv2d_forward(x, w, b, stride, padding),
+                             lambda dy, x, w, b: K.conv2d_backward(dy, x, w, stride, padding),
+                             [x, w, b], ["x", "w", "b"], label=f"conv2d {case}")
+    assert_report(report)
+
+
+@pytest.mark.parametrize("case", CONV_CASES[:7], ids=case_id)
+def test_conv2d_reference_gradients(case):
+    x, w, b, stride, padding = conv_arrays(case, np.float64)
+    sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
+    report = check_gradients(
+        lambda x, w, b: conv_mod.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo),
+        lambda dy, x, w, b: conv_mod.conv2d_backward_reference(dy, x, w, sh, sw, pt, pl),
+        [x, w, b], ["x", "w", "b"])
+    assert_report(report)
+
+
+def away_from_kink(shape, seed):
+    """Inputs with |x| >= 0.1: a finite difference across relu's kink at 0 is meaningless."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.1, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    return x
+
+
+@pytest.mark.parametrize("shape", [(1,), (3, 4), (2, 3, 4, 5)])
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "tanh", "sigmoid"])
+def test_activation_gradients(name, shape):
+    fwd = getattr(K, f"{name}_forward")
+    bwd = getattr(K, f"{name}_backward")
+    x = away_from_kink(shape, seed=len(shape))
+    if name in ("relu", "leaky_relu"):  # backward takes the forward's input
+        backward = lambda dy, x: (bwd(dy, x),)
+    else:  # backward takes the forward's output
+        backward = lambda dy, x: (bwd(dy, fwd(x)),)
+    assert_report(check_gradients(fwd, backward, [x], ["x"], label=name))
+
+
+def test_leaky_relu_gradient_uses_alpha():
+    x = away_from_kink((4, 5), seed=3)
+    report = check_gradients(lambda x: K.leaky_relu_forward(x, 0.05),
+                             lambda dy, x: (K.leaky_relu_backward(dy, x, 0.05),), [x], ["x"])
+    assert_report(report)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 1), (32, 1), (4, 3)])
+def test_bce_with_logits_gradient(shape):
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal(shape) * 3
+    t = rng.uniform(0, 1, size=shape)  # soft targets too (label smoothing)
+    report = check_gradients(lambda z: K.bce_with_logits_forward(z, t),
+                             lambda dy, z: (dy * K.bce_with_logits_backward(z, t),), [z], ["logits"])
+    assert_report(report)
+
+
+def test_gradcheck_catches_a_wrong_backward():
+    """The check can fail: a backward that returns dW transposed is caught, dx and db pass."""
+    x, w, b = dense_arrays((4, 3, 3), np.float64, seed=7)  # not gradcheck's dy seed: dy = x would make dW symmetric
+
+    def wrong_backward(dy, x, w, b):
+        dx, dw, db = K.dense_backward(dy, x, w)
+        return dx, dw.T.copy(), db
+
+    report = check_gradients(K.dense_forward, wrong_backward, [x, w, b], ["x", "w", "b"])
+    assert report.worst > 1e-2
+    assert report.results[0].rel_error < TOL and report.results[2].rel_error < TOL

@@ -1,0 +1,71 @@
+"""Adam and SGD-momentum updates against the paper's formula and torch.optim."""
+
+import numpy as np
+import pytest
+import torch
+
+import kernels.cpu as K
+from conftest import rel_err
+
+TOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+def adam_paper(p, grads, lr, b1, b2, eps):
+    """Kingma & Ba, Algorithm 1, literally, in float64."""
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return p
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_matches_paper_and_torch(dtype):
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal((4, 3)).astype(dtype)
+    grads = [rng.standard_normal((4, 3)).astype(dtype) for _ in range(7)]
+    lr, b1, b2, eps = 2e-4, 0.5, 0.999, 1e-8
+    p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
+    for t, g in enumerate(grads, start=1):
+        K.adam_update(p, g, m, v, t, lr, b1, b2, eps)
+    expected = adam_paper(p0.astype(np.float64), [g.astype(np.float64) for g in grads], lr, b1, b2, eps)
+    assert p.dtype == dtype
+    # compare the total update (~1e-3 here); in float32, p - p0 keeps only ~3 digits of it
+    assert rel_err(p - p0, expected - p0) < (1e-3 if dtype == np.float32 else 1e-10)
+
+    pt = torch.tensor(p0, requires_grad=True)
+    opt = torch.optim.Adam([pt], lr=lr, betas=(b1, b2), eps=eps, foreach=False)
+    for g in grads:
+        pt.grad = torch.tensor(g)
+        opt.step()
+    assert rel_err(p, pt.detach().numpy()) < TOL[dtype]
+    assert rel_err(m, opt.state[pt]["exp_avg"].numpy()) < TOL[dtype]
+    assert rel_err(v, opt.state[pt]["exp_avg_sq"].numpy()) < TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sgd_momentum_matches_torch(dtype):
+    rng = np.random.default_rng(1)
+    p0 = rng.standard_normal(6).astype(dtype)
+    grads = [rng.standard_normal(6).astype(dtype) for _ in range(5)]
+    p, u = p0.copy(), np.zeros_like(p0)
+    for g in grads:
+        K.sgd_momentum_update(p, g, u, lr=0.05, momentum=0.9)
+    pt = torch.tensor(p0, requires_grad=True)
+    opt = torch.optim.SGD([pt], lr=0.05, momentum=0.9, foreach=False)
+    for g in grads:
+        pt.grad = torch.tensor(g)
+        opt.step()
+    assert rel_err(p, pt.detach().numpy()) < TOL[dtype]
+
+
+def test_updates_are_in_place_on_multidimensional_arrays():
+    p = np.ones((2, 3, 4), np.float32)
+    before = p.copy()
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    K.adam_update(p, np.ones_like(p), m, v, 1, lr=0.1)
+    assert np.allclose(p, before - 0.1, atol=1e-6) and np.all(m > 0) and np.all(v > 0)

@@ -1,0 +1,85 @@
+"""Dense and conv2d forward/backward against PyTorch autograd on randomised shapes.
+
+torch is a test dependency: if it is missing this module fails (it does not skip)."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import kernels.cpu as K
+from kernels.checks import conv_geometry
+from cases import CONV_CASES, DENSE_CASES, case_id, conv_arrays, dense_arrays
+from conftest import rel_err
+
+TOL = {np.float32: 1e-5, np.float64: 1e-10}
+
+
+def torch_grads(fn, *arrays):
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y = fn(*ts)
+    return y, ts
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", DENSE_CASES + [(32, 100, 128), (32, 512, 784)], ids=case_id)
+def test_dense_matches_torch(case, dtype):
+    x, w, b = dense_arrays(case, dtype)
+    dy = np.random.default_rng(2).standard_normal((x.shape[0], w.shape[1])).astype(dtype)
+    y_t, (xt, wt, bt) = torch_grads(lambda x, w, b: x @ w + b, x, w, b)
+    y_t.backward(torch.tensor(dy))
+    y = K.dense_forward(x, w, b)
+    dx, dw, db = K.dense_backward(dy, x, w)
+    for name, mine, ref in [("y", y, y_t.detach()), ("dx", dx, xt.grad), ("dw", dw, wt.grad), ("db", db, bt.grad)]:
+        assert mine.dtype == dtype
+        assert rel_err(mine, ref.numpy()) < TOL[dtype], name
+
+
+def torch_conv(x, w, b, stride, padding):
+    """NHWC / (KH, KW, C, F) in, NHWC out, with any (possibly asymmetric) zero padding."""
+    sh, sw, pt, pb, pl, pr, _, _ = conv_geometry("torch", tuple(x.shape), tuple(w.shape), stride, padding)
+    xn = F.pad(x.permute(0, 3, 1, 2).contiguous(), (pl, pr, pt, pb))
+    y = F.conv2d(xn, w.permute(3, 2, 0, 1).contiguous(), b, stride=(sh, sw))
+    return y.permute(0, 2, 3, 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CONV_CASES + [(4, 28, 28, 1, 16, (3, 3), 3, "valid"),
+                                              (2, 9, 9, 16, 8, (3, 3), 3, "valid")], ids=case_id)
+def test_conv2d_matches_torch(case, dtype):
+    x, w, b, stride, padding = conv_arrays(case, dtype)
+    y_t, (xt, wt, bt) = torch_grads(lambda x, w, b: torch_conv(x, w, b, stride, padding), x, w, b)
+    dy = np.random.default_rng(2).standard_normal(tuple(y_t.shape)).astype(dtype)
+    y_t.backward(torch.tensor(dy))
+    y = K.conv2d_forward(x, w, b, stride, padding)
+    dx, dw, db = K.conv2d_backward(dy, x, w, stride, padding)
+    for name, mine, ref in [("y", y, y_t.detach()), ("dx", dx, xt.grad), ("dw", dw, wt.grad), ("db", db, bt.grad)]:
+        assert mine.dtype == dtype and mine.shape == tuple(ref.shape), name
+        assert rel_err(mine, ref.numpy()) < TOL[dtype], name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activations_and_loss_match_torch(dtype):
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((6, 7)) * 4).astype(dtype)
+    dy = rng.standard_normal((6, 7)).astype(dtype)
+    pairs = [
+        ("relu", K.relu_forward(x), K.relu_backward(dy, x), torch.relu),
+        ("leaky_relu", K.leaky_relu_forward(x, 0.2), K.leaky_relu_backward(dy, x, 0.2),
+         lambda t: F.leaky_relu(t, 0.2)),
+        ("tanh", K.tanh_forward(x), K.tanh_backward(dy, K.tanh_forward(x)), torch.tanh),
+        ("sigmoid", K.sigmoid_forward(x), K.sigmoid_backward(dy, K.sigmoid_forward(x)), torch.sigmoid),
+    ]
+    for name, y, dx, fn in pairs:
+        xt = torch.tensor(x, requires_grad=True)
+        yt = fn(xt)
+        yt.backward(torch.tensor(dy))
+        assert rel_err(y, yt.detach().numpy()) < TOL[dtype], name
+        assert rel_err(dx, xt.grad.numpy()) < TOL[dtype], name
+    z = (rng.standard_normal((32, 1)) * 5).astype(dtype)
+    t = rng.integers(0, 2, size=(32, 1)).astype(dtype)
+    zt = torch.tensor(z, requires_grad=True)
+    lt = F.binary_cross_entropy_with_logits(zt, torch.tensor(t))
+    lt.backward()
+    assert rel_err(K.bce_with_logits_forward(z, t), lt.item()) < TOL[dtype]
+    assert rel_err(K.bce_with_logits_backward(z, t), zt.grad.numpy()) < TOL[dtype]
