@@ -19,21 +19,21 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def numerical_gradient(loss, x, h=1e-6):
-    """dloss()/dx by centred differences. ``loss`` reads ``x``, which is nudged in place
-    one element at a time and restored."""
-    grad = np.zeros_like(x, dtype=np.float64)
+def centred_difference(loss, x, j, h=1e-6):
+    """(loss(x[j] + h) - loss(x[j] - h)) / 2h for flat index j; x is nudged in place and restored."""
     flat = x.reshape(-1)  # a view: nudging it nudges x
-    g = grad.reshape(-1)
-    for j in range(flat.size):
-        saved = flat[j]
-        flat[j] = saved + h
-        up = float(loss())
-        flat[j] = saved - h
-        down = float(loss())
-        flat[j] = saved
-        g[j] = (up - down) / (2 * h)
-    return grad
+    saved = flat[j]
+    flat[j] = saved + h
+    up = float(loss())
+    flat[j] = saved - h
+    down = float(loss())
+    flat[j] = saved
+    return (up - down) / (2 * h)
+
+
+def numerical_gradient(loss, x, h=1e-6):
+    """dloss()/dx by centred differences, every element of x in turn."""
+    return np.array([centred_difference(loss, x, j, h) for j in range(x.size)]).reshape(x.shape)
 
 
 @dataclass
@@ -96,3 +96,11 @@ def check_gradients(forward, backward, inputs, names=None, h=1e-6, seed=0, label
         numeric = numerical_gradient(lambda: np.sum(dy * forward(*xs)), x, h)
         results.append(compare(name, g, numeric))
     return GradCheckReport(label, results)
+
+
+def spot_check(name, loss, x, analytic, n=6, h=1e-6, seed=0):
+    """Compare ``analytic`` with finite differences of ``loss()`` at ``n`` random entries of
+    ``x`` only: for parameter tensors too large to difference in full."""
+    picks = np.random.default_rng(seed).choice(x.size, size=min(n, x.size), replace=False)
+    numeric = np.array([centred_difference(loss, x, j, h) for j in picks])
+    return compare(name, np.asarray(analytic).reshape(-1)[picks], numeric)

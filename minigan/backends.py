@@ -1,0 +1,24 @@
+"""Which kernel module a model runs on: ``kernels.cpu`` or ``kernels.cuda`` (same names)."""
+
+import kernels.cpu
+
+
+class DeviceError(RuntimeError):
+    """The asked-for device cannot be used here; the message says how to fall back."""
+
+
+def get(device):
+    if device == "cpu":
+        return kernels.cpu
+    if device == "cuda":
+        try:
+            from numba import cuda
+        except ImportError as err:
+            raise DeviceError(f"--device cuda needs numba-cuda (pip install 'minigan[cuda]'): {err}. "
+                              f"Run with --device cpu instead.") from err
+        if not cuda.is_available():
+            raise DeviceError("--device cuda: no usable CUDA GPU was found (numba.cuda.is_available() is False). "
+                              "Run with --device cpu instead.")
+        raise DeviceError("--device cuda: the CUDA kernels (kernels.cuda) are not part of this version yet. "
+                          "Run with --device cpu instead.")
+    raise DeviceError(f"unknown device {device!r}; use --device cpu or --device cuda")

@@ -1,0 +1,87 @@
+"""Command line: python -m minigan {train, sample}."""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from minigan.backends import DeviceError
+from minigan.checkpoint import atomic_write, load_checkpoint
+from minigan.data import DataError
+from minigan.plots import save_grid
+from minigan.train import RECIPES, TrainConfig, TrainingDiverged, build_gan, resume_config, train
+
+DEFAULTS = TrainConfig()
+
+
+def add_train(sub):
+    p = sub.add_parser("train", help="train the documented GAN on MNIST",
+                       description="Train the documented MNIST GAN; artifacts go to --out.")
+    p.add_argument("--epochs", type=int, help=f"epochs to train (default {DEFAULTS.epochs})")
+    p.add_argument("--batch-size", type=int, help=f"batch size (default {DEFAULTS.batch_size})")
+    p.add_argument("--seed", type=int, help=f"seed for init, shuffling and noise (default {DEFAULTS.seed})")
+    p.add_argument("--recipe", choices=sorted(RECIPES), help=f"training recipe (default {DEFAULTS.recipe})")
+    p.add_argument("--lr", type=float, help=f"Adam learning rate for both nets (default {DEFAULTS.lr})")
+    p.add_argument("--sample-interval", type=int, help=f"epochs between sample grids (default {DEFAULTS.sample_interval})")
+    p.add_argument("--limit", type=int, help="train on the first N images only (default: all 60000)")
+    p.add_argument("--dtype", choices=["float32", "float64"], help="floating type (default float32)")
+    p.add_argument("--device", help="cpu or cuda (default cpu)")
+    p.add_argument("--data", help="folder with the MNIST .gz files (default: $MINIGAN_DATA, else the user cache; downloaded if absent)")
+    p.add_argument("--out", default="runs/gan", help="run folder for samples, losses and the checkpoint (default runs/gan)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+
+
+def add_sample(sub):
+    p = sub.add_parser("sample", help="draw samples from a trained generator")
+    p.add_argument("--checkpoint", required=True, help="a checkpoint.npz written by train")
+    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    p.add_argument("--out", required=True, help="a .png grid, or a .npy array (N, 28, 28, 1) in [-1, 1]")
+
+
+def run_train(args):
+    options = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed, "recipe": args.recipe,
+               "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit,
+               "dtype": args.dtype, "device": args.device}
+    if args.resume:
+        config = resume_config(args.out, options)
+    else:
+        config = TrainConfig(**{k: v for k, v in options.items() if v is not None})
+    train(config, args.out, data=args.data, resume=args.resume)
+
+
+def run_sample(args):
+    if args.n < 1:
+        raise ValueError(f"--n must be positive, got {args.n}")
+    out = Path(args.out)
+    if out.suffix not in (".png", ".npy"):
+        raise ValueError(f"--out must end with .png (a grid) or .npy (an array), got {out.name}")
+    arrays, meta = load_checkpoint(args.checkpoint)
+    config = TrainConfig(**meta["config"])
+    gan = build_gan(config, np.random.default_rng(0))
+    gan.load_state(arrays, with_optimizers=False)
+    z = np.random.default_rng(args.seed).standard_normal((args.n, config.z_dim)).astype(config.dtype)
+    images = gan.sample(z)
+    if out.suffix == ".npy":
+        atomic_write(out, lambda f: np.save(f, np.asarray(images, dtype=np.float32)))
+    else:
+        save_grid(images, out)
+    print(f"wrote {args.n} samples from {args.checkpoint} (epoch {meta['epoch']}) to {out}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="minigan", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_train(sub)
+    add_sample(sub)
+    args = parser.parse_args(argv)
+    try:
+        {"train": run_train, "sample": run_sample}[args.command](args)
+    except (ValueError, FileNotFoundError, DataError, DeviceError, TrainingDiverged) as err:
+        print(f"minigan {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted; the last checkpoint is kept (continue with --resume)", file=sys.stderr)
+        return 130
+    return 0

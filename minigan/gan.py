@@ -1,0 +1,90 @@
+"""One GAN training step: a discriminator step, then a generator step.
+
+With p = sigmoid(D(x)) the probability D gives "real", and BCE the binary cross-entropy
+on logits (kernels.cpu.losses):
+
+  D step   x = [real; fake], labels [1, ..., 1, 0, ..., 0] (2B samples, real first)
+           L_D = mean over the 2B samples of BCE = (L_real + L_fake) / 2
+           dlogits -> D.backward -> D's gradients -> Adam moves D.
+  G step   the same fake = G(z) (G has not changed since), now through the updated D,
+           labelled 1: L_G = mean BCE(D(G(z)), 1) = -mean log D(G(z))  (the non-saturating
+           loss; log(1 - D(G(z))) would give G no gradient once D rejects its samples)
+           dlogits -> D.backward -> dL/dfake -> G.backward -> G's gradients -> Adam moves G.
+           D's parameter gradients from this pass are left unused: only G moves.
+
+The order of every kernel call is spelled out in docs/training-step.md.
+"""
+
+import numpy as np
+
+from minigan.models import discriminator, generator
+from minigan.optim import Adam
+
+
+class GAN:
+    def __init__(self, recipe, rng, ops, dtype=np.float32, lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8):
+        self.recipe, self.ops, self.dtype = recipe, ops, np.dtype(dtype)
+        self.G = generator(rng, ops, dtype, activation=recipe.g_activation)
+        self.D = discriminator(rng, ops, dtype, activation=recipe.d_activation)
+        self.opt_g = Adam(self.G.params(), ops, lr, beta1, beta2, eps)
+        self.opt_d = Adam(self.D.params(), ops, lr, beta1, beta2, eps)
+        self._targets = {}
+
+    def targets(self, batch):
+        """(2B, 1) D-step labels (real_label for the real half, 0 for the fake half) and (B, 1) ones."""
+        if batch not in self._targets:
+            d_targets = np.zeros((2 * batch, 1), dtype=self.dtype)
+            d_targets[:batch] = self.recipe.real_label
+            self._targets[batch] = (d_targets, np.ones((batch, 1), dtype=self.dtype))
+        return self._targets[batch]
+
+    def d_loss_and_grads(self, real, fake):
+        """L_D on [real; fake] -> (loss, logits); fills D's gradients, moves nothing."""
+        d_targets, _ = self.targets(real.shape[0])
+        logits = self.D.forward(np.concatenate([real, fake]))  # (2B, 1)
+        loss = self.ops.bce_with_logits_forward(logits, d_targets)
+        self.D.backward(self.ops.bce_with_logits_backward(logits, d_targets))
+        return loss, logits
+
+    def g_loss_and_grads(self, fake):
+        """L_G of the fake batch G produced last -> loss; fills G's gradients, moves nothing.
+        G.backward relies on the activations G kept when it produced ``fake``."""
+        _, g_targets = self.targets(fake.shape[0])
+        logits = self.D.forward(fake)  # (B, 1)
+        loss = self.ops.bce_with_logits_forward(logits, g_targets)
+        dfake = self.D.backward(self.ops.bce_with_logits_backward(logits, g_targets))
+        self.G.backward(dfake)
+        return loss
+
+    def train_step(self, real, z):
+        """real (B, 28, 28, 1) in [-1, 1], z (B, z_dim) -> dict of d_loss, g_loss, d_real, d_fake."""
+        B = real.shape[0]
+        fake = self.G.forward(z)  # (B, 28, 28, 1); G keeps its activations for the G step
+        d_loss, logits = self.d_loss_and_grads(real, fake)
+        self.opt_d.step(self.D.grads())
+        g_loss = self.g_loss_and_grads(fake)  # through the updated D
+        self.opt_g.step(self.G.grads())
+        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))  # D's probabilities before its step
+        return {"d_loss": float(d_loss), "g_loss": float(g_loss),
+                "d_real": float(p[:B].mean()), "d_fake": float(p[B:].mean())}
+
+    def sample(self, z):
+        return self.G.forward(z)
+
+    def state(self):
+        """Every array a checkpoint needs, named G/…, D/…, opt_G/…, opt_D/…."""
+        arrays = {f"G/{k}": v for k, v in self.G.params().items()}
+        arrays.update({f"D/{k}": v for k, v in self.D.params().items()})
+        arrays.update({f"opt_G/{k}": v for k, v in self.opt_g.state().items()})
+        arrays.update({f"opt_D/{k}": v for k, v in self.opt_d.state().items()})
+        return arrays
+
+    def load_state(self, arrays, with_optimizers=True):
+        def part(prefix):
+            return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+        self.G.load_params(part("G/"))
+        self.D.load_params(part("D/"))
+        if with_optimizers:
+            self.opt_g.load_state(part("opt_G/"))
+            self.opt_d.load_state(part("opt_D/"))

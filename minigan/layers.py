@@ -1,0 +1,119 @@
+"""Layers: parameters, their gradients, and what a forward keeps for its backward.
+
+Each layer is a thin object over a pair of kernels from ``kernels.cpu`` (or, with the
+same names, ``kernels.cuda``), passed in as ``ops``:
+
+    y  = layer.forward(x)     computes y and keeps what the backward needs (the cache)
+    dx = layer.backward(dy)   returns dL/dx and fills layer.grads with dL/dparam
+
+``backward`` never changes a parameter: the optimizer does that, later, from ``grads``.
+That keeps every backward a pure function of (dy, cache, params), so it can be
+gradient-checked, and lets the trainer decide when and whether parameters move.
+"""
+
+import numpy as np
+
+
+def glorot_uniform(rng, shape, fan_in, fan_out, dtype):
+    """Keras' default kernel initialiser: U(-l, l), l = sqrt(6 / (fan_in + fan_out))."""
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=shape).astype(dtype)
+
+
+class Layer:
+    """A layer without parameters unless it sets them in __init__."""
+
+    def __init__(self, name):
+        self.name = name
+        self.params = {}
+        self.grads = {}
+        self.ops = None  # the kernel module, set by the model
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def backward(self, dy):
+        raise NotImplementedError
+
+
+class Dense(Layer):
+    """y = x @ w + b.  x (N, I), w (I, O), b (O,)."""
+
+    def __init__(self, name, n_in, n_out, rng, dtype):
+        super().__init__(name)
+        self.params = {"w": glorot_uniform(rng, (n_in, n_out), n_in, n_out, dtype),
+                       "b": np.zeros(n_out, dtype=dtype)}
+
+    def forward(self, x):
+        self.x = x  # dw = x.T @ dy needs the input
+        return self.ops.dense_forward(x, self.params["w"], self.params["b"])
+
+    def backward(self, dy):
+        dx, self.grads["w"], self.grads["b"] = self.ops.dense_backward(dy, self.x, self.params["w"])
+        return dx
+
+
+class Conv2D(Layer):
+    """NHWC convolution.  x (N, H, W, C_in), w (KH, KW, C_in, C_out), b (C_out,)."""
+
+    def __init__(self, name, c_in, c_out, kernel_size, stride, padding, rng, dtype):
+        super().__init__(name)
+        kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
+        self.stride, self.padding = stride, padding
+        self.params = {"w": glorot_uniform(rng, (kh, kw, c_in, c_out), kh * kw * c_in, kh * kw * c_out, dtype),
+                       "b": np.zeros(c_out, dtype=dtype)}
+
+    def forward(self, x):
+        self.x = x  # dw correlates x with dy
+        return self.ops.conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.padding)
+
+    def backward(self, dy):
+        dx, self.grads["w"], self.grads["b"] = self.ops.conv2d_backward(
+            dy, self.x, self.params["w"], self.stride, self.padding)
+        return dx
+
+
+class ReLU(Layer):
+    def forward(self, x):
+        self.x = x  # the slope is [x > 0]
+        return self.ops.relu_forward(x)
+
+    def backward(self, dy):
+        return self.ops.relu_backward(dy, self.x)
+
+
+class LeakyReLU(Layer):
+    def __init__(self, name, alpha=0.2):
+        super().__init__(name)
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.x = x
+        return self.ops.leaky_relu_forward(x, self.alpha)
+
+    def backward(self, dy):
+        return self.ops.leaky_relu_backward(dy, self.x, self.alpha)
+
+
+class Tanh(Layer):
+    def forward(self, x):
+        self.y = x = self.ops.tanh_forward(x)  # the slope 1 - y^2 is cheapest from the output
+        return x
+
+    def backward(self, dy):
+        return self.ops.tanh_backward(dy, self.y)
+
+
+class Reshape(Layer):
+    """Per-sample reshape: (N, *in) -> (N, *shape). Flatten is Reshape((-1,))."""
+
+    def __init__(self, name, shape):
+        super().__init__(name)
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return x.reshape((x.shape[0],) + self.shape)
+
+    def backward(self, dy):
+        return dy.reshape(self.in_shape)

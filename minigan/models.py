@@ -1,0 +1,85 @@
+"""The documented generator and discriminator, as sequences of layers.
+
+    G: z (N, 100) -> Dense 128 relu -> Dense 256 relu -> Dense 512 relu -> Dense 784 tanh
+       -> reshape (N, 28, 28, 1)
+    D: x (N, 28, 28, 1) -> Conv2D(128, k3, s3) relu -> Conv2D(256, k3, s3) relu
+       -> Conv2D(512, k3, s3) relu -> flatten -> Dense(1)      spatially 28 -> 9 -> 3 -> 1
+D returns a logit; the loss applies the sigmoid (kernels.cpu.losses).
+
+Parameters are named "<layer>/<param>" ("dense1/w", "conv3/b"); see minigan/weights.py
+for the file layout and the conversion to PyTorch's.
+"""
+
+import numpy as np
+
+from minigan.layers import Conv2D, Dense, LeakyReLU, ReLU, Reshape, Tanh
+
+Z_DIM = 100
+IMAGE_SHAPE = (28, 28, 1)
+G_WIDTHS = (128, 256, 512)
+D_CHANNELS = (128, 256, 512)
+
+
+class Sequential:
+    """Layers applied in order; backward walks them in reverse (the chain rule)."""
+
+    def __init__(self, layers, ops):
+        self.layers = layers
+        for layer in layers:
+            layer.ops = ops
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dy):
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
+        return dy
+
+    def params(self):
+        """{"layer/param": array}, in layer order; the arrays themselves, not copies."""
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.params.items()}
+
+    def grads(self):
+        """{"layer/param": gradient} from the last backward, keys as in params()."""
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.grads.items()}
+
+    def load_params(self, arrays):
+        """Copy arrays into the parameters, checking names and shapes."""
+        mine = self.params()
+        if set(arrays) != set(mine):
+            raise ValueError(f"parameter names differ: missing {sorted(set(mine) - set(arrays))}, "
+                             f"unexpected {sorted(set(arrays) - set(mine))}")
+        for name, value in arrays.items():
+            if tuple(value.shape) != tuple(mine[name].shape):
+                raise ValueError(f"parameter {name}: shape {tuple(value.shape)}, model expects {tuple(mine[name].shape)}")
+            mine[name][...] = value
+
+
+def _activation(kind, name):
+    if kind == "relu":
+        return ReLU(name)
+    if kind == "leaky_relu":
+        return LeakyReLU(name, 0.2)
+    raise ValueError(f"unknown activation {kind!r}; use 'relu' or 'leaky_relu'")
+
+
+def generator(rng, ops, dtype=np.float32, activation="relu", z_dim=Z_DIM):
+    layers, width = [], z_dim
+    for i, out in enumerate(G_WIDTHS, start=1):
+        layers += [Dense(f"dense{i}", width, out, rng, dtype), _activation(activation, f"act{i}")]
+        width = out
+    layers += [Dense("dense4", width, int(np.prod(IMAGE_SHAPE)), rng, dtype), Tanh("tanh"),
+               Reshape("reshape", IMAGE_SHAPE)]
+    return Sequential(layers, ops)
+
+
+def discriminator(rng, ops, dtype=np.float32, activation="relu"):
+    layers, c_in = [], IMAGE_SHAPE[2]
+    for i, c_out in enumerate(D_CHANNELS, start=1):
+        layers += [Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype), _activation(activation, f"act{i}")]
+        c_in = c_out
+    layers += [Reshape("flatten", (-1,)), Dense("dense", c_in, 1, rng, dtype)]
+    return Sequential(layers, ops)

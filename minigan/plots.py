@@ -1,0 +1,62 @@
+"""Sample grids and loss curves as PNG, written atomically."""
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from minigan.checkpoint import atomic_write  # noqa: E402
+
+
+def tile(images, ncols):
+    """(N, H, W, 1) in [-1, 1] -> one (rows*H, ncols*W) image in [0, 1], 1-pixel gaps."""
+    n, h, w = images.shape[:3]
+    nrows = -(-n // ncols)
+    grid = np.ones((nrows * (h + 1) - 1, ncols * (w + 1) - 1), dtype=np.float32)
+    for i in range(n):
+        r, c = divmod(i, ncols)
+        grid[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = (images[i, ..., 0] + 1) / 2
+    return np.clip(grid, 0, 1)
+
+
+def save_grid(images, path, ncols=None, scale=2):
+    images = np.asarray(images)
+    ncols = ncols or int(np.ceil(np.sqrt(len(images))))
+    grid = tile(images, ncols)
+    grid = np.kron(grid, np.ones((scale, scale), dtype=grid.dtype))  # crisp upscaling, no blur
+
+    def write(f):
+        buf = io.BytesIO()
+        plt.imsave(buf, grid, cmap="gray", vmin=0.0, vmax=1.0, format="png")
+        f.write(buf.getvalue())
+
+    atomic_write(path, write)
+
+
+def save_loss_curves(rows, path, title="minigan GAN losses"):
+    """rows: dicts with epoch, step, d_loss, g_loss. Per-step losses faint, epoch means bold."""
+    steps = np.array([r["step"] for r in rows])
+    epochs = np.array([r["epoch"] for r in rows])
+    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
+    for key, color in (("d_loss", "tab:blue"), ("g_loss", "tab:orange")):
+        values = np.array([r[key] for r in rows], dtype=np.float64)
+        ax.plot(steps, values, color=color, alpha=0.15, linewidth=0.5)
+        ends = [steps[epochs == e].max() for e in np.unique(epochs)]
+        means = [values[epochs == e].mean() for e in np.unique(epochs)]
+        ax.plot(ends, means, color=color, marker="o", markersize=3, label=f"{key} (epoch mean)")
+    ax.set_xlabel("step")
+    ax.set_ylabel("binary cross-entropy")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+
+    def write(f):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        f.write(buf.getvalue())
+
+    atomic_write(path, write)
+    plt.close(fig)

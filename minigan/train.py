@@ -1,0 +1,202 @@
+"""The epoch loop: shuffle, step, log, and the run's artifacts.
+
+A run folder holds
+    samples_epoch_000.png ...  grids from one fixed noise batch: before training, every
+                               sample interval, and at the end
+    losses.csv                 one row per step: epoch, step, d_loss, g_loss, d_real, d_fake
+    losses.png                 the loss curves
+    checkpoint.npz             weights, Adam state, RNG state, epoch and config, rewritten
+                               atomically after every epoch
+Resuming from checkpoint.npz replays nothing and skips nothing: the RNG state is restored,
+so the losses match an uninterrupted run bit for bit (same seed, same thread count).
+"""
+
+import csv
+import dataclasses
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from minigan import backends
+from minigan.checkpoint import atomic_write, load_checkpoint, save_checkpoint
+from minigan.data import load_mnist, to_gan_range
+from minigan.gan import GAN
+from minigan.plots import save_grid, save_loss_curves
+from minigan.progress import Progress
+
+LOG_FIELDS = ["epoch", "step", "d_loss", "g_loss", "d_real", "d_fake"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What a recipe may change about the documented setup (docs/deviations.md says why)."""
+
+    g_activation: str = "relu"
+    d_activation: str = "relu"
+    real_label: float = 1.0
+
+
+RECIPES = {
+    # Exactly the documented models and loss (with the listing's bugs fixed): collapses.
+    "documented": Recipe(),
+}
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 50
+    batch_size: int = 32
+    seed: int = 0
+    recipe: str = "documented"
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    eps: float = 1e-8
+    z_dim: int = 100
+    sample_interval: int = 10
+    n_samples: int = 64
+    limit: int = 0  # use only the first `limit` training images (0: all 60000)
+    dtype: str = "float32"
+    device: str = "cpu"
+
+    def validate(self, n_images):
+        for name in ("epochs", "batch_size", "sample_interval", "n_samples"):
+            if getattr(self, name) < (0 if name == "epochs" else 1):
+                raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+        if self.limit < 0:
+            raise ValueError(f"--limit must be >= 0 (0 uses all images), got {self.limit}")
+        if self.recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {self.recipe!r}; choose one of {', '.join(RECIPES)}")
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError(f"--dtype must be float32 or float64, got {self.dtype!r}")
+        if self.batch_size > n_images:
+            raise ValueError(f"--batch-size {self.batch_size} is larger than the {n_images} training images; "
+                             f"lower it or raise --limit")
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or inf; the message names the step and the checkpoint kept."""
+
+
+def build_gan(config, rng):
+    return GAN(RECIPES[config.recipe], rng, backends.get(config.device), np.dtype(config.dtype),
+               config.lr, config.beta1, config.beta2, config.eps)
+
+
+def fixed_noise(config):
+    """The noise behind every sample grid of a run; its own RNG, so the training RNG is untouched."""
+    return np.random.default_rng([config.seed, 1]).standard_normal((config.n_samples, config.z_dim)).astype(config.dtype)
+
+
+def read_log(path, up_to_epoch):
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        rows = [{k: (int(v) if k in ("epoch", "step") else float(v)) for k, v in r.items()} for r in csv.DictReader(f)]
+    return [r for r in rows if r["epoch"] <= up_to_epoch]
+
+
+def write_log(path, rows):
+    """Rewrite the whole log (atomically, via a temp file): rows past a resumed checkpoint vanish."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=LOG_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: (repr(r[k]) if isinstance(r[k], float) else r[k]) for k in LOG_FIELDS})
+    atomic_write(path, lambda f: f.write(buf.getvalue().encode()))
+
+
+class Run:
+    """The run folder and its artifacts."""
+
+    def __init__(self, out_dir):
+        self.dir = Path(out_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.checkpoint = self.dir / "checkpoint.npz"
+        self.log = self.dir / "losses.csv"
+
+    def save_samples(self, gan, noise, epoch):
+        save_grid(gan.sample(noise), self.dir / f"samples_epoch_{epoch:03d}.png", ncols=8)
+
+    def save(self, gan, rng, config, epoch, rows):
+        write_log(self.log, rows)
+        meta = {"epoch": epoch, "config": dataclasses.asdict(config), "rng": rng.bit_generator.state,
+                "format": "minigan-gan-checkpoint-1"}
+        save_checkpoint(self.checkpoint, gan.state(), meta)
+        if rows:
+            save_loss_curves(rows, self.dir / "losses.png", title=f"minigan, recipe {config.recipe!r}")
+
+
+def resume_config(run_dir, overrides):
+    """The checkpoint's config, with `epochs` (and only settings equal to it) overridable."""
+    _, meta = load_checkpoint(Path(run_dir) / "checkpoint.npz")
+    saved = dict(meta["config"])
+    for key, value in overrides.items():
+        if value is None or key == "epochs":
+            continue
+        if saved.get(key) != value:
+            raise ValueError(f"--resume continues a run with its own settings; it was trained with "
+                             f"{key}={saved.get(key)!r}, not {value!r}. Drop that option, or start a new --out folder")
+    if overrides.get("epochs") is not None:
+        saved["epochs"] = overrides["epochs"]
+    return TrainConfig(**saved)
+
+
+def train(config, out_dir, data=None, resume=False, log=print):
+    """Train per `config`, writing artifacts to `out_dir`. Returns the list of per-step rows."""
+    images, _ = load_mnist("train", data)
+    if config.limit:
+        images = images[:config.limit]
+    config.validate(len(images))
+    x_all = to_gan_range(images, np.dtype(config.dtype))
+    n, B = len(x_all), config.batch_size
+    steps_per_epoch = n // B  # the remainder (n mod B images) is left out of each epoch's shuffle
+
+    run = Run(out_dir)
+    rng = np.random.default_rng(config.seed)
+    gan = build_gan(config, rng)
+    noise = fixed_noise(config)
+    if resume:
+        arrays, meta = load_checkpoint(run.checkpoint)
+        gan.load_state(arrays)
+        rng.bit_generator.state = meta["rng"]
+        start = meta["epoch"]
+        rows = read_log(run.log, start)
+        log(f"resuming {run.dir} at epoch {start}")
+    else:
+        start, rows = 0, []
+        run.save_samples(gan, noise, 0)
+        run.save(gan, rng, config, 0, rows)
+    log(f"training recipe {config.recipe!r}: {n} images, batch {B}, {steps_per_epoch} steps/epoch, "
+        f"epochs {start + 1}..{config.epochs}, seed {config.seed}, {config.dtype} on {config.device}")
+
+    for epoch in range(start + 1, config.epochs + 1):
+        perm = rng.permutation(n)
+        progress = Progress(steps_per_epoch, f"epoch {epoch}/{config.epochs}")
+        t0 = time.perf_counter()
+        for s in range(steps_per_epoch):
+            real = x_all[perm[s * B:(s + 1) * B]]
+            z = rng.standard_normal((B, config.z_dim)).astype(config.dtype)
+            out = gan.train_step(real, z)
+            if not (np.isfinite(out["d_loss"]) and np.isfinite(out["g_loss"])):
+                progress.close()
+                raise TrainingDiverged(
+                    f"loss became non-finite at epoch {epoch}, step {s + 1}: d_loss={out['d_loss']}, "
+                    f"g_loss={out['g_loss']}. Stopped; the last good checkpoint (epoch {epoch - 1}) is kept "
+                    f"at {run.checkpoint}. Try a lower --lr or another recipe; --resume restarts from that checkpoint.")
+            rows.append({"epoch": epoch, "step": (epoch - 1) * steps_per_epoch + s + 1, **out})
+            progress.update(1, f"d {out['d_loss']:.3f} g {out['g_loss']:.3f}")
+        progress.close()
+        seconds = time.perf_counter() - t0
+        epoch_rows = rows[-steps_per_epoch:]
+        mean = {k: float(np.mean([r[k] for r in epoch_rows])) for k in ("d_loss", "g_loss", "d_real", "d_fake")}
+        log(f"epoch {epoch}/{config.epochs}  d_loss {mean['d_loss']:.4f}  g_loss {mean['g_loss']:.4f}  "
+            f"D(x) {mean['d_real']:.3f}  D(G(z)) {mean['d_fake']:.3f}  "
+            f"{steps_per_epoch / seconds:.1f} steps/s  {seconds:.1f} s")
+        if epoch % config.sample_interval == 0 or epoch == config.epochs:
+            run.save_samples(gan, noise, epoch)
+        run.save(gan, rng, config, epoch, rows)
+    return rows

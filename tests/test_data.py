@@ -1,0 +1,96 @@
+"""The MNIST loader on the real files, on corrupt files, offline, and through a real download."""
+
+import functools
+import gzip
+import http.server
+import shutil
+import threading
+
+import numpy as np
+import pytest
+
+from minigan import data
+from minigan.data import DataError, load_mnist, parse_idx, to_gan_range
+
+TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_real_files(mnist_dir):
+    images, labels = load_mnist("train", mnist_dir, allow_download=False)
+    assert images.shape == (60000, 28, 28) and images.dtype == np.uint8
+    assert np.bincount(labels).tolist() == TRAIN_COUNTS
+    images, labels = load_mnist("test", mnist_dir, allow_download=False)
+    assert images.shape == (10000, 28, 28)
+    assert np.bincount(labels).tolist() == TEST_COUNTS
+    x = to_gan_range(images[:10])
+    assert x.shape == (10, 28, 28, 1) and x.dtype == np.float32 and x.min() == -1 and x.max() == 1
+
+
+def test_data_dir_order(monkeypatch, tmp_path):
+    monkeypatch.setenv("MINIGAN_DATA", str(tmp_path / "env"))
+    assert data.data_dir(tmp_path / "arg") == tmp_path / "arg"
+    assert data.data_dir() == tmp_path / "env"
+    monkeypatch.delenv("MINIGAN_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert data.data_dir() == tmp_path / "cache" / "minigan" / "mnist"
+
+
+def copy_files(src, dst):
+    dst.mkdir(exist_ok=True)
+    for name, _ in data.FILES.values():
+        shutil.copy(src / name, dst / name)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_corrupt_file_is_named(mnist_dir, tmp_path, damage):
+    copy_files(mnist_dir, tmp_path)
+    target = tmp_path / "train-labels-idx1-ubyte.gz"
+    raw = bytearray(target.read_bytes())
+    raw = raw[: len(raw) // 2] if damage == "truncate" else raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:]
+    target.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte\.gz is corrupt or truncated: MD5"):
+        load_mnist("train", tmp_path, allow_download=False)
+
+
+def test_idx_parser_rejects_bad_content(tmp_path):
+    with pytest.raises(DataError, match="not an IDX file"):
+        parse_idx(b"\x01\x02\x08\x01", "f")
+    header = b"\x00\x00\x08\x03" + (2).to_bytes(4, "big") + (28).to_bytes(4, "big") + (28).to_bytes(4, "big")
+    with pytest.raises(DataError, match=r"header says \(2, 28, 28\) = 1568 values, file holds 100"):
+        parse_idx(header + bytes(100), "f")
+    assert parse_idx(header + bytes(1568), "f").shape == (2, 28, 28)
+    bad = tmp_path / "x.gz"
+    bad.write_bytes(b"not gzip at all")
+    with pytest.raises(DataError, match="cannot be decompressed"):
+        data.read_idx_gz(bad)
+    with gzip.open(tmp_path / "y.gz", "wb") as f:
+        f.write(header + bytes(1568))
+    assert data.read_idx_gz(tmp_path / "y.gz").shape == (2, 28, 28)
+
+
+def test_offline_without_files_says_where_to_put_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "MIRRORS", ("http://127.0.0.1:9/",))  # nothing listens on port 9
+    with pytest.raises(DataError) as err:
+        load_mnist("test", tmp_path / "empty")
+    msg = str(err.value)
+    assert "could not download t10k-images-idx3-ubyte.gz" in msg and "Offline?" in msg
+    assert str(tmp_path / "empty") in msg and "MINIGAN_DATA" in msg
+    assert not list((tmp_path / "empty").glob("*.gz"))  # no partial file left behind
+
+
+def test_download_from_a_mirror_then_verify(mnist_dir, tmp_path, monkeypatch, capsys):
+    """A real HTTP download (from a loopback server holding the original files)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(mnist_dir))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        mirror = f"http://127.0.0.1:{server.server_address[1]}/"
+        monkeypatch.setattr(data, "MIRRORS", ("http://127.0.0.1:9/", mirror))  # first one fails over
+        images, labels = load_mnist("test", tmp_path / "dl")
+    finally:
+        server.shutdown()
+    assert images.shape == (10000, 28, 28) and np.bincount(labels).tolist() == TEST_COUNTS
+    assert "downloading" in capsys.readouterr().err
+    assert data.md5(tmp_path / "dl" / "t10k-images-idx3-ubyte.gz") == data.FILES["test_images"][1]

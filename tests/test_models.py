@@ -1,0 +1,76 @@
+"""The documented models: shapes, initialisation, and one full training step's gradients."""
+
+import numpy as np
+import pytest
+
+import kernels.cpu
+from minigan.gradcheck import spot_check
+from minigan.train import RECIPES, Recipe
+from minigan.gan import GAN
+from minigan.models import discriminator, generator
+
+
+def test_documented_shapes():
+    rng = np.random.default_rng(0)
+    G = generator(rng, kernels.cpu)
+    D = discriminator(rng, kernels.cpu)
+    z = rng.standard_normal((5, 100)).astype(np.float32)
+    img = G.forward(z)
+    assert img.shape == (5, 28, 28, 1) and img.dtype == np.float32
+    assert np.all(np.abs(img) <= 1)
+    shapes = []
+    x = img
+    for layer in D.layers:
+        x = layer.forward(x)
+        shapes.append(x.shape)
+    assert shapes[0] == (5, 9, 9, 128) and shapes[2] == (5, 3, 3, 256) and shapes[4] == (5, 1, 1, 512)
+    assert x.shape == (5, 1)
+    g_shapes = {k: v.shape for k, v in G.params().items()}
+    assert g_shapes == {"dense1/w": (100, 128), "dense1/b": (128,), "dense2/w": (128, 256), "dense2/b": (256,),
+                        "dense3/w": (256, 512), "dense3/b": (512,), "dense4/w": (512, 784), "dense4/b": (784,)}
+    d_shapes = {k: v.shape for k, v in D.params().items()}
+    assert d_shapes == {"conv1/w": (3, 3, 1, 128), "conv1/b": (128,), "conv2/w": (3, 3, 128, 256),
+                        "conv2/b": (256,), "conv3/w": (3, 3, 256, 512), "conv3/b": (512,),
+                        "dense/w": (512, 1), "dense/b": (1,)}
+
+
+def test_glorot_uniform_init_and_zero_biases():
+    G = generator(np.random.default_rng(0), kernels.cpu)
+    D = discriminator(np.random.default_rng(0), kernels.cpu)
+    w = G.params()["dense4/w"]
+    limit = np.sqrt(6 / (512 + 784))
+    assert np.abs(w).max() <= limit and np.abs(w).max() > 0.95 * limit
+    assert abs(w.std() - limit / np.sqrt(3)) < 0.01 * limit  # U(-l, l) has std l / sqrt(3)
+    wc = D.params()["conv2/w"]
+    assert np.abs(wc).max() <= np.sqrt(6 / (9 * 128 + 9 * 256))
+    for params in (G.params(), D.params()):
+        assert all(not v.any() for k, v in params.items() if k.endswith("/b"))
+    again = generator(np.random.default_rng(0), kernels.cpu).params()
+    assert all(np.array_equal(again[k], v) for k, v in G.params().items())
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPES) + ["leaky"])
+def test_training_step_gradients_match_finite_differences(recipe):
+    """Both halves of a step, in float64 on a batch of 3: dL_D/dD-params and dL_G/dG-params,
+    spot-checked at random entries of every parameter tensor."""
+    r = Recipe(g_activation="leaky_relu", d_activation="leaky_relu", real_label=0.9) if recipe == "leaky" else RECIPES[recipe]
+    rng = np.random.default_rng(1)
+    gan = GAN(r, rng, kernels.cpu, np.float64)
+    real = rng.uniform(-1, 1, size=(3, 28, 28, 1))
+    z = rng.standard_normal((3, 100))
+
+    fake = gan.G.forward(z)
+    gan.d_loss_and_grads(real, fake)
+    d_grads = {k: v.copy() for k, v in gan.D.grads().items()}
+    for name, p in gan.D.params().items():
+        res = spot_check(f"D {name}", lambda: gan.d_loss_and_grads(real, fake)[0], p, d_grads[name], n=4)
+        assert res.rel_error < 1e-5, res  # round-off of L (~0.7) over 2h is ~1e-10 absolute
+
+    def g_loss():
+        return gan.g_loss_and_grads(gan.G.forward(z))
+
+    g_loss()
+    g_grads = {k: v.copy() for k, v in gan.G.grads().items()}
+    for name, p in gan.G.params().items():
+        res = spot_check(f"G {name}", g_loss, p, g_grads[name], n=4)
+        assert res.rel_error < 1e-5, res  # round-off of L (~0.7) over 2h is ~1e-10 absolute
