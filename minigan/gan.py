@@ -19,6 +19,7 @@ import numpy as np
 
 from minigan.models import discriminator, generator
 from minigan.optim import Adam
+from minigan.weights import gan_weights
 
 
 class GAN:
@@ -72,9 +73,8 @@ class GAN:
         return self.G.forward(z)
 
     def state(self):
-        """Every array a checkpoint needs, named G/…, D/…, opt_G/…, opt_D/…."""
-        arrays = {f"G/{k}": v for k, v in self.G.params().items()}
-        arrays.update({f"D/{k}": v for k, v in self.D.params().items()})
+        """Every array a checkpoint needs, named G/…, D/… (minigan/weights.py), opt_G/…, opt_D/…."""
+        arrays = gan_weights(self)
         arrays.update({f"opt_G/{k}": v for k, v in self.opt_g.state().items()})
         arrays.update({f"opt_D/{k}": v for k, v in self.opt_d.state().items()})
         return arrays

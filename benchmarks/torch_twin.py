@@ -1,0 +1,131 @@
+"""A PyTorch twin of minigan's GAN: the same layers, loss, Adam settings and step order.
+
+A reference for tests and benchmarks only; minigan never imports torch. Layout is handled
+by permutes at the edges: images arrive NHWC (N, 28, 28, 1) as in minigan and go through
+the convolutions as NCHW. Weights come from minigan's .npz layout (minigan/weights.py),
+converted as that module's docstring says.
+
+The step, as in minigan/gan.py:
+    fake = G(z)
+    D step: mean BCE-with-logits of D([real; fake]) against [real_label]*B + [0]*B; Adam on D
+    G step: mean BCE-with-logits of D(fake) (updated D) against 1; Adam on G
+"""
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def activation(kind):
+    return {"relu": nn.ReLU(), "leaky_relu": nn.LeakyReLU(0.2)}[kind]
+
+
+class Generator(nn.Module):
+    def __init__(self, act="relu", z_dim=100):
+        super().__init__()
+        self.dense1, self.dense2 = nn.Linear(z_dim, 128), nn.Linear(128, 256)
+        self.dense3, self.dense4 = nn.Linear(256, 512), nn.Linear(512, 784)
+        self.act = activation(act)
+
+    def forward(self, z):
+        h = self.act(self.dense1(z))
+        h = self.act(self.dense2(h))
+        h = self.act(self.dense3(h))
+        return torch.tanh(self.dense4(h)).view(-1, 28, 28, 1)  # NHWC, as minigan
+
+
+class Discriminator(nn.Module):
+    def __init__(self, act="relu"):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 128, 3, 3)
+        self.conv2 = nn.Conv2d(128, 256, 3, 3)
+        self.conv3 = nn.Conv2d(256, 512, 3, 3)
+        self.dense = nn.Linear(512, 1)
+        self.act = activation(act)
+
+    def forward(self, x):
+        h = x.permute(0, 3, 1, 2)  # NHWC -> NCHW
+        h = self.act(self.conv1(h))  # 28 -> 9
+        h = self.act(self.conv2(h))  # 9 -> 3
+        h = self.act(self.conv3(h))  # 3 -> 1
+        return self.dense(h.flatten(1))  # logits (N, 1)
+
+
+def torch_layout(layer, w):
+    """A minigan kernel array in the layout of ``layer.weight`` (minigan/weights.py)."""
+    w = w.T if isinstance(layer, nn.Linear) else w.transpose(3, 2, 0, 1)
+    return torch.from_numpy(np.ascontiguousarray(w))
+
+
+def parameter_pairs(module, prefix):
+    """(minigan name, torch layer, torch parameter, is_kernel) for every weight and bias."""
+    for name, layer in module.named_children():
+        if isinstance(layer, (nn.Linear, nn.Conv2d)):
+            yield f"{prefix}/{name}/w", layer, layer.weight, True
+            yield f"{prefix}/{name}/b", layer, layer.bias, False
+
+
+def load_minigan_weights(module, arrays, prefix):
+    """Copy minigan arrays ("G/dense1/w", ...) into a twin module, converting layouts."""
+    with torch.no_grad():
+        for key, layer, param, is_kernel in parameter_pairs(module, prefix):
+            a = arrays[key]
+            param.copy_(torch_layout(layer, a) if is_kernel else torch.from_numpy(a))
+
+
+def minigan_layout(module, prefix):
+    """The twin's parameters back in minigan's names and layout (numpy copies)."""
+    out = {}
+    for name, layer in module.named_children():
+        if isinstance(layer, (nn.Linear, nn.Conv2d)):
+            w = layer.weight.detach().numpy()
+            out[f"{prefix}/{name}/w"] = w.T if isinstance(layer, nn.Linear) else w.transpose(2, 3, 1, 0)
+            out[f"{prefix}/{name}/b"] = layer.bias.detach().numpy()
+    return out
+
+
+class TwinGAN:
+    def __init__(self, weights, dtype=torch.float32, g_activation="relu", d_activation="relu", real_label=1.0,
+                 lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8):
+        self.dtype = dtype
+        self.G = Generator(g_activation).to(dtype)
+        self.D = Discriminator(d_activation).to(dtype)
+        load_minigan_weights(self.G, weights, "G")
+        load_minigan_weights(self.D, weights, "D")
+        self.real_label = real_label
+        adam = dict(lr=lr, betas=(beta1, beta2), eps=eps, foreach=False)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), **adam)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), **adam)
+
+    def train_step(self, real, z):
+        real = torch.as_tensor(real, dtype=self.dtype)
+        z = torch.as_tensor(z, dtype=self.dtype)
+        B = real.shape[0]
+        fake = self.G(z)
+
+        d_targets = torch.cat([torch.full((B, 1), self.real_label, dtype=self.dtype), torch.zeros(B, 1, dtype=self.dtype)])
+        self.opt_d.zero_grad()
+        d_loss = F.binary_cross_entropy_with_logits(self.D(torch.cat([real, fake.detach()])), d_targets)
+        d_loss.backward()
+        self.opt_d.step()
+
+        self.opt_g.zero_grad()
+        g_loss = F.binary_cross_entropy_with_logits(self.D(fake), torch.ones(B, 1, dtype=self.dtype))
+        g_loss.backward()  # also fills D's .grad, which the next D step's zero_grad clears
+        self.opt_g.step()
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
+
+    def load_minigan_state(self, state):
+        """Weights and Adam state from minigan's GAN.state() (for teacher-forced comparisons)."""
+        for net, opt, prefix in ((self.G, self.opt_g, "G"), (self.D, self.opt_d, "D")):
+            load_minigan_weights(net, state, prefix)
+            for key, layer, param, is_kernel in parameter_pairs(net, prefix):
+                name = key[2:]
+                m, v = state[f"opt_{prefix}/m/{name}"], state[f"opt_{prefix}/v/{name}"]
+                convert = (lambda a: torch_layout(layer, a)) if is_kernel else torch.from_numpy
+                opt.state[param] = {"step": torch.tensor(float(state[f"opt_{prefix}/t"])),
+                                    "exp_avg": convert(m).clone(), "exp_avg_sq": convert(v).clone()}
+
+    def weights(self):
+        return {**minigan_layout(self.G, "G"), **minigan_layout(self.D, "D")}

@@ -1,0 +1,46 @@
+"""Moving GAN weights between minigan and other frameworks: a documented .npz layout.
+
+A weights file is a plain .npz (np.load reads it, no minigan needed) with one array per
+parameter, named "<net>/<layer>/<param>", in minigan's layout:
+
+    G/dense1/w (100, 128)   G/dense1/b (128,)      Dense kernels are (in, out): y = x @ w + b
+    G/dense2/w (128, 256)   G/dense2/b (256,)
+    G/dense3/w (256, 512)   G/dense3/b (512,)
+    G/dense4/w (512, 784)   G/dense4/b (784,)      reshaped to (28, 28, 1) images, row-major
+    D/conv1/w  (3, 3, 1, 128)    D/conv1/b (128,)  Conv kernels are (KH, KW, C_in, C_out),
+    D/conv2/w  (3, 3, 128, 256)  D/conv2/b (256,)  images NHWC, as in Keras
+    D/conv3/w  (3, 3, 256, 512)  D/conv3/b (512,)
+    D/dense/w  (512, 1)          D/dense/b (1,)
+
+To PyTorch (nn.Linear keeps (out, in); nn.Conv2d keeps (C_out, C_in, KH, KW), images NCHW):
+    linear.weight = w.T                     conv.weight = w.transpose(3, 2, 0, 1)
+    (G's 784 outputs map to a (1, 28, 28) NCHW image unchanged, since C = 1; D's flatten
+    sees a 1x1x512 map, where NHWC and NCHW orders agree.) These are the same numbers
+    Keras stores, so Keras' layer.set_weights([w, b]) takes the arrays as they are.
+"""
+
+import numpy as np
+
+from minigan.checkpoint import atomic_write
+
+
+def gan_weights(gan):
+    """{"G/dense1/w": array, ...}: the live parameter arrays, in the layout above."""
+    arrays = {f"G/{k}": v for k, v in gan.G.params().items()}
+    arrays.update({f"D/{k}": v for k, v in gan.D.params().items()})
+    return arrays
+
+
+def export_weights(gan, path):
+    arrays = gan_weights(gan)
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def import_weights(gan, path_or_arrays):
+    """Load weights (a path or a dict in the layout above) into ``gan``; optimizer state untouched."""
+    if isinstance(path_or_arrays, dict):
+        arrays = path_or_arrays
+    else:
+        with np.load(path_or_arrays, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    gan.load_state(arrays, with_optimizers=False)
