@@ -25,8 +25,8 @@ from minigan.weights import gan_weights
 class GAN:
     def __init__(self, recipe, rng, ops, dtype=np.float32, lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8):
         self.recipe, self.ops, self.dtype = recipe, ops, np.dtype(dtype)
-        self.G = generator(rng, ops, dtype, activation=recipe.g_activation)
-        self.D = discriminator(rng, ops, dtype, activation=recipe.d_activation)
+        self.G = generator(rng, ops, dtype, activation=recipe.g_activation, batchnorm=recipe.g_batchnorm)
+        self.D = discriminator(rng, ops, dtype, activation=recipe.d_activation, dropout=recipe.d_dropout)
         self.opt_g = Adam(self.G.params(), ops, lr, beta1, beta2, eps)
         self.opt_d = Adam(self.D.params(), ops, lr, beta1, beta2, eps)
         self._targets = {}
@@ -70,7 +70,12 @@ class GAN:
                 "d_real": float(p[:B].mean()), "d_fake": float(p[B:].mean())}
 
     def sample(self, z):
-        return self.G.forward(z)
+        """G(z) in inference mode (BatchNorm on its running averages), as Keras' predict."""
+        self.G.set_training(False)
+        try:
+            return self.G.forward(z)
+        finally:
+            self.G.set_training(True)
 
     def state(self):
         """Every array a checkpoint needs, named G/…, D/… (minigan/weights.py), opt_G/…, opt_D/…."""

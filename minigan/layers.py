@@ -27,6 +27,8 @@ class Layer:
         self.name = name
         self.params = {}
         self.grads = {}
+        self.buffers = {}  # state that is not trained by gradients (BatchNorm's running averages)
+        self.training = True
         self.ops = None  # the kernel module, set by the model
 
     def forward(self, x):
@@ -117,3 +119,52 @@ class Reshape(Layer):
 
     def backward(self, dy):
         return dy.reshape(self.in_shape)
+
+
+class BatchNorm(Layer):
+    """Batch normalisation of (N, F) features (kernels/cpu/batchnorm.py).
+
+    Training mode normalises with the batch's own statistics and updates running averages
+    as Keras does (moving = momentum * moving + (1 - momentum) * batch, with the biased
+    batch variance); inference mode normalises with the averages."""
+
+    def __init__(self, name, n_features, dtype, momentum=0.8, eps=1e-3):
+        super().__init__(name)
+        self.momentum, self.eps = momentum, eps
+        self.params = {"gamma": np.ones(n_features, dtype=dtype), "beta": np.zeros(n_features, dtype=dtype)}
+        self.buffers = {"moving_mean": np.zeros(n_features, dtype=dtype),
+                        "moving_var": np.ones(n_features, dtype=dtype)}
+
+    def forward(self, x):
+        p, buf = self.params, self.buffers
+        if not self.training:
+            return self.ops.batchnorm_inference(x, p["gamma"], p["beta"], buf["moving_mean"], buf["moving_var"], self.eps)
+        y, mean, self.inv_std, self.xhat = self.ops.batchnorm_forward(x, p["gamma"], p["beta"], self.eps)
+        var = 1.0 / self.inv_std ** 2 - self.eps
+        m = self.momentum
+        buf["moving_mean"][...] = m * buf["moving_mean"] + (1 - m) * mean
+        buf["moving_var"][...] = m * buf["moving_var"] + (1 - m) * var
+        return y
+
+    def backward(self, dy):
+        dx, self.grads["gamma"], self.grads["beta"] = self.ops.batchnorm_backward(
+            dy, self.xhat, self.params["gamma"], self.inv_std)
+        return dx
+
+
+class Dropout(Layer):
+    """Inverted dropout in training mode, identity in inference mode. The keep mask is drawn
+    from the model's RNG (the trainer's, so a checkpoint's RNG state covers it)."""
+
+    def __init__(self, name, rate, rng):
+        super().__init__(name)
+        self.rate, self.rng = rate, rng
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        self.mask = (self.rng.random(x.shape) >= self.rate).astype(x.dtype)
+        return self.ops.dropout_forward(x, self.mask, self.rate)
+
+    def backward(self, dy):
+        return self.ops.dropout_backward(dy, self.mask, self.rate)

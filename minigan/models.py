@@ -12,7 +12,7 @@ for the file layout and the conversion to PyTorch's.
 
 import numpy as np
 
-from minigan.layers import Conv2D, Dense, LeakyReLU, ReLU, Reshape, Tanh
+from minigan.layers import BatchNorm, Conv2D, Dense, Dropout, LeakyReLU, ReLU, Reshape, Tanh
 
 Z_DIM = 100
 IMAGE_SHAPE = (28, 28, 1)
@@ -46,9 +46,17 @@ class Sequential:
         """{"layer/param": gradient} from the last backward, keys as in params()."""
         return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.grads.items()}
 
+    def buffers(self):
+        """{"layer/buffer": array}: non-trained state (BatchNorm running averages)."""
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.buffers.items()}
+
+    def set_training(self, training):
+        for layer in self.layers:
+            layer.training = training
+
     def load_params(self, arrays):
-        """Copy arrays into the parameters, checking names and shapes."""
-        mine = self.params()
+        """Copy arrays into the parameters and buffers, checking names and shapes."""
+        mine = {**self.params(), **self.buffers()}
         if set(arrays) != set(mine):
             raise ValueError(f"parameter names differ: missing {sorted(set(mine) - set(arrays))}, "
                              f"unexpected {sorted(set(arrays) - set(mine))}")
@@ -66,20 +74,27 @@ def _activation(kind, name):
     raise ValueError(f"unknown activation {kind!r}; use 'relu' or 'leaky_relu'")
 
 
-def generator(rng, ops, dtype=np.float32, activation="relu", z_dim=Z_DIM):
+def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_dim=Z_DIM):
+    """The documented G; batchnorm=True adds BatchNorm after each hidden Dense (before its activation)."""
     layers, width = [], z_dim
     for i, out in enumerate(G_WIDTHS, start=1):
-        layers += [Dense(f"dense{i}", width, out, rng, dtype), _activation(activation, f"act{i}")]
+        layers.append(Dense(f"dense{i}", width, out, rng, dtype))
+        if batchnorm:
+            layers.append(BatchNorm(f"bn{i}", out, dtype))
+        layers.append(_activation(activation, f"act{i}"))
         width = out
     layers += [Dense("dense4", width, int(np.prod(IMAGE_SHAPE)), rng, dtype), Tanh("tanh"),
                Reshape("reshape", IMAGE_SHAPE)]
     return Sequential(layers, ops)
 
 
-def discriminator(rng, ops, dtype=np.float32, activation="relu"):
+def discriminator(rng, ops, dtype=np.float32, activation="relu", dropout=0.0):
+    """The documented D; dropout > 0 adds Dropout(rate) after each convolution's activation."""
     layers, c_in = [], IMAGE_SHAPE[2]
     for i, c_out in enumerate(D_CHANNELS, start=1):
         layers += [Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype), _activation(activation, f"act{i}")]
+        if dropout:
+            layers.append(Dropout(f"drop{i}", dropout, rng))
         c_in = c_out
     layers += [Reshape("flatten", (-1,)), Dense("dense", c_in, 1, rng, dtype)]
     return Sequential(layers, ops)

@@ -36,6 +36,8 @@ class Recipe:
 
     g_activation: str = "relu"
     d_activation: str = "relu"
+    g_batchnorm: bool = False
+    d_dropout: float = 0.0
     real_label: float = 1.0
 
 

@@ -11,6 +11,9 @@ parameter, named "<net>/<layer>/<param>", in minigan's layout:
     D/conv2/w  (3, 3, 128, 256)  D/conv2/b (256,)  images NHWC, as in Keras
     D/conv3/w  (3, 3, 256, 512)  D/conv3/b (512,)
     D/dense/w  (512, 1)          D/dense/b (1,)
+Recipes with BatchNorm in G add, per hidden layer i, G/bn{i}/gamma, G/bn{i}/beta,
+G/bn{i}/moving_mean and G/bn{i}/moving_var (F,) (PyTorch: weight, bias, running_mean,
+running_var; note PyTorch's momentum is 1 - Keras' momentum).
 
 To PyTorch (nn.Linear keeps (out, in); nn.Conv2d keeps (C_out, C_in, KH, KW), images NCHW):
     linear.weight = w.T                     conv.weight = w.transpose(3, 2, 0, 1)
@@ -26,7 +29,7 @@ from minigan.checkpoint import atomic_write
 
 def gan_weights(gan):
     """{"G/dense1/w": array, ...}: the live parameter arrays, in the layout above."""
-    arrays = {f"G/{k}": v for k, v in gan.G.params().items()}
+    arrays = {f"G/{k}": v for k, v in {**gan.G.params(), **gan.G.buffers()}.items()}
     arrays.update({f"D/{k}": v for k, v in gan.D.params().items()})
     return arrays
 

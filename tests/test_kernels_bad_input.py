@@ -32,6 +32,10 @@ def z(*shape, dtype=f32):
     (lambda: K.adam_update(z(3), z(4), z(3), z(3), 1), ["one shape"]),
     (lambda: K.adam_update(z(3), z(3), z(3), z(3), 0), ["step", "1-based"]),
     (lambda: K.sgd_momentum_update(z(4, 4)[:, ::2], z(4, 2), z(4, 2)), ["param must be C-contiguous"]),
+    (lambda: K.batchnorm_forward(z(4, 3), z(4), z(4)), ["gamma has shape (4,)", "(3,)"]),
+    (lambda: K.batchnorm_forward(z(1, 3), z(3), z(3)), ["batch size 1", "at least 2"]),
+    (lambda: K.dropout_forward(z(4, 3), z(4, 3), 1.0), ["rate must be in [0, 1)"]),
+    (lambda: K.dropout_forward(z(4, 3), z(3, 4), 0.5), ["one shape"]),
 ])
 def test_bad_shapes_are_named(call, words):
     with pytest.raises(ValueError) as err:

@@ -102,3 +102,35 @@ def test_gradcheck_catches_a_wrong_backward():
     report = check_gradients(K.dense_forward, wrong_backward, [x, w, b], ["x", "w", "b"])
     assert report.worst > 1e-2
     assert report.results[0].rel_error < TOL and report.results[2].rel_error < TOL
+
+
+@pytest.mark.parametrize("shape", [(2, 1), (5, 3), (32, 7)])
+def test_batchnorm_gradients(shape):
+    rng = np.random.default_rng(shape[0])
+    x = rng.standard_normal(shape) * 2 + 1
+    gamma, beta = rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
+
+    def backward(dy, x, gamma, beta):
+        _, _, inv_std, xhat = K.batchnorm_forward(x, gamma, beta)
+        return K.batchnorm_backward(dy, xhat, gamma, inv_std)
+
+    report = check_gradients(lambda x, g, b: K.batchnorm_forward(x, g, b)[0], backward, [x, gamma, beta],
+                             ["x", "gamma", "beta"], h=1e-5, label=f"batchnorm {shape}")
+    assert_report(report)
+
+
+def test_batchnorm_inference_gradient_is_the_affine_map():
+    rng = np.random.default_rng(0)
+    x, g, b = rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal(3)
+    mean, var = rng.standard_normal(3), rng.uniform(0.5, 2, 3)
+    y = K.batchnorm_inference(x, g, b, mean, var, 1e-3)
+    assert np.allclose(y, g * (x - mean) / np.sqrt(var + 1e-3) + b, rtol=1e-12)
+
+
+def test_dropout_gradient():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5, 6))
+    mask = (rng.random((5, 6)) > 0.3).astype(np.float64)
+    report = check_gradients(lambda x: K.dropout_forward(x, mask, 0.3),
+                             lambda dy, x: (K.dropout_backward(dy, mask, 0.3),), [x], ["x"])
+    assert_report(report)

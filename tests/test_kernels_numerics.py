@@ -9,9 +9,9 @@ from numba import njit
 from numba.core.registry import CPUDispatcher
 
 import kernels.cpu as K
-from kernels.cpu import activations, conv2d, dense, losses, optim
+from kernels.cpu import activations, batchnorm, conv2d, dense, dropout, losses, optim
 
-MODULES = [activations, conv2d, dense, losses, optim]
+MODULES = [activations, batchnorm, conv2d, dense, dropout, losses, optim]
 
 
 def compiled_kernels():
@@ -40,6 +40,10 @@ def float32_args(name):
         "stable_sigmoid": (np.float32(0.5),),
         "_adam_update": (a(5), a(5), a(5), np.abs(a(5)), 1e-3, 0.5, 0.9, 0.999, 0.1, 0.001, 1e-8),
         "_sgd_momentum_update": (a(5), a(5), a(5), 1e-2, 0.9),
+        "_batchnorm_forward": (a(4, 3), a(3), a(3), 1e-3),
+        "_batchnorm_backward": (a(4, 3), a(4, 3), a(3), np.abs(a(3))),
+        "_batchnorm_inference": (a(4, 3), a(3), a(3), a(3), np.abs(a(3)), 1e-3),
+        "_masked_scale": (a(5), a(5), 0.3),
         "_leaky_relu_forward": (a(5), 0.2), "_leaky_relu_backward": (a(5), a(5), 0.2),
         "_bce_with_logits_forward": (a(5), a(5)), "_bce_with_logits_backward": (a(5), a(5)),
     }

@@ -83,3 +83,20 @@ def test_activations_and_loss_match_torch(dtype):
     lt.backward()
     assert rel_err(K.bce_with_logits_forward(z, t), lt.item()) < TOL[dtype]
     assert rel_err(K.bce_with_logits_backward(z, t), zt.grad.numpy()) < TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batchnorm_matches_torch(dtype):
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((32, 12)) * 3 + 2).astype(dtype)
+    gamma, beta = rng.standard_normal(12).astype(dtype), rng.standard_normal(12).astype(dtype)
+    dy = rng.standard_normal((32, 12)).astype(dtype)
+    y, mean, inv_std, xhat = K.batchnorm_forward(x, gamma, beta, 1e-3)
+    dx, dgamma, dbeta = K.batchnorm_backward(dy, xhat, gamma, inv_std)
+    ts = [torch.tensor(a, requires_grad=True) for a in (x, gamma, beta)]
+    yt = F.batch_norm(ts[0], None, None, ts[1], ts[2], training=True, eps=1e-3)
+    yt.backward(torch.tensor(dy))
+    assert rel_err(y, yt.detach().numpy()) < TOL[dtype]
+    assert rel_err(mean, x.astype(np.float64).mean(0)) < TOL[dtype]
+    for name, mine, t in zip(["dx", "dgamma", "dbeta"], [dx, dgamma, dbeta], ts):
+        assert rel_err(mine, t.grad.numpy()) < TOL[dtype], name

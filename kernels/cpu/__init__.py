@@ -10,6 +10,10 @@
     y = sigmoid_forward(x)            dx = sigmoid_backward(dy, y)
     loss = bce_with_logits_forward(logits, targets)
     dlogits = bce_with_logits_backward(logits, targets)
+    y, mean, inv_std, xhat = batchnorm_forward(x, gamma, beta, eps)   x (N, F)
+    dx, dgamma, dbeta = batchnorm_backward(dy, xhat, gamma, inv_std)
+    y = batchnorm_inference(x, gamma, beta, mean, var, eps)          running statistics
+    y = dropout_forward(x, mask, rate)    dx = dropout_backward(dy, mask, rate)
     adam_update(param, grad, m, v, step, lr, beta1, beta2, eps)      in place
     sgd_momentum_update(param, grad, velocity, lr, momentum)         in place
 
@@ -27,8 +31,10 @@ from kernels.cpu.activations import (
     tanh_backward,
     tanh_forward,
 )
+from kernels.cpu.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
 from kernels.cpu.conv2d import conv2d_backward, conv2d_forward
 from kernels.cpu.dense import dense_backward, dense_forward
+from kernels.cpu.dropout import dropout_backward, dropout_forward
 from kernels.cpu.losses import bce_with_logits_backward, bce_with_logits_forward
 from kernels.cpu.optim import adam_update, sgd_momentum_update
 
@@ -36,5 +42,6 @@ __all__ = [
     "dense_forward", "dense_backward", "conv2d_forward", "conv2d_backward",
     "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
+    "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "dropout_forward", "dropout_backward",
     "bce_with_logits_forward", "bce_with_logits_backward", "adam_update", "sgd_momentum_update",
 ]
