@@ -1,4 +1,4 @@
-"""Command line: python -m minigan {train, sample}."""
+"""Command line: python -m minigan {train, sample, bench}."""
 
 import argparse
 import sys
@@ -40,6 +40,21 @@ def add_sample(sub):
     p.add_argument("--out", required=True, help="a .png grid, or a .npy array (N, 28, 28, 1) in [-1, 1]")
 
 
+def add_bench(sub):
+    p = sub.add_parser("bench", help="time the training step on this machine")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--steps", type=int, default=100, help="timed steps after warm-up (default 100)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--recipe", choices=sorted(RECIPES), default="documented")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run_bench(args):
+    from minigan.bench import run_bench as bench
+
+    bench(args.batch_size, args.steps, args.device, args.json, args.recipe)
+
+
 def run_train(args):
     options = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed, "recipe": args.recipe,
                "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit,
@@ -75,9 +90,10 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     add_train(sub)
     add_sample(sub)
+    add_bench(sub)
     args = parser.parse_args(argv)
     try:
-        {"train": run_train, "sample": run_sample}[args.command](args)
+        {"train": run_train, "sample": run_sample, "bench": run_bench}[args.command](args)
     except (ValueError, FileNotFoundError, DataError, DeviceError, TrainingDiverged) as err:
         print(f"minigan {args.command}: error: {err}", file=sys.stderr)
         return 1

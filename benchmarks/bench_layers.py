@@ -1,0 +1,115 @@
+"""Every layer of the documented GAN, forward and backward, at batch 32 and 256, in each engine."""
+
+import numpy as np
+import pytest
+
+import kernels.cpu as K
+from benchmarks import numpy_ops as N
+from benchmarks.conftest import need, run
+from kernels.checks import conv_geometry
+from kernels.cpu import conv2d as C
+from kernels.cpu import dense as D
+
+LAYERS = [  # name, kind, input shape (no batch), weight shape
+    ("G.dense1", "dense", (100,), (100, 128)), ("G.dense2", "dense", (128,), (128, 256)),
+    ("G.dense3", "dense", (256,), (256, 512)), ("G.dense4", "dense", (512,), (512, 784)),
+    ("D.conv1", "conv", (28, 28, 1), (3, 3, 1, 128)), ("D.conv2", "conv", (9, 9, 128), (3, 3, 128, 256)),
+    ("D.conv3", "conv", (3, 3, 256), (3, 3, 256, 512)), ("D.dense", "dense", (512,), (512, 1)),
+]
+ENGINES = ["minigan", "minigan-reference", "numpy", "torch", "tensorflow"]
+
+
+def arrays(in_shape, w_shape, batch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, *in_shape)).astype(np.float32)
+    w = (rng.standard_normal(w_shape) * 0.05).astype(np.float32)
+    b = np.zeros(w_shape[-1], np.float32)
+    return x, w, b
+
+
+def flops(kind, x, w, direction):
+    if kind == "dense":
+        macs = x.shape[0] * w.shape[0] * w.shape[1]
+    else:
+        macs = x.shape[0] * (x.shape[1] // 3) * (x.shape[2] // 3) * w.size
+    return 2 * macs * (1 if direction == "forward" else 2)  # backward: dx and dw
+
+
+def minigan_fns(kind, x, w, b, reference):
+    if kind == "dense":
+        fwd = D.dense_forward_reference if reference else K.dense_forward
+        bwd = D.dense_backward_reference if reference else K.dense_backward
+        y = fwd(x, w, b)
+        return (lambda: fwd(x, w, b)), (lambda: bwd(y, x, w))
+    if reference:
+        geo = conv_geometry("bench", x.shape, w.shape, 3, "valid")
+        sh, sw, pt, _, pl, _, Ho, Wo = geo
+        y = C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo)
+        return (lambda: C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo),
+                lambda: C.conv2d_backward_reference(y, x, w, sh, sw, pt, pl))
+    y = K.conv2d_forward(x, w, b, 3, "valid")
+    return (lambda: K.conv2d_forward(x, w, b, 3, "valid")), (lambda: K.conv2d_backward(y, x, w, 3, "valid"))
+
+
+def numpy_fns(kind, x, w, b):
+    if kind == "dense":
+        y = N.dense_forward(x, w, b)
+        return (lambda: N.dense_forward(x, w, b)), (lambda: N.dense_backward(y, x, w))
+    y = N.conv2d_forward(x, w, b, 3, "valid")
+    return (lambda: N.conv2d_forward(x, w, b, 3, "valid")), (lambda: N.conv2d_backward(y, x, w, 3, "valid"))
+
+
+def torch_fns(kind, x, w, b):
+    torch = need("torch", "PyTorch is not installed: pip install torch==2.13.0")
+    F = torch.nn.functional
+    if kind == "dense":  # nn.Linear's layout: weight (out, in)
+        xt, wt, bt = torch.tensor(x), torch.tensor(w.T.copy()), torch.tensor(b)
+        op = lambda xx, ww, bb: F.linear(xx, ww, bb)
+    else:  # native NCHW / (F, C, KH, KW)
+        xt, wt, bt = torch.tensor(x.transpose(0, 3, 1, 2).copy()), torch.tensor(w.transpose(3, 2, 0, 1).copy()), torch.tensor(b)
+        op = lambda xx, ww, bb: F.conv2d(xx, ww, bb, stride=3)
+    for t in (xt, wt, bt):
+        t.requires_grad_(True)
+    y = op(xt, wt, bt)
+    dy = torch.ones_like(y)
+
+    def forward():
+        with torch.no_grad():
+            return op(xt, wt, bt)
+
+    def backward():  # autograd's backward only, over a graph built beforehand
+        return torch.autograd.grad(y, (xt, wt, bt), dy, retain_graph=True)
+
+    return forward, backward
+
+
+def tensorflow_fns(kind, x, w, b):
+    tf = need("tensorflow", "TensorFlow is not installed: pip install tensorflow-cpu")
+    xt, wt, bt = tf.constant(x), tf.Variable(w), tf.Variable(b)
+    if kind == "dense":
+        op = lambda: tf.matmul(xt, wt) + bt
+    else:  # Keras' own layout: NHWC, (KH, KW, C, F)
+        op = lambda: tf.nn.conv2d(xt, wt, 3, "VALID") + bt
+
+    def backward():
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = op()
+        return tape.gradient(y, [xt, wt, bt])
+
+    return op, backward
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+@pytest.mark.parametrize("batch", [32, 256])
+@pytest.mark.parametrize("name, kind, in_shape, w_shape", LAYERS, ids=[l[0] for l in LAYERS])
+def test_layer(benchmark, name, kind, in_shape, w_shape, batch, direction, engine):
+    x, w, b = arrays(in_shape, w_shape, batch)
+    if engine.startswith("minigan"):
+        fns = minigan_fns(kind, x, w, b, engine == "minigan-reference")
+    else:
+        fns = {"numpy": numpy_fns, "torch": torch_fns, "tensorflow": tensorflow_fns}[engine](kind, x, w, b)
+    fn = fns[0] if direction == "forward" else fns[1]
+    run(benchmark, fn, f"{name} {direction} b{batch}", engine, flops(kind, x, w, direction),
+        case=f"{name} {direction}", batch=batch)

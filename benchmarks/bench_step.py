@@ -1,0 +1,72 @@
+"""The full training step (D step + G step, Adam) and the Adam updates alone, per engine."""
+
+import numpy as np
+import pytest
+
+import kernels.cpu as K
+from benchmarks import numpy_ops as N
+from benchmarks.conftest import need, run
+from minigan.gan import GAN
+from minigan.train import RECIPES
+
+ENGINES = ["minigan", "numpy", "torch"]
+
+
+def step_flops(batch):
+    """Analytic FLOPs of one step as autograd frameworks do it: G forward (g); D forward and
+    backward (dx and dw) on the 2B batch (2d + 4d); D forward and backward on B (d + 2d);
+    G backward (2g). g and d are the forward FLOPs of G and D on B samples."""
+    g_macs = 100 * 128 + 128 * 256 + 256 * 512 + 512 * 784
+    d_macs = 81 * 9 * 128 + 9 * 9 * 128 * 256 + 9 * 256 * 512 + 512
+    g = 2 * g_macs * batch
+    d = 2 * d_macs * batch
+    return 3 * g + 9 * d
+
+
+def batch_data(batch):
+    rng = np.random.default_rng(0)
+    return rng.uniform(-1, 1, (batch, 28, 28, 1)).astype(np.float32), rng.standard_normal((batch, 100)).astype(np.float32)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("batch", [32, 256])
+def test_train_step(benchmark, batch, engine):
+    real, z = batch_data(batch)
+    if engine == "torch":
+        need("torch", "PyTorch is not installed: pip install torch==2.13.0")
+        from benchmarks.torch_twin import TwinGAN
+
+        weights = GAN(RECIPES["documented"], np.random.default_rng(0), K).state()
+        gan = TwinGAN(weights)
+    else:
+        gan = GAN(RECIPES["documented"], np.random.default_rng(0), K if engine == "minigan" else N)
+    run(benchmark, lambda: gan.train_step(real, z), f"train step b{batch}", engine, step_flops(batch),
+        case="train step", batch=batch)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("net", ["G", "D"])
+def test_adam_update(benchmark, net, engine):
+    gan = GAN(RECIPES["documented"], np.random.default_rng(0), K)
+    params = (gan.G if net == "G" else gan.D).params()
+    rng = np.random.default_rng(1)
+    grads = {k: rng.standard_normal(v.shape).astype(np.float32) * 1e-3 for k, v in params.items()}
+    size = sum(v.size for v in params.values())
+    if engine == "torch":
+        torch = need("torch", "PyTorch is not installed: pip install torch==2.13.0")
+        ps = [torch.tensor(v, requires_grad=True) for v in params.values()]
+        for p, g in zip(ps, grads.values()):
+            p.grad = torch.tensor(g)
+        opt = torch.optim.Adam(ps, lr=2e-4, betas=(0.5, 0.999))
+        fn = opt.step
+    else:
+        ops = K if engine == "minigan" else N
+        state = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
+        t = [0]
+
+        def fn():
+            t[0] += 1
+            for k, p in params.items():
+                ops.adam_update(p, grads[k], *state[k], t[0], 2e-4, 0.5, 0.999, 1e-8)
+
+    run(benchmark, fn, f"adam {net}", engine, 12 * size, case=f"adam {net}", batch=0, params=size)

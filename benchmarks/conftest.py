@@ -1,0 +1,80 @@
+"""Shared set-up for the benchmark suite: equal thread counts, and what ran, printed.
+
+Run:  python -m pytest benchmarks --benchmark-enable --benchmark-json=bench.json
+Then: python benchmarks/report.py bench.json --out docs/benchmarks
+"""
+
+import os
+import platform
+
+import numba
+import numpy as np
+import pytest
+
+THREADS = int(os.environ.get("MINIGAN_BENCH_THREADS", os.cpu_count()))
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def environment():
+    from threadpoolctl import threadpool_info
+
+    numba.set_num_threads(THREADS)
+    env = {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": THREADS, "numpy": np.__version__,
+           "numba": numba.__version__, "python": platform.python_version(),
+           "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)")}
+    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+    env["blas"] = ", ".join(f"{p['internal_api']} {p['version']} kernel {p.get('architecture')} x{p['num_threads']}" for p in blas)
+    try:
+        import torch
+
+        torch.set_num_threads(THREADS)
+        env["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    except ImportError:
+        env["torch"] = "not installed"
+    try:
+        import tensorflow as tf
+
+        env["tensorflow"] = tf.__version__
+    except ImportError:
+        env["tensorflow"] = "not installed"
+    return env
+
+
+ENV = environment()
+
+
+def pytest_report_header(config):
+    return [f"minigan benchmarks: {k}={v}" for k, v in ENV.items()]
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    machine_info["minigan"] = ENV
+
+
+def run(benchmark, fn, group, engine, flops, **info):
+    """Warm up (JIT compile), pick a round count for about a second, then time ``fn``."""
+    import time
+
+    fn()
+    t = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t, 1e-6)
+    rounds = int(min(max(1.0 / once, 3), 200))
+    benchmark.group = group
+    benchmark.extra_info.update(engine=engine, flops=flops, **info)
+    benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
+
+
+def need(module, reason):
+    """Import a reference framework, or skip this benchmark saying why (benchmarks only)."""
+    return pytest.importorskip(module, reason=reason)

@@ -1,0 +1,66 @@
+"""`python -m minigan bench`: the median training-step time of minigan on this machine."""
+
+import json
+import os
+import time
+
+import numpy as np
+
+from minigan.gan import GAN
+from minigan.train import RECIPES, Recipe
+from minigan import backends
+
+
+def thread_count():
+    """Numba's thread count (minigan's parallel kernels) and the BLAS pool's, if visible."""
+    import numba
+
+    info = {"numba_threads": numba.get_num_threads()}
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            if pool["user_api"] == "blas":
+                info.update(blas=pool["internal_api"], blas_threads=pool["num_threads"],
+                            blas_kernel=pool.get("architecture"))
+                break
+    except ImportError:
+        pass
+    return info
+
+
+def time_steps(batch_size, steps, device="cpu", recipe="documented", warmup=3, seed=0):
+    """-> (first_step_seconds, per-step seconds array) for `steps` timed steps after `warmup`."""
+    rng = np.random.default_rng(seed)
+    gan = GAN(RECIPES.get(recipe, Recipe()), rng, backends.get(device))
+    real = rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype(np.float32)
+    z = rng.standard_normal((batch_size, 100)).astype(np.float32)
+    t0 = time.perf_counter()
+    gan.train_step(real, z)  # compiles (or loads from the cache) every kernel
+    first = time.perf_counter() - t0
+    for _ in range(max(warmup - 1, 0)):
+        gan.train_step(real, z)
+    times = np.empty(steps)
+    for i in range(steps):
+        t = time.perf_counter()
+        gan.train_step(real, z)
+        times[i] = time.perf_counter() - t
+    return first, times
+
+
+def run_bench(batch_size, steps, device="cpu", as_json=False, recipe="documented"):
+    if batch_size < 1 or steps < 1:
+        raise ValueError(f"--batch-size and --steps must be positive, got {batch_size} and {steps}")
+    first, times = time_steps(batch_size, steps, device, recipe)
+    result = {"median_ms": float(np.median(times) * 1e3), "p99_ms": float(np.percentile(times, 99) * 1e3),
+              "mean_ms": float(times.mean() * 1e3), "first_step_s": first, "batch_size": batch_size,
+              "steps": steps, "device": device, "recipe": recipe, "cpus": os.cpu_count(), **thread_count()}
+    result["threads"] = result["numba_threads"]
+    if as_json:
+        print(json.dumps(result))
+    else:
+        print(f"minigan train step, batch {batch_size}, {device}, recipe {recipe!r}: median {result['median_ms']:.2f} ms, "
+              f"p99 {result['p99_ms']:.2f} ms over {steps} steps ({1e3 / result['median_ms'] * batch_size:,.0f} images/s); "
+              f"first step {first:.2f} s; threads {result['threads']}, BLAS {result.get('blas')} "
+              f"{result.get('blas_kernel')} x{result.get('blas_threads')}")
+    return result
