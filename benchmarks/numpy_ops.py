@@ -10,6 +10,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from kernels.checks import check_conv2d
+from kernels.cpu.memory import concat_rows, copy_into, to_device, to_host, zeros_like  # noqa: F401 (host arrays already)
 
 
 def dense_forward(x, w, b):

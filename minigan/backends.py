@@ -19,6 +19,7 @@ def get(device):
         if not cuda.is_available():
             raise DeviceError("--device cuda: no usable CUDA GPU was found (numba.cuda.is_available() is False). "
                               "Run with --device cpu instead.")
-        raise DeviceError("--device cuda: the CUDA kernels (kernels.cuda) are not part of this version yet. "
-                          "Run with --device cpu instead.")
+        import kernels.cuda
+
+        return kernels.cuda
     raise DeviceError(f"unknown device {device!r}; use --device cpu or --device cuda")

@@ -17,32 +17,35 @@ The order of every kernel call is spelled out in docs/training-step.md.
 
 import numpy as np
 
-from minigan.models import discriminator, generator
+from minigan.models import D_CHANNELS, G_WIDTHS, discriminator, generator
 from minigan.optim import Adam
 from minigan.weights import gan_weights
 
 
 class GAN:
-    def __init__(self, recipe, rng, ops, dtype=np.float32, lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8):
+    def __init__(self, recipe, rng, ops, dtype=np.float32, lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8,
+                 g_widths=G_WIDTHS, d_channels=D_CHANNELS):
         self.recipe, self.ops, self.dtype = recipe, ops, np.dtype(dtype)
-        self.G = generator(rng, ops, dtype, activation=recipe.g_activation, batchnorm=recipe.g_batchnorm)
-        self.D = discriminator(rng, ops, dtype, activation=recipe.d_activation, dropout=recipe.d_dropout)
+        self.G = generator(rng, ops, dtype, activation=recipe.g_activation, batchnorm=recipe.g_batchnorm,
+                           widths=g_widths)
+        self.D = discriminator(rng, ops, dtype, activation=recipe.d_activation, dropout=recipe.d_dropout,
+                               minibatch_std=recipe.d_minibatch_std, channels=d_channels)
         self.opt_g = Adam(self.G.params(), ops, lr, beta1, beta2, eps)
         self.opt_d = Adam(self.D.params(), ops, lr, beta1, beta2, eps)
         self._targets = {}
 
     def targets(self, batch):
         """(2B, 1) D-step labels (real_label for the real half, 0 for the fake half) and (B, 1) ones."""
-        if batch not in self._targets:
+        if batch not in self._targets:  # made once per batch size, kept on the device
             d_targets = np.zeros((2 * batch, 1), dtype=self.dtype)
             d_targets[:batch] = self.recipe.real_label
-            self._targets[batch] = (d_targets, np.ones((batch, 1), dtype=self.dtype))
+            self._targets[batch] = (self.ops.to_device(d_targets), self.ops.to_device(np.ones((batch, 1), self.dtype)))
         return self._targets[batch]
 
     def d_loss_and_grads(self, real, fake):
         """L_D on [real; fake] -> (loss, logits); fills D's gradients, moves nothing."""
         d_targets, _ = self.targets(real.shape[0])
-        logits = self.D.forward(np.concatenate([real, fake]))  # (2B, 1)
+        logits = self.D.forward(self.ops.concat_rows(real, fake))  # (2B, 1)
         loss = self.ops.bce_with_logits_forward(logits, d_targets)
         self.D.backward(self.ops.bce_with_logits_backward(logits, d_targets))
         return loss, logits
@@ -58,14 +61,17 @@ class GAN:
         return loss
 
     def train_step(self, real, z):
-        """real (B, 28, 28, 1) in [-1, 1], z (B, z_dim) -> dict of d_loss, g_loss, d_real, d_fake."""
+        """real (B, 28, 28, 1) in [-1, 1], z (B, z_dim), host arrays -> dict of d_loss, g_loss,
+        d_real, d_fake (host floats). Only real and z go to the device, only the losses and the
+        2B logits come back."""
         B = real.shape[0]
+        real, z = self.ops.to_device(real), self.ops.to_device(z)
         fake = self.G.forward(z)  # (B, 28, 28, 1); G keeps its activations for the G step
         d_loss, logits = self.d_loss_and_grads(real, fake)
         self.opt_d.step(self.D.grads())
         g_loss = self.g_loss_and_grads(fake)  # through the updated D
         self.opt_g.step(self.G.grads())
-        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))  # D's probabilities before its step
+        p = 1.0 / (1.0 + np.exp(-self.ops.to_host(logits).astype(np.float64)))  # D's probabilities before its step
         return {"d_loss": float(d_loss), "g_loss": float(g_loss),
                 "d_real": float(p[:B].mean()), "d_fake": float(p[B:].mean())}
 
@@ -73,13 +79,13 @@ class GAN:
         """G(z) in inference mode (BatchNorm on its running averages), as Keras' predict."""
         self.G.set_training(False)
         try:
-            return self.G.forward(z)
+            return self.ops.to_host(self.G.forward(self.ops.to_device(z)))
         finally:
             self.G.set_training(True)
 
     def state(self):
         """Every array a checkpoint needs, named G/…, D/… (minigan/weights.py), opt_G/…, opt_D/…."""
-        arrays = gan_weights(self)
+        arrays = {k: self.ops.to_host(v) for k, v in gan_weights(self).items()}
         arrays.update({f"opt_G/{k}": v for k, v in self.opt_g.state().items()})
         arrays.update({f"opt_D/{k}": v for k, v in self.opt_d.state().items()})
         return arrays

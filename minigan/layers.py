@@ -140,10 +140,8 @@ class BatchNorm(Layer):
         if not self.training:
             return self.ops.batchnorm_inference(x, p["gamma"], p["beta"], buf["moving_mean"], buf["moving_var"], self.eps)
         y, mean, self.inv_std, self.xhat = self.ops.batchnorm_forward(x, p["gamma"], p["beta"], self.eps)
-        var = 1.0 / self.inv_std ** 2 - self.eps
-        m = self.momentum
-        buf["moving_mean"][...] = m * buf["moving_mean"] + (1 - m) * mean
-        buf["moving_var"][...] = m * buf["moving_var"] + (1 - m) * var
+        self.ops.batchnorm_running_update(buf["moving_mean"], buf["moving_var"], mean, self.inv_std,
+                                          self.momentum, self.eps)
         return y
 
     def backward(self, dy):
@@ -163,8 +161,24 @@ class Dropout(Layer):
     def forward(self, x):
         if not self.training:
             return x
-        self.mask = (self.rng.random(x.shape) >= self.rate).astype(x.dtype)
+        # drawn on the host from the trainer's RNG, so CPU and CUDA runs drop the same units
+        self.mask = self.ops.to_device((self.rng.random(x.shape) >= self.rate).astype(x.dtype))
         return self.ops.dropout_forward(x, self.mask, self.rate)
 
     def backward(self, dy):
         return self.ops.dropout_backward(dy, self.mask, self.rate)
+
+
+class MinibatchStddev(Layer):
+    """Appends each group's mean feature standard deviation: (N, F) -> (N, F + 1)."""
+
+    def __init__(self, name, group_size=4):
+        super().__init__(name)
+        self.group_size = group_size
+
+    def forward(self, x):
+        self.x = x  # the statistic's gradient depends on the deviations of x
+        return self.ops.minibatch_stddev_forward(x, self.group_size)
+
+    def backward(self, dy):
+        return self.ops.minibatch_stddev_backward(dy, self.x, self.group_size)

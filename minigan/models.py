@@ -12,7 +12,7 @@ for the file layout and the conversion to PyTorch's.
 
 import numpy as np
 
-from minigan.layers import BatchNorm, Conv2D, Dense, Dropout, LeakyReLU, ReLU, Reshape, Tanh
+from minigan.layers import BatchNorm, Conv2D, Dense, Dropout, LeakyReLU, MinibatchStddev, ReLU, Reshape, Tanh
 
 Z_DIM = 100
 IMAGE_SHAPE = (28, 28, 1)
@@ -25,8 +25,11 @@ class Sequential:
 
     def __init__(self, layers, ops):
         self.layers = layers
-        for layer in layers:
+        self.ops = ops
+        for layer in layers:  # layers build their parameters on the host; the backend takes them over
             layer.ops = ops
+            layer.params = {k: ops.to_device(v) for k, v in layer.params.items()}
+            layer.buffers = {k: ops.to_device(v) for k, v in layer.buffers.items()}
 
     def forward(self, x):
         for layer in self.layers:
@@ -55,7 +58,7 @@ class Sequential:
             layer.training = training
 
     def load_params(self, arrays):
-        """Copy arrays into the parameters and buffers, checking names and shapes."""
+        """Copy host arrays into the parameters and buffers in place, checking names and shapes."""
         mine = {**self.params(), **self.buffers()}
         if set(arrays) != set(mine):
             raise ValueError(f"parameter names differ: missing {sorted(set(mine) - set(arrays))}, "
@@ -63,7 +66,7 @@ class Sequential:
         for name, value in arrays.items():
             if tuple(value.shape) != tuple(mine[name].shape):
                 raise ValueError(f"parameter {name}: shape {tuple(value.shape)}, model expects {tuple(mine[name].shape)}")
-            mine[name][...] = value
+            self.ops.copy_into(mine[name], value)
 
 
 def _activation(kind, name):
@@ -74,10 +77,11 @@ def _activation(kind, name):
     raise ValueError(f"unknown activation {kind!r}; use 'relu' or 'leaky_relu'")
 
 
-def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_dim=Z_DIM):
-    """The documented G; batchnorm=True adds BatchNorm after each hidden Dense (before its activation)."""
+def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_dim=Z_DIM, widths=G_WIDTHS):
+    """The documented G; batchnorm=True adds BatchNorm after each hidden Dense (before its
+    activation). ``widths`` other than the documented ones serve tiny test models."""
     layers, width = [], z_dim
-    for i, out in enumerate(G_WIDTHS, start=1):
+    for i, out in enumerate(widths, start=1):
         layers.append(Dense(f"dense{i}", width, out, rng, dtype))
         if batchnorm:
             layers.append(BatchNorm(f"bn{i}", out, dtype))
@@ -88,13 +92,19 @@ def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_
     return Sequential(layers, ops)
 
 
-def discriminator(rng, ops, dtype=np.float32, activation="relu", dropout=0.0):
-    """The documented D; dropout > 0 adds Dropout(rate) after each convolution's activation."""
+def discriminator(rng, ops, dtype=np.float32, activation="relu", dropout=0.0, minibatch_std=False,
+                  channels=D_CHANNELS):
+    """The documented D; dropout > 0 adds Dropout(rate) after each convolution's activation;
+    minibatch_std appends the minibatch standard deviation feature before the last Dense."""
     layers, c_in = [], IMAGE_SHAPE[2]
-    for i, c_out in enumerate(D_CHANNELS, start=1):
+    for i, c_out in enumerate(channels, start=1):
         layers += [Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype), _activation(activation, f"act{i}")]
         if dropout:
             layers.append(Dropout(f"drop{i}", dropout, rng))
         c_in = c_out
-    layers += [Reshape("flatten", (-1,)), Dense("dense", c_in, 1, rng, dtype)]
+    layers.append(Reshape("flatten", (-1,)))
+    if minibatch_std:
+        layers.append(MinibatchStddev("mbstd"))
+        c_in += 1
+    layers.append(Dense("dense", c_in, 1, rng, dtype))
     return Sequential(layers, ops)

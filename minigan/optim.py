@@ -10,8 +10,8 @@ class Adam:
         self.params = params
         self.ops = ops
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.m = {k: np.zeros_like(v) for k, v in params.items()}
-        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.m = {k: ops.zeros_like(v) for k, v in params.items()}
+        self.v = {k: ops.zeros_like(v) for k, v in params.items()}
         self.t = 0
 
     def step(self, grads):
@@ -21,14 +21,14 @@ class Adam:
                                  self.lr, self.beta1, self.beta2, self.eps)
 
     def state(self):
-        """Arrays to checkpoint: m/<name>, v/<name> and the step count t."""
-        out = {f"m/{k}": v for k, v in self.m.items()}
-        out.update({f"v/{k}": v for k, v in self.v.items()})
+        """Host arrays to checkpoint: m/<name>, v/<name> and the step count t."""
+        out = {f"m/{k}": self.ops.to_host(v) for k, v in self.m.items()}
+        out.update({f"v/{k}": self.ops.to_host(v) for k, v in self.v.items()})
         out["t"] = np.array(self.t)
         return out
 
     def load_state(self, arrays):
         for k in self.m:
-            self.m[k][...] = arrays[f"m/{k}"]
-            self.v[k][...] = arrays[f"v/{k}"]
+            self.ops.copy_into(self.m[k], arrays[f"m/{k}"])
+            self.ops.copy_into(self.v[k], arrays[f"v/{k}"])
         self.t = int(arrays["t"])

@@ -38,6 +38,7 @@ class Recipe:
     d_activation: str = "relu"
     g_batchnorm: bool = False
     d_dropout: float = 0.0
+    d_minibatch_std: bool = False
     real_label: float = 1.0
 
 

@@ -35,7 +35,7 @@ def gan_weights(gan):
 
 
 def export_weights(gan, path):
-    arrays = gan_weights(gan)
+    arrays = {k: gan.ops.to_host(v) for k, v in gan_weights(gan).items()}
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 

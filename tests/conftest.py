@@ -1,6 +1,10 @@
 import os
 from pathlib import Path
 
+# CUDA kernels run under Numba's simulator unless a caller chose otherwise (the GPU script
+# sets NUMBA_ENABLE_CUDASIM=0). Must be set before numba is first imported.
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
 import numpy as np
 import pytest
 

@@ -43,6 +43,7 @@ def float32_args(name):
         "_batchnorm_forward": (a(4, 3), a(3), a(3), 1e-3),
         "_batchnorm_backward": (a(4, 3), a(4, 3), a(3), np.abs(a(3))),
         "_batchnorm_inference": (a(4, 3), a(3), a(3), a(3), np.abs(a(3)), 1e-3),
+        "_batchnorm_running_update": (a(3), np.abs(a(3)), a(3), np.abs(a(3)) + 1, 0.8, 0.2, 1e-3),
         "_masked_scale": (a(5), a(5), 0.3),
         "_leaky_relu_forward": (a(5), 0.2), "_leaky_relu_backward": (a(5), a(5), 0.2),
         "_bce_with_logits_forward": (a(5), a(5)), "_bce_with_logits_backward": (a(5), a(5)),

@@ -72,7 +72,10 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(mnist_dir, tmp_pat
     (["--device", "cuda"], "--device cuda"),
     (["--resume"], "no checkpoint at"),
 ])
-def test_bad_train_arguments_get_clear_errors(mnist_dir, tmp_path, capsys, argv, message):
+def test_bad_train_arguments_get_clear_errors(mnist_dir, tmp_path, capsys, monkeypatch, argv, message):
+    from numba import cuda
+
+    monkeypatch.setattr(cuda, "is_available", lambda: False)  # this machine as if without the simulator
     code = main(["train", "--data", str(mnist_dir), "--out", str(tmp_path / "run"), "--epochs", "1", *argv])
     err = capsys.readouterr().err
     assert code == 1 and message in err, err

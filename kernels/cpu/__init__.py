@@ -13,12 +13,17 @@
     y, mean, inv_std, xhat = batchnorm_forward(x, gamma, beta, eps)   x (N, F)
     dx, dgamma, dbeta = batchnorm_backward(dy, xhat, gamma, inv_std)
     y = batchnorm_inference(x, gamma, beta, mean, var, eps)          running statistics
+    batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps)   in place
+    y = minibatch_stddev_forward(h, group_size, eps)   dh = minibatch_stddev_backward(dy, h, group_size, eps)
     y = dropout_forward(x, mask, rate)    dx = dropout_backward(dy, mask, rate)
     adam_update(param, grad, m, v, step, lr, beta1, beta2, eps)      in place
     sgd_momentum_update(param, grad, velocity, lr, momentum)         in place
 
 Every function takes float32 or float64 arrays (one dtype per call) and returns arrays
 of that dtype. Readable loop references sit beside the fast variants in each module.
+
+Host/device helpers, so one trainer drives either backend: to_device, to_host,
+zeros_like, concat_rows (on the CPU they are plain NumPy).
 """
 
 from kernels.cpu.activations import (
@@ -31,10 +36,12 @@ from kernels.cpu.activations import (
     tanh_backward,
     tanh_forward,
 )
-from kernels.cpu.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
+from kernels.cpu.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, batchnorm_running_update
 from kernels.cpu.conv2d import conv2d_backward, conv2d_forward
 from kernels.cpu.dense import dense_backward, dense_forward
 from kernels.cpu.dropout import dropout_backward, dropout_forward
+from kernels.cpu.minibatch_stddev import minibatch_stddev_backward, minibatch_stddev_forward
+from kernels.cpu.memory import concat_rows, copy_into, to_device, to_host, zeros_like
 from kernels.cpu.losses import bce_with_logits_backward, bce_with_logits_forward
 from kernels.cpu.optim import adam_update, sgd_momentum_update
 
@@ -42,6 +49,7 @@ __all__ = [
     "dense_forward", "dense_backward", "conv2d_forward", "conv2d_backward",
     "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
-    "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "dropout_forward", "dropout_backward",
+    "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update", "dropout_forward", "dropout_backward", "minibatch_stddev_forward", "minibatch_stddev_backward",
     "bce_with_logits_forward", "bce_with_logits_backward", "adam_update", "sgd_momentum_update",
+    "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",
 ]

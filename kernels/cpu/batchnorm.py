@@ -113,3 +113,20 @@ def batchnorm_inference(x, gamma, beta, mean, var, eps=1e-3):
     check_same_shape("batchnorm_inference", gamma=gamma, beta=beta, mean=mean, var=var)
     require_shape("batchnorm_inference", "gamma", gamma, (x.shape[1],), f"one scale per feature, x.shape={tuple(x.shape)}")
     return _batchnorm_inference(np.ascontiguousarray(x), gamma, beta, mean, var, float(eps))
+
+
+@njit(cache=True)
+def _batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, one_minus_momentum, eps):
+    t = mean.dtype.type
+    m, keep, e = t(momentum), t(one_minus_momentum), t(eps)
+    for f in range(mean.size):  # (F,)
+        var = t(1) / (inv_std[f] * inv_std[f]) - e  # the batch variance, recovered from inv_std
+        moving_mean[f] = m * moving_mean[f] + keep * mean[f]
+        moving_var[f] = m * moving_var[f] + keep * var
+
+
+def batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps=1e-3):
+    """In place: moving = momentum * moving + (1 - momentum) * batch statistic (Keras' rule)."""
+    check_same_shape("batchnorm_running_update", moving_mean=moving_mean, moving_var=moving_var,
+                     mean=mean, inv_std=inv_std)
+    _batchnorm_running_update(moving_mean, moving_var, mean, inv_std, float(momentum), 1.0 - momentum, float(eps))

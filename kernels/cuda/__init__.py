@@ -1,0 +1,38 @@
+"""CUDA kernels (numba.cuda): the names and signatures of ``kernels.cpu``, on device arrays.
+
+Import this module only when a GPU (or the simulator, NUMBA_ENABLE_CUDASIM=1) is wanted;
+it needs numba-cuda (pip install 'minigan[cuda]'). Default variants: tiled shared-memory
+GEMM for dense layers, im2col + tiled GEMM for convolutions; the readable
+one-thread-per-output variants are ``dense_*_naive`` and ``conv2d_*_direct``.
+"""
+
+from kernels.cuda.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, batchnorm_running_update
+from kernels.cuda.conv2d import conv2d_backward, conv2d_backward_direct, conv2d_forward, conv2d_forward_direct
+from kernels.cuda.dense import dense_backward, dense_backward_naive, dense_forward, dense_forward_naive
+from kernels.cuda.elementwise import (
+    adam_update,
+    dropout_backward,
+    dropout_forward,
+    leaky_relu_backward,
+    leaky_relu_forward,
+    relu_backward,
+    relu_forward,
+    sgd_momentum_update,
+    sigmoid_backward,
+    sigmoid_forward,
+    tanh_backward,
+    tanh_forward,
+)
+from kernels.cuda.losses import bce_with_logits_backward, bce_with_logits_forward
+from kernels.cuda.memory import concat_rows, copy_into, to_device, to_host, zeros_like
+
+__all__ = [
+    "dense_forward", "dense_backward", "conv2d_forward", "conv2d_backward",
+    "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
+    "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
+    "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update",
+    "dropout_forward", "dropout_backward",
+    "bce_with_logits_forward", "bce_with_logits_backward", "adam_update", "sgd_momentum_update",
+    "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",
+    "dense_forward_naive", "dense_backward_naive", "conv2d_forward_direct", "conv2d_backward_direct",
+]

@@ -1,0 +1,171 @@
+"""2-D convolution on the GPU, NHWC (math and index conventions: kernels/cpu/conv2d.py).
+
+Two variants, both tested against the CPU kernels:
+- direct (``*_direct``): one thread per output element. Forward: a thread per y[n, oh, ow, f]
+  sums its window. Backward: a thread per dx[n, ih, iw, c] gathers every (oh, ow, kh, kw)
+  with oh*sh - pt + kh = ih and ow*sw - pl + kw = iw (no atomics: each thread owns its
+  output); a thread per dw[kh, kw, c, f] sums over the batch and output pixels.
+- im2col + tiled GEMM (the default): the same three matrices as on the CPU,
+  cols (N*Ho*Wo, KH*KW*C), one tiled GEMM forward and two backward, col2im as a gather.
+"""
+
+from numba import cuda
+
+from kernels.checks import check_conv2d, check_upstream
+from kernels.cuda.gemm import column_sums, gemm_tiled
+from kernels.cuda.launch import device_empty, grid_1d
+
+
+@cuda.jit
+def _forward_direct(x, w, b, sh, sw, pt, pl, y):
+    i = cuda.grid(1)
+    N, Ho, Wo, F = y.shape
+    if i < y.size:
+        f = i % F  # decode the flat index of y[n, oh, ow, f]
+        ow = (i // F) % Wo
+        oh = (i // (F * Wo)) % Ho
+        n = i // (F * Wo * Ho)
+        H, W, C = x.shape[1], x.shape[2], x.shape[3]
+        acc = b[f]
+        for kh in range(w.shape[0]):
+            ih = oh * sh - pt + kh
+            if ih < 0 or ih >= H:
+                continue
+            for kw in range(w.shape[1]):
+                iw = ow * sw - pl + kw
+                if iw < 0 or iw >= W:
+                    continue
+                for c in range(C):
+                    acc += x[n, ih, iw, c] * w[kh, kw, c, f]
+        y[n, oh, ow, f] = acc
+
+
+@cuda.jit
+def _dx_direct(dy, w, sh, sw, pt, pl, dx):
+    i = cuda.grid(1)
+    N, H, W, C = dx.shape
+    if i < dx.size:
+        c = i % C  # decode dx[n, ih, iw, c]
+        iw = (i // C) % W
+        ih = (i // (C * W)) % H
+        n = i // (C * W * H)
+        Ho, Wo, F = dy.shape[1], dy.shape[2], dy.shape[3]
+        acc = dx.dtype.type(0)
+        for kh in range(w.shape[0]):
+            t = ih + pt - kh  # = oh * sh if tap kh of output row oh lands on ih
+            if t < 0 or t % sh != 0 or t // sh >= Ho:
+                continue
+            oh = t // sh
+            for kw in range(w.shape[1]):
+                u = iw + pl - kw
+                if u < 0 or u % sw != 0 or u // sw >= Wo:
+                    continue
+                ow = u // sw
+                for f in range(F):
+                    acc += dy[n, oh, ow, f] * w[kh, kw, c, f]
+        dx[n, ih, iw, c] = acc
+
+
+@cuda.jit
+def _dw_direct(dy, x, sh, sw, pt, pl, dw):
+    i = cuda.grid(1)
+    KH, KW, C, F = dw.shape
+    if i < dw.size:
+        f = i % F  # decode dw[kh, kw, c, f]
+        c = (i // F) % C
+        kw = (i // (F * C)) % KW
+        kh = i // (F * C * KW)
+        N, H, W = x.shape[0], x.shape[1], x.shape[2]
+        acc = dw.dtype.type(0)
+        for n in range(N):
+            for oh in range(dy.shape[1]):
+                ih = oh * sh - pt + kh
+                if ih < 0 or ih >= H:
+                    continue
+                for ow in range(dy.shape[2]):
+                    iw = ow * sw - pl + kw
+                    if iw < 0 or iw >= W:
+                        continue
+                    acc += dy[n, oh, ow, f] * x[n, ih, iw, c]
+        dw[kh, kw, c, f] = acc
+
+
+@cuda.jit
+def _im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo, cols):
+    i = cuda.grid(1)
+    if i < cols.size:
+        K = cols.shape[1]
+        C = x.shape[3]
+        r, k = i // K, i % K  # cols[r, k]: r = (n*Ho + oh)*Wo + ow, k = (kh*KW + kw)*C + c
+        ow, oh, n = r % Wo, (r // Wo) % Ho, r // (Wo * Ho)
+        c, kw, kh = k % C, (k // C) % KW, k // (C * KW)
+        ih = oh * sh - pt + kh
+        iw = ow * sw - pl + kw
+        inside = ih >= 0 and ih < x.shape[1] and iw >= 0 and iw < x.shape[2]
+        cols[r, k] = x[n, ih, iw, c] if inside else x.dtype.type(0)
+
+
+@cuda.jit
+def _col2im(dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, dx):
+    i = cuda.grid(1)
+    N, H, W, C = dx.shape
+    if i < dx.size:
+        c = i % C  # dx[n, ih, iw, c] gathers the dcols entries copied from it
+        iw = (i // C) % W
+        ih = (i // (C * W)) % H
+        n = i // (C * W * H)
+        acc = dx.dtype.type(0)
+        for kh in range(KH):
+            t = ih + pt - kh
+            if t < 0 or t % sh != 0 or t // sh >= Ho:
+                continue
+            for kw in range(KW):
+                u = iw + pl - kw
+                if u < 0 or u % sw != 0 or u // sw >= Wo:
+                    continue
+                acc += dcols[(n * Ho + t // sh) * Wo + u // sw, (kh * KW + kw) * C + c]
+        dx[n, ih, iw, c] = acc
+
+
+def _launch(kernel, out, *args):
+    blocks, threads = grid_1d(out.size)
+    kernel[blocks, threads](*args, out)
+    return out
+
+
+def conv2d_forward_direct(x, w, b, stride, padding):
+    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
+    y = device_empty((x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
+    return _launch(_forward_direct, y, x, w, b, sh, sw, pt, pl)
+
+
+def conv2d_backward_direct(dy, x, w, stride, padding):
+    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
+    check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
+    dx = _launch(_dx_direct, device_empty(x.shape, x.dtype), dy, w, sh, sw, pt, pl)
+    dw = _launch(_dw_direct, device_empty(w.shape, w.dtype), dy, x, sh, sw, pt, pl)
+    return dx, dw, column_sums(dy.reshape(dy.size // w.shape[3], w.shape[3]))
+
+
+def _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
+    cols = device_empty((x.shape[0] * Ho * Wo, KH * KW * x.shape[3]), x.dtype)
+    return _launch(_im2col, cols, x, KH, KW, sh, sw, pt, pl, Ho, Wo)
+
+
+def conv2d_forward(x, w, b, stride, padding):
+    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
+    KH, KW, C, F = w.shape
+    cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
+    return gemm_tiled(cols, w.reshape(KH * KW * C, F), b).reshape(x.shape[0], Ho, Wo, F)
+
+
+def conv2d_backward(dy, x, w, stride, padding):
+    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
+    check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
+    KH, KW, C, F = w.shape
+    cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
+    dy2 = dy.reshape(x.shape[0] * Ho * Wo, F)
+    dw = gemm_tiled(cols.T, dy2).reshape(KH, KW, C, F)
+    dcols = gemm_tiled(dy2, w.reshape(KH * KW * C, F).T)
+    dx = _launch(_col2im, device_empty(x.shape, x.dtype), dcols, KH, KW, sh, sw, pt, pl, Ho, Wo)
+    return dx, dw, column_sums(dy2)

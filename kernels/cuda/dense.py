@@ -1,0 +1,34 @@
+"""Dense layer on the GPU: y = x @ w + b (math: kernels/cpu/dense.py).
+
+dense_forward / dense_backward use the tiled GEMM; the ``*_naive`` pair uses one thread
+per output element. Both are tested against the CPU kernels."""
+
+from kernels.checks import check_dense, check_upstream
+from kernels.cuda.gemm import column_sums, gemm_naive, gemm_tiled
+
+
+def _forward(gemm, x, w, b):
+    check_dense("dense_forward", x, w, b)
+    return gemm(x, w, b)  # (N, I) @ (I, O) + b, bias fused into the GEMM's epilogue
+
+
+def _backward(gemm, dy, x, w):
+    check_dense("dense_backward", x, w)
+    check_upstream("dense_backward", dy, (x.shape[0], w.shape[1]), x.dtype)
+    return gemm(dy, w.T), gemm(x.T, dy), column_sums(dy)  # dx = dy w^T, dw = x^T dy, db = sum_n dy
+
+
+def dense_forward(x, w, b):
+    return _forward(gemm_tiled, x, w, b)
+
+
+def dense_backward(dy, x, w):
+    return _backward(gemm_tiled, dy, x, w)
+
+
+def dense_forward_naive(x, w, b):
+    return _forward(gemm_naive, x, w, b)
+
+
+def dense_backward_naive(dy, x, w):
+    return _backward(gemm_naive, dy, x, w)

@@ -1,0 +1,180 @@
+"""Elementwise CUDA kernels: activations, dropout, optimizer updates. One thread per element,
+the same formulas as kernels/cpu (see those docstrings for the math)."""
+
+import math
+
+from numba import cuda
+
+from kernels.checks import check_same_shape, require_float
+from kernels.cuda.launch import device_empty, flat, grid_1d
+
+
+@cuda.jit(device=True)
+def stable_sigmoid(v):
+    one = type(v)(1)
+    if v < 0:  # exp of a non-positive number only: no overflow
+        e = math.exp(v)
+        return e / (one + e)
+    return one / (one + math.exp(-v))
+
+
+@cuda.jit
+def _relu_forward(x, y):
+    i = cuda.grid(1)
+    if i < x.size:
+        zero = x.dtype.type(0)
+        y[i] = zero if x[i] <= zero else x[i]  # NaN fails x <= 0 and passes through
+
+
+@cuda.jit
+def _relu_backward(dy, x, dx):
+    i = cuda.grid(1)
+    if i < x.size:
+        dx[i] = dy[i] if x[i] > x.dtype.type(0) else x.dtype.type(0)
+
+
+@cuda.jit
+def _leaky_relu_forward(x, alpha, y):
+    i = cuda.grid(1)
+    if i < x.size:
+        a = x.dtype.type(alpha)
+        y[i] = a * x[i] if x[i] <= x.dtype.type(0) else x[i]
+
+
+@cuda.jit
+def _leaky_relu_backward(dy, x, alpha, dx):
+    i = cuda.grid(1)
+    if i < x.size:
+        dx[i] = dy[i] if x[i] > x.dtype.type(0) else x.dtype.type(alpha) * dy[i]
+
+
+@cuda.jit
+def _tanh_forward(x, y):
+    i = cuda.grid(1)
+    if i < x.size:
+        y[i] = math.tanh(x[i])
+
+
+@cuda.jit
+def _tanh_backward(dy, y, dx):
+    i = cuda.grid(1)
+    if i < y.size:
+        dx[i] = dy[i] * (y.dtype.type(1) - y[i] * y[i])
+
+
+@cuda.jit
+def _sigmoid_forward(x, y):
+    i = cuda.grid(1)
+    if i < x.size:
+        y[i] = stable_sigmoid(x[i])
+
+
+@cuda.jit
+def _sigmoid_backward(dy, y, dx):
+    i = cuda.grid(1)
+    if i < y.size:
+        dx[i] = dy[i] * y[i] * (y.dtype.type(1) - y[i])
+
+
+@cuda.jit
+def _masked_scale(a, mask, scale, out):
+    i = cuda.grid(1)
+    if i < a.size:
+        out[i] = a[i] * mask[i] * a.dtype.type(scale)
+
+
+def _map(kernel, out_like, *arrays_and_scalars):
+    out = device_empty(out_like.shape, out_like.dtype)
+    args = [flat(a) if hasattr(a, "shape") else a for a in arrays_and_scalars]
+    blocks, threads = grid_1d(out_like.size)
+    kernel[blocks, threads](*args, flat(out))
+    return out
+
+
+def relu_forward(x):
+    require_float("relu_forward", "x", x)
+    return _map(_relu_forward, x, x)
+
+
+def relu_backward(dy, x):
+    check_same_shape("relu_backward", dy=dy, x=x)
+    return _map(_relu_backward, dy, dy, x)
+
+
+def leaky_relu_forward(x, alpha=0.2):
+    require_float("leaky_relu_forward", "x", x)
+    return _map(_leaky_relu_forward, x, x, float(alpha))
+
+
+def leaky_relu_backward(dy, x, alpha=0.2):
+    check_same_shape("leaky_relu_backward", dy=dy, x=x)
+    return _map(_leaky_relu_backward, dy, dy, x, float(alpha))
+
+
+def tanh_forward(x):
+    require_float("tanh_forward", "x", x)
+    return _map(_tanh_forward, x, x)
+
+
+def tanh_backward(dy, y):
+    check_same_shape("tanh_backward", dy=dy, y=y)
+    return _map(_tanh_backward, dy, dy, y)
+
+
+def sigmoid_forward(x):
+    require_float("sigmoid_forward", "x", x)
+    return _map(_sigmoid_forward, x, x)
+
+
+def sigmoid_backward(dy, y):
+    check_same_shape("sigmoid_backward", dy=dy, y=y)
+    return _map(_sigmoid_backward, dy, dy, y)
+
+
+def _dropout(op, a, mask, rate):
+    check_same_shape(op, x=a, mask=mask)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"{op}: rate must be in [0, 1), got {rate}")
+    return _map(_masked_scale, a, a, mask, 1.0 / (1.0 - rate))
+
+
+def dropout_forward(x, mask, rate):
+    return _dropout("dropout_forward", x, mask, rate)
+
+
+def dropout_backward(dy, mask, rate):
+    return _dropout("dropout_backward", dy, mask, rate)
+
+
+@cuda.jit
+def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps):
+    i = cuda.grid(1)
+    if i < p.size:
+        t = p.dtype.type
+        m[i] = t(beta1) * m[i] + t(one_minus_beta1) * g[i]
+        v[i] = t(beta2) * v[i] + t(one_minus_beta2) * g[i] * g[i]
+        p[i] -= t(step_size) * m[i] / (math.sqrt(v[i]) / t(bias2_sqrt) + t(eps))
+
+
+@cuda.jit
+def _sgd_momentum_update(p, g, u, lr, momentum):
+    i = cuda.grid(1)
+    if i < p.size:
+        u[i] = p.dtype.type(momentum) * u[i] + g[i]
+        p[i] -= p.dtype.type(lr) * u[i]
+
+
+def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam step in place on device arrays (formula: kernels/cpu/optim.py)."""
+    if int(step) < 1:
+        raise ValueError(f"adam_update: step is the 1-based count of updates, got {step}")
+    check_same_shape("adam_update", param=param, grad=grad, m=m, v=v)
+    blocks, threads = grid_1d(param.size)
+    _adam_update[blocks, threads](flat(param), flat(grad), flat(m), flat(v), lr / (1.0 - beta1**step),
+                                  math.sqrt(1.0 - beta2**step), beta1, beta2, 1.0 - beta1, 1.0 - beta2, eps)
+
+
+def sgd_momentum_update(param, grad, velocity, lr=1e-2, momentum=0.9):
+    check_same_shape("sgd_momentum_update", param=param, grad=grad, velocity=velocity)
+    blocks, threads = grid_1d(param.size)
+    _sgd_momentum_update[blocks, threads](flat(param), flat(grad), flat(velocity), lr, momentum)

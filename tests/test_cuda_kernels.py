@@ -1,0 +1,155 @@
+"""Every CUDA kernel against its CPU kernel, under the CUDA simulator in CI (tiny shapes:
+the simulator runs one OS thread per CUDA thread), on the real GPU in the GPU script."""
+
+import numpy as np
+import pytest
+from numba import cuda
+
+import kernels.cpu as CPU
+import kernels.cuda as GPU
+from conftest import rel_err
+from minigan.gan import GAN
+from minigan.train import RECIPES
+
+TOL = {np.float32: 1e-5, np.float64: 1e-12}
+CONV = [  # (N, H, W, C, F, (KH, KW), stride, padding): small enough for the simulator
+    (2, 7, 7, 1, 2, (3, 3), 3, "valid"),
+    (1, 5, 6, 2, 2, (3, 2), 1, 1),
+    (2, 6, 5, 2, 3, (2, 2), 3, 0),
+    (1, 5, 5, 2, 2, (3, 3), 2, "same"),
+]
+
+
+def up(*arrays):
+    return [cuda.to_device(a) for a in arrays]
+
+
+def host(*arrays):
+    return [a.copy_to_host() for a in arrays]
+
+
+def randn(rng, shape, dtype):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("variant", ["tiled", "naive"])
+def test_dense(dtype, variant):
+    rng = np.random.default_rng(0)
+    x, w, b = randn(rng, (5, 7), dtype), randn(rng, (7, 3), dtype), randn(rng, 3, dtype)
+    dy = randn(rng, (5, 3), dtype)
+    fwd, bwd = (GPU.dense_forward, GPU.dense_backward) if variant == "tiled" else (GPU.dense_forward_naive, GPU.dense_backward_naive)
+    (y,) = host(fwd(*up(x, w, b)))
+    assert y.dtype == dtype and rel_err(y, CPU.dense_forward(x, w, b)) < TOL[dtype]
+    for mine, ref in zip(host(*bwd(*up(dy, x, w))), CPU.dense_backward(dy, x, w)):
+        assert mine.shape == ref.shape and rel_err(mine, ref) < TOL[dtype]
+
+
+def test_tiled_gemm_crosses_tile_edges():
+    rng = np.random.default_rng(1)
+    x, w, b = randn(rng, (17, 33), np.float32), randn(rng, (33, 18), np.float32), randn(rng, 18, np.float32)
+    (y,) = host(GPU.dense_forward(*up(x, w, b)))
+    assert rel_err(y, x @ w + b) < 1e-5
+
+
+@pytest.mark.parametrize("variant", ["tiled", "direct"])
+@pytest.mark.parametrize("case", CONV, ids=[str(i) for i in range(len(CONV))])
+def test_conv2d(case, variant):
+    N, H, W, C, F, (KH, KW), stride, padding = case
+    rng = np.random.default_rng(2)
+    x, w, b = randn(rng, (N, H, W, C), np.float32), randn(rng, (KH, KW, C, F), np.float32), randn(rng, F, np.float32)
+    y_ref = CPU.conv2d_forward(x, w, b, stride, padding)
+    dy = randn(rng, y_ref.shape, np.float32)
+    fwd, bwd = (GPU.conv2d_forward, GPU.conv2d_backward) if variant == "tiled" else (GPU.conv2d_forward_direct, GPU.conv2d_backward_direct)
+    (y,) = host(fwd(*up(x, w, b), stride, padding))
+    assert rel_err(y, y_ref) < 1e-5
+    for name, mine, ref in zip(["dx", "dw", "db"], host(*bwd(*up(dy, x, w), stride, padding)),
+                               CPU.conv2d_backward(dy, x, w, stride, padding)):
+        assert mine.shape == ref.shape and rel_err(mine, ref) < 1e-5, name
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "tanh", "sigmoid"])
+def test_activations(name):
+    rng = np.random.default_rng(3)
+    x, dy = randn(rng, (3, 5), np.float32) * 3, randn(rng, (3, 5), np.float32)
+    x[0, 0] = np.nan
+    fwd_c, bwd_c = getattr(CPU, f"{name}_forward"), getattr(CPU, f"{name}_backward")
+    fwd_g, bwd_g = getattr(GPU, f"{name}_forward"), getattr(GPU, f"{name}_backward")
+    (y,) = host(fwd_g(*up(x)))
+    y_ref = fwd_c(x)
+    assert np.isnan(y[0, 0]) and rel_err(y[1:], y_ref[1:]) < 1e-6
+    saved = x if name in ("relu", "leaky_relu") else y_ref
+    saved, dy = saved[1:].copy(), dy[1:].copy()
+    (dx,) = host(bwd_g(*up(dy, saved)))
+    assert rel_err(dx, bwd_c(dy, saved)) < 1e-6
+
+
+def test_loss_optimizers_dropout_concat():
+    rng = np.random.default_rng(4)
+    z, t = randn(rng, (6, 1), np.float32) * 4, rng.integers(0, 2, (6, 1)).astype(np.float32)
+    assert rel_err(GPU.bce_with_logits_forward(*up(z, t)), CPU.bce_with_logits_forward(z, t)) < 1e-6
+    (dz,) = host(GPU.bce_with_logits_backward(*up(z, t)))
+    assert rel_err(dz, CPU.bce_with_logits_backward(z, t)) < 1e-6
+
+    p, g = randn(rng, (4, 3), np.float32), randn(rng, (4, 3), np.float32)
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    dp, dg, dm, dv = up(p, g, m, v)
+    for step in (1, 2):
+        CPU.adam_update(p, g, m, v, step, 2e-4, 0.5, 0.999, 1e-8)
+        GPU.adam_update(dp, dg, dm, dv, step, 2e-4, 0.5, 0.999, 1e-8)
+    for a, b in zip(host(dp, dm, dv), (p, m, v)):
+        assert rel_err(a, b) < 1e-6
+    u = np.zeros_like(p)
+    dp, du = up(p, u)
+    CPU.sgd_momentum_update(p, g, u, 0.1, 0.9)
+    GPU.sgd_momentum_update(dp, dg, du, 0.1, 0.9)
+    assert rel_err(dp.copy_to_host(), p) < 1e-6
+
+    mask = (rng.random((4, 3)) > 0.5).astype(np.float32)
+    (y,) = host(GPU.dropout_forward(*up(p, mask), 0.5))
+    assert rel_err(y, CPU.dropout_forward(p, mask, 0.5)) < 1e-7
+    (c,) = host(GPU.concat_rows(*up(p, g)))
+    assert np.array_equal(c, np.concatenate([p, g]))
+
+
+def test_batchnorm():
+    rng = np.random.default_rng(5)
+    x, g, b, dy = randn(rng, (6, 4), np.float32) + 2, randn(rng, 4, np.float32), randn(rng, 4, np.float32), randn(rng, (6, 4), np.float32)
+    ref = CPU.batchnorm_forward(x, g, b)
+    out = host(*GPU.batchnorm_forward(*up(x, g, b)))
+    for a, r in zip(out, ref):
+        assert rel_err(a, r) < 1e-5
+    _, mean, inv_std, xhat = ref
+    for a, r in zip(host(*GPU.batchnorm_backward(*up(dy, xhat, g, inv_std))), CPU.batchnorm_backward(dy, xhat, g, inv_std)):
+        assert rel_err(a, r) < 1e-5
+    mm, mv = np.zeros(4, np.float32), np.ones(4, np.float32)
+    dmm, dmv = up(mm, mv)
+    CPU.batchnorm_running_update(mm, mv, mean, inv_std, 0.8)
+    GPU.batchnorm_running_update(dmm, dmv, *up(mean, inv_std), 0.8)
+    assert rel_err(dmm.copy_to_host(), mm) < 1e-6 and rel_err(dmv.copy_to_host(), mv) < 1e-6
+    (y,) = host(GPU.batchnorm_inference(*up(x, g, b, mm, mv)))
+    assert rel_err(y, CPU.batchnorm_inference(x, g, b, mm, mv)) < 1e-5
+
+
+TINY = dict(g_widths=(4, 4, 4), d_channels=(2, 2, 2))
+
+
+def test_training_steps_match_the_cpu():
+    """Two full training steps, device-resident, against the CPU engine from the same
+    weights, batches and noise: losses and D(x), D(G(z)) to ~1e-5, parameters to 1e-4.
+    A tiny model (the simulator runs every CUDA thread as an OS thread); the real GPU script
+    runs the documented sizes."""
+    r = RECIPES["documented"]
+    cpu = GAN(r, np.random.default_rng(0), CPU, **TINY)
+    gpu = GAN(r, np.random.default_rng(0), GPU, **TINY)
+    assert not isinstance(gpu.G.params()["dense1/w"], np.ndarray)  # the weights live on the device
+    rng = np.random.default_rng(1)
+    for _ in range(2):
+        real = rng.uniform(-1, 1, (2, 28, 28, 1)).astype(np.float32)
+        z = rng.standard_normal((2, 100)).astype(np.float32)
+        a, b = cpu.train_step(real, z), gpu.train_step(real, z)
+        for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+            assert abs(a[key] - b[key]) <= 1e-5 * max(1.0, abs(a[key])), (key, a[key], b[key])
+    state_cpu, state_gpu = cpu.state(), gpu.state()
+    for k in state_cpu:
+        assert rel_err(state_cpu[k], state_gpu[k]) < 1e-4, k
