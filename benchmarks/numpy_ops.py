@@ -17,8 +17,9 @@ def dense_forward(x, w, b):
     return x @ w + b
 
 
-def dense_backward(dy, x, w):
-    return dy @ w.T, x.T @ dy, dy.sum(axis=0)
+def dense_backward(dy, x, w, input_grad=True, param_grads=True):
+    dx = dy @ w.T if input_grad else None
+    return (dx, x.T @ dy, dy.sum(axis=0)) if param_grads else (dx, None, None)
 
 
 def _padded_windows(x, w, stride, padding):
@@ -37,18 +38,20 @@ def conv2d_forward(x, w, b, stride, padding):
     return (cols @ w.reshape(-1, F) + b).reshape(x.shape[0], Ho, Wo, F)
 
 
-def conv2d_backward(dy, x, w, stride, padding):
+def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True):
     win, (sh, sw, pt, pl, Ho, Wo) = _padded_windows(x, w, stride, padding)
     KH, KW, C, F = w.shape
     N, H, W, _ = x.shape
     dy2 = dy.reshape(-1, F)
-    dw = (win.reshape(-1, KH * KW * C).T @ dy2).reshape(w.shape)
+    dw, db = ((win.reshape(-1, KH * KW * C).T @ dy2).reshape(w.shape), dy2.sum(axis=0)) if param_grads else (None, None)
+    if not input_grad:
+        return None, dw, db
     dcols = (dy2 @ w.reshape(-1, F).T).reshape(N, Ho, Wo, KH, KW, C)
     dxp = np.zeros((N, H + pt + KH + sh, W + pl + KW + sw, C), dtype=x.dtype)
     for kh in range(KH):  # col2im: one strided slice-add per kernel tap
         for kw in range(KW):
             dxp[:, kh: kh + sh * Ho: sh, kw: kw + sw * Wo: sw] += dcols[:, :, :, kh, kw]
-    return dxp[:, pt: pt + H, pl: pl + W], dw, dy2.sum(axis=0)
+    return dxp[:, pt: pt + H, pl: pl + W], dw, db
 
 
 def relu_forward(x):

@@ -1,5 +1,7 @@
 """Which kernel module a model runs on: ``kernels.cpu`` or ``kernels.cuda`` (same names)."""
 
+import importlib
+
 import kernels.cpu
 
 
@@ -19,7 +21,5 @@ def get(device):
         if not cuda.is_available():
             raise DeviceError("--device cuda: no usable CUDA GPU was found (numba.cuda.is_available() is False). "
                               "Run with --device cpu instead.")
-        import kernels.cuda
-
-        return kernels.cuda
+        return importlib.import_module("kernels.cuda")  # compiled lazily: only when asked for
     raise DeviceError(f"unknown device {device!r}; use --device cpu or --device cuda")

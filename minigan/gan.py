@@ -10,7 +10,7 @@ on logits (kernels.cpu.losses):
            labelled 1: L_G = mean BCE(D(G(z)), 1) = -mean log D(G(z))  (the non-saturating
            loss; log(1 - D(G(z))) would give G no gradient once D rejects its samples)
            dlogits -> D.backward -> dL/dfake -> G.backward -> G's gradients -> Adam moves G.
-           D's parameter gradients from this pass are left unused: only G moves.
+           D's parameter gradients are not computed in this pass: only G moves.
 
 The order of every kernel call is spelled out in docs/training-step.md.
 """
@@ -31,7 +31,7 @@ class GAN:
         self.D = discriminator(rng, ops, dtype, activation=recipe.d_activation, dropout=recipe.d_dropout,
                                minibatch_std=recipe.d_minibatch_std, channels=d_channels)
         self.opt_g = Adam(self.G.params(), ops, lr, beta1, beta2, eps)
-        self.opt_d = Adam(self.D.params(), ops, lr, beta1, beta2, eps)
+        self.opt_d = Adam(self.D.params(), ops, lr * recipe.d_lr_scale, beta1, beta2, eps)
         self._targets = {}
 
     def targets(self, batch):
@@ -47,7 +47,7 @@ class GAN:
         d_targets, _ = self.targets(real.shape[0])
         logits = self.D.forward(self.ops.concat_rows(real, fake))  # (2B, 1)
         loss = self.ops.bce_with_logits_forward(logits, d_targets)
-        self.D.backward(self.ops.bce_with_logits_backward(logits, d_targets))
+        self.D.backward(self.ops.bce_with_logits_backward(logits, d_targets), input_grad=False)  # no dL/dimages
         return loss, logits
 
     def g_loss_and_grads(self, fake):
@@ -56,8 +56,8 @@ class GAN:
         _, g_targets = self.targets(fake.shape[0])
         logits = self.D.forward(fake)  # (B, 1)
         loss = self.ops.bce_with_logits_forward(logits, g_targets)
-        dfake = self.D.backward(self.ops.bce_with_logits_backward(logits, g_targets))
-        self.G.backward(dfake)
+        dfake = self.D.backward(self.ops.bce_with_logits_backward(logits, g_targets), param_grads=False)
+        self.G.backward(dfake, input_grad=False)  # no dL/dz
         return loss
 
     def train_step(self, real, z):

@@ -34,7 +34,8 @@ class Layer:
     def forward(self, x):
         raise NotImplementedError
 
-    def backward(self, dy):
+    def backward(self, dy, input_grad=True, param_grads=True):
+        """dL/dx (None when input_grad is False); fills self.grads unless param_grads is False."""
         raise NotImplementedError
 
 
@@ -50,8 +51,10 @@ class Dense(Layer):
         self.x = x  # dw = x.T @ dy needs the input
         return self.ops.dense_forward(x, self.params["w"], self.params["b"])
 
-    def backward(self, dy):
-        dx, self.grads["w"], self.grads["b"] = self.ops.dense_backward(dy, self.x, self.params["w"])
+    def backward(self, dy, input_grad=True, param_grads=True):
+        dx, dw, db = self.ops.dense_backward(dy, self.x, self.params["w"], input_grad, param_grads)
+        if param_grads:
+            self.grads["w"], self.grads["b"] = dw, db
         return dx
 
 
@@ -69,9 +72,11 @@ class Conv2D(Layer):
         self.x = x  # dw correlates x with dy
         return self.ops.conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.padding)
 
-    def backward(self, dy):
-        dx, self.grads["w"], self.grads["b"] = self.ops.conv2d_backward(
-            dy, self.x, self.params["w"], self.stride, self.padding)
+    def backward(self, dy, input_grad=True, param_grads=True):
+        dx, dw, db = self.ops.conv2d_backward(dy, self.x, self.params["w"], self.stride, self.padding,
+                                              input_grad, param_grads)
+        if param_grads:
+            self.grads["w"], self.grads["b"] = dw, db
         return dx
 
 
@@ -80,7 +85,7 @@ class ReLU(Layer):
         self.x = x  # the slope is [x > 0]
         return self.ops.relu_forward(x)
 
-    def backward(self, dy):
+    def backward(self, dy, input_grad=True, param_grads=True):
         return self.ops.relu_backward(dy, self.x)
 
 
@@ -93,7 +98,7 @@ class LeakyReLU(Layer):
         self.x = x
         return self.ops.leaky_relu_forward(x, self.alpha)
 
-    def backward(self, dy):
+    def backward(self, dy, input_grad=True, param_grads=True):
         return self.ops.leaky_relu_backward(dy, self.x, self.alpha)
 
 
@@ -102,7 +107,7 @@ class Tanh(Layer):
         self.y = x = self.ops.tanh_forward(x)  # the slope 1 - y^2 is cheapest from the output
         return x
 
-    def backward(self, dy):
+    def backward(self, dy, input_grad=True, param_grads=True):
         return self.ops.tanh_backward(dy, self.y)
 
 
@@ -117,7 +122,7 @@ class Reshape(Layer):
         self.in_shape = x.shape
         return x.reshape((x.shape[0],) + self.shape)
 
-    def backward(self, dy):
+    def backward(self, dy, input_grad=True, param_grads=True):
         return dy.reshape(self.in_shape)
 
 
@@ -144,9 +149,10 @@ class BatchNorm(Layer):
                                           self.momentum, self.eps)
         return y
 
-    def backward(self, dy):
-        dx, self.grads["gamma"], self.grads["beta"] = self.ops.batchnorm_backward(
-            dy, self.xhat, self.params["gamma"], self.inv_std)
+    def backward(self, dy, input_grad=True, param_grads=True):
+        dx, dgamma, dbeta = self.ops.batchnorm_backward(dy, self.xhat, self.params["gamma"], self.inv_std)
+        if param_grads:
+            self.grads["gamma"], self.grads["beta"] = dgamma, dbeta
         return dx
 
 
@@ -165,7 +171,7 @@ class Dropout(Layer):
         self.mask = self.ops.to_device((self.rng.random(x.shape) >= self.rate).astype(x.dtype))
         return self.ops.dropout_forward(x, self.mask, self.rate)
 
-    def backward(self, dy):
+    def backward(self, dy, input_grad=True, param_grads=True):
         return self.ops.dropout_backward(dy, self.mask, self.rate)
 
 
@@ -180,5 +186,5 @@ class MinibatchStddev(Layer):
         self.x = x  # the statistic's gradient depends on the deviations of x
         return self.ops.minibatch_stddev_forward(x, self.group_size)
 
-    def backward(self, dy):
+    def backward(self, dy, input_grad=True, param_grads=True):
         return self.ops.minibatch_stddev_backward(dy, self.x, self.group_size)

@@ -36,9 +36,11 @@ class Sequential:
             x = layer.forward(x)
         return x
 
-    def backward(self, dy):
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy)
+    def backward(self, dy, input_grad=True, param_grads=True):
+        """The chain rule, last layer first. input_grad=False skips dL/dinput at the first
+        layer (nothing upstream needs it); param_grads=False computes only what flows through."""
+        for i in range(len(self.layers) - 1, -1, -1):
+            dy = self.layers[i].backward(dy, input_grad or i > 0, param_grads)
         return dy
 
     def params(self):

@@ -40,6 +40,7 @@ class Recipe:
     d_dropout: float = 0.0
     d_minibatch_std: bool = False
     real_label: float = 1.0
+    d_lr_scale: float = 1.0  # D's learning rate as a multiple of G's
 
 
 RECIPES = {

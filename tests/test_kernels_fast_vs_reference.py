@@ -40,3 +40,20 @@ def test_conv2d_fast_equals_reference(case, dtype):
     for name, f, r in zip(["dx", "dw", "db"], fast, ref):
         assert f.dtype == dtype and f.shape == r.shape, name
         assert rel_err(f, r) < TOL[dtype], name
+
+
+def test_skipped_gradients_are_none_and_the_rest_unchanged():
+    import kernels.cpu as K
+
+    x, w, b, stride, padding = conv_arrays(CONV_CASES[3], np.float64)
+    dy = np.random.default_rng(1).standard_normal(K.conv2d_forward(x, w, b, stride, padding).shape)
+    full = K.conv2d_backward(dy, x, w, stride, padding)
+    no_dx = K.conv2d_backward(dy, x, w, stride, padding, input_grad=False)
+    only_dx = K.conv2d_backward(dy, x, w, stride, padding, param_grads=False)
+    assert no_dx[0] is None and only_dx[1] is None and only_dx[2] is None
+    assert np.array_equal(no_dx[1], full[1]) and np.array_equal(only_dx[0], full[0])
+    xd, wd, bd = dense_arrays((4, 5, 3), np.float64)
+    dyd = np.ones((4, 3))
+    full = K.dense_backward(dyd, xd, wd)
+    assert K.dense_backward(dyd, xd, wd, input_grad=False)[0] is None
+    assert np.array_equal(K.dense_backward(dyd, xd, wd, param_grads=False)[0], full[0])

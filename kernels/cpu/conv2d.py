@@ -148,20 +148,31 @@ def conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo):
 
 
 @njit(cache=True)
-def conv2d_backward_fast(dy, x, w, sh, sw, pt, pl):
+def conv2d_input_grad_fast(dy, x_shape, w, sh, sw, pt, pl):
     KH, KW, C, F = w.shape
+    _, Ho, Wo, _ = dy.shape
+    dcols = np.dot(dy.reshape(-1, F), w.reshape(KH * KW * C, F).T)  # (N*Ho*Wo, F) @ (F, K)
+    return col2im(dcols, x_shape, KH, KW, sh, sw, pt, pl, Ho, Wo)
+
+
+@njit(cache=True)
+def conv2d_param_grads_fast(dy, x, w_shape, sh, sw, pt, pl):
+    KH, KW, C, F = w_shape
     _, Ho, Wo, _ = dy.shape
     cols = im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo)  # forward's matrix, rebuilt
     dy2 = dy.reshape(-1, F)  # (N*Ho*Wo, F)
-    w2 = w.reshape(KH * KW * C, F)
     dw = np.dot(cols.T, dy2).reshape(KH, KW, C, F)  # (K, N*Ho*Wo) @ (N*Ho*Wo, F)
-    dcols = np.dot(dy2, w2.T)  # (N*Ho*Wo, F) @ (F, K)
-    dx = col2im(dcols, x.shape, KH, KW, sh, sw, pt, pl, Ho, Wo)
     db = np.zeros(F, dtype=dy.dtype)
     for r in range(dy2.shape[0]):  # column sums of dy
         for f in range(F):
             db[f] += dy2[r, f]
-    return dx, dw, db
+    return dw, db
+
+
+@njit(cache=True)
+def conv2d_backward_fast(dy, x, w, sh, sw, pt, pl):
+    dw, db = conv2d_param_grads_fast(dy, x, w.shape, sh, sw, pt, pl)
+    return conv2d_input_grad_fast(dy, x.shape, w, sh, sw, pt, pl), dw, db
 
 
 def conv2d_forward(x, w, b, stride, padding):
@@ -174,12 +185,15 @@ def conv2d_forward(x, w, b, stride, padding):
     return conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo)
 
 
-def conv2d_backward(dy, x, w, stride, padding):
+def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True):
     """dy (N, Ho, Wo, F), x, w as in the forward -> dx (N, H, W, C), dw (KH, KW, C, F), db (F,).
 
-    Formulas in the module docstring.  Fast variant.
+    Formulas in the module docstring.  Fast variant. input_grad / param_grads as in
+    dense_backward: a skipped gradient is None and costs nothing.
     """
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
     dy, x, w = np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w)
-    return conv2d_backward_fast(dy, x, w, sh, sw, pt, pl)
+    dx = conv2d_input_grad_fast(dy, x.shape, w, sh, sw, pt, pl) if input_grad else None
+    dw, db = conv2d_param_grads_fast(dy, x, w.shape, sh, sw, pt, pl) if param_grads else (None, None)
+    return dx, dw, db

@@ -66,15 +66,25 @@ def dense_forward_fast(x, w, b):
 
 
 @njit(cache=True)
-def dense_backward_fast(dy, x, w):
-    dx = np.dot(dy, w.T)  # (N, O) @ (O, I) -> (N, I)
+def dense_input_grad_fast(dy, w):
+    return np.dot(dy, w.T)  # (N, O) @ (O, I) -> (N, I)
+
+
+@njit(cache=True)
+def dense_param_grads_fast(dy, x):
     dw = np.dot(x.T, dy)  # (I, N) @ (N, O) -> (I, O)
     N, O = dy.shape
     db = np.zeros(O, dtype=dy.dtype)
     for n in range(N):  # column sums of dy: (O,)
         for o in range(O):
             db[o] += dy[n, o]
-    return dx, dw, db
+    return dw, db
+
+
+@njit(cache=True)
+def dense_backward_fast(dy, x, w):
+    dw, db = dense_param_grads_fast(dy, x)
+    return dense_input_grad_fast(dy, w), dw, db
 
 
 def dense_forward(x, w, b):
@@ -83,8 +93,15 @@ def dense_forward(x, w, b):
     return dense_forward_fast(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b))
 
 
-def dense_backward(dy, x, w):
-    """dy (N, O), x (N, I), w (I, O) -> dx = dy @ w.T, dw = x.T @ dy, db = sum_n dy.  Fast variant."""
+def dense_backward(dy, x, w, input_grad=True, param_grads=True):
+    """dy (N, O), x (N, I), w (I, O) -> dx = dy @ w.T, dw = x.T @ dy, db = sum_n dy.  Fast variant.
+
+    input_grad=False skips dx (the first layer of a net fed by data), param_grads=False
+    skips dw and db (a net that only passes gradients on, as D in the G step); a skipped
+    gradient is returned as None."""
     check_dense("dense_backward", x, w)
     check_upstream("dense_backward", dy, (x.shape[0], w.shape[1]), x.dtype)
-    return dense_backward_fast(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w))
+    dy = np.ascontiguousarray(dy)
+    dx = dense_input_grad_fast(dy, np.ascontiguousarray(w)) if input_grad else None
+    dw, db = dense_param_grads_fast(dy, np.ascontiguousarray(x)) if param_grads else (None, None)
+    return dx, dw, db

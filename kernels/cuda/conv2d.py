@@ -139,10 +139,12 @@ def conv2d_forward_direct(x, w, b, stride, padding):
     return _launch(_forward_direct, y, x, w, b, sh, sw, pt, pl)
 
 
-def conv2d_backward_direct(dy, x, w, stride, padding):
+def conv2d_backward_direct(dy, x, w, stride, padding, input_grad=True, param_grads=True):
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
-    dx = _launch(_dx_direct, device_empty(x.shape, x.dtype), dy, w, sh, sw, pt, pl)
+    dx = _launch(_dx_direct, device_empty(x.shape, x.dtype), dy, w, sh, sw, pt, pl) if input_grad else None
+    if not param_grads:
+        return dx, None, None
     dw = _launch(_dw_direct, device_empty(w.shape, w.dtype), dy, x, sh, sw, pt, pl)
     return dx, dw, column_sums(dy.reshape(dy.size // w.shape[3], w.shape[3]))
 
@@ -159,13 +161,16 @@ def conv2d_forward(x, w, b, stride, padding):
     return gemm_tiled(cols, w.reshape(KH * KW * C, F), b).reshape(x.shape[0], Ho, Wo, F)
 
 
-def conv2d_backward(dy, x, w, stride, padding):
+def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True):
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
     KH, KW, C, F = w.shape
-    cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
     dy2 = dy.reshape(x.shape[0] * Ho * Wo, F)
-    dw = gemm_tiled(cols.T, dy2).reshape(KH, KW, C, F)
-    dcols = gemm_tiled(dy2, w.reshape(KH * KW * C, F).T)
-    dx = _launch(_col2im, device_empty(x.shape, x.dtype), dcols, KH, KW, sh, sw, pt, pl, Ho, Wo)
-    return dx, dw, column_sums(dy2)
+    dx = dw = db = None
+    if input_grad:
+        dcols = gemm_tiled(dy2, w.reshape(KH * KW * C, F).T)
+        dx = _launch(_col2im, device_empty(x.shape, x.dtype), dcols, KH, KW, sh, sw, pt, pl, Ho, Wo)
+    if param_grads:
+        cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
+        dw, db = gemm_tiled(cols.T, dy2).reshape(KH, KW, C, F), column_sums(dy2)
+    return dx, dw, db

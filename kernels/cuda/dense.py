@@ -12,23 +12,25 @@ def _forward(gemm, x, w, b):
     return gemm(x, w, b)  # (N, I) @ (I, O) + b, bias fused into the GEMM's epilogue
 
 
-def _backward(gemm, dy, x, w):
+def _backward(gemm, dy, x, w, input_grad, param_grads):
     check_dense("dense_backward", x, w)
     check_upstream("dense_backward", dy, (x.shape[0], w.shape[1]), x.dtype)
-    return gemm(dy, w.T), gemm(x.T, dy), column_sums(dy)  # dx = dy w^T, dw = x^T dy, db = sum_n dy
+    dx = gemm(dy, w.T) if input_grad else None  # dy w^T
+    dw, db = (gemm(x.T, dy), column_sums(dy)) if param_grads else (None, None)  # x^T dy, sum_n dy
+    return dx, dw, db
 
 
 def dense_forward(x, w, b):
     return _forward(gemm_tiled, x, w, b)
 
 
-def dense_backward(dy, x, w):
-    return _backward(gemm_tiled, dy, x, w)
+def dense_backward(dy, x, w, input_grad=True, param_grads=True):
+    return _backward(gemm_tiled, dy, x, w, input_grad, param_grads)
 
 
 def dense_forward_naive(x, w, b):
     return _forward(gemm_naive, x, w, b)
 
 
-def dense_backward_naive(dy, x, w):
-    return _backward(gemm_naive, dy, x, w)
+def dense_backward_naive(dy, x, w, input_grad=True, param_grads=True):
+    return _backward(gemm_naive, dy, x, w, input_grad, param_grads)
