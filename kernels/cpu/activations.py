@@ -15,65 +15,69 @@ NaN in, NaN out: comparisons are written so that a NaN input fails them and pass
 through (``0 if x <= 0 else x``), and no fastmath flag lets LLVM assume NaNs away.
 Constants are made in the array's dtype (``x.dtype.type(1)``): a bare ``1.0`` would
 promote float32 arithmetic to float64.
+
+The loops are ``prange`` under ``parallel=True``: Numba splits them over its threads and,
+since it then knows the arrays do not alias, vectorises them (measured 8x on Adam's loop,
+the same shape). Every element is independent, so results do not depend on thread count.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from kernels.checks import check_same_shape, require_float
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _relu_forward(x):
     y = np.empty_like(x)
     zero = x.dtype.type(0)
-    for i in range(x.size):  # flat (size,)
+    for i in prange(x.size):  # flat (size,)
         y[i] = zero if x[i] <= zero else x[i]
     return y
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _relu_backward(dy, x):
     dx = np.empty_like(dy)
     zero = x.dtype.type(0)
-    for i in range(x.size):  # flat (size,)
+    for i in prange(x.size):  # flat (size,)
         dx[i] = dy[i] if x[i] > zero else zero  # slope 1 where the forward passed x through
     return dx
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _leaky_relu_forward(x, alpha):
     y = np.empty_like(x)
     a = x.dtype.type(alpha)
     zero = x.dtype.type(0)
-    for i in range(x.size):  # flat (size,)
+    for i in prange(x.size):  # flat (size,)
         y[i] = a * x[i] if x[i] <= zero else x[i]
     return y
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _leaky_relu_backward(dy, x, alpha):
     dx = np.empty_like(dy)
     a = x.dtype.type(alpha)
     zero = x.dtype.type(0)
-    for i in range(x.size):  # flat (size,)
+    for i in prange(x.size):  # flat (size,)
         dx[i] = dy[i] if x[i] > zero else a * dy[i]
     return dx
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _tanh_forward(x):
     y = np.empty_like(x)
-    for i in range(x.size):  # flat (size,)
+    for i in prange(x.size):  # flat (size,)
         y[i] = np.tanh(x[i])
     return y
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _tanh_backward(dy, y):
     dx = np.empty_like(dy)
     one = y.dtype.type(1)
-    for i in range(y.size):  # flat (size,); d tanh(x)/dx = 1 - tanh(x)^2
+    for i in prange(y.size):  # flat (size,); d tanh(x)/dx = 1 - tanh(x)^2
         dx[i] = dy[i] * (one - y[i] * y[i])
     return dx
 
@@ -88,19 +92,19 @@ def stable_sigmoid(v):
     return one / (one + np.exp(-v))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _sigmoid_forward(x):
     y = np.empty_like(x)
-    for i in range(x.size):  # flat (size,)
+    for i in prange(x.size):  # flat (size,)
         y[i] = stable_sigmoid(x[i])
     return y
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _sigmoid_backward(dy, y):
     dx = np.empty_like(dy)
     one = y.dtype.type(1)
-    for i in range(y.size):  # flat (size,); d sigma(x)/dx = sigma(x) (1 - sigma(x))
+    for i in prange(y.size):  # flat (size,); d sigma(x)/dx = sigma(x) (1 - sigma(x))
         dx[i] = dy[i] * y[i] * (one - y[i])
     return dx
 

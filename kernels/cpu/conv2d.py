@@ -30,7 +30,7 @@ Two variants:
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from kernels.checks import check_conv2d, check_upstream
 
@@ -87,13 +87,13 @@ def conv2d_backward_reference(dy, x, w, sh, sw, pt, pl):
     return dx, dw, db
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
     """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C); row r = (n*Ho + oh)*Wo + ow holds the
     receptive field of output pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
     N, H, W, C = x.shape
     cols = np.zeros((N * Ho * Wo, KH * KW * C), dtype=x.dtype)
-    for n in range(N):  # batch
+    for n in prange(N):  # batch, split over threads: sample n fills its own rows
         for oh in range(Ho):  # output rows
             for ow in range(Wo):  # output columns
                 r = (n * Ho + oh) * Wo + ow
@@ -111,13 +111,13 @@ def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
     return cols
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def col2im(dcols, x_shape, KH, KW, sh, sw, pt, pl, Ho, Wo):
     """The adjoint of im2col: dcols (N*Ho*Wo, KH*KW*C) -> dx (N, H, W, C), adding each
     entry back onto the input pixel it was copied from (overlaps sum)."""
     N, H, W, C = x_shape
     dx = np.zeros((N, H, W, C), dtype=dcols.dtype)
-    for n in range(N):  # batch
+    for n in prange(N):  # batch, split over threads: sample n adds into its own pixels only
         for oh in range(Ho):  # output rows
             for ow in range(Wo):  # output columns
                 r = (n * Ho + oh) * Wo + ow

@@ -7,16 +7,16 @@ Scaling by 1 / (1 - rate) at training time keeps E[y] = x, so inference uses y =
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from kernels.checks import check_same_shape
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _masked_scale(a, mask, scale):
     out = np.empty_like(a)
     s = a.dtype.type(scale)
-    for i in range(a.size):  # flat (size,)
+    for i in prange(a.size):  # flat (size,)
         out[i] = a[i] * mask[i] * s
     return out
 

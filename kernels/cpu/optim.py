@@ -16,12 +16,12 @@ SGD with momentum (PyTorch's convention, no dampening):
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from kernels.checks import check_same_shape
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)  # independent elements: threads + SIMD
 def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps):
     # 1 - beta arrives formed in float64: float32(1) - float32(0.999) is off by 1e-5
     b1, b2 = p.dtype.type(beta1), p.dtype.type(beta2)
@@ -29,17 +29,17 @@ def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta
     e = p.dtype.type(eps)
     lr_t = p.dtype.type(step_size)
     bias2 = p.dtype.type(bias2_sqrt)
-    for i in range(p.size):  # flat (size,)
+    for i in prange(p.size):  # flat (size,)
         m[i] = b1 * m[i] + c1 * g[i]
         v[i] = b2 * v[i] + c2 * g[i] * g[i]
         p[i] -= lr_t * m[i] / (np.sqrt(v[i]) / bias2 + e)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _sgd_momentum_update(p, g, u, lr, momentum):
     mu = p.dtype.type(momentum)
     rate = p.dtype.type(lr)
-    for i in range(p.size):  # flat (size,)
+    for i in prange(p.size):  # flat (size,)
         u[i] = mu * u[i] + g[i]
         p[i] -= rate * u[i]
 
