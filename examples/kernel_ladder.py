@@ -1,0 +1,96 @@
+"""A kernel ladder for one conv layer of the documented D (Conv2D 128 -> 256, k3 s3 on 9x9):
+readable loops, minigan's fast variant, plain NumPy, PyTorch (and minigan CUDA with
+--device cuda), forward and backward, with times and GFLOP/s.
+
+    python examples/kernel_ladder.py [--batch 32] [--device cpu|cuda]
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for benchmarks/
+
+import kernels.cpu as K
+from kernels.checks import conv_geometry
+from kernels.cpu import conv2d as C
+
+
+def timed(fn, repeat):
+    fn()  # compile / warm up
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    args = p.parse_args(argv)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((args.batch, 9, 9, 128)).astype(np.float32)
+    w = (rng.standard_normal((3, 3, 128, 256)) * 0.05).astype(np.float32)
+    b = np.zeros(256, np.float32)
+    sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("ladder", x.shape, w.shape, 3, "valid")
+    dy = rng.standard_normal((args.batch, Ho, Wo, 256)).astype(np.float32)
+    flops = 2 * args.batch * Ho * Wo * w.size  # multiply-adds of the forward, x2
+
+    rungs = [
+        ("reference loops", lambda: C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo),
+         lambda: C.conv2d_backward_reference(dy, x, w, sh, sw, pt, pl)),
+        ("minigan fast (im2col + BLAS)", lambda: K.conv2d_forward(x, w, b, 3, "valid"),
+         lambda: K.conv2d_backward(dy, x, w, 3, "valid")),
+    ]
+    try:
+        from benchmarks import numpy_ops as N
+
+        rungs.append(("plain NumPy", lambda: N.conv2d_forward(x, w, b, 3, "valid"), lambda: N.conv2d_backward(dy, x, w, 3, "valid")))
+    except ImportError:
+        print("(plain NumPy rung skipped: run from a checkout that has benchmarks/)")
+    try:
+        import torch
+        import torch.nn.functional as F
+
+        xt = torch.tensor(x.transpose(0, 3, 1, 2).copy(), requires_grad=True)
+        wt = torch.tensor(w.transpose(3, 2, 0, 1).copy(), requires_grad=True)
+        bt = torch.tensor(b, requires_grad=True)
+        yt = F.conv2d(xt, wt, bt, stride=3)
+        dyt = torch.tensor(dy.transpose(0, 3, 1, 2).copy())
+        rungs.append(("PyTorch", lambda: F.conv2d(xt.detach(), wt.detach(), bt.detach(), stride=3),
+                      lambda: torch.autograd.grad(yt, (xt, wt, bt), dyt, retain_graph=True)))
+    except ImportError:
+        print("(PyTorch rung skipped: torch is not installed)")
+    if args.device == "cuda":
+        from minigan.backends import get
+
+        G = get("cuda")
+        xd, wd, bd, dyd = (G.to_device(a) for a in (x, w, b, dy))
+        sync = __import__("numba").cuda.synchronize
+
+        def sync_after(fn):
+            return lambda: (fn(), sync())
+
+        rungs.append(("minigan CUDA (direct)", sync_after(lambda: G.conv2d_forward_direct(xd, wd, bd, 3, "valid")),
+                      sync_after(lambda: G.conv2d_backward_direct(dyd, xd, wd, 3, "valid"))))
+        rungs.append(("minigan CUDA (im2col + tiled)", sync_after(lambda: G.conv2d_forward(xd, wd, bd, 3, "valid")),
+                      sync_after(lambda: G.conv2d_backward(dyd, xd, wd, 3, "valid"))))
+
+    print(f"Conv2D 128->256, k3 s3, x {x.shape}: {flops / 1e6:.0f} MFLOP forward, {2 * flops / 1e6:.0f} backward")
+    print(f"{'rung':<32} {'forward':>10} {'GFLOP/s':>8} {'backward':>10} {'GFLOP/s':>8}")
+    for name, fwd, bwd in rungs:
+        repeat = 1 if name == "reference loops" else args.repeat
+        tf, tb = timed(fwd, repeat), timed(bwd, repeat)
+        print(f"{name:<32} {tf * 1e3:>8.2f}ms {flops / tf / 1e9:>8.1f} {tb * 1e3:>8.2f}ms {2 * flops / tb / 1e9:>8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,32 @@
+"""Every example runs (short settings), so none rots."""
+
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def run(*args, timeout=600):
+    proc = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_gradcheck_tour():
+    out = run("examples/gradcheck_tour.py")
+    assert "all backward passes agree with finite differences" in out
+    assert "caught: dW's error is of order 1" in out
+
+
+def test_kernel_ladder():
+    out = run("examples/kernel_ladder.py", "--batch", "2", "--repeat", "1")
+    for rung in ("reference loops", "minigan fast", "plain NumPy", "PyTorch"):
+        assert rung in out
+
+
+def test_train_then_interpolate(mnist_dir, tmp_path):
+    out = run("examples/train_gan.py", "--limit", "128", "--epochs", "1", "--data", str(mnist_dir), "--out", str(tmp_path / "run"))
+    assert "epoch 1/1" in out and (tmp_path / "run" / "checkpoint.npz").is_file()
+    out = run("examples/interpolate.py", "--checkpoint", str(tmp_path / "run" / "checkpoint.npz"), "--rows", "2",
+              "--steps", "4", "--out", str(tmp_path / "interp.png"))
+    assert (tmp_path / "interp.png").read_bytes()[:4] == b"\x89PNG"
