@@ -37,7 +37,7 @@ def test_train_step(benchmark, batch, engine):
         from benchmarks.torch_twin import TwinGAN
 
         weights = GAN(RECIPES["documented"], np.random.default_rng(0), K).state()
-        gan = TwinGAN(weights)
+        gan = TwinGAN.from_recipe(weights, RECIPES["documented"])
     else:
         gan = GAN(RECIPES["documented"], np.random.default_rng(0), K if engine == "minigan" else N)
     run(benchmark, lambda: gan.train_step(real, z), f"train step b{batch}", engine, step_flops(batch),

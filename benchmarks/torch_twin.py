@@ -21,17 +21,42 @@ def activation(kind):
     return {"relu": nn.ReLU(), "leaky_relu": nn.LeakyReLU(0.2)}[kind]
 
 
-class Generator(nn.Module):
-    def __init__(self, act="relu", z_dim=100):
+class KerasBatchNorm(nn.Module):
+    """BatchNorm as Keras (and minigan) define it: eps 1e-3, running averages with
+    momentum 0.8 of the *biased* batch variance (nn.BatchNorm1d would average the unbiased one)."""
+
+    def __init__(self, features, momentum=0.8, eps=1e-3):
         super().__init__()
-        self.dense1, self.dense2 = nn.Linear(z_dim, 128), nn.Linear(128, 256)
-        self.dense3, self.dense4 = nn.Linear(256, 512), nn.Linear(512, 784)
+        self.weight = nn.Parameter(torch.ones(features))
+        self.bias = nn.Parameter(torch.zeros(features))
+        self.register_buffer("running_mean", torch.zeros(features))
+        self.register_buffer("running_var", torch.ones(features))
+        self.momentum, self.eps = momentum, eps
+
+    def forward(self, x):
+        if not self.training:
+            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps)
+        with torch.no_grad():
+            m = self.momentum
+            self.running_mean.mul_(m).add_((1 - m) * x.mean(0))
+            self.running_var.mul_(m).add_((1 - m) * x.var(0, unbiased=False))
+        return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+
+
+class Generator(nn.Module):
+    def __init__(self, act="relu", batchnorm=False, z_dim=100):
+        super().__init__()
+        bias = not batchnorm  # a bias before BatchNorm is dead weight (minigan/layers.py, Dense)
+        self.dense1, self.dense2 = nn.Linear(z_dim, 128, bias=bias), nn.Linear(128, 256, bias=bias)
+        self.dense3, self.dense4 = nn.Linear(256, 512, bias=bias), nn.Linear(512, 784)
+        norm = KerasBatchNorm if batchnorm else (lambda n: nn.Identity())
+        self.bn1, self.bn2, self.bn3 = norm(128), norm(256), norm(512)
         self.act = activation(act)
 
     def forward(self, z):
-        h = self.act(self.dense1(z))
-        h = self.act(self.dense2(h))
-        h = self.act(self.dense3(h))
+        h = self.act(self.bn1(self.dense1(z)))
+        h = self.act(self.bn2(self.dense2(h)))
+        h = self.act(self.bn3(self.dense3(h)))
         return torch.tanh(self.dense4(h)).view(-1, 28, 28, 1)  # NHWC, as minigan
 
 
@@ -59,11 +84,22 @@ def torch_layout(layer, w):
 
 
 def parameter_pairs(module, prefix):
-    """(minigan name, torch layer, torch parameter, is_kernel) for every weight and bias."""
+    """(minigan name, torch layer, torch parameter, is_kernel) for every trained parameter."""
     for name, layer in module.named_children():
         if isinstance(layer, (nn.Linear, nn.Conv2d)):
             yield f"{prefix}/{name}/w", layer, layer.weight, True
-            yield f"{prefix}/{name}/b", layer, layer.bias, False
+            if layer.bias is not None:
+                yield f"{prefix}/{name}/b", layer, layer.bias, False
+        elif isinstance(layer, KerasBatchNorm):
+            yield f"{prefix}/{name}/gamma", layer, layer.weight, False
+            yield f"{prefix}/{name}/beta", layer, layer.bias, False
+
+
+def buffer_pairs(module, prefix):
+    for name, layer in module.named_children():
+        if isinstance(layer, KerasBatchNorm):
+            yield f"{prefix}/{name}/moving_mean", layer.running_mean
+            yield f"{prefix}/{name}/moving_var", layer.running_var
 
 
 def load_minigan_weights(module, arrays, prefix):
@@ -72,31 +108,42 @@ def load_minigan_weights(module, arrays, prefix):
         for key, layer, param, is_kernel in parameter_pairs(module, prefix):
             a = arrays[key]
             param.copy_(torch_layout(layer, a) if is_kernel else torch.from_numpy(a))
+        for key, buf in buffer_pairs(module, prefix):
+            buf.copy_(torch.from_numpy(arrays[key]))
 
 
 def minigan_layout(module, prefix):
-    """The twin's parameters back in minigan's names and layout (numpy copies)."""
+    """The twin's parameters and buffers back in minigan's names and layout (numpy)."""
     out = {}
-    for name, layer in module.named_children():
-        if isinstance(layer, (nn.Linear, nn.Conv2d)):
-            w = layer.weight.detach().numpy()
-            out[f"{prefix}/{name}/w"] = w.T if isinstance(layer, nn.Linear) else w.transpose(2, 3, 1, 0)
-            out[f"{prefix}/{name}/b"] = layer.bias.detach().numpy()
+    for key, layer, param, is_kernel in parameter_pairs(module, prefix):
+        a = param.detach().numpy()
+        if is_kernel:
+            a = a.T if isinstance(layer, nn.Linear) else a.transpose(2, 3, 1, 0)
+        out[key] = a
+    out.update({key: buf.numpy() for key, buf in buffer_pairs(module, prefix)})
     return out
 
 
 class TwinGAN:
     def __init__(self, weights, dtype=torch.float32, g_activation="relu", d_activation="relu", real_label=1.0,
-                 lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8):
+                 lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8, g_batchnorm=False, d_lr_scale=1.0):
         self.dtype = dtype
-        self.G = Generator(g_activation).to(dtype)
+        self.G = Generator(g_activation, g_batchnorm).to(dtype)
         self.D = Discriminator(d_activation).to(dtype)
         load_minigan_weights(self.G, weights, "G")
         load_minigan_weights(self.D, weights, "D")
         self.real_label = real_label
-        adam = dict(lr=lr, betas=(beta1, beta2), eps=eps, foreach=False)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), **adam)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), **adam)
+        adam = dict(betas=(beta1, beta2), eps=eps, foreach=False)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr, **adam)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr * d_lr_scale, **adam)
+
+    @classmethod
+    def from_recipe(cls, weights, recipe, dtype=torch.float32, **adam):
+        """The twin of minigan's GAN(recipe): the same layers and learning rates."""
+        if recipe.d_dropout or recipe.d_minibatch_std:
+            raise ValueError("the twin has no dropout or minibatch-stddev layers")
+        return cls(weights, dtype, recipe.g_activation, recipe.d_activation, recipe.real_label,
+                   g_batchnorm=recipe.g_batchnorm, d_lr_scale=recipe.d_lr_scale, **adam)
 
     def train_step(self, real, z):
         real = torch.as_tensor(real, dtype=self.dtype)

@@ -40,21 +40,36 @@ class Layer:
 
 
 class Dense(Layer):
-    """y = x @ w + b.  x (N, I), w (I, O), b (O,)."""
+    """y = x @ w + b.  x (N, I), w (I, O), b (O,).
 
-    def __init__(self, name, n_in, n_out, rng, dtype):
+    bias=False for a Dense followed by BatchNorm: BatchNorm subtracts the batch mean, so a
+    bias there has a gradient of exactly zero and would only collect round-off (which Adam,
+    dividing by its tiny running magnitude, turns into full-size steps)."""
+
+    def __init__(self, name, n_in, n_out, rng, dtype, bias=True):
         super().__init__(name)
-        self.params = {"w": glorot_uniform(rng, (n_in, n_out), n_in, n_out, dtype),
-                       "b": np.zeros(n_out, dtype=dtype)}
+        self.params = {"w": glorot_uniform(rng, (n_in, n_out), n_in, n_out, dtype)}
+        if bias:
+            self.params["b"] = np.zeros(n_out, dtype=dtype)
+        self.no_bias = None  # a zero vector for the kernel when there is no trained bias
+
+    def bias(self):
+        if "b" in self.params:
+            return self.params["b"]
+        if self.no_bias is None:
+            self.no_bias = self.ops.zeros_like(self.params["w"][0])
+        return self.no_bias
 
     def forward(self, x):
         self.x = x  # dw = x.T @ dy needs the input
-        return self.ops.dense_forward(x, self.params["w"], self.params["b"])
+        return self.ops.dense_forward(x, self.params["w"], self.bias())
 
     def backward(self, dy, input_grad=True, param_grads=True):
         dx, dw, db = self.ops.dense_backward(dy, self.x, self.params["w"], input_grad, param_grads)
         if param_grads:
-            self.grads["w"], self.grads["b"] = dw, db
+            self.grads["w"] = dw
+            if "b" in self.params:
+                self.grads["b"] = db
         return dx
 
 

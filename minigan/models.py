@@ -84,7 +84,7 @@ def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_
     activation). ``widths`` other than the documented ones serve tiny test models."""
     layers, width = [], z_dim
     for i, out in enumerate(widths, start=1):
-        layers.append(Dense(f"dense{i}", width, out, rng, dtype))
+        layers.append(Dense(f"dense{i}", width, out, rng, dtype, bias=not batchnorm))
         if batchnorm:
             layers.append(BatchNorm(f"bn{i}", out, dtype))
         layers.append(_activation(activation, f"act{i}"))

@@ -46,6 +46,9 @@ class Recipe:
 RECIPES = {
     # Exactly the documented models and loss (with the listing's bugs fixed): collapses.
     "documented": Recipe(),
+    # The fewest departures that gave varied digits in the ablation (docs/deviations.md):
+    # BatchNorm in G, LeakyReLU(0.2) in G and D, and D learning at a quarter of G's rate.
+    "default": Recipe(g_activation="leaky_relu", d_activation="leaky_relu", g_batchnorm=True, d_lr_scale=0.25),
 }
 
 
@@ -54,7 +57,7 @@ class TrainConfig:
     epochs: int = 50
     batch_size: int = 32
     seed: int = 0
-    recipe: str = "documented"
+    recipe: str = "default"
     lr: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999

@@ -11,7 +11,8 @@ parameter, named "<net>/<layer>/<param>", in minigan's layout:
     D/conv2/w  (3, 3, 128, 256)  D/conv2/b (256,)  images NHWC, as in Keras
     D/conv3/w  (3, 3, 256, 512)  D/conv3/b (512,)
     D/dense/w  (512, 1)          D/dense/b (1,)
-Recipes with BatchNorm in G add, per hidden layer i, G/bn{i}/gamma, G/bn{i}/beta,
+Recipes with BatchNorm in G drop G/dense{1,2,3}/b (a bias before BatchNorm has no effect)
+and add, per hidden layer i, G/bn{i}/gamma, G/bn{i}/beta,
 G/bn{i}/moving_mean and G/bn{i}/moving_var (F,) (PyTorch: weight, bias, running_mean,
 running_var; note PyTorch's momentum is 1 - Keras' momentum).
 

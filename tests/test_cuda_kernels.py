@@ -134,17 +134,18 @@ def test_batchnorm():
 TINY = dict(g_widths=(4, 4, 4), d_channels=(2, 2, 2))
 
 
-def test_training_steps_match_the_cpu():
-    """Two full training steps, device-resident, against the CPU engine from the same
-    weights, batches and noise: losses and D(x), D(G(z)) to ~1e-5, parameters to 1e-4.
-    A tiny model (the simulator runs every CUDA thread as an OS thread); the real GPU script
-    runs the documented sizes."""
-    r = RECIPES["documented"]
+@pytest.mark.parametrize("recipe, steps", [("documented", 2), ("default", 1)])
+def test_training_steps_match_the_cpu(recipe, steps):
+    """Full training steps, device-resident, against the CPU engine from the same weights,
+    batches and noise: losses and D(x), D(G(z)) to ~1e-5, parameters to 1e-4. A tiny model
+    (the simulator runs every CUDA thread as an OS thread); the GPU script runs the
+    documented sizes."""
+    r = RECIPES[recipe]
     cpu = GAN(r, np.random.default_rng(0), CPU, **TINY)
     gpu = GAN(r, np.random.default_rng(0), GPU, **TINY)
     assert not isinstance(gpu.G.params()["dense1/w"], np.ndarray)  # the weights live on the device
     rng = np.random.default_rng(1)
-    for _ in range(2):
+    for _ in range(steps):
         real = rng.uniform(-1, 1, (2, 28, 28, 1)).astype(np.float32)
         z = rng.standard_normal((2, 100)).astype(np.float32)
         a, b = cpu.train_step(real, z), gpu.train_step(real, z)

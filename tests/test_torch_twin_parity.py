@@ -31,7 +31,7 @@ def twins(recipe, dtype, seed=7):
     mine = GAN(r, rng, K, np.dtype(dtype))
     weights = {k: v.copy() for k, v in gan_weights(mine).items()}
     torch.set_num_threads(1)  # deterministic reductions on the torch side
-    return mine, TwinGAN(weights, getattr(torch, dtype), r.g_activation, r.d_activation, r.real_label), rng
+    return mine, TwinGAN.from_recipe(weights, r, getattr(torch, dtype)), rng
 
 
 def loss_error(a, b):
