@@ -151,14 +151,15 @@ class TwinGAN:
         B = real.shape[0]
         fake = self.G(z)
 
-        d_targets = torch.cat([torch.full((B, 1), self.real_label, dtype=self.dtype), torch.zeros(B, 1, dtype=self.dtype)])
+        like = dict(dtype=self.dtype, device=real.device)
+        d_targets = torch.cat([torch.full((B, 1), self.real_label, **like), torch.zeros(B, 1, **like)])
         self.opt_d.zero_grad()
         d_loss = F.binary_cross_entropy_with_logits(self.D(torch.cat([real, fake.detach()])), d_targets)
         d_loss.backward()
         self.opt_d.step()
 
         self.opt_g.zero_grad()
-        g_loss = F.binary_cross_entropy_with_logits(self.D(fake), torch.ones(B, 1, dtype=self.dtype))
+        g_loss = F.binary_cross_entropy_with_logits(self.D(fake), torch.ones(B, 1, **like))
         g_loss.backward()  # also fills D's .grad, which the next D step's zero_grad clears
         self.opt_g.step()
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}

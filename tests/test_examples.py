@@ -30,3 +30,10 @@ def test_train_then_interpolate(mnist_dir, tmp_path):
     out = run("examples/interpolate.py", "--checkpoint", str(tmp_path / "run" / "checkpoint.npz"), "--rows", "2",
               "--steps", "4", "--out", str(tmp_path / "interp.png"))
     assert (tmp_path / "interp.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_ablation(mnist_dir, tmp_path):
+    out = run("examples/ablation.py", "--variants", "documented,default", "--limit", "256", "--samples", "50",
+              "--data", str(mnist_dir), "--out", str(tmp_path))
+    assert "documented" in out and "default" in out
+    assert (tmp_path / "default_epoch1.png").is_file()
