@@ -38,7 +38,7 @@ def float32_args(name):
         "conv2d_backward_reference": (dy4, x4, w4, 3, 3, 0, 0), "conv2d_backward_fast": (dy4, x4, w4, 3, 3, 0, 0),
         "dense_input_grad_fast": (a(3, 5), a(4, 5)), "dense_param_grads_fast": (a(3, 5), a(3, 4)),
         "conv2d_input_grad_fast": (dy4, x4.shape, w4, 3, 3, 0, 0), "conv2d_param_grads_fast": (dy4, x4, w4.shape, 3, 3, 0, 0),
-        "im2col": (x4, 3, 3, 3, 3, 0, 0, 2, 2), "col2im": (a(8, 18), (2, 6, 6, 2), 3, 3, 3, 3, 0, 0, 2, 2),
+        "im2col": (x4, 3, 3, 3, 3, 0, 0, 2, 2), "_patches": (x4, a(8, 18), 3, 3, 3, 3, 0, 0, 2, 2, True), "col2im": (a(8, 18), (2, 6, 6, 2), 3, 3, 3, 3, 0, 0, 2, 2),
         "stable_sigmoid": (np.float32(0.5),),
         "_adam_update": (a(5), a(5), a(5), np.abs(a(5)), 1e-3, 0.5, 0.9, 0.999, 0.1, 0.001, 1e-8),
         "_sgd_momentum_update": (a(5), a(5), a(5), 1e-2, 0.9),

@@ -88,18 +88,18 @@ def conv2d_backward_reference(dy, x, w, sh, sw, pt, pl):
 
 
 @njit(cache=True, parallel=True)
-def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
-    """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C); row r = (n*Ho + oh)*Wo + ow holds the
-    receptive field of output pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
-    N, H, W, C = x.shape
-    cols = np.zeros((N * Ho * Wo, KH * KW * C), dtype=x.dtype)
-    for n in prange(N):  # batch, split over threads: sample n fills its own rows
+def _patches(images, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, to_cols):
+    """Walk every (output pixel, kernel tap, channel) once. to_cols: copy images -> cols
+    (im2col); else add cols -> images (col2im, its adjoint). One loop nest for both, so the
+    index map is written once: row r = (n*Ho + oh)*Wo + ow, column (kh*KW + kw)*C + c."""
+    N, H, W, C = images.shape
+    for n in prange(N):  # batch, split over threads: sample n owns its rows and its pixels
         for oh in range(Ho):  # output rows
             for ow in range(Wo):  # output columns
                 r = (n * Ho + oh) * Wo + ow
                 for kh in range(KH):  # kernel rows
                     ih = oh * sh - pt + kh
-                    if ih < 0 or ih >= H:
+                    if ih < 0 or ih >= H:  # padding: cols keep their zero, nothing flows back
                         continue
                     for kw in range(KW):  # kernel columns
                         iw = ow * sw - pl + kw
@@ -107,31 +107,27 @@ def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
                             continue
                         k0 = (kh * KW + kw) * C
                         for c in range(C):  # input channels
-                            cols[r, k0 + c] = x[n, ih, iw, c]
+                            if to_cols:
+                                cols[r, k0 + c] = images[n, ih, iw, c]
+                            else:
+                                images[n, ih, iw, c] += cols[r, k0 + c]
+
+
+@njit(cache=True)
+def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
+    """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C); row r holds the receptive field of output
+    pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
+    cols = np.zeros((x.shape[0] * Ho * Wo, KH * KW * x.shape[3]), dtype=x.dtype)
+    _patches(x, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, True)
     return cols
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def col2im(dcols, x_shape, KH, KW, sh, sw, pt, pl, Ho, Wo):
     """The adjoint of im2col: dcols (N*Ho*Wo, KH*KW*C) -> dx (N, H, W, C), adding each
-    entry back onto the input pixel it was copied from (overlaps sum)."""
-    N, H, W, C = x_shape
-    dx = np.zeros((N, H, W, C), dtype=dcols.dtype)
-    for n in prange(N):  # batch, split over threads: sample n adds into its own pixels only
-        for oh in range(Ho):  # output rows
-            for ow in range(Wo):  # output columns
-                r = (n * Ho + oh) * Wo + ow
-                for kh in range(KH):  # kernel rows
-                    ih = oh * sh - pt + kh
-                    if ih < 0 or ih >= H:
-                        continue
-                    for kw in range(KW):  # kernel columns
-                        iw = ow * sw - pl + kw
-                        if iw < 0 or iw >= W:
-                            continue
-                        k0 = (kh * KW + kw) * C
-                        for c in range(C):  # input channels
-                            dx[n, ih, iw, c] += dcols[r, k0 + c]
+    entry back onto the input pixel it was copied from (overlapping windows sum)."""
+    dx = np.zeros(x_shape, dtype=dcols.dtype)
+    _patches(dx, dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, False)
     return dx
 
 

@@ -16,15 +16,30 @@ from kernels.cuda.gemm import column_sums, gemm_tiled
 from kernels.cuda.launch import device_empty, grid_1d
 
 
+@cuda.jit(device=True)
+def unravel4(i, shape):
+    """The NHWC-style index (a, b, c, d) of flat position i in a C-ordered 4-D array."""
+    d = i % shape[3]
+    c = (i // shape[3]) % shape[2]
+    b = (i // (shape[3] * shape[2])) % shape[1]
+    return i // (shape[3] * shape[2] * shape[1]), b, c, d
+
+
+@cuda.jit(device=True)
+def window_of(i_in, pad, k, stride, n_out):
+    """The output position whose tap k lands on input position i_in (o*stride - pad + k = i_in),
+    or -1 if there is none (between strides, or past the output's edge)."""
+    t = i_in + pad - k
+    if t < 0 or t % stride != 0 or t // stride >= n_out:
+        return -1
+    return t // stride
+
+
 @cuda.jit
 def _forward_direct(x, w, b, sh, sw, pt, pl, y):
     i = cuda.grid(1)
-    N, Ho, Wo, F = y.shape
     if i < y.size:
-        f = i % F  # decode the flat index of y[n, oh, ow, f]
-        ow = (i // F) % Wo
-        oh = (i // (F * Wo)) % Ho
-        n = i // (F * Wo * Ho)
+        n, oh, ow, f = unravel4(i, y.shape)
         H, W, C = x.shape[1], x.shape[2], x.shape[3]
         acc = b[f]
         for kh in range(w.shape[0]):
@@ -43,24 +58,18 @@ def _forward_direct(x, w, b, sh, sw, pt, pl, y):
 @cuda.jit
 def _dx_direct(dy, w, sh, sw, pt, pl, dx):
     i = cuda.grid(1)
-    N, H, W, C = dx.shape
     if i < dx.size:
-        c = i % C  # decode dx[n, ih, iw, c]
-        iw = (i // C) % W
-        ih = (i // (C * W)) % H
-        n = i // (C * W * H)
+        n, ih, iw, c = unravel4(i, dx.shape)  # this thread owns dx[n, ih, iw, c] and gathers
         Ho, Wo, F = dy.shape[1], dy.shape[2], dy.shape[3]
         acc = dx.dtype.type(0)
         for kh in range(w.shape[0]):
-            t = ih + pt - kh  # = oh * sh if tap kh of output row oh lands on ih
-            if t < 0 or t % sh != 0 or t // sh >= Ho:
+            oh = window_of(ih, pt, kh, sh, Ho)
+            if oh < 0:
                 continue
-            oh = t // sh
             for kw in range(w.shape[1]):
-                u = iw + pl - kw
-                if u < 0 or u % sw != 0 or u // sw >= Wo:
+                ow = window_of(iw, pl, kw, sw, Wo)
+                if ow < 0:
                     continue
-                ow = u // sw
                 for f in range(F):
                     acc += dy[n, oh, ow, f] * w[kh, kw, c, f]
         dx[n, ih, iw, c] = acc
@@ -69,12 +78,8 @@ def _dx_direct(dy, w, sh, sw, pt, pl, dx):
 @cuda.jit
 def _dw_direct(dy, x, sh, sw, pt, pl, dw):
     i = cuda.grid(1)
-    KH, KW, C, F = dw.shape
     if i < dw.size:
-        f = i % F  # decode dw[kh, kw, c, f]
-        c = (i // F) % C
-        kw = (i // (F * C)) % KW
-        kh = i // (F * C * KW)
+        kh, kw, c, f = unravel4(i, dw.shape)
         N, H, W = x.shape[0], x.shape[1], x.shape[2]
         acc = dw.dtype.type(0)
         for n in range(N):
@@ -108,22 +113,19 @@ def _im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo, cols):
 @cuda.jit
 def _col2im(dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, dx):
     i = cuda.grid(1)
-    N, H, W, C = dx.shape
     if i < dx.size:
-        c = i % C  # dx[n, ih, iw, c] gathers the dcols entries copied from it
-        iw = (i // C) % W
-        ih = (i // (C * W)) % H
-        n = i // (C * W * H)
+        n, ih, iw, c = unravel4(i, dx.shape)  # dx[n, ih, iw, c] gathers the entries copied from it
+        C = dx.shape[3]
         acc = dx.dtype.type(0)
         for kh in range(KH):
-            t = ih + pt - kh
-            if t < 0 or t % sh != 0 or t // sh >= Ho:
+            oh = window_of(ih, pt, kh, sh, Ho)
+            if oh < 0:
                 continue
             for kw in range(KW):
-                u = iw + pl - kw
-                if u < 0 or u % sw != 0 or u // sw >= Wo:
+                ow = window_of(iw, pl, kw, sw, Wo)
+                if ow < 0:
                     continue
-                acc += dcols[(n * Ho + t // sh) * Wo + u // sw, (kh * KW + kw) * C + c]
+                acc += dcols[(n * Ho + oh) * Wo + ow, (kh * KW + kw) * C + c]
         dx[n, ih, iw, c] = acc
 
 
