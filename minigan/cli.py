@@ -1,4 +1,4 @@
-"""Command line: python -m minigan {train, sample, bench}."""
+"""Command line: python -m minigan {train, sample, bench, train-classifier, evaluate}."""
 
 import argparse
 import sys
@@ -55,6 +55,35 @@ def run_bench(args):
     bench(args.batch_size, args.steps, args.device, args.json, args.recipe)
 
 
+def add_evaluate(sub):
+    p = sub.add_parser("train-classifier", help="train the MNIST classifier behind `evaluate`")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--limit", type=int, default=0, help="train on the first N images only (default: all)")
+    p.add_argument("--data", help="MNIST folder")
+    p.add_argument("--out", help="where to save it (default: the user cache, where evaluate looks)")
+    p = sub.add_parser("evaluate", help="FID, class coverage and confidence of a generator's samples")
+    p.add_argument("--checkpoint", required=True, help="a GAN checkpoint.npz")
+    p.add_argument("--n", type=int, default=10000, help="samples to score (default 10000)")
+    p.add_argument("--classifier", help="classifier checkpoint (default: the user cache)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", help="MNIST folder")
+    p.add_argument("--json", action="store_true")
+
+
+def run_train_classifier(args):
+    from minigan.evaluate import default_classifier_path, train_classifier
+
+    if args.epochs < 1:
+        raise ValueError(f"--epochs must be positive, got {args.epochs}")
+    train_classifier(args.out or default_classifier_path(), epochs=args.epochs, limit=args.limit, data=args.data)
+
+
+def run_evaluate(args):
+    from minigan.evaluate import evaluate, print_report
+
+    print_report(evaluate(args.checkpoint, args.n, args.classifier, args.data, args.seed), args.json)
+
+
 def run_train(args):
     options = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed, "recipe": args.recipe,
                "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit,
@@ -91,9 +120,12 @@ def main(argv=None):
     add_train(sub)
     add_sample(sub)
     add_bench(sub)
+    add_evaluate(sub)
     args = parser.parse_args(argv)
+    commands = {"train": run_train, "sample": run_sample, "bench": run_bench,
+                "train-classifier": run_train_classifier, "evaluate": run_evaluate}
     try:
-        {"train": run_train, "sample": run_sample, "bench": run_bench}[args.command](args)
+        commands[args.command](args)
     except (ValueError, FileNotFoundError, DataError, DeviceError, TrainingDiverged) as err:
         print(f"minigan {args.command}: error: {err}", file=sys.stderr)
         return 1

@@ -36,6 +36,8 @@ def z(*shape, dtype=f32):
     (lambda: K.batchnorm_forward(z(1, 3), z(3), z(3)), ["batch size 1", "at least 2"]),
     (lambda: K.dropout_forward(z(4, 3), z(4, 3), 1.0), ["rate must be in [0, 1)"]),
     (lambda: K.dropout_forward(z(4, 3), z(3, 4), 0.5), ["one shape"]),
+    (lambda: K.softmax_cross_entropy_forward(z(4, 3), np.array([0, 1, 2])), ["labels must be integers of shape (4,)"]),
+    (lambda: K.softmax_cross_entropy_forward(z(2, 3), np.array([0, 3])), ["labels must lie in [0, 3)"]),
 ])
 def test_bad_shapes_are_named(call, words):
     with pytest.raises(ValueError) as err:

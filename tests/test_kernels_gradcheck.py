@@ -134,3 +134,13 @@ def test_dropout_gradient():
     report = check_gradients(lambda x: K.dropout_forward(x, mask, 0.3),
                              lambda dy, x: (K.dropout_backward(dy, mask, 0.3),), [x], ["x"])
     assert_report(report)
+
+
+@pytest.mark.parametrize("shape", [(1, 2), (6, 10), (32, 10)])
+def test_softmax_cross_entropy_gradient(shape):
+    rng = np.random.default_rng(shape[0])
+    z = rng.standard_normal(shape) * 3
+    y = rng.integers(0, shape[1], shape[0])
+    report = check_gradients(lambda z: K.softmax_cross_entropy_forward(z, y),
+                             lambda dy, z: (dy * K.softmax_cross_entropy_backward(z, y),), [z], ["logits"])
+    assert_report(report)

@@ -48,6 +48,8 @@ def float32_args(name):
         "_batchnorm_running_update": (a(3), np.abs(a(3)), a(3), np.abs(a(3)) + 1, 0.8, 0.2, 1e-3),
         "_masked_scale": (a(5), a(5), 0.3),
         "_leaky_relu_forward": (a(5), 0.2), "_leaky_relu_backward": (a(5), a(5), 0.2),
+        "_softmax_cross_entropy": (a(4, 3), np.array([0, 2, 1, 1])),
+        "_softmax_cross_entropy_backward": (a(4, 3), np.array([0, 2, 1, 1])),
         "_bce_with_logits_forward": (a(5), a(5)), "_bce_with_logits_backward": (a(5), a(5)),
     }
     if name in table:

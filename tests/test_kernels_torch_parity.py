@@ -100,3 +100,15 @@ def test_batchnorm_matches_torch(dtype):
     assert rel_err(mean, x.astype(np.float64).mean(0)) < TOL[dtype]
     for name, mine, t in zip(["dx", "dgamma", "dbeta"], [dx, dgamma, dbeta], ts):
         assert rel_err(mine, t.grad.numpy()) < TOL[dtype], name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_cross_entropy_matches_torch(dtype):
+    rng = np.random.default_rng(6)
+    z = (rng.standard_normal((16, 10)) * 5).astype(dtype)
+    y = rng.integers(0, 10, 16)
+    zt = torch.tensor(z, requires_grad=True)
+    lt = F.cross_entropy(zt, torch.tensor(y))
+    lt.backward()
+    assert rel_err(K.softmax_cross_entropy_forward(z, y), lt.item()) < TOL[dtype]
+    assert rel_err(K.softmax_cross_entropy_backward(z, y), zt.grad.numpy()) < TOL[dtype]

@@ -10,6 +10,8 @@
     y = sigmoid_forward(x)            dx = sigmoid_backward(dy, y)
     loss = bce_with_logits_forward(logits, targets)
     dlogits = bce_with_logits_backward(logits, targets)
+    loss = softmax_cross_entropy_forward(logits, labels)          logits (N, K), integer labels (N,)
+    dlogits = softmax_cross_entropy_backward(logits, labels)
     y, mean, inv_std, xhat = batchnorm_forward(x, gamma, beta, eps)   x (N, F)
     dx, dgamma, dbeta = batchnorm_backward(dy, xhat, gamma, inv_std)
     y = batchnorm_inference(x, gamma, beta, mean, var, eps)          running statistics
@@ -42,7 +44,12 @@ from kernels.cpu.dense import dense_backward, dense_forward
 from kernels.cpu.dropout import dropout_backward, dropout_forward
 from kernels.cpu.minibatch_stddev import minibatch_stddev_backward, minibatch_stddev_forward
 from kernels.cpu.memory import concat_rows, copy_into, to_device, to_host, zeros_like
-from kernels.cpu.losses import bce_with_logits_backward, bce_with_logits_forward
+from kernels.cpu.losses import (
+    bce_with_logits_backward,
+    bce_with_logits_forward,
+    softmax_cross_entropy_backward,
+    softmax_cross_entropy_forward,
+)
 from kernels.cpu.optim import adam_update, sgd_momentum_update
 
 __all__ = [
@@ -50,6 +57,7 @@ __all__ = [
     "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
     "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update", "dropout_forward", "dropout_backward", "minibatch_stddev_forward", "minibatch_stddev_backward",
-    "bce_with_logits_forward", "bce_with_logits_backward", "adam_update", "sgd_momentum_update",
+    "bce_with_logits_forward", "bce_with_logits_backward",
+    "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "adam_update", "sgd_momentum_update",
     "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",
 ]

@@ -16,7 +16,7 @@ the two instead of chaining a sigmoid layer into a log loss).
 import numpy as np
 from numba import njit
 
-from kernels.checks import check_same_shape
+from kernels.checks import check_same_shape, require_float
 from kernels.cpu.activations import stable_sigmoid
 
 
@@ -50,3 +50,60 @@ def bce_with_logits_backward(logits, targets):
     check_same_shape("bce_with_logits_backward", logits=logits, targets=targets)
     dz = _bce_with_logits_backward(np.ascontiguousarray(logits).reshape(-1), np.ascontiguousarray(targets).reshape(-1))
     return dz.reshape(logits.shape)
+
+
+@njit(cache=True)
+def _softmax_cross_entropy(z, labels):
+    """-> (mean loss, probabilities (N, K)). Row by row: subtract the row's max before exp
+    (softmax is unchanged, exp cannot overflow), then log-sum-exp."""
+    N, K = z.shape
+    p = np.empty_like(z)
+    total = z.dtype.type(0)
+    for n in range(N):  # samples
+        m = z[n, 0]
+        for k in range(1, K):
+            if z[n, k] > m:
+                m = z[n, k]
+        s = z.dtype.type(0)
+        for k in range(K):  # classes
+            p[n, k] = np.exp(z[n, k] - m)
+            s += p[n, k]
+        for k in range(K):
+            p[n, k] /= s
+        total += np.log(s) + m - z[n, labels[n]]  # -log softmax(z)[label] = logsumexp(z) - z[label]
+    return total / z.dtype.type(N), p
+
+
+@njit(cache=True)
+def _softmax_cross_entropy_backward(z, labels):
+    _, p = _softmax_cross_entropy(z, labels)
+    inv_n = z.dtype.type(1) / z.dtype.type(z.shape[0])
+    for n in range(z.shape[0]):  # (N, K): subtract the one-hot label, average over the batch
+        p[n, labels[n]] -= z.dtype.type(1)
+        for k in range(z.shape[1]):
+            p[n, k] *= inv_n
+    return p
+
+
+def _check_ce(op, logits, labels):
+    require_float(op, "logits", logits)
+    if len(logits.shape) != 2:
+        raise ValueError(f"{op}: logits must be 2-D (N, K), got shape {tuple(logits.shape)}")
+    labels = np.asarray(labels)
+    if labels.shape != (logits.shape[0],) or labels.dtype.kind not in "iu":
+        raise ValueError(f"{op}: labels must be integers of shape ({logits.shape[0]},), got {labels.dtype} {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
+        raise ValueError(f"{op}: labels must lie in [0, {logits.shape[1]}), got {labels.min()}..{labels.max()}")
+    return np.ascontiguousarray(logits), labels.astype(np.int64)
+
+
+def softmax_cross_entropy_forward(logits, labels):
+    """Mean over N of -log softmax(logits[n])[labels[n]].  logits (N, K), labels (N,) ints."""
+    z, y = _check_ce("softmax_cross_entropy_forward", logits, labels)
+    return _softmax_cross_entropy(z, y)[0]
+
+
+def softmax_cross_entropy_backward(logits, labels):
+    """dL/dlogits = (softmax(logits) - onehot(labels)) / N, (N, K): the softmax's Jacobian
+    and the log's 1/p cancel, as for the sigmoid in BCE."""
+    return _softmax_cross_entropy_backward(*_check_ce("softmax_cross_entropy_backward", logits, labels))

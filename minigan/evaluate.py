@@ -1,0 +1,164 @@
+"""Sample quality, measured: an MNIST classifier trained with minigan's own kernels, and
+the scores it gives a generator.
+
+    python -m minigan train-classifier [--epochs 3] [--out PATH]
+    python -m minigan evaluate --checkpoint runs/gan/checkpoint.npz [--n 10000] [--classifier PATH]
+
+The classifier: Conv2D(32, k3, s1) relu -> Conv2D(64, k3, s2) relu -> Dense 128 relu ->
+Dense 10, softmax cross-entropy, Adam 1e-3, batch 128. Its 128 penultimate activations
+are the feature space of the FID (Fréchet distance between Gaussians fitted to the
+features of generated and of real test images):
+    FID = |mu_g - mu_r|^2 + Tr(S_g + S_r - 2 (S_g S_r)^(1/2))
+The evaluation also reports the class histogram of the samples and its entropy (ln 10 =
+2.30 when every digit is equally present; 0 for a collapsed generator), the fraction of
+samples the classifier labels with confidence >= 0.9, and, as the floor a perfect
+generator would reach with the same number of samples, the FID of training images
+against the test set.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import scipy.linalg
+
+import kernels.cpu as K
+from minigan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.data import load_mnist, to_gan_range
+from minigan.layers import Conv2D, Dense, ReLU, Reshape
+from minigan.models import Sequential
+from minigan.optim import Adam
+from minigan.train import TrainConfig, build_gan
+
+FORMAT = "minigan-classifier-1"
+FEATURE_LAYER = "act3"  # the 128 activations before the last Dense
+
+
+def default_classifier_path():
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "minigan" / "classifier.npz"
+
+
+def classifier(rng, dtype=np.float32):
+    return Sequential([
+        Conv2D("conv1", 1, 32, 3, 1, "valid", rng, dtype), ReLU("act1"),  # 28 -> 26
+        Conv2D("conv2", 32, 64, 3, 2, "valid", rng, dtype), ReLU("act2"),  # 26 -> 12
+        Reshape("flatten", (-1,)),
+        Dense("dense1", 12 * 12 * 64, 128, rng, dtype), ReLU(FEATURE_LAYER),
+        Dense("dense2", 128, 10, rng, dtype),
+    ], K)
+
+
+def forward_with_features(net, x):
+    """-> (logits (N, 10), features (N, 128))."""
+    features = None
+    for layer in net.layers:
+        x = layer.forward(x)
+        if layer.name == FEATURE_LAYER:
+            features = x
+    return x, features
+
+
+def batched(net, images, batch=500):
+    logits, feats = [], []
+    for i in range(0, len(images), batch):
+        lg, ft = forward_with_features(net, images[i:i + batch])
+        logits.append(lg)
+        feats.append(ft)
+    return np.concatenate(logits), np.concatenate(feats)
+
+
+def accuracy(net, images, labels):
+    logits, _ = batched(net, images)
+    return float((logits.argmax(1) == labels).mean())
+
+
+def train_classifier(out, epochs=3, batch=128, lr=1e-3, limit=0, seed=0, data=None, log=print):
+    images, labels = load_mnist("train", data)
+    test_images, test_labels = load_mnist("test", data)
+    if limit:
+        images, labels = images[:limit], labels[:limit]
+    x, xt = to_gan_range(images), to_gan_range(test_images)
+    rng = np.random.default_rng(seed)
+    net = classifier(rng)
+    opt = Adam(net.params(), K, lr, 0.9, 0.999, 1e-8)
+    for epoch in range(1, epochs + 1):
+        perm = rng.permutation(len(x))
+        losses = []
+        for s in range(len(x) // batch):
+            idx = perm[s * batch:(s + 1) * batch]
+            logits = net.forward(x[idx])
+            losses.append(float(K.softmax_cross_entropy_forward(logits, labels[idx])))
+            net.backward(K.softmax_cross_entropy_backward(logits, labels[idx]), input_grad=False)
+            opt.step(net.grads())
+        acc = accuracy(net, xt, test_labels)
+        log(f"classifier epoch {epoch}/{epochs}  loss {np.mean(losses):.4f}  test accuracy {acc:.4f}")
+    save_checkpoint(out, net.params(), {"format": FORMAT, "epochs": epochs, "test_accuracy": acc, "limit": limit})
+    log(f"saved the classifier to {out} (test accuracy {acc:.4f})")
+    return acc
+
+
+def load_classifier(path):
+    arrays, meta = load_checkpoint(path)
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a minigan classifier; train one with python -m minigan train-classifier")
+    net = classifier(np.random.default_rng(0))
+    net.load_params(arrays)
+    return net, meta
+
+
+def fid(feats_a, feats_b):
+    mu_a, mu_b = feats_a.mean(0), feats_b.mean(0)
+    cov_a = np.cov(feats_a.astype(np.float64), rowvar=False)
+    cov_b = np.cov(feats_b.astype(np.float64), rowvar=False)
+    covmean = scipy.linalg.sqrtm(cov_a @ cov_b)
+    covmean = covmean.real  # imaginary parts are round-off of a PSD product's square root
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * covmean))
+
+
+def score_samples(net, samples, test_feats):
+    logits, feats = batched(net, samples)
+    z = logits - logits.max(1, keepdims=True)
+    probs = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    hist = np.bincount(probs.argmax(1), minlength=10) / len(probs)
+    entropy = float(-(hist[hist > 0] * np.log(hist[hist > 0])).sum())
+    return {"fid": fid(feats, test_feats), "class_histogram": hist.round(4).tolist(), "class_entropy": entropy,
+            "confident_fraction": float((probs.max(1) >= 0.9).mean())}
+
+
+def evaluate(checkpoint, n=10000, classifier_path=None, data=None, seed=0):
+    if n < 2:
+        raise ValueError(f"--n must be at least 2 (a covariance needs two samples), got {n}")
+    path = Path(classifier_path) if classifier_path else default_classifier_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"no classifier at {path}; train one first: python -m minigan train-classifier --out {path}")
+    net, meta = load_classifier(path)
+    arrays, gmeta = load_checkpoint(checkpoint)
+    config = TrainConfig(**gmeta["config"])
+    gan = build_gan(config, np.random.default_rng(0))
+    gan.load_state(arrays, with_optimizers=False)
+    rng = np.random.default_rng(seed)
+    samples = np.concatenate([gan.sample(rng.standard_normal((min(500, n - i), config.z_dim)).astype(config.dtype))
+                              for i in range(0, n, 500)]).astype(np.float32)
+    test_images, _ = load_mnist("test", data)
+    train_images, _ = load_mnist("train", data)
+    _, test_feats = batched(net, to_gan_range(test_images))
+    report = score_samples(net, samples, test_feats)
+    floor_idx = rng.choice(len(train_images), size=n, replace=False)
+    _, train_feats = batched(net, to_gan_range(train_images[floor_idx]))
+    report.update(fid_train_vs_test=fid(train_feats, test_feats), n=n, checkpoint=str(checkpoint),
+                  epoch=gmeta["epoch"], recipe=config.recipe, classifier=str(path),
+                  classifier_test_accuracy=meta["test_accuracy"])
+    return report
+
+
+def print_report(report, as_json=False):
+    if as_json:
+        print(json.dumps(report))
+        return
+    print(f"{report['checkpoint']} (recipe {report['recipe']!r}, epoch {report['epoch']}), {report['n']} samples")
+    print(f"  FID vs MNIST test (classifier features): {report['fid']:.3f}   floor (train vs test): {report['fid_train_vs_test']:.3f}")
+    print(f"  class entropy {report['class_entropy']:.3f} (ln 10 = 2.303)   confident (p >= 0.9): {report['confident_fraction']:.3f}")
+    print("  classes 0-9: " + " ".join(f"{100 * h:.1f}%" for h in report["class_histogram"]))
+    print(f"  classifier {report['classifier']} (test accuracy {report['classifier_test_accuracy']:.4f})")

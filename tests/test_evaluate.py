@@ -1,0 +1,40 @@
+"""The evaluation on a tiny setting: a briefly trained classifier, a few samples."""
+
+import json
+
+import numpy as np
+import pytest
+
+from minigan.cli import main
+from minigan.evaluate import fid
+
+
+def test_fid_is_zero_for_identical_sets_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((500, 4))
+    assert abs(fid(a, a)) < 1e-8
+    assert abs(fid(a, a + 1.0) - 4.0) < 1e-6  # only the means differ: |mu_a - mu_b|^2 = 4 * 1^2
+
+
+def test_train_classifier_and_evaluate(mnist_dir, tmp_path, capsys):
+    clf = tmp_path / "clf.npz"
+    assert main(["train-classifier", "--epochs", "1", "--limit", "1024", "--data", str(mnist_dir), "--out", str(clf)]) == 0
+    out = capsys.readouterr().out
+    assert "test accuracy" in out
+    acc = float(out.strip().split("test accuracy")[-1].strip(" )\n"))
+    assert acc > 0.7  # 1024 images, one epoch: far above the 0.1 of chance
+    run = tmp_path / "run"
+    assert main(["train", "--data", str(mnist_dir), "--out", str(run), "--epochs", "1", "--limit", "128"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(run / "checkpoint.npz"), "--n", "50", "--classifier", str(clf),
+                 "--data", str(mnist_dir), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 50 and len(report["class_histogram"]) == 10
+    assert abs(sum(report["class_histogram"]) - 1) < 1e-6
+    assert 0 <= report["class_entropy"] <= np.log(10) + 1e-9 and 0 <= report["confident_fraction"] <= 1
+    assert report["fid"] > report["fid_train_vs_test"] > 0  # an untrained generator is far from the floor
+
+
+def test_evaluate_without_a_classifier_says_how_to_get_one(tmp_path, capsys):
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "x.npz"), "--classifier", str(tmp_path / "none.npz")]) == 1
+    assert "train-classifier" in capsys.readouterr().err
