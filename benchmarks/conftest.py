@@ -29,11 +29,15 @@ def environment():
     from threadpoolctl import threadpool_info
 
     numba.set_num_threads(THREADS)
+    import kernels.cpu as K  # load SciPy's OpenBLAS (minigan's GEMMs) so that it is listed too
+
+    K.dense_forward(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32), np.zeros(2, np.float32))
     env = {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": THREADS, "numpy": np.__version__,
            "numba": numba.__version__, "python": platform.python_version(),
            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)")}
     blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
-    env["blas"] = ", ".join(f"{p['internal_api']} {p['version']} kernel {p.get('architecture')} x{p['num_threads']}" for p in blas)
+    env["blas"] = "; ".join(f"{p['filepath'].rsplit('/', 1)[-1]} ({p['internal_api']} {p['version']}, kernel "
+                            f"{p.get('architecture')}, {p['num_threads']} threads)" for p in blas)
     try:
         import torch
 
