@@ -15,8 +15,15 @@ MODULES = [activations, batchnorm, conv2d, dense, dropout, losses, optim]
 
 
 def compiled_kernels():
-    return [(m.__name__, name, obj) for m in MODULES for name, obj in vars(m).items()
-            if isinstance(obj, CPUDispatcher) and obj.__module__ == m.__name__]
+    """Every @njit function of the kernel modules; a by_size pair counts as its two builds."""
+    found = []
+    for m in MODULES:
+        for name, obj in vars(m).items():
+            if isinstance(obj, CPUDispatcher) and obj.__module__ == m.__name__:
+                found.append((m.__name__, name, obj))
+            elif hasattr(obj, "serial") and isinstance(obj.serial, CPUDispatcher):
+                found += [(m.__name__, name, obj.serial), (m.__name__, name, obj.parallel)]
+    return found
 
 
 def test_no_kernel_uses_fastmath():
@@ -24,6 +31,14 @@ def test_no_kernel_uses_fastmath():
     assert len(kernels) >= 20
     for mod, name, kern in kernels:
         assert not kern.targetoptions.get("fastmath"), f"{mod}.{name} is compiled with fastmath"
+
+
+def test_size_dispatch_runs_both_builds_alike():
+    from kernels.cpu.parallel import PARALLEL_MIN_SIZE
+
+    x = np.random.default_rng(0).standard_normal(PARALLEL_MIN_SIZE + 3).astype(np.float32)
+    assert np.array_equal(activations._tanh_forward.serial(x), activations._tanh_forward.parallel(x))
+    assert np.array_equal(K.relu_forward(x[:100]), np.maximum(x[:100], 0))
 
 
 def float32_args(name):

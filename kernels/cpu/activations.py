@@ -16,18 +16,18 @@ through (``0 if x <= 0 else x``), and no fastmath flag lets LLVM assume NaNs awa
 Constants are made in the array's dtype (``x.dtype.type(1)``): a bare ``1.0`` would
 promote float32 arithmetic to float64.
 
-The loops are ``prange`` under ``parallel=True``: Numba splits them over its threads and,
-since it then knows the arrays do not alias, vectorises them (measured 8x on Adam's loop,
-the same shape). Every element is independent, so results do not depend on thread count.
+The loops are ``prange``: on large arrays they run threaded (kernels/cpu/parallel.py), on
+small ones serially. Every element is independent, so results do not depend on it.
 """
 
 import numpy as np
 from numba import njit, prange
 
 from kernels.checks import check_same_shape, require_float
+from kernels.cpu.parallel import by_size
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _relu_forward(x):
     y = np.empty_like(x)
     zero = x.dtype.type(0)
@@ -36,7 +36,7 @@ def _relu_forward(x):
     return y
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _relu_backward(dy, x):
     dx = np.empty_like(dy)
     zero = x.dtype.type(0)
@@ -45,7 +45,7 @@ def _relu_backward(dy, x):
     return dx
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _leaky_relu_forward(x, alpha):
     y = np.empty_like(x)
     a = x.dtype.type(alpha)
@@ -55,7 +55,7 @@ def _leaky_relu_forward(x, alpha):
     return y
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _leaky_relu_backward(dy, x, alpha):
     dx = np.empty_like(dy)
     a = x.dtype.type(alpha)
@@ -65,7 +65,7 @@ def _leaky_relu_backward(dy, x, alpha):
     return dx
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _tanh_forward(x):
     y = np.empty_like(x)
     for i in prange(x.size):  # flat (size,)
@@ -73,7 +73,7 @@ def _tanh_forward(x):
     return y
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _tanh_backward(dy, y):
     dx = np.empty_like(dy)
     one = y.dtype.type(1)
@@ -92,7 +92,7 @@ def stable_sigmoid(v):
     return one / (one + np.exp(-v))
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _sigmoid_forward(x):
     y = np.empty_like(x)
     for i in prange(x.size):  # flat (size,)
@@ -100,7 +100,7 @@ def _sigmoid_forward(x):
     return y
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _sigmoid_backward(dy, y):
     dx = np.empty_like(dy)
     one = y.dtype.type(1)

@@ -7,12 +7,13 @@ Scaling by 1 / (1 - rate) at training time keeps E[y] = x, so inference uses y =
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from kernels.checks import check_same_shape
+from kernels.cpu.parallel import by_size
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _masked_scale(a, mask, scale):
     out = np.empty_like(a)
     s = a.dtype.type(scale)

@@ -16,12 +16,13 @@ SGD with momentum (PyTorch's convention, no dampening):
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from kernels.checks import check_same_shape
+from kernels.cpu.parallel import by_size
 
 
-@njit(cache=True, parallel=True)  # independent elements: threads + SIMD
+@by_size  # independent elements: threads + SIMD when large (kernels/cpu/parallel.py)
 def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps):
     # 1 - beta arrives formed in float64: float32(1) - float32(0.999) is off by 1e-5
     b1, b2 = p.dtype.type(beta1), p.dtype.type(beta2)
@@ -35,7 +36,7 @@ def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta
         p[i] -= lr_t * m[i] / (np.sqrt(v[i]) / bias2 + e)
 
 
-@njit(cache=True, parallel=True)
+@by_size
 def _sgd_momentum_update(p, g, u, lr, momentum):
     mu = p.dtype.type(momentum)
     rate = p.dtype.type(lr)
