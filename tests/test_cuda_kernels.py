@@ -154,3 +154,14 @@ def test_training_steps_match_the_cpu(recipe, steps):
     state_cpu, state_gpu = cpu.state(), gpu.state()
     for k in state_cpu:
         assert rel_err(state_cpu[k], state_gpu[k]) < 1e-4, k
+
+
+def test_minigan_imports_without_touching_cuda():
+    """numba-cuda is optional: the CPU path never imports kernels.cuda or numba.cuda."""
+    import subprocess
+    import sys
+
+    code = ("import sys, minigan.cli, minigan.train, minigan.gan, kernels.cpu; "
+            "bad = [m for m in ('kernels.cuda', 'numba.cuda') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
