@@ -7,6 +7,12 @@ Then: python benchmarks/report.py bench.json --out docs/benchmarks
 import os
 import platform
 
+# Every engine here runs OpenMP threads (Numba's parallel kernels, PyTorch's intra-op pool)
+# next to OpenBLAS pools. With OpenMP's default spin-waiting they starve one another
+# (measured: minigan's step 116 ms instead of 22 ms, PyTorch's 68 ms instead of ~30 ms).
+# One policy for all, set before any OpenMP runtime starts: idle threads sleep.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numba
 import numpy as np
 import pytest

@@ -70,7 +70,7 @@ class Discriminator(nn.Module):
         self.act = activation(act)
 
     def forward(self, x):
-        h = x.permute(0, 3, 1, 2)  # NHWC -> NCHW
+        h = x.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW, contiguous: PyTorch's fast conv path
         h = self.act(self.conv1(h))  # 28 -> 9
         h = self.act(self.conv2(h))  # 9 -> 3
         h = self.act(self.conv3(h))  # 3 -> 1

@@ -29,6 +29,8 @@ VARIANTS = {
     "batchnorm-only": Recipe(g_batchnorm=True),
     "slower-D-only": Recipe(d_lr_scale=0.25),
     "minibatch-stddev-only": Recipe(d_minibatch_std=True),
+    "default+minibatch-stddev": Recipe("leaky_relu", "leaky_relu", g_batchnorm=True, d_lr_scale=0.25, d_minibatch_std=True),
+    "default+dropout": Recipe("leaky_relu", "leaky_relu", g_batchnorm=True, d_lr_scale=0.25, d_dropout=0.3),
 }
 
 
