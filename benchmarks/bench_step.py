@@ -10,6 +10,15 @@ from minigan.gan import GAN
 from minigan.train import RECIPES
 
 ENGINES = ["minigan", "numpy", "torch"]
+GPU_ENGINES = ["minigan-cuda", "torch-cuda"]
+
+
+def need_gpu():
+    """A real GPU, or skip: the CUDA simulator would time Python threads, not a GPU."""
+    from numba import config, cuda
+
+    if config.ENABLE_CUDASIM or not cuda.is_available():
+        pytest.skip("no CUDA GPU here (or only the simulator): GPU engines are timed on GPU machines")
 
 
 def step_flops(batch):
@@ -28,10 +37,35 @@ def batch_data(batch):
     return rng.uniform(-1, 1, (batch, 28, 28, 1)).astype(np.float32), rng.standard_normal((batch, 100)).astype(np.float32)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES + GPU_ENGINES)
 @pytest.mark.parametrize("batch", [32, 256])
 def test_train_step(benchmark, batch, engine):
     real, z = batch_data(batch)
+    if engine.endswith("cuda"):
+        need_gpu()
+    if engine == "minigan-cuda":
+        from numba import cuda
+
+        from minigan.backends import get
+
+        gan = GAN(RECIPES["documented"], np.random.default_rng(0), get("cuda"))
+        run(benchmark, lambda: (gan.train_step(real, z), cuda.synchronize()), f"train step b{batch}", engine,
+            step_flops(batch), case="train step", batch=batch)
+        return
+    if engine == "torch-cuda":
+        torch = need("torch", "PyTorch is not installed")
+        if not torch.cuda.is_available():
+            pytest.skip("this PyTorch has no CUDA")
+        from benchmarks.torch_twin import TwinGAN
+
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False  # full float32, as minigan
+        twin = TwinGAN.from_recipe(GAN(RECIPES["documented"], np.random.default_rng(0), K).state(), RECIPES["documented"])
+        twin.G.cuda()
+        twin.D.cuda()
+        rt, zt = torch.tensor(real, device="cuda"), torch.tensor(z, device="cuda")
+        run(benchmark, lambda: (twin.train_step(rt, zt), torch.cuda.synchronize()), f"train step b{batch}", engine,
+            step_flops(batch), case="train step", batch=batch)
+        return
     if engine == "torch":
         need("torch", "PyTorch is not installed: pip install torch==2.13.0")
         from benchmarks.torch_twin import TwinGAN

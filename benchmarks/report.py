@@ -18,9 +18,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-ENGINE_ORDER = ["minigan", "minigan-reference", "numpy", "torch", "tensorflow"]
+ENGINE_ORDER = ["minigan", "minigan-reference", "numpy", "torch", "tensorflow", "minigan-cuda", "torch-cuda"]
 COLORS = {"minigan": "tab:green", "minigan-reference": "tab:olive", "numpy": "tab:blue",
-          "torch": "tab:red", "tensorflow": "tab:orange"}
+          "torch": "tab:red", "tensorflow": "tab:orange", "minigan-cuda": "tab:cyan", "torch-cuda": "tab:purple"}
 
 
 def load(path):
