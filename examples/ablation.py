@@ -16,6 +16,7 @@ import numpy as np
 
 import kernels.cpu as K
 from minigan.data import load_mnist, to_gan_range
+from minigan.evaluate import class_histogram
 from minigan.gan import GAN
 from minigan.plots import save_grid
 from minigan.train import RECIPES, Recipe
@@ -37,9 +38,8 @@ VARIANTS = {
 def nearest_class_entropy(samples, ref, ref_labels):
     s = samples.reshape(len(samples), -1).astype(np.float32)
     d = (ref ** 2).sum(1)[None, :] - 2 * s @ ref.T  # squared distances up to a per-sample constant
-    labels = ref_labels[np.argmin(d, axis=1)]
-    h = np.bincount(labels, minlength=10) / len(labels)
-    return float(-(h[h > 0] * np.log(h[h > 0])).sum()), h
+    hist, entropy = class_histogram(ref_labels[np.argmin(d, axis=1)])
+    return entropy, hist
 
 
 def main(argv=None):

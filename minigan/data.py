@@ -46,8 +46,12 @@ def data_dir(explicit=None):
         return Path(explicit).expanduser()
     if os.environ.get("MINIGAN_DATA"):
         return Path(os.environ["MINIGAN_DATA"]).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "minigan" / "mnist"
+    return user_cache() / "mnist"
+
+
+def user_cache():
+    """minigan's per-user cache folder: $XDG_CACHE_HOME/minigan (~/.cache/minigan)."""
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "minigan"
 
 
 def md5(path):

@@ -17,7 +17,6 @@ against the test set.
 """
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ import scipy.linalg
 
 import kernels.cpu as K
 from minigan.checkpoint import load_checkpoint, save_checkpoint
-from minigan.data import load_mnist, to_gan_range
+from minigan.data import load_mnist, to_gan_range, user_cache
 from minigan.layers import Conv2D, Dense, ReLU, Reshape
 from minigan.models import Sequential
 from minigan.optim import Adam
@@ -36,8 +35,13 @@ FEATURE_LAYER = "act3"  # the 128 activations before the last Dense
 
 
 def default_classifier_path():
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "minigan" / "classifier.npz"
+    return user_cache() / "classifier.npz"
+
+
+def class_histogram(labels):
+    """-> (fraction of each of the 10 classes, entropy of that histogram in nats)."""
+    hist = np.bincount(labels, minlength=10) / len(labels)
+    return hist, float(-(hist[hist > 0] * np.log(hist[hist > 0])).sum())
 
 
 def classifier(rng, dtype=np.float32):
@@ -121,8 +125,7 @@ def score_samples(net, samples, test_feats):
     logits, feats = batched(net, samples)
     z = logits - logits.max(1, keepdims=True)
     probs = np.exp(z) / np.exp(z).sum(1, keepdims=True)
-    hist = np.bincount(probs.argmax(1), minlength=10) / len(probs)
-    entropy = float(-(hist[hist > 0] * np.log(hist[hist > 0])).sum())
+    hist, entropy = class_histogram(probs.argmax(1))
     return {"fid": fid(feats, test_feats), "class_histogram": hist.round(4).tolist(), "class_entropy": entropy,
             "confident_fraction": float((probs.max(1) >= 0.9).mean())}
 
