@@ -60,21 +60,52 @@ class Generator(nn.Module):
         return torch.tanh(self.dense4(h)).view(-1, 28, 28, 1)  # NHWC, as minigan
 
 
+class MaskedDropout(nn.Module):
+    """Inverted dropout whose keep masks come from a NumPy generator, drawn in minigan's NHWC
+    layout and order (minigan/layers.py, Dropout), so both engines drop the same units when
+    their generators share a state."""
+
+    def __init__(self, rate, mask_rng):
+        super().__init__()
+        self.rate, self.mask_rng = rate, mask_rng
+
+    def forward(self, h):  # h (N, C, H, W)
+        if not self.training:
+            return h
+        keep = self.mask_rng.random(h.permute(0, 2, 3, 1).shape) >= self.rate  # (N, H, W, C), as minigan draws it
+        mask = torch.from_numpy(keep).to(h.dtype).permute(0, 3, 1, 2)
+        return h * mask / (1 - self.rate)
+
+
+def minibatch_stddev(h, group_size=4, eps=1e-8):
+    """(N, F) -> (N, F + 1): each group of consecutive rows gets the mean over features of its
+    standard deviation (kernels/cpu/minibatch_stddev.py); autograd does the backward."""
+    groups = h.view(-1, group_size, h.shape[1])  # (N/S, S, F)
+    sd = torch.sqrt(groups.var(1, unbiased=False) + eps)  # (N/S, F)
+    stat = sd.mean(1, keepdim=True).repeat_interleave(group_size, 0)  # (N, 1)
+    return torch.cat([h, stat], 1)
+
+
 class Discriminator(nn.Module):
-    def __init__(self, act="relu"):
+    def __init__(self, act="relu", dropout=0.0, minibatch_std=False, mask_rng=None):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 128, 3, 3)
         self.conv2 = nn.Conv2d(128, 256, 3, 3)
         self.conv3 = nn.Conv2d(256, 512, 3, 3)
-        self.dense = nn.Linear(512, 1)
+        self.dense = nn.Linear(512 + int(minibatch_std), 1)
         self.act = activation(act)
+        self.drop = MaskedDropout(dropout, mask_rng) if dropout else nn.Identity()
+        self.minibatch_std = minibatch_std
 
     def forward(self, x):
         h = x.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW, contiguous: PyTorch's fast conv path
-        h = self.act(self.conv1(h))  # 28 -> 9
-        h = self.act(self.conv2(h))  # 9 -> 3
-        h = self.act(self.conv3(h))  # 3 -> 1
-        return self.dense(h.flatten(1))  # logits (N, 1)
+        h = self.drop(self.act(self.conv1(h)))  # 28 -> 9
+        h = self.drop(self.act(self.conv2(h)))  # 9 -> 3
+        h = self.drop(self.act(self.conv3(h)))  # 3 -> 1
+        h = h.flatten(1)
+        if self.minibatch_std:
+            h = minibatch_stddev(h)
+        return self.dense(h)  # logits (N, 1)
 
 
 def torch_layout(layer, w):
@@ -126,10 +157,14 @@ def minigan_layout(module, prefix):
 
 class TwinGAN:
     def __init__(self, weights, dtype=torch.float32, g_activation="relu", d_activation="relu", real_label=1.0,
-                 lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8, g_batchnorm=False, d_lr_scale=1.0):
+                 lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8, g_batchnorm=False, d_lr_scale=1.0,
+                 d_dropout=0.0, d_minibatch_std=False, mask_rng=None):
+        """mask_rng: the NumPy generator dropout masks are drawn from (minigan draws them from
+        the trainer's; hand the twin one in the same state to drop the same units)."""
         self.dtype = dtype
         self.G = Generator(g_activation, g_batchnorm).to(dtype)
-        self.D = Discriminator(d_activation).to(dtype)
+        self.mask_rng = mask_rng
+        self.D = Discriminator(d_activation, d_dropout, d_minibatch_std, mask_rng).to(dtype)
         load_minigan_weights(self.G, weights, "G")
         load_minigan_weights(self.D, weights, "D")
         self.real_label = real_label
@@ -138,12 +173,11 @@ class TwinGAN:
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr * d_lr_scale, **adam)
 
     @classmethod
-    def from_recipe(cls, weights, recipe, dtype=torch.float32, **adam):
+    def from_recipe(cls, weights, recipe, dtype=torch.float32, mask_rng=None, **adam):
         """The twin of minigan's GAN(recipe): the same layers and learning rates."""
-        if recipe.d_dropout or recipe.d_minibatch_std:
-            raise ValueError("the twin has no dropout or minibatch-stddev layers")
         return cls(weights, dtype, recipe.g_activation, recipe.d_activation, recipe.real_label,
-                   g_batchnorm=recipe.g_batchnorm, d_lr_scale=recipe.d_lr_scale, **adam)
+                   g_batchnorm=recipe.g_batchnorm, d_lr_scale=recipe.d_lr_scale, d_dropout=recipe.d_dropout,
+                   d_minibatch_std=recipe.d_minibatch_std, mask_rng=mask_rng, **adam)
 
     def train_step(self, real, z):
         real = torch.as_tensor(real, dtype=self.dtype)
@@ -154,7 +188,8 @@ class TwinGAN:
         like = dict(dtype=self.dtype, device=real.device)
         d_targets = torch.cat([torch.full((B, 1), self.real_label, **like), torch.zeros(B, 1, **like)])
         self.opt_d.zero_grad()
-        d_loss = F.binary_cross_entropy_with_logits(self.D(torch.cat([real, fake.detach()])), d_targets)
+        logits = self.D(torch.cat([real, fake.detach()]))
+        d_loss = F.binary_cross_entropy_with_logits(logits, d_targets)
         d_loss.backward()
         self.opt_d.step()
 
@@ -162,7 +197,9 @@ class TwinGAN:
         g_loss = F.binary_cross_entropy_with_logits(self.D(fake), torch.ones(B, 1, **like))
         g_loss.backward()  # also fills D's .grad, which the next D step's zero_grad clears
         self.opt_g.step()
-        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
+        p = torch.sigmoid(logits.detach()).double()  # D's probabilities before its step, as minigan reports
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
+                "d_real": p[:B].mean().item(), "d_fake": p[B:].mean().item()}
 
     def load_minigan_state(self, state):
         """Weights and Adam state from minigan's GAN.state() (for teacher-forced comparisons)."""

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from minigan.backends import DeviceError
-from minigan.checkpoint import atomic_write, load_checkpoint
+from minigan.checkpoint import atomic_write
 from minigan.data import DataError
 from minigan.plots import save_grid
-from minigan.train import RECIPES, TrainConfig, TrainingDiverged, build_gan, resume_config, train
+from minigan.train import RECIPES, TrainConfig, TrainingDiverged, load_gan, resume_config, train
 
 DEFAULTS = TrainConfig()
 
@@ -62,7 +62,7 @@ def add_evaluate(sub):
     p.add_argument("--data", help="MNIST folder")
     p.add_argument("--out", help="where to save it (default: the user cache, where evaluate looks)")
     p = sub.add_parser("evaluate", help="FID, class coverage and confidence of a generator's samples")
-    p.add_argument("--checkpoint", required=True, help="a GAN checkpoint.npz")
+    p.add_argument("--checkpoint", required=True, help="a run's checkpoint.npz or weights_epoch_NNN.npz")
     p.add_argument("--n", type=int, default=10000, help="samples to score (default 10000)")
     p.add_argument("--classifier", help="classifier checkpoint (default: the user cache)")
     p.add_argument("--seed", type=int, default=0)
@@ -101,10 +101,7 @@ def run_sample(args):
     out = Path(args.out)
     if out.suffix not in (".png", ".npy"):
         raise ValueError(f"--out must end with .png (a grid) or .npy (an array), got {out.name}")
-    arrays, meta = load_checkpoint(args.checkpoint)
-    config = TrainConfig(**meta["config"])
-    gan = build_gan(config, np.random.default_rng(0))
-    gan.load_state(arrays, with_optimizers=False)
+    gan, config, meta = load_gan(args.checkpoint)
     z = np.random.default_rng(args.seed).standard_normal((args.n, config.z_dim)).astype(config.dtype)
     images = gan.sample(z)
     if out.suffix == ".npy":

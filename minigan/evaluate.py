@@ -28,7 +28,7 @@ from minigan.data import load_mnist, to_gan_range, user_cache
 from minigan.layers import Conv2D, Dense, ReLU, Reshape
 from minigan.models import Sequential
 from minigan.optim import Adam
-from minigan.train import TrainConfig, build_gan
+from minigan.train import load_gan
 
 FORMAT = "minigan-classifier-1"
 FEATURE_LAYER = "act3"  # the 128 activations before the last Dense
@@ -137,10 +137,7 @@ def evaluate(checkpoint, n=10000, classifier_path=None, data=None, seed=0):
     if not path.is_file():
         raise FileNotFoundError(f"no classifier at {path}; train one first: python -m minigan train-classifier --out {path}")
     net, meta = load_classifier(path)
-    arrays, gmeta = load_checkpoint(checkpoint)
-    config = TrainConfig(**gmeta["config"])
-    gan = build_gan(config, np.random.default_rng(0))
-    gan.load_state(arrays, with_optimizers=False)
+    gan, config, gmeta = load_gan(checkpoint)
     rng = np.random.default_rng(seed)
     samples = np.concatenate([gan.sample(rng.standard_normal((min(500, n - i), config.z_dim)).astype(config.dtype))
                               for i in range(0, n, 500)]).astype(np.float32)
@@ -151,7 +148,7 @@ def evaluate(checkpoint, n=10000, classifier_path=None, data=None, seed=0):
     floor_idx = rng.choice(len(train_images), size=n, replace=False)
     _, train_feats = batched(net, to_gan_range(train_images[floor_idx]))
     report.update(fid_train_vs_test=fid(train_feats, test_feats), n=n, checkpoint=str(checkpoint),
-                  epoch=gmeta["epoch"], recipe=config.recipe, classifier=str(path),
+                  epoch=gmeta["epoch"], recipe=config.recipe, engine=gmeta.get("engine", "minigan"), seed=config.seed, classifier=str(path),
                   classifier_test_accuracy=meta["test_accuracy"])
     return report
 
@@ -160,7 +157,8 @@ def print_report(report, as_json=False):
     if as_json:
         print(json.dumps(report))
         return
-    print(f"{report['checkpoint']} (recipe {report['recipe']!r}, epoch {report['epoch']}), {report['n']} samples")
+    print(f"{report['checkpoint']} ({report['engine']}, recipe {report['recipe']!r}, seed {report['seed']}, "
+          f"epoch {report['epoch']}), {report['n']} samples")
     print(f"  FID vs MNIST test (classifier features): {report['fid']:.3f}   floor (train vs test): {report['fid_train_vs_test']:.3f}")
     print(f"  class entropy {report['class_entropy']:.3f} (ln 10 = 2.303)   confident (p >= 0.9): {report['confident_fraction']:.3f}")
     print("  classes 0-9: " + " ".join(f"{100 * h:.1f}%" for h in report["class_histogram"]))

@@ -3,6 +3,8 @@
 A run folder holds
     samples_epoch_000.png ...  grids from one fixed noise batch: before training, every
                                sample interval, and at the end
+    weights_epoch_010.npz ...  G and D weights (no optimizer state) at the same epochs but 0,
+                               for `python -m minigan evaluate` or `sample` at any of them
     losses.csv                 one row per step: epoch, step, d_loss, g_loss, d_real, d_fake
     losses.png                 the loss curves
     checkpoint.npz             weights, Adam state, RNG state, epoch and config, rewritten
@@ -26,8 +28,11 @@ from minigan.data import load_mnist, to_gan_range
 from minigan.gan import GAN
 from minigan.plots import save_grid, save_loss_curves
 from minigan.progress import Progress
+from minigan.weights import gan_weights
 
 LOG_FIELDS = ["epoch", "step", "d_loss", "g_loss", "d_real", "d_fake"]
+CHECKPOINT_FORMAT = "minigan-gan-checkpoint-1"
+WEIGHTS_FORMAT = "minigan-gan-weights-1"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,18 @@ def build_gan(config, rng):
                config.lr, config.beta1, config.beta2, config.eps)
 
 
+def load_gan(path):
+    """A run's checkpoint.npz or weights_epoch_NNN.npz -> (GAN with its weights, config, meta)."""
+    arrays, meta = load_checkpoint(path)
+    if meta.get("format") not in (CHECKPOINT_FORMAT, WEIGHTS_FORMAT):
+        raise ValueError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
+                         f"pass a run's checkpoint.npz or weights_epoch_NNN.npz")
+    config = TrainConfig(**meta["config"])
+    gan = build_gan(config, np.random.default_rng(0))
+    gan.load_state(arrays, with_optimizers=False)
+    return gan, config, meta
+
+
 def fixed_noise(config):
     """The noise behind every sample grid of a run; its own RNG, so the training RNG is untouched."""
     return np.random.default_rng([config.seed, 1]).standard_normal((config.n_samples, config.z_dim)).astype(config.dtype)
@@ -128,10 +145,15 @@ class Run:
     def save_samples(self, gan, noise, epoch):
         save_grid(gan.sample(noise), self.dir / f"samples_epoch_{epoch:03d}.png", ncols=8)
 
+    def save_weights(self, weights, config, epoch, engine="minigan"):
+        """weights: {"G/dense1/w": host array, ...} (minigan/weights.py layout)."""
+        save_checkpoint(self.dir / f"weights_epoch_{epoch:03d}.npz", weights,
+                        {"epoch": epoch, "config": dataclasses.asdict(config), "engine": engine, "format": WEIGHTS_FORMAT})
+
     def save(self, gan, rng, config, epoch, rows):
         write_log(self.log, rows)
         meta = {"epoch": epoch, "config": dataclasses.asdict(config), "rng": rng.bit_generator.state,
-                "format": "minigan-gan-checkpoint-1"}
+                "format": CHECKPOINT_FORMAT}
         save_checkpoint(self.checkpoint, gan.state(), meta)
         if rows:
             save_loss_curves(rows, self.dir / "losses.png", title=f"minigan, recipe {config.recipe!r}")
@@ -205,5 +227,6 @@ def train(config, out_dir, data=None, resume=False, log=print):
             f"{steps_per_epoch / seconds:.1f} steps/s  {seconds:.1f} s")
         if epoch % config.sample_interval == 0 or epoch == config.epochs:
             run.save_samples(gan, noise, epoch)
+            run.save_weights({k: gan.ops.to_host(v) for k, v in gan_weights(gan).items()}, config, epoch)
         run.save(gan, rng, config, epoch, rows)
     return rows

@@ -33,6 +33,9 @@ def test_train_classifier_and_evaluate(mnist_dir, tmp_path, capsys):
     assert abs(sum(report["class_histogram"]) - 1) < 1e-6
     assert 0 <= report["class_entropy"] <= np.log(10) + 1e-9 and 0 <= report["confident_fraction"] <= 1
     assert report["fid"] > report["fid_train_vs_test"] > 0  # an untrained generator is far from the floor
+    assert report["engine"] == "minigan" and report["epoch"] == 1
+    assert main(["evaluate", "--checkpoint", str(clf), "--classifier", str(clf), "--data", str(mnist_dir)]) == 1
+    assert "is not a GAN checkpoint" in capsys.readouterr().err
 
 
 def test_evaluate_without_a_classifier_says_how_to_get_one(tmp_path, capsys):

@@ -25,13 +25,18 @@ def test_short_run_writes_every_artifact(mnist_dir, tmp_path):
     assert len(rows) == 2 * 8
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["checkpoint.npz", "losses.csv", "losses.png",
-                     "samples_epoch_000.png", "samples_epoch_001.png", "samples_epoch_002.png"]
+                     "samples_epoch_000.png", "samples_epoch_001.png", "samples_epoch_002.png",
+                     "weights_epoch_001.npz", "weights_epoch_002.npz"]
     log = read_csv(tmp_path / "losses.csv")
     assert [int(r["step"]) for r in log] == list(range(1, 17))
     assert all(np.isfinite(float(r[k])) for r in log for k in ("d_loss", "g_loss", "d_real", "d_fake"))
     arrays, meta = load_checkpoint(tmp_path / "checkpoint.npz")
     assert meta["epoch"] == 2 and meta["config"]["limit"] == 256
     assert int(arrays["opt_D/t"]) == 16 and arrays["G/dense4/w"].shape == (512, 784)
+    weights, wmeta = load_checkpoint(tmp_path / "weights_epoch_002.npz")
+    assert wmeta["epoch"] == 2 and wmeta["engine"] == "minigan" and wmeta["config"] == meta["config"]
+    assert sorted(weights) == sorted(k for k in arrays if not k.startswith("opt_"))
+    assert all(np.array_equal(weights[k], arrays[k]) for k in weights)
     assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
 
 
@@ -95,6 +100,9 @@ def test_cli_train_then_sample(mnist_dir, tmp_path, capsys):
     assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["sample", "--checkpoint", str(tmp_path / "none.npz"), "--out", str(tmp_path / "x.png")]) == 1
     assert "no checkpoint at" in capsys.readouterr().err
+    assert main(["sample", "--checkpoint", str(run / "weights_epoch_001.npz"), "--n", "10",
+                 "--out", str(tmp_path / "w.npy")]) == 0
+    assert np.array_equal(np.load(tmp_path / "w.npy"), samples)  # the same generator at epoch 1
     # resume with a conflicting setting is refused; extending epochs is allowed
     assert main(["train", "--data", str(mnist_dir), "--out", str(run), "--resume", "--limit", "64"]) == 1
     assert "trained with limit=128" in capsys.readouterr().err

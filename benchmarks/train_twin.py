@@ -1,0 +1,89 @@
+"""Train the PyTorch twin (benchmarks/torch_twin.py) the way `python -m minigan train` trains
+minigan, and write the same artifacts, so `python -m minigan evaluate` scores both engines
+with one classifier (docs/deviations.md, "minigan against its PyTorch twin").
+
+    python benchmarks/train_twin.py --seed 0 --epochs 50 --out runs/twin-seed0
+
+With the same seed the twin starts from minigan's initial weights and sees minigan's data
+order, noise and dropout masks: every random number comes from one NumPy generator consumed
+in the trainer's order (minigan/train.py). Only floating-point round-off differs, and a GAN
+amplifies it, so the two runs drift apart; the scores, not the weights, are compared.
+
+Writes to --out: losses.csv (as minigan's), weights_epoch_NNN.npz every sample interval
+(minigan's weights format, engine "pytorch"), and samples_epoch_NNN.png drawn by minigan
+from those weights with the run's fixed noise.
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+import kernels.cpu as K
+from benchmarks.torch_twin import TwinGAN
+from minigan.data import load_mnist, to_gan_range
+from minigan.gan import GAN
+from minigan.train import RECIPES, Run, TrainConfig, fixed_noise, write_log
+from minigan.weights import gan_weights, import_weights
+
+
+def train_twin(config, out_dir, data=None, threads=1, log=print):
+    images, _ = load_mnist("train", data)
+    if config.limit:
+        images = images[:config.limit]
+    config.validate(len(images))
+    x_all = to_gan_range(images)
+    n, B = len(x_all), config.batch_size
+    steps_per_epoch = n // B
+    torch.set_num_threads(threads)
+
+    run = Run(out_dir)
+    rng = np.random.default_rng(config.seed)
+    recipe = RECIPES[config.recipe]
+    viewer = GAN(recipe, rng, K)  # draws the initial weights exactly as minigan's trainer does
+    twin = TwinGAN.from_recipe({k: v.copy() for k, v in gan_weights(viewer).items()}, recipe, mask_rng=rng,
+                               lr=config.lr, beta1=config.beta1, beta2=config.beta2, eps=config.eps)
+    noise = fixed_noise(config)
+    run.save_samples(viewer, noise, 0)
+    rows = []
+    log(f"training the PyTorch twin, recipe {config.recipe!r}, seed {config.seed}, {threads} thread(s)")
+    for epoch in range(1, config.epochs + 1):
+        perm, t0 = rng.permutation(n), time.perf_counter()
+        for s in range(steps_per_epoch):
+            real = x_all[perm[s * B:(s + 1) * B]]
+            z = rng.standard_normal((B, config.z_dim)).astype(np.float32)
+            rows.append({"epoch": epoch, "step": (epoch - 1) * steps_per_epoch + s + 1, **twin.train_step(real, z)})
+        seconds = time.perf_counter() - t0
+        mean = {k: float(np.mean([r[k] for r in rows[-steps_per_epoch:]])) for k in ("d_loss", "g_loss", "d_fake")}
+        log(f"epoch {epoch}/{config.epochs}  d_loss {mean['d_loss']:.4f}  g_loss {mean['g_loss']:.4f}  "
+            f"D(G(z)) {mean['d_fake']:.3f}  {steps_per_epoch / seconds:.1f} steps/s")
+        if epoch % config.sample_interval == 0 or epoch == config.epochs:
+            weights = twin.weights()
+            run.save_weights(weights, config, epoch, engine="pytorch")
+            import_weights(viewer, weights)
+            run.save_samples(viewer, noise, epoch)
+            write_log(run.log, rows)
+    return rows
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    defaults = TrainConfig()
+    p.add_argument("--recipe", default=defaults.recipe, choices=sorted(RECIPES))
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--sample-interval", type=int, default=defaults.sample_interval)
+    p.add_argument("--threads", type=int, default=1, help="torch threads (minigan's full runs used 1 each)")
+    p.add_argument("--data")
+    p.add_argument("--out", required=True)
+    args = p.parse_args(argv)
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, recipe=args.recipe, limit=args.limit,
+                         sample_interval=args.sample_interval)
+    train_twin(config, args.out, args.data, args.threads)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
