@@ -20,7 +20,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import scipy.linalg
 
 import kernels.cpu as K
 from minigan.checkpoint import load_checkpoint, save_checkpoint
@@ -112,13 +111,22 @@ def load_classifier(path):
     return net, meta
 
 
+def psd_sqrt(s):
+    """Symmetric square root of a covariance; round-off's tiny negative eigenvalues clipped to 0."""
+    w, q = np.linalg.eigh(s)
+    return (q * np.sqrt(np.clip(w, 0, None))) @ q.T
+
+
 def fid(feats_a, feats_b):
+    """Tr((S_a S_b)^(1/2)) is taken as sum sqrt(eig(S_a^(1/2) S_b S_a^(1/2))), a symmetric PSD
+    matrix with the same eigenvalues: exact when features are constant in some direction (a
+    ReLU unit a generator never turns on), where sqrtm(S_a S_b) meets a singular product."""
     mu_a, mu_b = feats_a.mean(0), feats_b.mean(0)
     cov_a = np.cov(feats_a.astype(np.float64), rowvar=False)
     cov_b = np.cov(feats_b.astype(np.float64), rowvar=False)
-    covmean = scipy.linalg.sqrtm(cov_a @ cov_b)
-    covmean = covmean.real  # imaginary parts are round-off of a PSD product's square root
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * covmean))
+    root_a = psd_sqrt(cov_a)
+    tr_covmean = np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum()
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * tr_covmean)
 
 
 def score_samples(net, samples, test_feats):

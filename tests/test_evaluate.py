@@ -16,6 +16,16 @@ def test_fid_is_zero_for_identical_sets_and_grows_with_a_shift():
     assert abs(fid(a, a + 1.0) - 4.0) < 1e-6  # only the means differ: |mu_a - mu_b|^2 = 4 * 1^2
 
 
+def test_fid_ignores_a_feature_that_never_varies():
+    """A dead ReLU unit (constant 0 in both sets) makes both covariances singular; the score
+    must be the FID of the other features, not a warning and a round-off artefact."""
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((400, 5)) @ rng.standard_normal((5, 5))
+    b = 1.5 * rng.standard_normal((400, 5)) + 0.2
+    dead = np.zeros((400, 1))
+    assert abs(fid(np.hstack([a, dead]), np.hstack([b, dead])) - fid(a, b)) < 1e-9 * fid(a, b)
+
+
 def test_train_classifier_and_evaluate(mnist_dir, tmp_path, capsys):
     clf = tmp_path / "clf.npz"
     assert main(["train-classifier", "--epochs", "1", "--limit", "1024", "--data", str(mnist_dir), "--out", str(clf)]) == 0
