@@ -8,9 +8,8 @@ import argparse
 
 import numpy as np
 
-from minigan.checkpoint import load_checkpoint
 from minigan.plots import save_grid
-from minigan.train import TrainConfig, build_gan
+from minigan.train import load_gan
 
 
 def main(argv=None):
@@ -22,10 +21,7 @@ def main(argv=None):
     p.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: the checkpoint's")
     p.add_argument("--out", default="interpolation.png")
     args = p.parse_args(argv)
-    arrays, meta = load_checkpoint(args.checkpoint)
-    config = TrainConfig(**{**meta["config"], **({"device": args.device} if args.device else {})})
-    gan = build_gan(config, np.random.default_rng(0))
-    gan.load_state(arrays, with_optimizers=False)
+    gan, config, meta = load_gan(args.checkpoint, device=args.device)
     rng = np.random.default_rng(args.seed)
     ends = rng.standard_normal((2, args.rows, config.z_dim))
     alphas = np.linspace(0, 1, args.steps)

@@ -145,7 +145,7 @@ def evaluate(checkpoint, n=10000, classifier_path=None, data=None, seed=0):
     if not path.is_file():
         raise FileNotFoundError(f"no classifier at {path}; train one first: python -m minigan train-classifier --out {path}")
     net, meta = load_classifier(path)
-    gan, config, gmeta = load_gan(checkpoint)
+    gan, config, gmeta = load_gan(checkpoint, device="cpu")  # the classifier runs on the CPU too
     rng = np.random.default_rng(seed)
     samples = np.concatenate([gan.sample(rng.standard_normal((min(500, n - i), config.z_dim)).astype(config.dtype))
                               for i in range(0, n, 500)]).astype(np.float32)

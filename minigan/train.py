@@ -98,13 +98,14 @@ def build_gan(config, rng):
                config.lr, config.beta1, config.beta2, config.eps)
 
 
-def load_gan(path):
-    """A run's checkpoint.npz or weights_epoch_NNN.npz -> (GAN with its weights, config, meta)."""
+def load_gan(path, device=None):
+    """A run's checkpoint.npz or weights_epoch_NNN.npz -> (GAN with its weights, config, meta),
+    on the device it was trained on unless ``device`` says otherwise."""
     arrays, meta = load_checkpoint(path)
     if meta.get("format") not in (CHECKPOINT_FORMAT, WEIGHTS_FORMAT):
         raise ValueError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
                          f"pass a run's checkpoint.npz or weights_epoch_NNN.npz")
-    config = TrainConfig(**meta["config"])
+    config = TrainConfig(**{**meta["config"], **({"device": device} if device else {})})
     gan = build_gan(config, np.random.default_rng(0))
     gan.load_state(arrays, with_optimizers=False)
     return gan, config, meta

@@ -30,6 +30,9 @@ def test_train_then_interpolate(mnist_dir, tmp_path):
     out = run("examples/interpolate.py", "--checkpoint", str(tmp_path / "run" / "checkpoint.npz"), "--rows", "2",
               "--steps", "4", "--out", str(tmp_path / "interp.png"))
     assert (tmp_path / "interp.png").read_bytes()[:4] == b"\x89PNG"
+    out = run("examples/gradient_directions.py", str(tmp_path / "run" / "checkpoint.npz"), "--n", "16")
+    d_fake, grad_norm, cos_grad, spread = map(float, out.strip().splitlines()[-1].split()[-4:])
+    assert 0 < d_fake < 1 and grad_norm > 0 and -1 <= cos_grad <= 1 and spread > 0
 
 
 def test_ablation(mnist_dir, tmp_path):
