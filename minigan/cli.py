@@ -34,7 +34,7 @@ def add_train(sub):
 
 def add_sample(sub):
     p = sub.add_parser("sample", help="draw samples from a trained generator")
-    p.add_argument("--checkpoint", required=True, help="a checkpoint.npz written by train")
+    p.add_argument("--checkpoint", required=True, help="a run's checkpoint.npz or weights_epoch_NNN.npz")
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--out", required=True, help="a .png grid, or a .npy array (N, 28, 28, 1) in [-1, 1]")
@@ -62,7 +62,8 @@ def add_evaluate(sub):
     p.add_argument("--data", help="MNIST folder")
     p.add_argument("--out", help="where to save it (default: the user cache, where evaluate looks)")
     p = sub.add_parser("evaluate", help="FID, class coverage and confidence of a generator's samples")
-    p.add_argument("--checkpoint", required=True, help="a run's checkpoint.npz or weights_epoch_NNN.npz")
+    p.add_argument("--checkpoint", required=True, nargs="+",
+                   help="one or more of a run's checkpoint.npz or weights_epoch_NNN.npz")
     p.add_argument("--n", type=int, default=10000, help="samples to score (default 10000)")
     p.add_argument("--classifier", help="classifier checkpoint (default: the user cache)")
     p.add_argument("--seed", type=int, default=0)
@@ -81,7 +82,8 @@ def run_train_classifier(args):
 def run_evaluate(args):
     from minigan.evaluate import evaluate, print_report
 
-    print_report(evaluate(args.checkpoint, args.n, args.classifier, args.data, args.seed), args.json)
+    for report in evaluate(args.checkpoint, args.n, args.classifier, args.data, args.seed):
+        print_report(report, args.json)
 
 
 def run_train(args):

@@ -2,7 +2,7 @@
 the scores it gives a generator.
 
     python -m minigan train-classifier [--epochs 3] [--out PATH]
-    python -m minigan evaluate --checkpoint runs/gan/checkpoint.npz [--n 10000] [--classifier PATH]
+    python -m minigan evaluate --checkpoint runs/gan/weights_epoch_*.npz [--n 10000] [--classifier PATH]
 
 The classifier: Conv2D(32, k3, s1) relu -> Conv2D(64, k3, s2) relu -> Dense 128 relu ->
 Dense 10, softmax cross-entropy, Adam 1e-3, batch 128. Its 128 penultimate activations
@@ -138,27 +138,33 @@ def score_samples(net, samples, test_feats):
             "confident_fraction": float((probs.max(1) >= 0.9).mean())}
 
 
-def evaluate(checkpoint, n=10000, classifier_path=None, data=None, seed=0):
+def evaluate(checkpoints, n=10000, classifier_path=None, data=None, seed=0):
+    """Score each GAN checkpoint on n samples -> a list of reports, one per checkpoint. Every
+    checkpoint gets the same noise; the test features and the floor are computed once."""
     if n < 2:
         raise ValueError(f"--n must be at least 2 (a covariance needs two samples), got {n}")
     path = Path(classifier_path) if classifier_path else default_classifier_path()
     if not path.is_file():
         raise FileNotFoundError(f"no classifier at {path}; train one first: python -m minigan train-classifier --out {path}")
     net, meta = load_classifier(path)
-    gan, config, gmeta = load_gan(checkpoint, device="cpu")  # the classifier runs on the CPU too
-    rng = np.random.default_rng(seed)
-    samples = np.concatenate([gan.sample(rng.standard_normal((min(500, n - i), config.z_dim)).astype(config.dtype))
-                              for i in range(0, n, 500)]).astype(np.float32)
+    gans = [load_gan(c, device="cpu") for c in checkpoints]  # all loaded first: a bad path fails fast
     test_images, _ = load_mnist("test", data)
     train_images, _ = load_mnist("train", data)
     _, test_feats = batched(net, to_gan_range(test_images))
-    report = score_samples(net, samples, test_feats)
-    floor_idx = rng.choice(len(train_images), size=n, replace=False)
+    floor_idx = np.random.default_rng([seed, 1]).choice(len(train_images), size=n, replace=False)
     _, train_feats = batched(net, to_gan_range(train_images[floor_idx]))
-    report.update(fid_train_vs_test=fid(train_feats, test_feats), n=n, checkpoint=str(checkpoint),
-                  epoch=gmeta["epoch"], recipe=config.recipe, engine=gmeta.get("engine", "minigan"), seed=config.seed, classifier=str(path),
-                  classifier_test_accuracy=meta["test_accuracy"])
-    return report
+    floor = fid(train_feats, test_feats)
+    reports = []
+    for checkpoint, (gan, config, gmeta) in zip(checkpoints, gans):
+        rng = np.random.default_rng(seed)
+        samples = np.concatenate([gan.sample(rng.standard_normal((min(500, n - i), config.z_dim)).astype(config.dtype))
+                                  for i in range(0, n, 500)]).astype(np.float32)
+        report = score_samples(net, samples, test_feats)
+        report.update(fid_train_vs_test=floor, n=n, checkpoint=str(checkpoint), epoch=gmeta["epoch"],
+                      recipe=config.recipe, engine=gmeta.get("engine", "minigan"), seed=config.seed,
+                      classifier=str(path), classifier_test_accuracy=meta["test_accuracy"])
+        reports.append(report)
+    return reports
 
 
 def print_report(report, as_json=False):

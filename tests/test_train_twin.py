@@ -33,5 +33,7 @@ def test_twin_run_starts_where_minigan_does_and_is_scored_by_evaluate(mnist_dir,
     assert meta["engine"] == "pytorch" and meta["config"]["seed"] == 3
     clf = tmp_path / "clf.npz"
     train_classifier(clf, epochs=1, limit=512, data=mnist_dir, log=lambda *_: None)
-    report = evaluate(tmp_path / "twin" / "weights_epoch_001.npz", n=40, classifier_path=clf, data=mnist_dir)
-    assert report["engine"] == "pytorch" and report["epoch"] == 1 and np.isfinite(report["fid"])
+    twin, mine = evaluate([tmp_path / "twin" / "weights_epoch_001.npz", tmp_path / "minigan" / "weights_epoch_001.npz"],
+                          n=40, classifier_path=clf, data=mnist_dir)
+    assert (twin["engine"], mine["engine"]) == ("pytorch", "minigan") and twin["epoch"] == mine["epoch"] == 1
+    assert np.isfinite(twin["fid"]) and twin["fid_train_vs_test"] == mine["fid_train_vs_test"]
