@@ -49,25 +49,36 @@ def test_glorot_uniform_init_and_zero_biases():
     assert all(np.array_equal(again[k], v) for k, v in G.params().items())
 
 
-@pytest.mark.parametrize("recipe", sorted(RECIPES) + ["leaky"])
-def test_training_step_gradients_match_finite_differences(recipe):
-    """Both halves of a step, in float64 on a batch of 3: dL_D/dD-params and dL_G/dG-params,
-    spot-checked at random entries of every parameter tensor."""
-    r = Recipe(g_activation="leaky_relu", d_activation="leaky_relu", real_label=0.9) if recipe == "leaky" else RECIPES[recipe]
-    rng = np.random.default_rng(1)
-    gan = GAN(r, rng, kernels.cpu, np.float64)
-    real = rng.uniform(-1, 1, size=(3, 28, 28, 1))
-    z = rng.standard_normal((3, 100))
+STEP_RECIPES = {**RECIPES,
+                "leaky": Recipe(g_activation="leaky_relu", d_activation="leaky_relu", real_label=0.9),
+                "dropout+mbstd": Recipe("leaky_relu", "leaky_relu", g_batchnorm=True, d_dropout=0.3, d_minibatch_std=True)}
 
-    fake = gan.G.forward(z)
-    gan.d_loss_and_grads(real, fake)
-    d_grads = {k: v.copy() for k, v in gan.D.grads().items()}
-    for name, p in gan.D.params().items():
-        res = spot_check(f"D {name}", lambda: gan.d_loss_and_grads(real, fake)[0], p, d_grads[name], n=4)
-        assert res.rel_error < 1e-5, res  # round-off of L (~0.7) over 2h is ~1e-10 absolute
+
+@pytest.mark.parametrize("recipe", sorted(STEP_RECIPES))
+def test_training_step_gradients_match_finite_differences(recipe):
+    """Both halves of a step, in float64 on a batch of 4: dL_D/dD-params and dL_G/dG-params,
+    spot-checked at random entries of every parameter tensor. Dropout draws its masks from
+    the model's RNG, so every loss evaluation restarts that RNG: one set of masks throughout."""
+    rng = np.random.default_rng(1)
+    gan = GAN(STEP_RECIPES[recipe], rng, kernels.cpu, np.float64)
+    real = rng.uniform(-1, 1, size=(4, 28, 28, 1))
+    z = rng.standard_normal((4, 100))
+    masks = rng.bit_generator.state
+
+    def d_loss():
+        rng.bit_generator.state = masks
+        return gan.d_loss_and_grads(real, fake)[0]
 
     def g_loss():
+        rng.bit_generator.state = masks
         return gan.g_loss_and_grads(gan.G.forward(z))
+
+    fake = gan.G.forward(z)
+    d_loss()
+    d_grads = {k: v.copy() for k, v in gan.D.grads().items()}
+    for name, p in gan.D.params().items():
+        res = spot_check(f"D {name}", d_loss, p, d_grads[name], n=4)
+        assert res.rel_error < 1e-5, res  # round-off of L (~0.7) over 2h is ~1e-10 absolute
 
     g_loss()
     g_grads = {k: v.copy() for k, v in gan.G.grads().items()}
