@@ -78,9 +78,11 @@ def test_train_step(benchmark, batch, engine):
         case="train step", batch=batch)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES + ["memory-floor"])
 @pytest.mark.parametrize("net", ["G", "D"])
 def test_adam_update(benchmark, net, engine):
+    """Adam over every parameter of G or D; "memory-floor" moves the same bytes with no
+    arithmetic to speak of (benchmarks/floors.py): how close Adam is to memory bandwidth."""
     gan = GAN(RECIPES["documented"], np.random.default_rng(0), K)
     params = (gan.G if net == "G" else gan.D).params()
     rng = np.random.default_rng(1)
@@ -93,6 +95,14 @@ def test_adam_update(benchmark, net, engine):
             p.grad = torch.tensor(g)
         opt = torch.optim.Adam(ps, lr=2e-4, betas=(0.5, 0.999))
         fn = opt.step
+    elif engine == "memory-floor":
+        from benchmarks.floors import adam_traffic
+
+        flat = [np.zeros(size, np.float32) for _ in range(4)]
+        flat[1][:] = np.concatenate([g.ravel() for g in grads.values()])
+
+        def fn():
+            adam_traffic(*flat)
     else:
         ops = K if engine == "minigan" else N
         state = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}

@@ -18,9 +18,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-ENGINE_ORDER = ["minigan", "minigan-reference", "numpy", "torch", "tensorflow", "minigan-cuda", "torch-cuda"]
+ENGINE_ORDER = ["minigan", "minigan-reference", "numpy", "torch", "tensorflow", "minigan-cuda", "torch-cuda",
+                "memory-floor"]
 COLORS = {"minigan": "tab:green", "minigan-reference": "tab:olive", "numpy": "tab:blue",
-          "torch": "tab:red", "tensorflow": "tab:orange", "minigan-cuda": "tab:cyan", "torch-cuda": "tab:purple"}
+          "torch": "tab:red", "tensorflow": "tab:orange", "minigan-cuda": "tab:cyan", "torch-cuda": "tab:purple",
+          "memory-floor": "tab:gray"}
 
 
 def load(path):

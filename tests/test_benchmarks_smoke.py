@@ -16,7 +16,7 @@ def test_benchmark_slice_and_report(tmp_path):
     assert "minigan benchmarks: blas=" in proc.stdout  # the BLAS kernel in use is printed
     data = json.loads(out.read_text())
     engines = {b["extra_info"]["engine"] for b in data["benchmarks"]}
-    assert {"minigan", "numpy", "torch"} <= engines
+    assert {"minigan", "numpy", "torch", "memory-floor"} <= engines
     assert all(b["stats"]["median"] > 0 for b in data["benchmarks"])
     proc = subprocess.run([sys.executable, "benchmarks/report.py", str(out), "--out", str(tmp_path / "rep")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
