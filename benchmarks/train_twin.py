@@ -2,7 +2,7 @@
 minigan, and write the same artifacts, so `python -m minigan evaluate` scores both engines
 with one classifier (docs/deviations.md, "minigan against its PyTorch twin").
 
-    python benchmarks/train_twin.py --seed 0 --epochs 50 --out runs/twin-seed0
+    python -m benchmarks.train_twin --seed 0 --epochs 50 --out runs/twin-seed0
 
 With the same seed the twin starts from minigan's initial weights and sees minigan's data
 order, noise and dropout masks: every random number comes from one NumPy generator consumed

@@ -40,7 +40,8 @@ def default_classifier_path():
 def class_histogram(labels):
     """-> (fraction of each of the 10 classes, entropy of that histogram in nats)."""
     hist = np.bincount(labels, minlength=10) / len(labels)
-    return hist, float(-(hist[hist > 0] * np.log(hist[hist > 0])).sum())
+    p = hist[hist > 0]
+    return hist, float(-(p * np.log(p)).sum()) + 0.0  # + 0.0: one class gives 0.0, not -0.0
 
 
 def classifier(rng, dtype=np.float32):
