@@ -181,12 +181,15 @@ class Dropout(Layer):
 
     def forward(self, x):
         if not self.training:
+            self.mask = None  # the identity: its backward passes dy through
             return x
         # drawn on the host from the trainer's RNG, so CPU and CUDA runs drop the same units
         self.mask = self.ops.to_device((self.rng.random(x.shape) >= self.rate).astype(x.dtype))
         return self.ops.dropout_forward(x, self.mask, self.rate)
 
     def backward(self, dy, input_grad=True, param_grads=True):
+        if self.mask is None:
+            return dy
         return self.ops.dropout_backward(dy, self.mask, self.rate)
 
 

@@ -85,3 +85,22 @@ def test_training_step_gradients_match_finite_differences(recipe):
     for name, p in gan.G.params().items():
         res = spot_check(f"G {name}", g_loss, p, g_grads[name], n=4)
         assert res.rel_error < 1e-5, res  # round-off of L (~0.7) over 2h is ~1e-10 absolute
+
+
+def test_dropout_is_the_identity_in_inference_forward_and_backward():
+    """In inference mode (sampling, the gradient probe of examples/gradient_directions.py)
+    dropout drops nothing and draws nothing, and its backward passes dy through."""
+    rng = np.random.default_rng(0)
+    D = discriminator(rng, kernels.cpu, dtype=np.float64, dropout=0.5)
+    x = rng.uniform(-1, 1, (4, 28, 28, 1))
+    D.set_training(False)
+    state = rng.bit_generator.state
+    y = D.forward(x)
+    dx = D.backward(np.ones_like(y), param_grads=False)
+    assert rng.bit_generator.state == state  # no masks drawn
+    plain = discriminator(np.random.default_rng(0), kernels.cpu, dtype=np.float64)  # the same weights, no dropout
+    plain.load_params(D.params())
+    assert np.array_equal(y, plain.forward(x))
+    assert np.allclose(dx, plain.backward(np.ones_like(y), param_grads=False), rtol=1e-12, atol=0)
+    D.set_training(True)
+    assert not np.array_equal(D.forward(x), y)  # training mode drops units again
