@@ -113,3 +113,18 @@ def test_sigmoid_and_bce_are_stable_at_extremes(dtype):
     expected = np.mean(np.logaddexp(0, -z.astype(np.float64)))  # -log sigmoid(z)
     assert np.isfinite(loss) and abs(loss - expected) / expected < 1e-6
     assert np.all(np.isfinite(K.bce_with_logits_backward(z, ones)))
+
+
+def test_serial_and_parallel_builds_keep_separate_caches():
+    """by_size compiles each elementwise kernel twice; Numba keys cache files by function name
+    and line, not by flags, so one name would make the parallel build load the serial code
+    (it did: Adam ran 6x slower). Each build must own its cache files."""
+    import kernels.cpu.activations as A
+    import kernels.cpu.dropout as Dr
+    import kernels.cpu.optim as O
+
+    builds = [v for m in (A, Dr, O) for v in vars(m).values() if hasattr(v, "serial") and hasattr(v, "parallel")]
+    assert len(builds) >= 10
+    for d in builds:
+        assert d.parallel.targetoptions.get("parallel") and not d.serial.targetoptions.get("parallel")
+        assert d.serial._cache._cache_file._index_name != d.parallel._cache._cache_file._index_name, d.__name__
