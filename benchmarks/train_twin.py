@@ -24,7 +24,7 @@ import kernels.cpu as K
 from benchmarks.torch_twin import TwinGAN
 from minigan.data import load_mnist, to_gan_range
 from minigan.gan import GAN
-from minigan.train import RECIPES, Run, TrainConfig, fixed_noise, write_log
+from minigan.train import RECIPES, Run, TrainConfig, epoch_batches, epoch_means, fixed_noise, write_log
 from minigan.weights import gan_weights, import_weights
 
 
@@ -49,13 +49,11 @@ def train_twin(config, out_dir, data=None, threads=1, log=print):
     rows = []
     log(f"training the PyTorch twin, recipe {config.recipe!r}, seed {config.seed}, {threads} thread(s)")
     for epoch in range(1, config.epochs + 1):
-        perm, t0 = rng.permutation(n), time.perf_counter()
-        for s in range(steps_per_epoch):
-            real = x_all[perm[s * B:(s + 1) * B]]
-            z = rng.standard_normal((B, config.z_dim)).astype(np.float32)
+        t0 = time.perf_counter()
+        for s, real, z in epoch_batches(rng, x_all, B, config.z_dim, np.float32):
             rows.append({"epoch": epoch, "step": (epoch - 1) * steps_per_epoch + s + 1, **twin.train_step(real, z)})
         seconds = time.perf_counter() - t0
-        mean = {k: float(np.mean([r[k] for r in rows[-steps_per_epoch:]])) for k in ("d_loss", "g_loss", "d_fake")}
+        mean = epoch_means(rows[-steps_per_epoch:])
         log(f"epoch {epoch}/{config.epochs}  d_loss {mean['d_loss']:.4f}  g_loss {mean['g_loss']:.4f}  "
             f"D(G(z)) {mean['d_fake']:.3f}  {steps_per_epoch / seconds:.1f} steps/s")
         if epoch % config.sample_interval == 0 or epoch == config.epochs:

@@ -91,6 +91,19 @@ class TrainConfig:
                              f"lower it or raise --limit")
 
 
+def epoch_batches(rng, x_all, batch_size, z_dim, dtype):
+    """One epoch's (step index s, real batch, noise), drawn from ``rng`` in the trainer's order:
+    a permutation, then one noise batch per step. The PyTorch twin's trainer consumes the same
+    generator, so for one seed both engines see the same batches and noise."""
+    perm = rng.permutation(len(x_all))
+    for s in range(len(x_all) // batch_size):  # the remainder (n mod B images) is left out
+        yield s, x_all[perm[s * batch_size:(s + 1) * batch_size]], rng.standard_normal((batch_size, z_dim)).astype(dtype)
+
+
+def epoch_means(rows, keys=("d_loss", "g_loss", "d_real", "d_fake")):
+    return {k: float(np.mean([r[k] for r in rows])) for k in keys}
+
+
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or inf; the message names the step and the checkpoint kept."""
 
@@ -206,12 +219,9 @@ def train(config, out_dir, data=None, resume=False, log=print):
         f"epochs {start + 1}..{config.epochs}, seed {config.seed}, {config.dtype} on {config.device}")
 
     for epoch in range(start + 1, config.epochs + 1):
-        perm = rng.permutation(n)
         progress = Progress(steps_per_epoch, f"epoch {epoch}/{config.epochs}")
         t0 = time.perf_counter()
-        for s in range(steps_per_epoch):
-            real = x_all[perm[s * B:(s + 1) * B]]
-            z = rng.standard_normal((B, config.z_dim)).astype(config.dtype)
+        for s, real, z in epoch_batches(rng, x_all, B, config.z_dim, config.dtype):
             out = gan.train_step(real, z)
             if not (np.isfinite(out["d_loss"]) and np.isfinite(out["g_loss"])):
                 progress.close()
@@ -223,8 +233,7 @@ def train(config, out_dir, data=None, resume=False, log=print):
             progress.update(1, f"d {out['d_loss']:.3f} g {out['g_loss']:.3f}")
         progress.close()
         seconds = time.perf_counter() - t0
-        epoch_rows = rows[-steps_per_epoch:]
-        mean = {k: float(np.mean([r[k] for r in epoch_rows])) for k in ("d_loss", "g_loss", "d_real", "d_fake")}
+        mean = epoch_means(rows[-steps_per_epoch:])
         log(f"epoch {epoch}/{config.epochs}  d_loss {mean['d_loss']:.4f}  g_loss {mean['g_loss']:.4f}  "
             f"D(x) {mean['d_real']:.3f}  D(G(z)) {mean['d_fake']:.3f}  "
             f"{steps_per_epoch / seconds:.1f} steps/s  {seconds:.1f} s")
