@@ -17,6 +17,11 @@ import numba
 import numpy as np
 import pytest
 
+from minigan.runtime import keep_freed_memory
+
+# glibc keeps freed blocks for reuse, for every engine in this process alike (minigan/runtime.py)
+MEMORY_KEPT = keep_freed_memory()
+
 THREADS = int(os.environ.get("MINIGAN_BENCH_THREADS", os.cpu_count()))
 
 
@@ -40,7 +45,7 @@ def environment():
     K.dense_forward(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32), np.zeros(2, np.float32))
     env = {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": THREADS, "numpy": np.__version__,
            "numba": numba.__version__, "python": platform.python_version(),
-           "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)")}
+           "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"), "freed memory kept": MEMORY_KEPT}
     blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
     env["blas"] = "; ".join(f"{p['filepath'].rsplit('/', 1)[-1]} ({p['internal_api']} {p['version']}, kernel "
                             f"{p.get('architecture')}, {p['num_threads']} threads)" for p in blas)

@@ -39,7 +39,8 @@ def table(data, results):
     engines = [e for e in ENGINE_ORDER if any(e in r for r in results.values())]
     lines = [f"Run {data['datetime'][:10]} on {env.get('cpu', '?')} ({env.get('cores', '?')} cores, "
              f"{env.get('threads', '?')} threads for every engine). BLAS: {env.get('blas', '?')}; "
-             f"OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '?')}. numpy {env.get('numpy')}, numba "
+             f"OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '?')}; freed memory kept for reuse (minigan/runtime.py): "
+             f"{env.get('freed memory kept', '?')}. numpy {env.get('numpy')}, numba "
              f"{env.get('numba')}, torch {env.get('torch')}, tensorflow {env.get('tensorflow')}.", "",
              "Median time per call; GFLOP/s from analytic FLOP counts; (×N) is time relative to PyTorch in the same run.", "",
              "| case | batch | " + " | ".join(engines) + " |", "|---|---|" + "---|" * len(engines)]

@@ -10,6 +10,7 @@ from minigan.backends import DeviceError
 from minigan.checkpoint import atomic_write
 from minigan.data import DataError
 from minigan.plots import save_grid
+from minigan.runtime import keep_freed_memory
 from minigan.train import RECIPES, TrainConfig, TrainingDiverged, load_gan, resume_config, train
 
 DEFAULTS = TrainConfig()
@@ -121,6 +122,7 @@ def main(argv=None):
     add_bench(sub)
     add_evaluate(sub)
     args = parser.parse_args(argv)
+    keep_freed_memory()  # every command runs training steps or model passes (minigan/runtime.py)
     commands = {"train": run_train, "sample": run_sample, "bench": run_bench,
                 "train-classifier": run_train_classifier, "evaluate": run_evaluate}
     try:

@@ -93,12 +93,14 @@ def test_loss_optimizers_dropout_concat():
 
     p, g = randn(rng, (4, 3), np.float32), randn(rng, (4, 3), np.float32)
     m, v = np.zeros_like(p), np.zeros_like(p)
+    g[0, 0], m[0, 0] = 0, 1.5 * np.finfo(np.float32).tiny  # halved, m[0, 0] turns subnormal: flushed
     dp, dg, dm, dv = up(p, g, m, v)
     for step in (1, 2):
         CPU.adam_update(p, g, m, v, step, 2e-4, 0.5, 0.999, 1e-8)
         GPU.adam_update(dp, dg, dm, dv, step, 2e-4, 0.5, 0.999, 1e-8)
     for a, b in zip(host(dp, dm, dv), (p, m, v)):
         assert rel_err(a, b) < 1e-6
+    assert m[0, 0] == 0 and host(dm)[0][0, 0] == 0
     u = np.zeros_like(p)
     dp, du = up(p, u)
     CPU.sgd_momentum_update(p, g, u, 0.1, 0.9)

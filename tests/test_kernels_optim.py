@@ -69,3 +69,22 @@ def test_updates_are_in_place_on_multidimensional_arrays():
     m, v = np.zeros_like(p), np.zeros_like(p)
     K.adam_update(p, np.ones_like(p), m, v, 1, lr=0.1)
     assert np.allclose(p, before - 0.1, atol=1e-6) and np.all(m > 0) and np.all(v > 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_flushes_subnormal_moments_to_zero(dtype):
+    """A weight whose gradient has gone to 0 halves its m each step (beta1 0.5); the moments
+    must skip the subnormal range (slow on x86) and land on 0, and p must not notice."""
+    tiny = np.finfo(dtype).tiny
+    p = np.full(2, 0.5, dtype)
+    m = np.array([64 * tiny, 1.0], dtype)  # entry 0 is 6 halvings above the subnormals
+    v = np.array([tiny, 1.0], dtype)  # entry 0 turns subnormal at the first step
+    seen = []
+    for t in range(1, 11):
+        K.adam_update(p, np.zeros(2, dtype), m, v, t, 2e-4, 0.5, 0.999, 1e-8)
+        seen.append(m[0])
+        assert not np.any((m != 0) & (np.abs(m) < tiny)) and not np.any((v != 0) & (v < tiny)), t
+    assert seen[:6] == [dtype(64 * tiny / 2**k) for k in range(1, 7)]  # normal: halved exactly
+    assert seen[6:] == [0, 0, 0, 0] and v[0] == 0  # would have been subnormal: 0 instead
+    assert m[1] == dtype(0.5**10) and v[1] == dtype(0.999) ** 10  # ordinary values untouched
+    assert p[0] == dtype(0.5)  # the flushed moments never moved p by a representable amount

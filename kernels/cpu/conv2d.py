@@ -114,10 +114,21 @@ def _patches(images, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, to_cols):
 
 
 @njit(cache=True)
+def window_is_whole_input(H, W, KH, KW, pt, pl, Ho, Wo):
+    """One window that starts at the corner and covers the image (the GAN's conv3: 3x3 input,
+    3x3 kernel): its receptive field in (kh, kw, c) order is the image's NHWC row as it lies
+    in memory, so im2col is a reshape and col2im the reshape back, both free."""
+    return Ho == 1 and Wo == 1 and KH == H and KW == W and pt == 0 and pl == 0
+
+
+@njit(cache=True)
 def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
     """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C); row r holds the receptive field of output
     pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
-    cols = np.zeros((x.shape[0] * Ho * Wo, KH * KW * x.shape[3]), dtype=x.dtype)
+    N, H, W, C = x.shape
+    if window_is_whole_input(H, W, KH, KW, pt, pl, Ho, Wo):
+        return x.reshape(N, H * W * C)  # a view of x (C-contiguous): no copy
+    cols = np.zeros((N * Ho * Wo, KH * KW * C), dtype=x.dtype)
     _patches(x, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, True)
     return cols
 
@@ -126,6 +137,8 @@ def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
 def col2im(dcols, x_shape, KH, KW, sh, sw, pt, pl, Ho, Wo):
     """The adjoint of im2col: dcols (N*Ho*Wo, KH*KW*C) -> dx (N, H, W, C), adding each
     entry back onto the input pixel it was copied from (overlapping windows sum)."""
+    if window_is_whole_input(x_shape[1], x_shape[2], KH, KW, pt, pl, Ho, Wo):
+        return dcols.reshape(x_shape)  # every entry has exactly one pixel, in memory order
     dx = np.zeros(x_shape, dtype=dcols.dtype)
     _patches(dx, dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, False)
     return dx

@@ -9,6 +9,16 @@ The bias corrections undo the pull toward the zero initial m and v in early step
 code folds them as PyTorch does (step size lr / (1 - b1^t), denominator
 sqrt(v) / sqrt(1 - b2^t) + eps), which is the same expression.
 
+Subnormal moments are flushed to zero. A weight whose gradient stays 0 (behind a dead relu)
+has its m halved every step (b1 = 0.5), so within ~120 steps m sinks below the smallest
+normal float (1.2e-38 in float32) and spends ~20 steps as a subnormal before reaching 0.
+x86 cores do arithmetic on subnormals through a microcode assist, ~100x slower: measured
+in the GAN's step, Adam over conv3's 1.2 M weights took 0.99 ms with 0.5 % of m subnormal
+and 0.50 ms without. Setting such an m (or v) to 0 moves p by lr * 1e-38 / eps ~ 1e-34
+less than keeping it: below half an ulp of any |p| > 1e-27, so p is the same. For the same
+reason the step is lr_t * (m / denominator), as PyTorch orders it: (lr_t * m) / denominator
+makes a subnormal intermediate for every m below 1.2e-38 / lr_t, some 12 steps per dying weight.
+
 SGD with momentum (PyTorch's convention, no dampening):
     u = mu u + g,   p = p - lr u
 """
@@ -23,17 +33,21 @@ from kernels.cpu.parallel import by_size
 
 
 @by_size  # independent elements: threads + SIMD when large (kernels/cpu/parallel.py)
-def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps):
+def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps,
+                 smallest_normal):
     # 1 - beta arrives formed in float64: float32(1) - float32(0.999) is off by 1e-5
     b1, b2 = p.dtype.type(beta1), p.dtype.type(beta2)
     c1, c2 = p.dtype.type(one_minus_beta1), p.dtype.type(one_minus_beta2)
     e = p.dtype.type(eps)
     lr_t = p.dtype.type(step_size)
     bias2 = p.dtype.type(bias2_sqrt)
+    tiny, zero = p.dtype.type(smallest_normal), p.dtype.type(0)
     for i in prange(p.size):  # flat (size,)
-        m[i] = b1 * m[i] + c1 * g[i]
-        v[i] = b2 * v[i] + c2 * g[i] * g[i]
-        p[i] -= lr_t * m[i] / (np.sqrt(v[i]) / bias2 + e)
+        mi = b1 * m[i] + c1 * g[i]
+        vi = b2 * v[i] + c2 * g[i] * g[i]
+        m[i] = zero if abs(mi) < tiny else mi  # subnormal -> 0 (module docstring); NaN stays NaN
+        v[i] = zero if vi < tiny else vi
+        p[i] -= lr_t * (m[i] / (np.sqrt(v[i]) / bias2 + e))  # lr_t * m first would underflow for m < 6e-35
 
 
 @by_size
@@ -61,7 +75,8 @@ def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e
     p, g, m, v = _flat_views("adam_update", param=param, grad=grad, m=m, v=v)
     step_size = lr / (1.0 - beta1**step)
     bias2_sqrt = math.sqrt(1.0 - beta2**step)
-    _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, 1.0 - beta1, 1.0 - beta2, eps)
+    _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, 1.0 - beta1, 1.0 - beta2, eps,
+                 float(np.finfo(p.dtype).tiny))
 
 
 def sgd_momentum_update(param, grad, velocity, lr=1e-2, momentum=0.9):

@@ -3,6 +3,8 @@ the same formulas as kernels/cpu (see those docstrings for the math)."""
 
 import math
 
+import numpy as np
+
 from numba import cuda
 
 from kernels.checks import check_same_shape, require_float
@@ -147,13 +149,17 @@ def dropout_backward(dy, mask, rate):
 
 
 @cuda.jit
-def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps):
+def _adam_update(p, g, m, v, step_size, bias2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps,
+                 smallest_normal):
     i = cuda.grid(1)
     if i < p.size:
         t = p.dtype.type
-        m[i] = t(beta1) * m[i] + t(one_minus_beta1) * g[i]
-        v[i] = t(beta2) * v[i] + t(one_minus_beta2) * g[i] * g[i]
-        p[i] -= t(step_size) * m[i] / (math.sqrt(v[i]) / t(bias2_sqrt) + t(eps))
+        mi = t(beta1) * m[i] + t(one_minus_beta1) * g[i]
+        vi = t(beta2) * v[i] + t(one_minus_beta2) * g[i] * g[i]
+        # subnormals flushed as on the CPU (kernels/cpu/optim.py), so both backends agree
+        m[i] = t(0) if abs(mi) < t(smallest_normal) else mi
+        v[i] = t(0) if vi < t(smallest_normal) else vi
+        p[i] -= t(step_size) * (m[i] / (math.sqrt(v[i]) / t(bias2_sqrt) + t(eps)))
 
 
 @cuda.jit
@@ -171,7 +177,8 @@ def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e
     check_same_shape("adam_update", param=param, grad=grad, m=m, v=v)
     blocks, threads = grid_1d(param.size)
     _adam_update[blocks, threads](flat(param), flat(grad), flat(m), flat(v), lr / (1.0 - beta1**step),
-                                  math.sqrt(1.0 - beta2**step), beta1, beta2, 1.0 - beta1, 1.0 - beta2, eps)
+                                  math.sqrt(1.0 - beta2**step), beta1, beta2, 1.0 - beta1, 1.0 - beta2, eps,
+                                  float(np.finfo(param.dtype).tiny))
 
 
 def sgd_momentum_update(param, grad, velocity, lr=1e-2, momentum=0.9):
