@@ -54,7 +54,8 @@ def float32_args(name):
         "dense_input_grad_fast": (a(3, 5), a(4, 5)), "dense_param_grads_fast": (a(3, 5), a(3, 4)),
         "conv2d_input_grad_fast": (dy4, x4.shape, w4, 3, 3, 0, 0), "conv2d_param_grads_fast": (dy4, x4, w4.shape, 3, 3, 0, 0),
         "im2col": (x4, 3, 3, 3, 3, 0, 0, 2, 2), "_patches": (x4, a(8, 18), 3, 3, 3, 3, 0, 0, 2, 2, True), "col2im": (a(8, 18), (2, 6, 6, 2), 3, 3, 3, 3, 0, 0, 2, 2),
-        "window_is_whole_input": (3, 3, 3, 3, 0, 0, 1, 1), "stable_sigmoid": (np.float32(0.5),),
+        "window_is_whole_input": (3, 3, 3, 3, 0, 0, 1, 1),
+        "_tanh_forward_rational": (a(5), activations.TANH_P32, activations.TANH_Q32, 7.9, 4e-4), "stable_sigmoid": (np.float32(0.5),),
         "_adam_update": (a(5), a(5), a(5), np.abs(a(5)), 1e-3, 0.5, 0.9, 0.999, 0.1, 0.001, 1e-8, 1e-38),
         "_sgd_momentum_update": (a(5), a(5), a(5), 1e-2, 0.9),
         "_batchnorm_forward": (a(4, 3), a(3), a(3), 1e-3),
@@ -128,3 +129,17 @@ def test_serial_and_parallel_builds_keep_separate_caches():
     for d in builds:
         assert d.parallel.targetoptions.get("parallel") and not d.serial.targetoptions.get("parallel")
         assert d.serial._cache._cache_file._index_name != d.parallel._cache._cache_file._index_name, d.__name__
+
+
+def test_float32_tanh_is_within_6_ulp_of_tanh():
+    """The float32 tanh is a rational approximation (kernels/cpu/activations.py); over a dense
+    grid, the small-|x| range and the saturated tails it stays within 6 ulp of float64 tanh."""
+    grid = np.linspace(-12, 12, 2_000_001, dtype=np.float32)
+    small = np.float32(10.0) ** np.linspace(-8, 1, 100_001, dtype=np.float32)
+    x = np.concatenate([grid, small, -small, np.float32([0, 4e-4, -4e-4, 7.9053111, 3e38, -3e38])])
+    y, exact = K.tanh_forward(x), np.tanh(x.astype(np.float64))
+    ulp = np.abs(y - exact) / np.spacing(np.abs(exact).astype(np.float32))
+    assert y.dtype == np.float32 and ulp.max() <= 6, (ulp.max(), x[ulp.argmax()])
+    assert np.all(np.abs(y) <= 1) and np.array_equal(y[-2:], [1, -1])
+    assert np.array_equal(np.isnan(K.tanh_forward(np.float32([np.nan, 1]))), [True, False])
+    assert np.allclose(K.tanh_forward(x.astype(np.float64)), np.tanh(x.astype(np.float64)), rtol=1e-15, atol=0)  # libm

@@ -1,7 +1,10 @@
 """Elementwise activations: forward y = f(x), backward dx = dy * f'(x).
 
 Any shape; the kernels walk the flat buffer. Each is a single plain loop, already as
-fast as the memory traffic allows, so there is no separate fast variant.
+fast as the memory traffic allows, so there is no separate fast variant, except float32
+tanh: libm's tanhf is a scalar call (~15 ns an element here) that LLVM cannot vectorize, so
+float32 uses a rational approximation that it can (``_tanh_forward_rational``, 15x faster:
+1.59 -> 0.11 ms for 256x784); float64, and the reference, keep np.tanh.
 
     relu        y = max(x, 0)                 dx = dy * [x > 0]
     leaky_relu  y = x if x > 0 else a*x       dx = dy * (1 if x > 0 else a)
@@ -70,6 +73,30 @@ def _tanh_forward(x):
     y = np.empty_like(x)
     for i in prange(x.size):  # flat (size,)
         y[i] = np.tanh(x[i])
+    return y
+
+
+# Eigen's float32 tanh (generic_fast_tanh_float, also TensorFlow's and XLA's): tanh(x) ~ x P(x^2) / Q(x^2)
+# on [-7.905, 7.905], where the float32 tanh is 1 within rounding; x itself below |x| = 4e-4.
+# Measured against float64 tanh over 4.2 M points: at most 5.7 ulp (3.4e-7), libm's tanhf 1.4 ulp.
+TANH_P = (4.89352455891786e-03, 6.37261928875436e-04, 1.48572235717979e-05, 5.12229709037114e-08,
+          -8.60467152213735e-11, 2.00018790482477e-13, -2.76076847742355e-16)  # x^1, x^3, ..., x^13
+TANH_Q = (4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04, 1.19825839466702e-06)  # x^0, ..., x^6
+TANH_CLAMP, TANH_LINEAR = 7.90531110763549805, 4e-4
+TANH_P32, TANH_Q32 = np.array(TANH_P, np.float32), np.array(TANH_Q, np.float32)
+
+
+@by_size
+def _tanh_forward_rational(x, p, q, clamp, linear):
+    """p (7,), q (4,): TANH_P and TANH_Q in x's dtype, so that no float64 constant enters the loop."""
+    y = np.empty_like(x)
+    lim, lin = x.dtype.type(clamp), x.dtype.type(linear)
+    for i in prange(x.size):  # flat (size,); no branch but selects, so it vectorizes
+        v = min(max(x[i], -lim), lim)  # a NaN passes through min/max and the polynomials
+        v2 = v * v
+        num = ((((((p[6] * v2 + p[5]) * v2 + p[4]) * v2 + p[3]) * v2 + p[2]) * v2 + p[1]) * v2 + p[0]) * v
+        den = ((q[3] * v2 + q[2]) * v2 + q[1]) * v2 + q[0]
+        y[i] = x[i] if abs(x[i]) < lin else num / den
     return y
 
 
@@ -144,7 +171,9 @@ def leaky_relu_backward(dy, x, alpha=0.2):
 
 
 def tanh_forward(x):
-    """y = tanh(x), any shape."""
+    """y = tanh(x), any shape; float32 through the vectorized rational approximation."""
+    if getattr(x, "dtype", None) == np.float32:
+        return _unary("tanh_forward", _tanh_forward_rational, x, TANH_P32, TANH_Q32, TANH_CLAMP, TANH_LINEAR)
     return _unary("tanh_forward", _tanh_forward, x)
 
 
