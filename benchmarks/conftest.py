@@ -1,17 +1,37 @@
-"""Shared set-up for the benchmark suite: equal thread counts, and what ran, printed.
+"""Shared set-up for the benchmark suite: equal thread counts, each engine's OpenMP policy, and
+what ran, printed.
 
-Run:  python -m pytest benchmarks --benchmark-enable --benchmark-json=bench.json
-Then: python benchmarks/report.py bench.json --out docs/benchmarks
+Run (two processes, one per OpenMP policy; see below):
+    python -m pytest benchmarks --benchmark-enable -k "not torch" --benchmark-json=bench.json
+    MINIGAN_BENCH_OMP=default python -m pytest benchmarks --benchmark-enable -k torch --benchmark-json=bench-torch.json
+Then: python benchmarks/report.py bench.json bench-torch.json --out docs/benchmarks
 """
 
 import os
 import platform
 
-# Every engine here runs OpenMP threads (Numba's parallel kernels, PyTorch's intra-op pool)
-# next to OpenBLAS pools. With OpenMP's default spin-waiting they starve one another
-# (measured: minigan's step 116 ms instead of 22 ms, PyTorch's 68 ms instead of ~30 ms).
-# One policy for all, set before any OpenMP runtime starts: idle threads sleep.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# One OpenMP runtime (the system's libgomp) serves Numba's parallel kernels and PyTorch's
+# intra-op pool, and it reads OMP_WAIT_POLICY once, when it loads. minigan wants idle threads
+# asleep (PASSIVE, set by kernels/__init__.py): they would otherwise spin on the cores its
+# BLAS calls need (measured: its batch-32 step 137 ms instead of 18.5 in a process that had
+# loaded PyTorch under the default policy). PyTorch is fastest under libgomp's default (spin a
+# while, then sleep): 48 ms against 59 ms under PASSIVE, batch 32. So each engine is timed
+# under its own best policy, in its own process: MINIGAN_BENCH_OMP=default loads PyTorch (and
+# with it libgomp) before anything sets the policy; otherwise every engine here runs PASSIVE.
+OMP_MODE = os.environ.get("MINIGAN_BENCH_OMP", "passive")
+if OMP_MODE == "default":
+    if "OMP_WAIT_POLICY" in os.environ:
+        raise RuntimeError("MINIGAN_BENCH_OMP=default times libgomp's default policy: unset OMP_WAIT_POLICY")
+    try:
+        import torch  # noqa: F401  (loads libgomp now, with the policy unset)
+    except ImportError:
+        pass
+    OMP_POLICY = "libgomp default (spin, then sleep)"
+elif OMP_MODE == "passive":
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    OMP_POLICY = os.environ["OMP_WAIT_POLICY"]
+else:
+    raise RuntimeError(f"MINIGAN_BENCH_OMP must be 'passive' or 'default', got {OMP_MODE!r}")
 
 import numba
 import numpy as np
@@ -45,7 +65,8 @@ def environment():
     K.dense_forward(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32), np.zeros(2, np.float32))
     env = {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": THREADS, "numpy": np.__version__,
            "numba": numba.__version__, "python": platform.python_version(),
-           "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"), "freed memory kept": MEMORY_KEPT}
+           "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"), "freed memory kept": MEMORY_KEPT,
+           "OpenMP idle policy": OMP_POLICY}
     blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
     env["blas"] = "; ".join(f"{p['filepath'].rsplit('/', 1)[-1]} ({p['internal_api']} {p['version']}, kernel "
                             f"{p.get('architecture')}, {p['num_threads']} threads)" for p in blas)

@@ -1,6 +1,9 @@
-"""Turn a pytest-benchmark JSON file into a markdown table and a bar chart.
+"""Turn pytest-benchmark JSON files into a markdown table and a bar chart.
 
-    python benchmarks/report.py bench.json --out docs/benchmarks
+    python benchmarks/report.py bench.json [bench-torch.json ...] --out docs/benchmarks
+
+Several files (the suite run once per OpenMP policy, benchmarks/conftest.py) merge into one
+table; the table's header says how each file was run.
 
 writes docs/benchmarks/table.md (median time, GFLOP/s from analytic FLOP counts, ratio to
 PyTorch in the same run) and docs/benchmarks/chart.png (each engine's time relative to
@@ -25,24 +28,32 @@ COLORS = {"minigan": "tab:green", "minigan-reference": "tab:olive", "numpy": "ta
           "memory-floor": "tab:gray"}
 
 
-def load(path):
-    data = json.loads(Path(path).read_text())
-    results = defaultdict(dict)  # (case, batch) -> engine -> (median s, flops)
-    for b in data["benchmarks"]:
-        info = b["extra_info"]
-        results[(info["case"], info["batch"])][info["engine"]] = (b["stats"]["median"], info["flops"])
-    return data, results
+def load(paths):
+    """-> (the runs' JSON documents, {(case, batch): {engine: (median s, flops)}})."""
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    results = defaultdict(dict)
+    for data in runs:
+        for b in data["benchmarks"]:
+            info = b["extra_info"]
+            results[(info["case"], info["batch"])][info["engine"]] = (b["stats"]["median"], info["flops"])
+    return runs, results
 
 
-def table(data, results):
+def run_line(data):
     env = data["machine_info"].get("minigan", {})
+    engines = sorted({b["extra_info"]["engine"] for b in data["benchmarks"]})
+    return (f"Run {data['datetime'][:16]} ({', '.join(engines)}) on {env.get('cpu', '?')} ({env.get('cores', '?')} cores, "
+            f"{env.get('threads', '?')} threads for every engine); OpenMP idle policy: "
+            f"{env.get('OpenMP idle policy', '?')}. BLAS: {env.get('blas', '?')}; "
+            f"OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '?')}; freed memory kept for reuse (minigan/runtime.py): "
+            f"{env.get('freed memory kept', '?')}. numpy {env.get('numpy')}, numba "
+            f"{env.get('numba')}, torch {env.get('torch')}, tensorflow {env.get('tensorflow')}.")
+
+
+def table(runs, results):
     engines = [e for e in ENGINE_ORDER if any(e in r for r in results.values())]
-    lines = [f"Run {data['datetime'][:10]} on {env.get('cpu', '?')} ({env.get('cores', '?')} cores, "
-             f"{env.get('threads', '?')} threads for every engine). BLAS: {env.get('blas', '?')}; "
-             f"OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '?')}; freed memory kept for reuse (minigan/runtime.py): "
-             f"{env.get('freed memory kept', '?')}. numpy {env.get('numpy')}, numba "
-             f"{env.get('numba')}, torch {env.get('torch')}, tensorflow {env.get('tensorflow')}.", "",
-             "Median time per call; GFLOP/s from analytic FLOP counts; (×N) is time relative to PyTorch in the same run.", "",
+    lines = [run_line(data) + "\n" for data in runs] + [
+             "Median time per call; GFLOP/s from analytic FLOP counts; (×N) is time relative to PyTorch.", "",
              "| case | batch | " + " | ".join(engines) + " |", "|---|---|" + "---|" * len(engines)]
     for (case, batch), by_engine in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         ref = by_engine.get("torch", (None,))[0]
@@ -81,13 +92,13 @@ def chart(results, path):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("json", help="pytest-benchmark JSON (--benchmark-json)")
+    p.add_argument("json", nargs="+", help="pytest-benchmark JSON files (--benchmark-json)")
     p.add_argument("--out", default="docs/benchmarks", help="folder for table.md and chart.png")
     args = p.parse_args(argv)
-    data, results = load(args.json)
+    runs, results = load(args.json)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "table.md").write_text(table(data, results))
+    (out / "table.md").write_text(table(runs, results))
     chart(results, out / "chart.png")
     print(f"wrote {out / 'table.md'} and {out / 'chart.png'} ({len(results)} cases)")
 

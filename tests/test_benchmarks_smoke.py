@@ -1,28 +1,41 @@
 """A tiny slice of the benchmark suite and its report, so neither rots (timings not judged)."""
 
 import json
+import os
 import subprocess
 import sys
 
 from conftest import REPO
 
 
-def test_benchmark_slice_and_report(tmp_path):
-    out = tmp_path / "bench.json"
+def run_slice(out, select, **env):
     cmd = [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", "--benchmark-enable",
-           f"--benchmark-json={out}", "-k", "(D.conv3 and forward and 32 and not reference) or (adam and G)"]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+           f"--benchmark-json={out}", "-k", select]
+    env = {**{k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}, **env}
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "minigan benchmarks: blas=" in proc.stdout  # the BLAS kernel in use is printed
-    data = json.loads(out.read_text())
-    engines = {b["extra_info"]["engine"] for b in data["benchmarks"]}
-    assert {"minigan", "numpy", "torch", "memory-floor"} <= engines
-    assert all(b["stats"]["median"] > 0 for b in data["benchmarks"])
-    proc = subprocess.run([sys.executable, "benchmarks/report.py", str(out), "--out", str(tmp_path / "rep")],
+    return json.loads(out.read_text())
+
+
+def test_benchmark_slice_and_report(tmp_path):
+    """The suite as the README runs it: every engine but PyTorch under PASSIVE, PyTorch in a
+    second process under libgomp's default policy; one report from both files."""
+    cases = "((D.conv3 and forward and 32 and not reference) or (adam and G))"
+    mine = run_slice(tmp_path / "bench.json", f"{cases} and not torch")
+    theirs = run_slice(tmp_path / "bench-torch.json", f"{cases} and torch", MINIGAN_BENCH_OMP="default")
+    assert {b["extra_info"]["engine"] for b in mine["benchmarks"]} == {"minigan", "numpy", "memory-floor"}
+    assert {b["extra_info"]["engine"] for b in theirs["benchmarks"]} == {"torch"}
+    assert mine["machine_info"]["minigan"]["OpenMP idle policy"] == "PASSIVE"
+    assert theirs["machine_info"]["minigan"]["OpenMP idle policy"].startswith("libgomp default")
+    assert all(b["stats"]["median"] > 0 for b in mine["benchmarks"] + theirs["benchmarks"])
+    proc = subprocess.run([sys.executable, "benchmarks/report.py", str(tmp_path / "bench.json"),
+                           str(tmp_path / "bench-torch.json"), "--out", str(tmp_path / "rep")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "rep" / "table.md").read_text()
     assert "| D.conv3 forward | 32 |" in table and "| adam G |" in table and "(×1.00)" in table
+    assert "OpenMP idle policy: PASSIVE" in table and "OpenMP idle policy: libgomp default" in table
     assert (tmp_path / "rep" / "chart.png").read_bytes()[:4] == b"\x89PNG"
 
 
