@@ -1,8 +1,10 @@
-"""`python -m minigan bench`: the median training-step time of minigan on this machine."""
+"""`python -m minigan bench`: the median training-step time of minigan on this machine, and
+with --profile, where that time goes, kernel by kernel."""
 
 import json
 import os
 import time
+from collections import defaultdict
 
 import numpy as np
 
@@ -64,3 +66,54 @@ def run_bench(batch_size, steps, device="cpu", as_json=False, recipe="documented
               f"p99 {result['p99_ms']:.2f} ms over {steps} steps ({1e3 / result['median_ms'] * batch_size:,.0f} images/s); "
               f"first step {first:.2f} s; Numba threads {result['threads']}; BLAS: {'; '.join(result['blas'])}")
     return result
+
+
+class TimedOps:
+    """The kernel module with a stopwatch around every call: time per (kernel, first argument's
+    shape). Kernels return when their work is done on the CPU, so wall time is their time."""
+
+    def __init__(self, ops):
+        self.ops = ops
+        self.times = defaultdict(list)
+
+    def __getattr__(self, name):
+        kernel = getattr(self.ops, name)
+        if not callable(kernel):
+            return kernel
+
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            out = kernel(*args, **kwargs)
+            self.times[(name, tuple(getattr(args[0], "shape", ())))].append(time.perf_counter() - t)
+            return out
+
+        return timed
+
+
+def run_profile(batch_size, steps, recipe="documented", seed=0):
+    """Time `steps` CPU training steps with every kernel call timed; print a table, biggest first:
+    ms per step (median call time x calls per step), calls per step, share of the step."""
+    if batch_size < 1 or steps < 1:
+        raise ValueError(f"--batch-size and --steps must be positive, got {batch_size} and {steps}")
+    rng = np.random.default_rng(seed)
+    ops = TimedOps(backends.get("cpu"))
+    gan = GAN(RECIPES[recipe], rng, ops)
+    real = rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype(np.float32)
+    z = rng.standard_normal((batch_size, 100)).astype(np.float32)
+    for _ in range(3):  # compile and warm up, untimed
+        gan.train_step(real, z)
+    ops.times.clear()
+    step_times = np.empty(steps)
+    for i in range(steps):
+        t = time.perf_counter()
+        gan.train_step(real, z)
+        step_times[i] = time.perf_counter() - t
+    step = float(np.median(step_times))
+    rows = sorted(((float(np.median(v)) * len(v) / steps, name, shape, len(v) // steps)
+                   for (name, shape), v in ops.times.items()), reverse=True)
+    print(f"minigan train step, batch {batch_size}, recipe {recipe!r}: median {step * 1e3:.2f} ms over {steps} steps; "
+          f"kernels {sum(r[0] for r in rows) * 1e3:.2f} ms, the rest is Python between them")
+    print(f"{'ms/step':>8} {'share':>6} {'calls':>5}  kernel (first argument's shape)")
+    for ms, name, shape, calls in rows:
+        print(f"{ms * 1e3:8.3f} {ms / step:6.1%} {calls:5d}  {name} {shape}")
+    return step, rows

@@ -48,12 +48,18 @@ def add_bench(sub):
     p.add_argument("--device", default="cpu")
     p.add_argument("--recipe", choices=sorted(RECIPES), default="documented")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--profile", action="store_true", help="time every kernel call; print where the step's time goes (cpu)")
 
 
 def run_bench(args):
-    from minigan.bench import run_bench as bench
+    from minigan.bench import run_bench as bench, run_profile
 
-    bench(args.batch_size, args.steps, args.device, args.json, args.recipe)
+    if args.profile:
+        if args.device != "cpu":
+            raise ValueError("--profile times kernels on the cpu only (a GPU kernel returns before it is done)")
+        run_profile(args.batch_size, args.steps, args.recipe)
+    else:
+        bench(args.batch_size, args.steps, args.device, args.json, args.recipe)
 
 
 def add_evaluate(sub):

@@ -47,3 +47,15 @@ def test_bench_command_json(capsys):
     for key in ("median_ms", "p99_ms", "batch_size", "steps", "threads"):
         assert key in result
     assert result["batch_size"] == 4 and result["steps"] == 3 and result["median_ms"] > 0
+
+
+def test_bench_profile_accounts_for_the_step(capsys):
+    from minigan.bench import run_profile
+
+    step, rows = run_profile(4, 3)
+    kernels = {name for _, name, _, _ in rows}
+    assert {"conv2d_forward", "conv2d_backward", "dense_forward", "adam_update", "bce_with_logits_forward"} <= kernels
+    calls = {(name, shape): n for _, name, shape, n in rows}
+    assert calls[("conv2d_forward", (8, 28, 28, 1))] == 1 and calls[("conv2d_forward", (4, 28, 28, 1))] == 1  # D on 2B, then B
+    assert 0.3 * step < sum(r[0] for r in rows) < 1.5 * step  # kernels are most of it, not more than it
+    assert "share" in capsys.readouterr().out
