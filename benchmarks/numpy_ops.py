@@ -13,11 +13,26 @@ from kernels.checks import check_conv2d
 from kernels.cpu.memory import concat_rows, copy_into, to_device, to_host, zeros_like  # noqa: F401 (host arrays already)
 
 
-def dense_forward(x, w, b):
-    return x @ w + b
+def activation(h, kind, alpha):
+    """A layer's activation argument (kernels/cpu/epilogue.py), as NumPy writes it."""
+    if kind == "relu":
+        return np.maximum(h, 0)
+    return h if kind is None else np.where(h > 0, h, alpha * h)
 
 
-def dense_backward(dy, x, w, input_grad=True, param_grads=True):
+def through_activation(dy, y, kind, alpha):
+    """dpre = dy * act'(.), read off the forward's output y."""
+    if kind == "relu":
+        return dy * (y > 0)
+    return dy if kind is None else np.where(y > 0, dy, alpha * dy)
+
+
+def dense_forward(x, w, b, kind=None, alpha=0.2):
+    return activation(x @ w + b, kind, alpha)
+
+
+def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, kind=None, alpha=0.2):
+    dy = through_activation(dy, y, kind, alpha)
     dx = dy @ w.T if input_grad else None
     return (dx, x.T @ dy, dy.sum(axis=0)) if param_grads else (dx, None, None)
 
@@ -31,14 +46,15 @@ def _padded_windows(x, w, stride, padding):
     return win.transpose(0, 1, 2, 4, 5, 3), (sh, sw, pt, pl, Ho, Wo)
 
 
-def conv2d_forward(x, w, b, stride, padding):
+def conv2d_forward(x, w, b, stride, padding, kind=None, alpha=0.2):
     win, (_, _, _, _, Ho, Wo) = _padded_windows(x, w, stride, padding)
     KH, KW, C, F = w.shape
     cols = win.reshape(-1, KH * KW * C)  # copies the windows: im2col
-    return (cols @ w.reshape(-1, F) + b).reshape(x.shape[0], Ho, Wo, F)
+    return activation(cols @ w.reshape(-1, F) + b, kind, alpha).reshape(x.shape[0], Ho, Wo, F)
 
 
-def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True):
+def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, kind=None, alpha=0.2):
+    dy = through_activation(dy, y, kind, alpha)
     win, (sh, sw, pt, pl, Ho, Wo) = _padded_windows(x, w, stride, padding)
     KH, KW, C, F = w.shape
     N, H, W, _ = x.shape

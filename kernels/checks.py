@@ -156,3 +156,15 @@ def check_same_shape(op, **arrays):
     if len(set(shapes.values())) > 1:
         listed = ", ".join(f"{n}.shape={s}" for n, s in shapes.items())
         raise ValueError(f"{op}: arguments must have one shape, got {listed}")
+
+
+def check_activation_output(op, activation, y, dy):
+    """A fused activation's backward reads act' off the forward's output y: y is required
+    (same shape and dtype as dy) unless the layer is linear, where it is not used."""
+    if activation in (None, "linear"):
+        return None
+    if y is None:
+        raise ValueError(f"{op}: activation {activation!r} needs y, the forward's output, to take its "
+                         f"derivative from; pass y=<what the forward returned>")
+    check_same_shape(op, dy=dy, y=y)
+    return y

@@ -40,18 +40,20 @@ class Layer:
 
 
 class Dense(Layer):
-    """y = x @ w + b.  x (N, I), w (I, O), b (O,).
+    """y = act(x @ w + b).  x (N, I), w (I, O), b (O,); act None (linear), 'relu' or
+    'leaky_relu', applied in the same pass as the bias (kernels/cpu/epilogue.py).
 
     bias=False for a Dense followed by BatchNorm: BatchNorm subtracts the batch mean, so a
     bias there has a gradient of exactly zero and would only collect round-off (which Adam,
     dividing by its tiny running magnitude, turns into full-size steps)."""
 
-    def __init__(self, name, n_in, n_out, rng, dtype, bias=True):
+    def __init__(self, name, n_in, n_out, rng, dtype, bias=True, activation=None, alpha=0.2):
         super().__init__(name)
         self.params = {"w": glorot_uniform(rng, (n_in, n_out), n_in, n_out, dtype)}
         if bias:
             self.params["b"] = np.zeros(n_out, dtype=dtype)
         self.no_bias = None  # a zero vector for the kernel when there is no trained bias
+        self.activation, self.alpha = activation, alpha
 
     def bias(self):
         if "b" in self.params:
@@ -61,11 +63,13 @@ class Dense(Layer):
         return self.no_bias
 
     def forward(self, x):
-        self.x = x  # dw = x.T @ dy needs the input
-        return self.ops.dense_forward(x, self.params["w"], self.bias())
+        self.x = x  # dw = x.T @ dpre needs the input
+        self.y = self.ops.dense_forward(x, self.params["w"], self.bias(), self.activation, self.alpha)
+        return self.y  # kept: the activation's slope is read off it
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        dx, dw, db = self.ops.dense_backward(dy, self.x, self.params["w"], input_grad, param_grads)
+        dx, dw, db = self.ops.dense_backward(dy, self.x, self.params["w"], input_grad, param_grads, self.y,
+                                             self.activation, self.alpha)
         if param_grads:
             self.grads["w"] = dw
             if "b" in self.params:
@@ -74,22 +78,26 @@ class Dense(Layer):
 
 
 class Conv2D(Layer):
-    """NHWC convolution.  x (N, H, W, C_in), w (KH, KW, C_in, C_out), b (C_out,)."""
+    """NHWC convolution, y = act(conv(x, w) + b).  x (N, H, W, C_in), w (KH, KW, C_in, C_out),
+    b (C_out,); act as in Dense, fused with the bias."""
 
-    def __init__(self, name, c_in, c_out, kernel_size, stride, padding, rng, dtype):
+    def __init__(self, name, c_in, c_out, kernel_size, stride, padding, rng, dtype, activation=None, alpha=0.2):
         super().__init__(name)
         kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
         self.stride, self.padding = stride, padding
+        self.activation, self.alpha = activation, alpha
         self.params = {"w": glorot_uniform(rng, (kh, kw, c_in, c_out), kh * kw * c_in, kh * kw * c_out, dtype),
                        "b": np.zeros(c_out, dtype=dtype)}
 
     def forward(self, x):
-        self.x = x  # dw correlates x with dy
-        return self.ops.conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.padding)
+        self.x = x  # dw correlates x with dpre
+        self.y = self.ops.conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.padding,
+                                         self.activation, self.alpha)
+        return self.y  # kept: the activation's slope is read off it
 
     def backward(self, dy, input_grad=True, param_grads=True):
         dx, dw, db = self.ops.conv2d_backward(dy, self.x, self.params["w"], self.stride, self.padding,
-                                              input_grad, param_grads)
+                                              input_grad, param_grads, self.y, self.activation, self.alpha)
         if param_grads:
             self.grads["w"], self.grads["b"] = dw, db
         return dx

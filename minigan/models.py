@@ -4,6 +4,8 @@
        -> reshape (N, 28, 28, 1)
     D: x (N, 28, 28, 1) -> Conv2D(128, k3, s3) relu -> Conv2D(256, k3, s3) relu
        -> Conv2D(512, k3, s3) relu -> flatten -> Dense(1)      spatially 28 -> 9 -> 3 -> 1
+As in Keras' listing, a relu after a Dense or Conv2D is that layer's activation argument:
+the kernels apply it in the same pass as the bias (kernels/cpu/epilogue.py).
 D returns a logit; the loss applies the sigmoid (kernels.cpu.losses).
 
 Parameters are named "<layer>/<param>" ("dense1/w", "conv3/b"); see minigan/weights.py
@@ -71,23 +73,33 @@ class Sequential:
             self.ops.copy_into(mine[name], value)
 
 
+ACTIVATIONS = ("relu", "leaky_relu")
+LEAKY_SLOPE = 0.2
+
+
+def _check_activation(kind):
+    if kind not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {kind!r}; use 'relu' or 'leaky_relu'")
+    return kind
+
+
 def _activation(kind, name):
-    if kind == "relu":
-        return ReLU(name)
-    if kind == "leaky_relu":
-        return LeakyReLU(name, 0.2)
-    raise ValueError(f"unknown activation {kind!r}; use 'relu' or 'leaky_relu'")
+    return ReLU(name) if _check_activation(kind) == "relu" else LeakyReLU(name, LEAKY_SLOPE)
 
 
 def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_dim=Z_DIM, widths=G_WIDTHS):
     """The documented G; batchnorm=True adds BatchNorm after each hidden Dense (before its
-    activation). ``widths`` other than the documented ones serve tiny test models."""
+    activation). ``widths`` other than the documented ones serve tiny test models. Without
+    BatchNorm the activation is fused into the Dense (one pass with the bias); with it, the
+    activation is a layer of its own after BatchNorm."""
+    _check_activation(activation)
     layers, width = [], z_dim
     for i, out in enumerate(widths, start=1):
-        layers.append(Dense(f"dense{i}", width, out, rng, dtype, bias=not batchnorm))
         if batchnorm:
-            layers.append(BatchNorm(f"bn{i}", out, dtype))
-        layers.append(_activation(activation, f"act{i}"))
+            layers += [Dense(f"dense{i}", width, out, rng, dtype, bias=False), BatchNorm(f"bn{i}", out, dtype),
+                       _activation(activation, f"act{i}")]
+        else:
+            layers.append(Dense(f"dense{i}", width, out, rng, dtype, activation=activation, alpha=LEAKY_SLOPE))
         width = out
     layers += [Dense("dense4", width, int(np.prod(IMAGE_SHAPE)), rng, dtype), Tanh("tanh"),
                Reshape("reshape", IMAGE_SHAPE)]
@@ -96,11 +108,14 @@ def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_
 
 def discriminator(rng, ops, dtype=np.float32, activation="relu", dropout=0.0, minibatch_std=False,
                   channels=D_CHANNELS):
-    """The documented D; dropout > 0 adds Dropout(rate) after each convolution's activation;
-    minibatch_std appends the minibatch standard deviation feature before the last Dense."""
+    """The documented D; each convolution's activation is fused into it (one pass with the
+    bias); dropout > 0 adds Dropout(rate) after each; minibatch_std appends the minibatch
+    standard deviation feature before the last Dense."""
+    _check_activation(activation)
     layers, c_in = [], IMAGE_SHAPE[2]
     for i, c_out in enumerate(channels, start=1):
-        layers += [Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype), _activation(activation, f"act{i}")]
+        layers.append(Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype, activation=activation,
+                             alpha=LEAKY_SLOPE))
         if dropout:
             layers.append(Dropout(f"drop{i}", dropout, rng))
         c_in = c_out

@@ -68,6 +68,30 @@ def test_conv2d(case, variant):
         assert mine.shape == ref.shape and rel_err(mine, ref) < 1e-5, name
 
 
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_fused_activation_layers(activation):
+    """conv2d / dense with activation= (on the GPU the activation is a second pass) against the CPU."""
+    rng = np.random.default_rng(5)
+    x, w, b = randn(rng, (2, 6, 6, 2), np.float32), randn(rng, (3, 3, 2, 4), np.float32), randn(rng, 4, np.float32)
+    y_ref = CPU.conv2d_forward(x, w, b, 3, 0, activation, 0.2)
+    (y,) = host(GPU.conv2d_forward(*up(x, w, b), 3, 0, activation, 0.2))
+    assert (y_ref <= 0).any() and rel_err(y, y_ref) < 1e-5
+    dy = randn(rng, y_ref.shape, np.float32)
+    dy_d, x_d, w_d, y_d = up(dy, x, w, y_ref)
+    for mine, ref in zip(host(*GPU.conv2d_backward(dy_d, x_d, w_d, 3, 0, y=y_d, activation=activation, alpha=0.2)),
+                         CPU.conv2d_backward(dy, x, w, 3, 0, y=y_ref, activation=activation, alpha=0.2)):
+        assert rel_err(mine, ref) < 1e-5
+    xd, wd, bd = randn(rng, (5, 7), np.float32), randn(rng, (7, 3), np.float32), randn(rng, 3, np.float32)
+    yd_ref = CPU.dense_forward(xd, wd, bd, activation, 0.2)
+    (yd,) = host(GPU.dense_forward(*up(xd, wd, bd), activation, 0.2))
+    assert rel_err(yd, yd_ref) < 1e-5
+    dyd = randn(rng, yd_ref.shape, np.float32)
+    dyd_d, xd_d, wd_d, yd_d = up(dyd, xd, wd, yd_ref)
+    for mine, ref in zip(host(*GPU.dense_backward(dyd_d, xd_d, wd_d, y=yd_d, activation=activation, alpha=0.2)),
+                         CPU.dense_backward(dyd, xd, wd, y=yd_ref, activation=activation, alpha=0.2)):
+        assert rel_err(mine, ref) < 1e-5
+
+
 @pytest.mark.parametrize("name", ["relu", "leaky_relu", "tanh", "sigmoid"])
 def test_activations(name):
     rng = np.random.default_rng(3)

@@ -57,3 +57,57 @@ def test_skipped_gradients_are_none_and_the_rest_unchanged():
     full = K.dense_backward(dyd, xd, wd)
     assert K.dense_backward(dyd, xd, wd, input_grad=False)[0] is None
     assert np.array_equal(K.dense_backward(dyd, xd, wd, param_grads=False)[0], full[0])
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_activation_equals_reference_conv_then_activation(dtype, activation):
+    """conv2d / dense with activation= (one epilogue pass) against the reference loops
+    followed by the separate activation kernels, forward and backward."""
+    import kernels.cpu as K
+
+    act_fwd = getattr(K, f"{activation}_forward")
+    act_bwd = getattr(K, f"{activation}_backward")
+    x, w, b, stride, padding = conv_arrays((3, 8, 8, 2, 5, (3, 3), 3, "valid"), dtype)
+    sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
+    pre = C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo)
+    y = K.conv2d_forward(x, w, b, stride, padding, activation, 0.2)
+    assert rel_err(y, act_fwd(pre, 0.2) if activation == "leaky_relu" else act_fwd(pre)) < TOL[dtype]
+    dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    dpre = act_bwd(dy, pre, 0.2) if activation == "leaky_relu" else act_bwd(dy, pre)
+    fused = K.conv2d_backward(dy, x, w, stride, padding, y=y, activation=activation, alpha=0.2)
+    for name, f, r in zip(["dx", "dw", "db"], fused, C.conv2d_backward_reference(dpre, x, w, sh, sw, pt, pl)):
+        assert f.dtype == dtype and rel_err(f, r) < TOL[dtype], name
+    xd, wd, bd = dense_arrays((6, 7, 5), dtype)
+    pre = D.dense_forward_reference(xd, wd, bd)
+    yd = K.dense_forward(xd, wd, bd, activation, 0.2)
+    assert rel_err(yd, act_fwd(pre, 0.2) if activation == "leaky_relu" else act_fwd(pre)) < TOL[dtype]
+    dyd = np.ones_like(yd)
+    dpre = act_bwd(dyd, pre, 0.2) if activation == "leaky_relu" else act_bwd(dyd, pre)
+    for f, r in zip(K.dense_backward(dyd, xd, wd, y=yd, activation=activation, alpha=0.2),
+                    D.dense_backward_reference(dpre, xd, wd)):
+        assert rel_err(f, r) < TOL[dtype]
+
+
+@pytest.mark.parametrize("activation", ["linear", "relu", "leaky_relu"])
+def test_epilogue_serial_and_threaded_paths_agree_bit_for_bit(activation):
+    """Both epilogue passes pick their build by size (kernels/cpu/epilogue.py); db is summed
+    down the rows in order either way, so the bits must match."""
+    from kernels.cpu import epilogue as E
+
+    rng = np.random.default_rng(0)
+    R, F = E.PARALLEL_BACKWARD_MIN // 128 + 3, 128
+    h, b = rng.standard_normal((R, F)).astype(np.float32), rng.standard_normal(F).astype(np.float32)
+    act = E.activation_code("test", activation)
+    y_serial = h.copy()
+    E._bias_activation_forward.serial(y_serial, b, act, 0.2)
+    y = E.bias_activation_forward(h.copy(), b, act, 0.2)  # large: the threaded build
+    assert np.array_equal(y, y_serial)
+    dy = rng.standard_normal((R, F)).astype(np.float32)
+    dpre_big, db_big = E.activation_backward_and_bias_grad(dy, y, act, 0.2)  # threaded dpre + in-order sums
+    dpre_one = np.empty_like(dy)
+    db_one = E._activation_backward_and_bias_grad(dy, y, act, 0.2, dpre_one)  # the single serial pass
+    if act == E.LINEAR:
+        dpre_one = dy
+    assert np.array_equal(dpre_big, dpre_one) and np.array_equal(db_big, db_one)
+    assert rel_err(db_one, dpre_one.astype(np.float64).sum(axis=0)) < 1e-5

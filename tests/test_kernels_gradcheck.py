@@ -144,3 +144,36 @@ def test_softmax_cross_entropy_gradient(shape):
     report = check_gradients(lambda z: K.softmax_cross_entropy_forward(z, y),
                              lambda dy, z: (dy * K.softmax_cross_entropy_backward(z, y),), [z], ["logits"])
     assert_report(report)
+
+
+def biases_away_from_kink(h):
+    """Per-channel biases that put every pre-activation h + b at least 1 away from 0: channel
+    f gets sign (-1)^f, so both sides of the activation (slope 1 and slope 0 or alpha) are
+    checked, and no finite difference steps across the kink."""
+    F = h.shape[-1]
+    reach = np.abs(h.reshape(-1, F)).max(axis=0) + 1.0
+    return reach * np.where(np.arange(F) % 2 == 0, 1.0, -1.0)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("case", CONV_CASES[:9], ids=case_id)
+def test_conv2d_with_fused_activation_gradients(case, activation):
+    x, w, _, stride, padding = conv_arrays(case, np.float64)
+    b = biases_away_from_kink(K.conv2d_forward(x, w, np.zeros(w.shape[3]), stride, padding))
+    fwd = lambda x, w, b: K.conv2d_forward(x, w, b, stride, padding, activation, 0.1)
+    report = check_gradients(fwd, lambda dy, x, w, b: K.conv2d_backward(dy, x, w, stride, padding, y=fwd(x, w, b),
+                                                                         activation=activation, alpha=0.1),
+                             [x, w, b], ["x", "w", "b"], label=f"conv2d+{activation} {case}")
+    assert_report(report)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("case", DENSE_CASES, ids=case_id)
+def test_dense_with_fused_activation_gradients(case, activation):
+    x, w, _ = dense_arrays(case, np.float64)
+    b = biases_away_from_kink(x @ w)
+    fwd = lambda x, w, b: K.dense_forward(x, w, b, activation, 0.1)
+    report = check_gradients(fwd, lambda dy, x, w, b: K.dense_backward(dy, x, w, y=fwd(x, w, b),
+                                                                        activation=activation, alpha=0.1),
+                             [x, w, b], ["x", "w", "b"], label=f"dense+{activation} {case}")
+    assert_report(report)

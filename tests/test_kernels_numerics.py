@@ -9,9 +9,9 @@ from numba import njit
 from numba.core.registry import CPUDispatcher
 
 import kernels.cpu as K
-from kernels.cpu import activations, batchnorm, conv2d, dense, dropout, losses, optim
+from kernels.cpu import activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim
 
-MODULES = [activations, batchnorm, conv2d, dense, dropout, losses, optim]
+MODULES = [activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim]
 
 
 def compiled_kernels():
@@ -47,12 +47,16 @@ def float32_args(name):
     a = lambda *s: rng.standard_normal(s).astype(np.float32)
     x4, w4, dy4 = a(2, 6, 6, 2), a(3, 3, 2, 3), a(2, 2, 2, 3)
     table = {
-        "dense_forward_reference": (a(3, 4), a(4, 5), a(5)), "dense_forward_fast": (a(3, 4), a(4, 5), a(5)),
-        "dense_backward_reference": (a(3, 5), a(3, 4), a(4, 5)), "dense_backward_fast": (a(3, 5), a(3, 4), a(4, 5)),
-        "conv2d_forward_reference": (x4, w4, a(3), 3, 3, 0, 0, 2, 2), "conv2d_forward_fast": (x4, w4, a(3), 3, 3, 0, 0, 2, 2),
-        "conv2d_backward_reference": (dy4, x4, w4, 3, 3, 0, 0), "conv2d_backward_fast": (dy4, x4, w4, 3, 3, 0, 0),
-        "dense_input_grad_fast": (a(3, 5), a(4, 5)), "dense_param_grads_fast": (a(3, 5), a(3, 4)),
-        "conv2d_input_grad_fast": (dy4, x4.shape, w4, 3, 3, 0, 0), "conv2d_param_grads_fast": (dy4, x4, w4.shape, 3, 3, 0, 0),
+        "dense_forward_reference": (a(3, 4), a(4, 5), a(5)), "dense_linear_fast": (a(3, 4), a(4, 5)),
+        "dense_backward_reference": (a(3, 5), a(3, 4), a(4, 5)),
+        "conv2d_forward_reference": (x4, w4, a(3), 3, 3, 0, 0, 2, 2), "conv2d_linear_fast": (x4, w4, 3, 3, 0, 0, 2, 2),
+        "conv2d_backward_reference": (dy4, x4, w4, 3, 3, 0, 0),
+        "dense_input_grad_fast": (a(3, 5), a(4, 5)), "dense_weight_grad_fast": (a(3, 5), a(3, 4)),
+        "conv2d_input_grad_fast": (dy4, x4.shape, w4, 3, 3, 0, 0), "conv2d_weight_grad_fast": (dy4, x4, w4.shape, 3, 3, 0, 0),
+        "_bias_activation_forward": (a(4, 3), a(3), 2, 0.2),
+        "_group_stats": (a(8, 3), 4, 1e-8), "_forward": (a(8, 3), 4, 1e-8), "_backward": (a(8, 4), a(8, 3), 4, 1e-8),
+        "_activation_backward_and_bias_grad": (a(4, 3), a(4, 3), 2, 0.2, a(4, 3)),
+        "_activation_backward_threaded": (a(4, 3), a(4, 3), 2, 0.2, a(4, 3)), "_through_activation": (np.float32(1), np.float32(-1), 2, np.float32(0.2), np.float32(0)),
         "im2col": (x4, 3, 3, 3, 3, 0, 0, 2, 2), "_patches": (x4, a(8, 18), 3, 3, 3, 3, 0, 0, 2, 2, True), "col2im": (a(8, 18), (2, 6, 6, 2), 3, 3, 3, 3, 0, 0, 2, 2),
         "window_is_whole_input": (3, 3, 3, 3, 0, 0, 1, 1),
         "_tanh_forward_rational": (a(5), activations.TANH_P32, activations.TANH_Q32, 7.9, 4e-4), "stable_sigmoid": (np.float32(0.5),),

@@ -23,7 +23,9 @@ def test_documented_shapes():
     for layer in D.layers:
         x = layer.forward(x)
         shapes.append(x.shape)
-    assert shapes[0] == (5, 9, 9, 128) and shapes[2] == (5, 3, 3, 256) and shapes[4] == (5, 1, 1, 512)
+    assert shapes[:3] == [(5, 9, 9, 128), (5, 3, 3, 256), (5, 1, 1, 512)]  # each conv with its relu
+    assert [layer.activation for layer in D.layers[:3]] == ["relu"] * 3
+    assert np.all(D.layers[1].y >= 0) and (D.layers[1].y == 0).any()  # the relu applied
     assert x.shape == (5, 1)
     g_shapes = {k: v.shape for k, v in G.params().items()}
     assert g_shapes == {"dense1/w": (100, 128), "dense1/b": (128,), "dense2/w": (128, 256), "dense2/b": (256,),

@@ -1,9 +1,11 @@
 """CPU kernels (Numba ``@njit``). The public contract, one name per pass:
 
-    y          = dense_forward(x, w, b)                    x (N, I), w (I, O), b (O,)
-    dx, dw, db = dense_backward(dy, x, w)
-    y          = conv2d_forward(x, w, b, stride, padding)   x (N, H, W, C), w (KH, KW, C, F)
-    dx, dw, db = conv2d_backward(dy, x, w, stride, padding)
+    y          = dense_forward(x, w, b[, activation, alpha])                 x (N, I), w (I, O), b (O,)
+    dx, dw, db = dense_backward(dy, x, w[, input_grad, param_grads, y, activation, alpha])
+    y          = conv2d_forward(x, w, b, stride, padding[, activation, alpha])   x (N, H, W, C), w (KH, KW, C, F)
+    dx, dw, db = conv2d_backward(dy, x, w, stride, padding[, input_grad, param_grads, y, activation, alpha])
+        activation: None, 'relu' or 'leaky_relu', fused with the bias (epilogue.py); its
+        backward reads the slope off the forward's output y
     y = relu_forward(x)               dx = relu_backward(dy, x)
     y = leaky_relu_forward(x, alpha)  dx = leaky_relu_backward(dy, x, alpha)
     y = tanh_forward(x)               dx = tanh_backward(dy, y)

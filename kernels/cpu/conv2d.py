@@ -27,12 +27,17 @@ Two variants:
   col2im, which adds every row of dcols back onto the input pixels it was copied from
   (overlapping windows, stride < kernel, add up there). Faster by measurement
   (``benchmarks/``), tested equal to the reference.
+
+The public functions take an optional activation (relu, leaky_relu), applied together with
+the bias in one pass after the GEMM (kernels/cpu/epilogue.py): y = act(conv(x, w) + b), and
+in the backward the formulas above are applied to dpre = dy * act'(.) instead of dy.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from kernels.checks import check_conv2d, check_upstream
+from kernels.checks import check_activation_output, check_conv2d, check_upstream
+from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, activation_code, bias_activation_forward
 
 
 @njit(cache=True)
@@ -145,15 +150,10 @@ def col2im(dcols, x_shape, KH, KW, sh, sw, pt, pl, Ho, Wo):
 
 
 @njit(cache=True)
-def conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo):
-    N = x.shape[0]
+def conv2d_linear_fast(x, w, sh, sw, pt, pl, Ho, Wo):
     KH, KW, C, F = w.shape
     cols = im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo)  # (N*Ho*Wo, KH*KW*C)
-    y = np.dot(cols, w.reshape(KH * KW * C, F))  # (N*Ho*Wo, F), one GEMM
-    for r in range(y.shape[0]):  # bias per output channel
-        for f in range(F):
-            y[r, f] += b[f]
-    return y.reshape(N, Ho, Wo, F)
+    return np.dot(cols, w.reshape(KH * KW * C, F))  # (N*Ho*Wo, F), one GEMM
 
 
 @njit(cache=True)
@@ -165,44 +165,57 @@ def conv2d_input_grad_fast(dy, x_shape, w, sh, sw, pt, pl):
 
 
 @njit(cache=True)
-def conv2d_param_grads_fast(dy, x, w_shape, sh, sw, pt, pl):
+def conv2d_weight_grad_fast(dy, x, w_shape, sh, sw, pt, pl):
     KH, KW, C, F = w_shape
     _, Ho, Wo, _ = dy.shape
     cols = im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo)  # forward's matrix, rebuilt
-    dy2 = dy.reshape(-1, F)  # (N*Ho*Wo, F)
-    dw = np.dot(cols.T, dy2).reshape(KH, KW, C, F)  # (K, N*Ho*Wo) @ (N*Ho*Wo, F)
-    db = np.zeros(F, dtype=dy.dtype)
-    for r in range(dy2.shape[0]):  # column sums of dy
-        for f in range(F):
-            db[f] += dy2[r, f]
-    return dw, db
+    return np.dot(cols.T, dy.reshape(-1, F)).reshape(KH, KW, C, F)  # (K, N*Ho*Wo) @ (N*Ho*Wo, F)
 
 
-@njit(cache=True)
-def conv2d_backward_fast(dy, x, w, sh, sw, pt, pl):
-    dw, db = conv2d_param_grads_fast(dy, x, w.shape, sh, sw, pt, pl)
-    return conv2d_input_grad_fast(dy, x.shape, w, sh, sw, pt, pl), dw, db
+def conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo, act=LINEAR, alpha=0.0):
+    """act(conv(x, w) + b): im2col and one GEMM, then bias and activation in one pass
+    (kernels/cpu/epilogue.py) over the (N*Ho*Wo, F) output."""
+    y = conv2d_linear_fast(x, w, sh, sw, pt, pl, Ho, Wo)
+    return bias_activation_forward(y, b, act, alpha).reshape(x.shape[0], Ho, Wo, w.shape[3])
 
 
-def conv2d_forward(x, w, b, stride, padding):
-    """y = conv(x, w) + b.  x (N, H, W, C), w (KH, KW, C, F), b (F,) -> y (N, Ho, Wo, F).
+def conv2d_backward_fast(dy, x, w, sh, sw, pt, pl, y=None, act=LINEAR, alpha=0.0, input_grad=True,
+                         param_grads=True):
+    """dy through the activation (read off the forward's output y) and into db in one pass,
+    then the two GEMMs: dw from the rebuilt cols, dx through col2im."""
+    F = w.shape[3]
+    dpre, db = activation_backward_and_bias_grad(dy.reshape(-1, F), None if y is None else y.reshape(-1, F), act, alpha)
+    dpre = dpre.reshape(dy.shape)  # (N, Ho, Wo, F)
+    dx = conv2d_input_grad_fast(dpre, x.shape, w, sh, sw, pt, pl) if input_grad else None
+    if not param_grads:
+        return dx, None, None
+    return dx, conv2d_weight_grad_fast(dpre, x, w.shape, sh, sw, pt, pl), db
 
-    stride: int or (sh, sw); padding: int, (ph, pw), 'valid' or 'same'.  Fast variant.
+
+def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2):
+    """y = act(conv(x, w) + b).  x (N, H, W, C), w (KH, KW, C, F), b (F,) -> y (N, Ho, Wo, F).
+
+    stride: int or (sh, sw); padding: int, (ph, pw), 'valid' or 'same'; activation: None
+    (linear), 'relu' or 'leaky_relu' (slope alpha below 0), fused with the bias.  Fast variant.
     """
+    act = activation_code("conv2d_forward", activation)
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
-    return conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo)
+    return conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo, act, alpha)
 
 
-def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True):
+def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
+                    alpha=0.2):
     """dy (N, Ho, Wo, F), x, w as in the forward -> dx (N, H, W, C), dw (KH, KW, C, F), db (F,).
 
-    Formulas in the module docstring.  Fast variant. input_grad / param_grads as in
-    dense_backward: a skipped gradient is None and costs nothing.
+    Formulas in the module docstring, applied to dpre = dy * act'(.) (dy itself when linear;
+    with an activation, y is the forward's output, act' is read off it).  Fast variant.
+    input_grad / param_grads as in dense_backward: a skipped gradient is None and costs nothing.
     """
+    act = activation_code("conv2d_backward", activation)
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
+    if check_activation_output("conv2d_backward", activation, y, dy) is not None:
+        y = np.ascontiguousarray(y)
     dy, x, w = np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w)
-    dx = conv2d_input_grad_fast(dy, x.shape, w, sh, sw, pt, pl) if input_grad else None
-    dw, db = conv2d_param_grads_fast(dy, x, w.shape, sh, sw, pt, pl) if param_grads else (None, None)
-    return dx, dw, db
+    return conv2d_backward_fast(dy, x, w, sh, sw, pt, pl, y, act, alpha, input_grad, param_grads)

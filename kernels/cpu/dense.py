@@ -11,8 +11,10 @@ Backward, given dy = dL/dy (N, O):
 Two variants of each pass:
 - ``*_reference``: the formulas above as plain loops, what a student reads first.
 - ``*_fast``: the same sums as GEMMs, ``np.dot`` inside ``@njit`` (Numba calls BLAS
-  sgemm/dgemm through SciPy). Used by the public ``dense_forward`` / ``dense_backward``
-  because it is faster by measurement (``benchmarks/``), and tested equal to the reference.
+  sgemm/dgemm through SciPy), with the bias added in one pass after the GEMM that can also
+  apply the layer's activation (kernels/cpu/epilogue.py). Used by the public
+  ``dense_forward`` / ``dense_backward`` because it is faster by measurement
+  (``benchmarks/``), and tested equal to the reference.
 
 Accumulation happens in the output array itself, so a float32 call accumulates in
 float32 and a float64 call in float64 (no float64 scalar sneaks into a float32 kernel).
@@ -21,7 +23,8 @@ float32 and a float64 call in float64 (no float64 scalar sneaks into a float32 k
 import numpy as np
 from numba import njit
 
-from kernels.checks import check_dense, check_upstream
+from kernels.checks import check_activation_output, check_dense, check_upstream
+from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, activation_code, bias_activation_forward
 
 
 @njit(cache=True)
@@ -56,13 +59,8 @@ def dense_backward_reference(dy, x, w):
 
 
 @njit(cache=True)
-def dense_forward_fast(x, w, b):
-    y = np.dot(x, w)  # (N, I) @ (I, O) -> (N, O), one BLAS GEMM
-    N, O = y.shape
-    for n in range(N):  # add the bias row to every sample
-        for o in range(O):
-            y[n, o] += b[o]
-    return y
+def dense_linear_fast(x, w):
+    return np.dot(x, w)  # (N, I) @ (I, O) -> (N, O), one BLAS GEMM
 
 
 @njit(cache=True)
@@ -71,37 +69,43 @@ def dense_input_grad_fast(dy, w):
 
 
 @njit(cache=True)
-def dense_param_grads_fast(dy, x):
-    dw = np.dot(x.T, dy)  # (I, N) @ (N, O) -> (I, O)
-    N, O = dy.shape
-    db = np.zeros(O, dtype=dy.dtype)
-    for n in range(N):  # column sums of dy: (O,)
-        for o in range(O):
-            db[o] += dy[n, o]
-    return dw, db
+def dense_weight_grad_fast(dy, x):
+    return np.dot(x.T, dy)  # (I, N) @ (N, O) -> (I, O)
 
 
-@njit(cache=True)
-def dense_backward_fast(dy, x, w):
-    dw, db = dense_param_grads_fast(dy, x)
-    return dense_input_grad_fast(dy, w), dw, db
+def dense_forward_fast(x, w, b, act=LINEAR, alpha=0.0):
+    """act(x @ w + b): the GEMM, then bias and activation in one pass (kernels/cpu/epilogue.py)."""
+    return bias_activation_forward(dense_linear_fast(x, w), b, act, alpha)
 
 
-def dense_forward(x, w, b):
-    """y = x @ w + b.  x (N, I), w (I, O), b (O,) -> y (N, O).  Fast variant."""
+def dense_backward_fast(dy, x, w, y=None, act=LINEAR, alpha=0.0, input_grad=True, param_grads=True):
+    """dy through the activation (read off the forward's output y), then the two GEMMs."""
+    dpre, db = activation_backward_and_bias_grad(dy, y, act, alpha)  # (N, O), (O,)
+    dx = dense_input_grad_fast(dpre, w) if input_grad else None
+    return dx, (dense_weight_grad_fast(dpre, x) if param_grads else None), (db if param_grads else None)
+
+
+def dense_forward(x, w, b, activation=None, alpha=0.2):
+    """y = act(x @ w + b).  x (N, I), w (I, O), b (O,) -> y (N, O).  Fast variant.
+
+    activation: None (linear), 'relu' or 'leaky_relu' (slope alpha below 0), fused with the
+    bias into one pass over y (kernels/cpu/epilogue.py)."""
+    act = activation_code("dense_forward", activation)
     check_dense("dense_forward", x, w, b)
-    return dense_forward_fast(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b))
+    return dense_forward_fast(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b), act, alpha)
 
 
-def dense_backward(dy, x, w, input_grad=True, param_grads=True):
-    """dy (N, O), x (N, I), w (I, O) -> dx = dy @ w.T, dw = x.T @ dy, db = sum_n dy.  Fast variant.
+def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2):
+    """dy (N, O), x (N, I), w (I, O) -> dx = dpre @ w.T, dw = x.T @ dpre, db = sum_n dpre, with
+    dpre = dy * act'(.) (dy itself when linear). Fast variant.
 
-    input_grad=False skips dx (the first layer of a net fed by data), param_grads=False
-    skips dw and db (a net that only passes gradients on, as D in the G step); a skipped
-    gradient is returned as None."""
+    With an activation, y is the forward's output (act' is read off it). input_grad=False
+    skips dx (the first layer of a net fed by data), param_grads=False skips dw and db (a net
+    that only passes gradients on, as D in the G step); a skipped gradient is returned as None."""
+    act = activation_code("dense_backward", activation)
     check_dense("dense_backward", x, w)
     check_upstream("dense_backward", dy, (x.shape[0], w.shape[1]), x.dtype)
-    dy = np.ascontiguousarray(dy)
-    dx = dense_input_grad_fast(dy, np.ascontiguousarray(w)) if input_grad else None
-    dw, db = dense_param_grads_fast(dy, np.ascontiguousarray(x)) if param_grads else (None, None)
-    return dx, dw, db
+    if check_activation_output("dense_backward", activation, y, dy) is not None:
+        y = np.ascontiguousarray(y)
+    return dense_backward_fast(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w), y, act,
+                               alpha, input_grad, param_grads)

@@ -1,0 +1,115 @@
+"""The epilogue of a GEMM layer: bias and activation, fused into one pass over its output.
+
+Shapes: h (R, F), the GEMM's output: R rows (N samples for a dense layer, N*Ho*Wo output
+pixels for a convolution), F output channels; b (F,).
+
+Forward, in place on h:
+    y[r, f] = act(h[r, f] + b[f])
+Backward, given dy (R, F) and the forward's output y:
+    dpre[r, f] = dy[r, f] * act'(pre[r, f])      pre = h + b, the activation's input
+    db[f]      = sum_r dpre[r, f]                 (pre depends on b[f] with slope 1)
+for the activations
+    linear      act(p) = p                         act'(p) = 1
+    relu        act(p) = max(p, 0)                 act'(p) = [p > 0]
+    leaky_relu  act(p) = p if p > 0 else a*p       act'(p) = 1 if p > 0 else a     (a > 0)
+In all three, y > 0 exactly when p > 0, so act' is read off y and the forward may overwrite
+h: nothing but y is kept.
+
+Why fused: adding the bias and applying the activation are each a pass that reads and
+writes the whole output; one pass does both (and the activation layer's separate output
+array is never allocated). The backward, likewise, applies act' and takes db's column sums
+in one pass. db[f] is always summed down the rows in order, as the reference loops sum it,
+so the bits never depend on the thread count. On large arrays (PARALLEL_BACKWARD_MIN) a
+threaded pass writes dpre first and a second pass sums its columns: measured for (41472,
+128), 2.1 ms against 2.9 for the single serial pass; for (5184, 128), 0.43 against 0.31.
+(Splitting the columns among threads instead, so that one pass could stay threaded, ran at
+1.1 ms for (5184, 128): each thread then strides through every row for 64 bytes of it.)
+
+NaN in, NaN out, as in kernels/cpu/activations.py: ``zero if p <= zero else p`` lets a
+NaN through, and no fastmath flag is set.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from kernels.cpu.parallel import by_size
+
+LINEAR, RELU, LEAKY_RELU = 0, 1, 2
+ACTIVATIONS = {"linear": LINEAR, "relu": RELU, "leaky_relu": LEAKY_RELU}
+PARALLEL_BACKWARD_MIN = 1 << 20  # elements; below, the single serial pass is faster
+
+
+def activation_code(op, activation):
+    """'linear' (or None), 'relu' or 'leaky_relu' -> the code the kernels take; else a clear error."""
+    if activation is None:
+        return LINEAR
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{op}: activation must be one of {sorted(ACTIVATIONS)} or None, got {activation!r}")
+    return ACTIVATIONS[activation]
+
+
+@by_size
+def _bias_activation_forward(h, b, act, alpha):
+    # y = act(h + b), written over h (R, F)
+    R, F = h.shape
+    a, zero = h.dtype.type(alpha), h.dtype.type(0)
+    for r in prange(R):  # rows: samples or output pixels
+        for f in range(F):  # output channels, contiguous: vectorized
+            p = h[r, f] + b[f]
+            if act == RELU:
+                p = zero if p <= zero else p
+            elif act == LEAKY_RELU:
+                p = a * p if p <= zero else p
+            h[r, f] = p
+
+
+@njit(cache=True, inline="always")
+def _through_activation(g, y, act, a, zero):
+    """dy -> dpre for one element: act' is 1 where y > 0, else 0 (relu) or a (leaky_relu)."""
+    if act == LINEAR or y > zero:
+        return g
+    return a * g if act == LEAKY_RELU else zero
+
+
+@njit(cache=True)
+def _activation_backward_and_bias_grad(dy, y, act, alpha, dpre):
+    # forward was y = act(h + b); one pass: dpre = dy * act'(.) read off y (not written when
+    # linear: dpre is then dy itself), db[f] += dpre[r, f] down the rows
+    R, F = dy.shape
+    a, zero = dy.dtype.type(alpha), dy.dtype.type(0)
+    db = np.zeros(F, dtype=dy.dtype)
+    for r in range(R):  # rows in order: db summed as the reference sums it
+        for f in range(F):  # output channels, contiguous: vectorized
+            g = _through_activation(dy[r, f], y[r, f], act, a, zero)
+            if act != LINEAR:
+                dpre[r, f] = g
+            db[f] += g
+    return db
+
+
+@njit(cache=True, parallel=True)
+def _activation_backward_threaded(dy, y, act, alpha, dpre):
+    # the first pass of the large-array path: dpre only, rows split over threads
+    R, F = dy.shape
+    a, zero = dy.dtype.type(alpha), dy.dtype.type(0)
+    for r in prange(R):
+        for f in range(F):
+            dpre[r, f] = _through_activation(dy[r, f], y[r, f], act, a, zero)
+
+
+def bias_activation_forward(h, b, act, alpha):
+    """y = act(h + b) over h (R, F), in place; returns h. act: a code from activation_code."""
+    _bias_activation_forward(h, b, act, float(alpha))
+    return h
+
+
+def activation_backward_and_bias_grad(dy, y, act, alpha):
+    """dy, y (R, F) -> (dpre = dy * act'(.), db = sum_r dpre). For linear, dpre is dy itself
+    (no copy); y is then not read and may be None."""
+    if act == LINEAR:
+        return dy, _activation_backward_and_bias_grad(dy, dy, act, 0.0, dy)
+    dpre = np.empty_like(dy)
+    if dy.size < PARALLEL_BACKWARD_MIN:
+        return dpre, _activation_backward_and_bias_grad(dy, y, act, float(alpha), dpre)
+    _activation_backward_threaded(dy, y, act, float(alpha), dpre)
+    return dpre, _activation_backward_and_bias_grad(dpre, dpre, LINEAR, 0.0, dpre)  # column sums, in order
