@@ -53,7 +53,12 @@ def conv2d_forward(x, w, b, stride, padding, kind=None, alpha=0.2):
     return activation(cols @ w.reshape(-1, F) + b, kind, alpha).reshape(x.shape[0], Ho, Wo, F)
 
 
-def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, kind=None, alpha=0.2):
+def conv2d_forward_with_cols(x, w, b, stride, padding, kind=None, alpha=0.2):
+    return conv2d_forward(x, w, b, stride, padding, kind, alpha), None  # its windows are a view: nothing to keep
+
+
+def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, kind=None, alpha=0.2,
+                    cols=None):
     dy = through_activation(dy, y, kind, alpha)
     win, (sh, sw, pt, pl, Ho, Wo) = _padded_windows(x, w, stride, padding)
     KH, KW, C, F = w.shape

@@ -90,14 +90,16 @@ class Conv2D(Layer):
                        "b": np.zeros(c_out, dtype=dtype)}
 
     def forward(self, x):
-        self.x = x  # dw correlates x with dpre
-        self.y = self.ops.conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.padding,
-                                         self.activation, self.alpha)
-        return self.y  # kept: the activation's slope is read off it
+        self.x = x
+        # y kept: the activation's slope is read off it; cols (im2col of x) kept: dw = cols.T @ dpre
+        self.y, self.cols = self.ops.conv2d_forward_with_cols(x, self.params["w"], self.params["b"], self.stride,
+                                                              self.padding, self.activation, self.alpha)
+        return self.y
 
     def backward(self, dy, input_grad=True, param_grads=True):
         dx, dw, db = self.ops.conv2d_backward(dy, self.x, self.params["w"], self.stride, self.padding,
-                                              input_grad, param_grads, self.y, self.activation, self.alpha)
+                                              input_grad, param_grads, self.y, self.activation, self.alpha,
+                                              self.cols)
         if param_grads:
             self.grads["w"], self.grads["b"] = dw, db
         return dx

@@ -54,8 +54,9 @@ def test_bench_profile_accounts_for_the_step(capsys):
 
     step, rows = run_profile(4, 3)
     kernels = {name for _, name, _, _ in rows}
-    assert {"conv2d_forward", "conv2d_backward", "dense_forward", "adam_update", "bce_with_logits_forward"} <= kernels
+    assert {"conv2d_forward_with_cols", "conv2d_backward", "dense_forward", "adam_update", "bce_with_logits_forward"} <= kernels
     calls = {(name, shape): n for _, name, shape, n in rows}
-    assert calls[("conv2d_forward", (8, 28, 28, 1))] == 1 and calls[("conv2d_forward", (4, 28, 28, 1))] == 1  # D on 2B, then B
+    conv = "conv2d_forward_with_cols"
+    assert calls[(conv, (8, 28, 28, 1))] == 1 and calls[(conv, (4, 28, 28, 1))] == 1  # D on 2B, then on B
     assert 0.3 * step < sum(r[0] for r in rows) < 1.5 * step  # kernels are most of it, not more than it
     assert "share" in capsys.readouterr().out

@@ -33,6 +33,8 @@ def z(*shape, dtype=f32):
     (lambda: K.conv2d_backward(z(1, 1, 1, 2), z(1, 3, 3, 1), z(3, 3, 1, 2), 3, 0, activation="relu"),
      ["needs y, the forward's output", "pass y="]),
     (lambda: K.dense_backward(z(2, 5), z(2, 3), z(3, 5), y=z(5, 2), activation="leaky_relu"), ["one shape", "(2, 5)", "(5, 2)"]),
+    (lambda: K.conv2d_backward(z(1, 2, 2, 2), z(1, 6, 6, 1), z(3, 3, 1, 2), 3, 0, cols=z(4, 8)),
+     ["cols has shape (4, 8)", "(4, 9)", "im2col"]),
     (lambda: K.bce_with_logits_forward(z(4, 1), z(4)), ["one shape", "(4, 1)", "(4,)"]),
     (lambda: K.adam_update(z(3), z(4), z(3), z(3), 1), ["one shape"]),
     (lambda: K.adam_update(z(3), z(3), z(3), z(3), 0), ["step", "1-based"]),

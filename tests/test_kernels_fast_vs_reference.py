@@ -30,7 +30,7 @@ def test_dense_fast_equals_reference(case, dtype):
 def test_conv2d_fast_equals_reference(case, dtype):
     x, w, b, stride, padding = conv_arrays(case, dtype)
     sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
-    y_fast = C.conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo)
+    y_fast, cols = C.conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo)
     y_ref = C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo)
     assert y_fast.dtype == dtype and y_fast.shape == y_ref.shape
     assert rel_err(y_fast, y_ref) < TOL[dtype]
@@ -40,6 +40,8 @@ def test_conv2d_fast_equals_reference(case, dtype):
     for name, f, r in zip(["dx", "dw", "db"], fast, ref):
         assert f.dtype == dtype and f.shape == r.shape, name
         assert rel_err(f, r) < TOL[dtype], name
+    with_cols = C.conv2d_backward_fast(dy, x, w, sh, sw, pt, pl, cols=cols)  # the forward's im2col, reused
+    assert all(np.array_equal(a, b) for a, b in zip(with_cols, fast))
 
 
 def test_skipped_gradients_are_none_and_the_rest_unchanged():

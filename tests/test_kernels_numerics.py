@@ -52,7 +52,7 @@ def float32_args(name):
         "conv2d_forward_reference": (x4, w4, a(3), 3, 3, 0, 0, 2, 2), "conv2d_linear_fast": (x4, w4, 3, 3, 0, 0, 2, 2),
         "conv2d_backward_reference": (dy4, x4, w4, 3, 3, 0, 0),
         "dense_input_grad_fast": (a(3, 5), a(4, 5)), "dense_weight_grad_fast": (a(3, 5), a(3, 4)),
-        "conv2d_input_grad_fast": (dy4, x4.shape, w4, 3, 3, 0, 0), "conv2d_weight_grad_fast": (dy4, x4, w4.shape, 3, 3, 0, 0),
+        "conv2d_input_grad_fast": (dy4, x4.shape, w4, 3, 3, 0, 0), "conv2d_weight_grad_fast": (dy4, a(8, 18), w4.shape),
         "_bias_activation_forward": (a(4, 3), a(3), 2, 0.2),
         "_group_stats": (a(8, 3), 4, 1e-8), "_forward": (a(8, 3), 4, 1e-8), "_backward": (a(8, 4), a(8, 3), 4, 1e-8),
         "_activation_backward_and_bias_grad": (a(4, 3), a(4, 3), 2, 0.2, a(4, 3)),

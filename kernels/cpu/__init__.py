@@ -3,7 +3,8 @@
     y          = dense_forward(x, w, b[, activation, alpha])                 x (N, I), w (I, O), b (O,)
     dx, dw, db = dense_backward(dy, x, w[, input_grad, param_grads, y, activation, alpha])
     y          = conv2d_forward(x, w, b, stride, padding[, activation, alpha])   x (N, H, W, C), w (KH, KW, C, F)
-    dx, dw, db = conv2d_backward(dy, x, w, stride, padding[, input_grad, param_grads, y, activation, alpha])
+    y, cols    = conv2d_forward_with_cols(...)    the same, and the im2col matrix for the backward to reuse
+    dx, dw, db = conv2d_backward(dy, x, w, stride, padding[, input_grad, param_grads, y, activation, alpha, cols])
         activation: None, 'relu' or 'leaky_relu', fused with the bias (epilogue.py); its
         backward reads the slope off the forward's output y
     y = relu_forward(x)               dx = relu_backward(dy, x)
@@ -41,7 +42,7 @@ from kernels.cpu.activations import (
     tanh_forward,
 )
 from kernels.cpu.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, batchnorm_running_update
-from kernels.cpu.conv2d import conv2d_backward, conv2d_forward
+from kernels.cpu.conv2d import conv2d_backward, conv2d_forward, conv2d_forward_with_cols
 from kernels.cpu.dense import dense_backward, dense_forward
 from kernels.cpu.dropout import dropout_backward, dropout_forward
 from kernels.cpu.minibatch_stddev import minibatch_stddev_backward, minibatch_stddev_forward
@@ -55,7 +56,7 @@ from kernels.cpu.losses import (
 from kernels.cpu.optim import adam_update, sgd_momentum_update
 
 __all__ = [
-    "dense_forward", "dense_backward", "conv2d_forward", "conv2d_backward",
+    "dense_forward", "dense_backward", "conv2d_forward", "conv2d_forward_with_cols", "conv2d_backward",
     "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
     "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update", "dropout_forward", "dropout_backward", "minibatch_stddev_forward", "minibatch_stddev_backward",

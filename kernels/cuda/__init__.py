@@ -7,7 +7,13 @@ one-thread-per-output variants are ``dense_*_naive`` and ``conv2d_*_direct``.
 """
 
 from kernels.cuda.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, batchnorm_running_update
-from kernels.cuda.conv2d import conv2d_backward, conv2d_backward_direct, conv2d_forward, conv2d_forward_direct
+from kernels.cuda.conv2d import (
+    conv2d_backward,
+    conv2d_backward_direct,
+    conv2d_forward,
+    conv2d_forward_direct,
+    conv2d_forward_with_cols,
+)
 from kernels.cuda.dense import dense_backward, dense_backward_naive, dense_forward, dense_forward_naive
 from kernels.cuda.elementwise import (
     adam_update,
@@ -27,7 +33,7 @@ from kernels.cuda.losses import bce_with_logits_backward, bce_with_logits_forwar
 from kernels.cuda.memory import concat_rows, copy_into, to_device, to_host, zeros_like
 
 __all__ = [
-    "dense_forward", "dense_backward", "conv2d_forward", "conv2d_backward",
+    "dense_forward", "dense_backward", "conv2d_forward", "conv2d_forward_with_cols", "conv2d_backward",
     "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
     "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update",

@@ -157,16 +157,20 @@ def _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
     return _launch(_im2col, cols, x, KH, KW, sh, sw, pt, pl, Ho, Wo)
 
 
-def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2):
+def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2):
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     KH, KW, C, F = w.shape
     cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
     y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b).reshape(x.shape[0], Ho, Wo, F)
-    return activation_forward(y, activation, alpha)
+    return activation_forward(y, activation, alpha), cols
+
+
+def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2):
+    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha)[0]
 
 
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                    alpha=0.2):
+                    alpha=0.2, cols=None):
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
     check_activation_output("conv2d_backward", activation, y, dy)
@@ -178,6 +182,7 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
         dcols = gemm_tiled(dy2, w.reshape(KH * KW * C, F).T)
         dx = _launch(_col2im, device_empty(x.shape, x.dtype), dcols, KH, KW, sh, sw, pt, pl, Ho, Wo)
     if param_grads:
-        cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
+        if cols is None:  # not kept by the forward: rebuild it
+            cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
         dw, db = gemm_tiled(cols.T, dy2).reshape(KH, KW, C, F), column_sums(dy2)
     return dx, dw, db
