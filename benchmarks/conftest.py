@@ -98,14 +98,15 @@ def pytest_benchmark_update_machine_info(config, machine_info):
 
 
 def run(benchmark, fn, group, engine, flops, **info):
-    """Warm up (JIT compile), pick a round count for about a second, then time ``fn``."""
+    """Warm up (JIT compile), pick a round count for about three seconds (at least 5 rounds, so
+    that a median means something even for a 300 ms step), then time ``fn``."""
     import time
 
     fn()
     t = time.perf_counter()
     fn()
     once = max(time.perf_counter() - t, 1e-6)
-    rounds = int(min(max(1.0 / once, 3), 200))
+    rounds = int(min(max(3.0 / once, 5), 200))
     benchmark.group = group
     benchmark.extra_info.update(engine=engine, flops=flops, **info)
     benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
