@@ -60,3 +60,18 @@ def test_bench_profile_accounts_for_the_step(capsys):
     assert calls[(conv, (8, 28, 28, 1))] == 1 and calls[(conv, (4, 28, 28, 1))] == 1  # D on 2B, then on B
     assert 0.3 * step < sum(r[0] for r in rows) < 1.5 * step  # kernels are most of it, not more than it
     assert "share" in capsys.readouterr().out
+
+
+def test_gemm_floor_lists_the_steps_products():
+    """benchmarks/gemm_floor.py: 30 products, whose forward shares agree with the analytic
+    FLOP count of bench_step (G forward on B samples, D forward on 2B then B)."""
+    from benchmarks.bench_step import step_flops
+    from benchmarks.gemm_floor import time_gemms
+
+    B = 2
+    rows = time_gemms(B, repeats=1)
+    assert len(rows) == 30 and all(t > 0 for _, _, t in rows)
+    by_part = lambda prefix: sum(f for what, f, _ in rows if what.startswith(prefix))
+    g_fwd, d_fwd_2b, d_fwd_b = by_part("G forward"), by_part("D step: D forward"), by_part("G step: D forward")
+    assert d_fwd_2b == 2 * d_fwd_b
+    assert 3 * g_fwd + 9 * d_fwd_b == step_flops(B)  # bench_step's count is built from the same forward costs

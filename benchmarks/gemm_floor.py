@@ -1,0 +1,108 @@
+"""The matrix products of one documented training step, each timed alone: a floor for the step.
+
+    python -m benchmarks.gemm_floor [--batch-size 32]
+
+minigan's step (minigan/gan.py, docs/training-step.md) runs 30 GEMMs through the same BLAS
+call its kernels make (np.dot inside @njit: SciPy's OpenBLAS). Timed one by one on warm
+arrays they are the part of the step that no fusion of the other passes can remove.
+Shapes, with B the batch (the D step sees 2B samples, the G step B):
+    G forward        (B, I) @ (I, O)             for the four dense layers
+    D forward        conv1 (n*81, 9) @ (9, 128), conv2 (n*9, 1152) @ (1152, 256),
+                     conv3 (n, 2304) @ (2304, 512), dense (n, 512) @ (512, 1)   n = 2B, then B
+    D-step backward  dx and dW of dense, conv3, conv2; dW only of conv1 (images need no dx)
+    G-step backward  dx only through D (its weights do not move), then dx and dW of G's
+                     dense layers (dW only for dense1: z needs no dx)
+"""
+
+import argparse
+import time
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _ab(a, b):
+    return np.dot(a, b)
+
+
+@njit(cache=True)
+def _atb(a, b):
+    return np.dot(a.T, b)
+
+
+@njit(cache=True)
+def _abt(a, b):
+    return np.dot(a, b.T)
+
+
+PRODUCTS = {"a@b": _ab, "a.T@b": _atb, "a@b.T": _abt}
+G_LAYERS = [(100, 128), (128, 256), (256, 512), (512, 784)]
+
+
+def d_forward(n, step):
+    return [(f"{step}: D forward conv1", "a@b", (n * 81, 9), (9, 128)),
+            (f"{step}: D forward conv2", "a@b", (n * 9, 1152), (1152, 256)),
+            (f"{step}: D forward conv3", "a@b", (n, 2304), (2304, 512)),
+            (f"{step}: D forward dense", "a@b", (n, 512), (512, 1))]
+
+
+def step_gemms(batch):
+    """[(what, product, a shape, b shape)] for one training step at this batch size."""
+    B, n = batch, 2 * batch
+    gemms = [(f"G forward dense{i + 1}", "a@b", (B, i_), (i_, o)) for i, (i_, o) in enumerate(G_LAYERS)]
+    gemms += d_forward(n, "D step")
+    gemms += [("D step: dense dx", "a@b.T", (n, 1), (512, 1)), ("D step: dense dW", "a.T@b", (n, 512), (n, 1)),
+              ("D step: conv3 dx", "a@b.T", (n, 512), (2304, 512)), ("D step: conv3 dW", "a.T@b", (n, 2304), (n, 512)),
+              ("D step: conv2 dx", "a@b.T", (n * 9, 256), (1152, 256)),
+              ("D step: conv2 dW", "a.T@b", (n * 9, 1152), (n * 9, 256)),
+              ("D step: conv1 dW", "a.T@b", (n * 81, 9), (n * 81, 128))]
+    gemms += d_forward(B, "G step")
+    gemms += [("G step: D dense dx", "a@b.T", (B, 1), (512, 1)), ("G step: D conv3 dx", "a@b.T", (B, 512), (2304, 512)),
+              ("G step: D conv2 dx", "a@b.T", (B * 9, 256), (1152, 256)),
+              ("G step: D conv1 dx", "a@b.T", (B * 81, 128), (9, 128))]
+    for i in range(len(G_LAYERS) - 1, -1, -1):  # G backward, last layer first
+        i_, o = G_LAYERS[i]
+        if i > 0:
+            gemms.append((f"G step: dense{i + 1} dx", "a@b.T", (B, o), (i_, o)))
+        gemms.append((f"G step: dense{i + 1} dW", "a.T@b", (B, i_), (B, o)))
+    return gemms
+
+
+def flops(product, a_shape, b_shape):
+    m, k = (a_shape[1], a_shape[0]) if product == "a.T@b" else a_shape
+    n = b_shape[0] if product == "a@b.T" else b_shape[1]
+    return 2 * m * k * n
+
+
+def time_gemms(batch, repeats=30, seed=0):
+    """-> [(what, flops, median seconds)] for every GEMM of the step."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for what, product, a_shape, b_shape in step_gemms(batch):
+        a, b = rng.random(a_shape, np.float32), rng.random(b_shape, np.float32)
+        fn = PRODUCTS[product]
+        fn(a, b)  # compile / warm
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            fn(a, b)
+            times.append(time.perf_counter() - t)
+        rows.append((what, flops(product, a_shape, b_shape), float(np.median(times))))
+    return rows
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--batch-size", type=int, default=32)
+    args = p.parse_args(argv)
+    rows = time_gemms(args.batch_size)
+    for what, f, t in rows:
+        print(f"{t * 1e3:8.3f} ms {f / t / 1e9:6.0f} GF/s  {what}")
+    total_f, total_t = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    print(f"batch {args.batch_size}: {len(rows)} GEMMs, {total_f / 1e9:.2f} GFLOP, {total_t * 1e3:.2f} ms "
+          f"timed alone ({total_f / total_t / 1e9:.0f} GF/s)")
+
+
+if __name__ == "__main__":
+    main()
