@@ -20,6 +20,7 @@ from minigan.data import load_mnist, to_gan_range
 from minigan.evaluate import class_histogram
 from minigan.gan import GAN
 from minigan.plots import save_grid
+from minigan.runtime import keep_freed_memory
 from minigan.train import RECIPES, Recipe
 
 DEFAULT = RECIPES["default"]
@@ -62,6 +63,7 @@ def main(argv=None):
     p.add_argument("--data")
     p.add_argument("--out", default="runs/ablation")
     args = p.parse_args(argv)
+    keep_freed_memory()  # as the CLI does (minigan/runtime.py)
     images, _ = load_mnist("train", args.data)
     x = to_gan_range(images[: args.limit])
     test_images, test_labels = load_mnist("test", args.data)

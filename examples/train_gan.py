@@ -8,6 +8,7 @@ The same as `python -m minigan train`, spelled out: config -> train() -> artifac
 
 import argparse
 
+from minigan.runtime import keep_freed_memory
 from minigan.train import RECIPES, TrainConfig, train
 
 
@@ -21,6 +22,7 @@ def main(argv=None):
     p.add_argument("--data", help="MNIST folder (default: $MINIGAN_DATA, else the user cache)")
     p.add_argument("--out", default="runs/example")
     args = p.parse_args(argv)
+    keep_freed_memory()  # as the CLI does: glibc reuses the step's freed arrays (minigan/runtime.py)
     if args.full:
         config = TrainConfig(recipe=args.recipe, device=args.device)
     else:
