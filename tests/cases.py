@@ -11,6 +11,7 @@ CONV_FIXED = [
     (2, 7, 8, 2, 3, (3, 3), 2, "same"),         # 'same' with stride 2: asymmetric padding
     (1, 5, 5, 2, 2, (4, 4), 2, 3),              # padding > 0 with stride < kernel (overlaps)
     (3, 4, 4, 1, 1, (1, 1), 1, "valid"),        # 1x1 kernel
+    (2, 9, 9, 2, 3, (3, 3), 3, "valid"),        # windows tile the input exactly (conv2): col2im writes
     (2, 3, 3, 4, 5, (3, 3), 3, "valid"),        # one window over the whole input (conv3): a reshape
     (2, 3, 4, 2, 3, (3, 3), 3, "valid"),        # one window, a column left over: not a reshape
 ]

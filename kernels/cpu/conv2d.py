@@ -92,11 +92,16 @@ def conv2d_backward_reference(dy, x, w, sh, sw, pt, pl):
     return dx, dw, db
 
 
+GATHER, SCATTER_ADD, SCATTER_SET = 0, 1, 2  # _patches' modes: im2col; col2im; col2im when windows tile
+
+
 @njit(cache=True, parallel=True)
-def _patches(images, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, to_cols):
-    """Walk every (output pixel, kernel tap, channel) once. to_cols: copy images -> cols
-    (im2col); else add cols -> images (col2im, its adjoint). One loop nest for both, so the
-    index map is written once: row r = (n*Ho + oh)*Wo + ow, column (kh*KW + kw)*C + c."""
+def _patches(images, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, mode):
+    """Walk every (output pixel, kernel tap, channel) once. GATHER copies images -> cols
+    (im2col); SCATTER_ADD adds cols -> images (col2im, its adjoint); SCATTER_SET writes them,
+    for windows that tile the image (each pixel in exactly one window, so nothing to add
+    to and no need for a zeroed array). One loop nest for all three, so the index map is
+    written once: row r = (n*Ho + oh)*Wo + ow, column (kh*KW + kw)*C + c."""
     N, H, W, C = images.shape
     for n in prange(N):  # batch, split over threads: sample n owns its rows and its pixels
         for oh in range(Ho):  # output rows
@@ -112,10 +117,26 @@ def _patches(images, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, to_cols):
                             continue
                         k0 = (kh * KW + kw) * C
                         for c in range(C):  # input channels
-                            if to_cols:
+                            if mode == GATHER:
                                 cols[r, k0 + c] = images[n, ih, iw, c]
-                            else:
+                            elif mode == SCATTER_ADD:
                                 images[n, ih, iw, c] += cols[r, k0 + c]
+                            else:
+                                images[n, ih, iw, c] = cols[r, k0 + c]
+
+
+@njit(cache=True)
+def taps_inside(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo):
+    """No tap of any window lands in the padding: im2col then writes every entry of cols, so
+    cols need not be zeroed first (for D's conv2 at batch 64: im2col 0.50 -> 0.19 ms)."""
+    return pt == 0 and pl == 0 and (Ho - 1) * sh + KH <= H and (Wo - 1) * sw + KW <= W
+
+
+@njit(cache=True)
+def windows_tile(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo):
+    """The windows cover the image exactly once (stride = kernel, nothing left over, no
+    padding: D's conv2 on 9x9): col2im then writes each pixel once (0.31 -> 0.16 ms, batch 64)."""
+    return taps_inside(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo) and sh == KH and sw == KW and Ho * KH == H and Wo * KW == W
 
 
 @njit(cache=True)
@@ -133,8 +154,9 @@ def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
     N, H, W, C = x.shape
     if window_is_whole_input(H, W, KH, KW, pt, pl, Ho, Wo):
         return x.reshape(N, H * W * C)  # a view of x (C-contiguous): no copy
-    cols = np.zeros((N * Ho * Wo, KH * KW * C), dtype=x.dtype)
-    _patches(x, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, True)
+    shape = (N * Ho * Wo, KH * KW * C)
+    cols = np.empty(shape, x.dtype) if taps_inside(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo) else np.zeros(shape, x.dtype)
+    _patches(x, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, GATHER)
     return cols
 
 
@@ -142,10 +164,15 @@ def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
 def col2im(dcols, x_shape, KH, KW, sh, sw, pt, pl, Ho, Wo):
     """The adjoint of im2col: dcols (N*Ho*Wo, KH*KW*C) -> dx (N, H, W, C), adding each
     entry back onto the input pixel it was copied from (overlapping windows sum)."""
-    if window_is_whole_input(x_shape[1], x_shape[2], KH, KW, pt, pl, Ho, Wo):
+    H, W = x_shape[1], x_shape[2]
+    if window_is_whole_input(H, W, KH, KW, pt, pl, Ho, Wo):
         return dcols.reshape(x_shape)  # every entry has exactly one pixel, in memory order
+    if windows_tile(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo):
+        dx = np.empty(x_shape, dtype=dcols.dtype)
+        _patches(dx, dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, SCATTER_SET)
+        return dx
     dx = np.zeros(x_shape, dtype=dcols.dtype)
-    _patches(dx, dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, False)
+    _patches(dx, dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, SCATTER_ADD)
     return dx
 
 
