@@ -16,6 +16,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from minigan.layers import keep_mask
+
 
 def activation(kind):
     return {"relu": nn.ReLU(), "leaky_relu": nn.LeakyReLU(0.2)}[kind]
@@ -72,7 +74,7 @@ class MaskedDropout(nn.Module):
     def forward(self, h):  # h (N, C, H, W)
         if not self.training:
             return h
-        keep = self.mask_rng.random(h.permute(0, 2, 3, 1).shape) >= self.rate  # (N, H, W, C), as minigan draws it
+        keep = keep_mask(self.mask_rng, h.permute(0, 2, 3, 1).shape, self.rate, np.float32)  # (N, H, W, C), as minigan
         mask = torch.from_numpy(keep).to(h.dtype).permute(0, 3, 1, 2)
         return h * mask / (1 - self.rate)
 

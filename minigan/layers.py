@@ -181,6 +181,18 @@ class BatchNorm(Layer):
         return dx
 
 
+def keep_mask(rng, shape, rate, dtype):
+    """Dropout's keep mask: 1 where a unit is kept, 0 where it is dropped, each kept with
+    probability 1 - rate (to 1e-10). One 32-bit uniform integer per unit, compared with
+    rate * 2^32: each 64-bit draw of the generator gives two, where rng.random(shape) would
+    spend a whole draw on each unit. The generator is the step's cost here: measured for
+    the (64, 9, 9, 128) mask, 1.57 ms with rng.random, ≈ 0.8 ms this way."""
+    n = int(np.prod(shape))
+    bits = rng.bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n]
+    threshold = np.uint32(min(round(rate * 2.0**32), 2**32 - 1))
+    return (bits >= threshold).astype(dtype).reshape(shape)
+
+
 class Dropout(Layer):
     """Inverted dropout in training mode, identity in inference mode. The keep mask is drawn
     from the model's RNG (the trainer's, so a checkpoint's RNG state covers it)."""
@@ -194,7 +206,7 @@ class Dropout(Layer):
             self.mask = None  # the identity: its backward passes dy through
             return x
         # drawn on the host from the trainer's RNG, so CPU and CUDA runs drop the same units
-        self.mask = self.ops.to_device((self.rng.random(x.shape) >= self.rate).astype(x.dtype))
+        self.mask = self.ops.to_device(keep_mask(self.rng, x.shape, self.rate, x.dtype))
         return self.ops.dropout_forward(x, self.mask, self.rate)
 
     def backward(self, dy, input_grad=True, param_grads=True):

@@ -106,3 +106,18 @@ def test_dropout_is_the_identity_in_inference_forward_and_backward():
     assert np.allclose(dx, plain.backward(np.ones_like(y), param_grads=False), rtol=1e-12, atol=0)
     D.set_training(True)
     assert not np.array_equal(D.forward(x), y)  # training mode drops units again
+
+
+def test_keep_mask_keeps_each_unit_with_probability_one_minus_rate():
+    from minigan.layers import keep_mask
+
+    mask = keep_mask(np.random.default_rng(7), (1000, 999), 0.3, np.float32)
+    assert mask.shape == (1000, 999) and mask.dtype == np.float32 and set(np.unique(mask)) == {0.0, 1.0}
+    assert abs(mask.mean() - 0.7) < 3e-3  # 1e6 units: the standard error is 4.6e-4
+    assert abs(mask[:, :500].mean() - mask[:, 500:].mean()) < 5e-3  # both halves of each 64-bit draw used alike
+    assert np.array_equal(mask, keep_mask(np.random.default_rng(7), (1000, 999), 0.3, np.float32))
+    assert keep_mask(np.random.default_rng(7), (5, 3), 0.0, np.float64).all()
+    a, b = np.random.default_rng(1), np.random.default_rng(1)
+    keep_mask(a, (7,), 0.5, np.float32)  # 7 units: 4 draws of 64 bits
+    b.bit_generator.random_raw(4)
+    assert a.random() == b.random()  # the generator advanced by exactly what was used
