@@ -9,6 +9,7 @@ Then: python benchmarks/report.py bench.json bench-torch.json --out docs/benchma
 
 import os
 import platform
+import warnings
 
 # One OpenMP runtime (the system's libgomp) serves Numba's parallel kernels and PyTorch's
 # intra-op pool, and it reads OMP_WAIT_POLICY once, when it loads. minigan wants idle threads
@@ -26,6 +27,8 @@ if OMP_MODE == "default":
         import torch  # noqa: F401  (loads libgomp now, with the policy unset)
     except ImportError:
         pass
+    # on purpose here: kernels/__init__.py warns that minigan would run slowly in this process
+    warnings.filterwarnings("ignore", message="the OpenMP runtime was loaded before", category=RuntimeWarning)
     OMP_POLICY = "libgomp default (spin, then sleep)"
 elif OMP_MODE == "passive":
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -16,16 +16,19 @@ from those weights with the run's fixed noise.
 
 import argparse
 import time
+import warnings
 
 import numpy as np
-import torch
+import torch  # first: PyTorch trains here, under the OpenMP runtime's default policy (benchmarks/conftest.py)
 
-import kernels.cpu as K
-from benchmarks.torch_twin import TwinGAN
-from minigan.data import load_mnist, to_gan_range
-from minigan.gan import GAN
-from minigan.train import RECIPES, Run, TrainConfig, epoch_batches, epoch_means, fixed_noise, write_log
-from minigan.weights import gan_weights, import_weights
+# minigan's kernels only build the initial weights here, so their warning about torch-first does not apply
+warnings.filterwarnings("ignore", message="the OpenMP runtime was loaded before", category=RuntimeWarning)
+import kernels.cpu as K  # noqa: E402
+from benchmarks.torch_twin import TwinGAN  # noqa: E402
+from minigan.data import load_mnist, to_gan_range  # noqa: E402
+from minigan.gan import GAN  # noqa: E402
+from minigan.train import RECIPES, Run, TrainConfig, epoch_batches, epoch_means, fixed_noise, write_log  # noqa: E402
+from minigan.weights import gan_weights, import_weights  # noqa: E402
 
 
 def train_twin(config, out_dir, data=None, threads=1, log=print):
