@@ -31,29 +31,44 @@ def thread_count():
     return info
 
 
-def time_steps(batch_size, steps, device="cpu", recipe="documented", warmup=3, seed=0, **model_sizes):
-    """-> (first_step_seconds, per-step seconds array) for `steps` timed steps after `warmup`.
-    On cuda each step ends with the loss copies to the host, which synchronise the device."""
+def check_counts(batch_size, steps):
+    if batch_size < 1 or steps < 1:
+        raise ValueError(f"--batch-size and --steps must be positive, got {batch_size} and {steps}")
+
+
+def gan_with_batch(batch_size, ops, recipe="documented", seed=0, **model_sizes):
+    """-> (GAN on the kernel module ``ops``, a real batch, a noise batch): what every timing steps on."""
     rng = np.random.default_rng(seed)
-    gan = GAN(RECIPES[recipe], rng, backends.get(device), **model_sizes)
+    gan = GAN(RECIPES[recipe], rng, ops, **model_sizes)
     real = rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype(np.float32)
     z = rng.standard_normal((batch_size, 100)).astype(np.float32)
-    t0 = time.perf_counter()
-    gan.train_step(real, z)  # compiles (or loads from the cache) every kernel
-    first = time.perf_counter() - t0
-    for _ in range(max(warmup - 1, 0)):
-        gan.train_step(real, z)
+    return gan, real, z
+
+
+def timed_steps(gan, real, z, steps):
+    """Seconds of each of `steps` training steps on the same batch."""
     times = np.empty(steps)
     for i in range(steps):
         t = time.perf_counter()
         gan.train_step(real, z)
         times[i] = time.perf_counter() - t
-    return first, times
+    return times
+
+
+def time_steps(batch_size, steps, device="cpu", recipe="documented", warmup=3, seed=0, **model_sizes):
+    """-> (first_step_seconds, per-step seconds array) for `steps` timed steps after `warmup`.
+    On cuda each step ends with the loss copies to the host, which synchronise the device."""
+    gan, real, z = gan_with_batch(batch_size, backends.get(device), recipe, seed, **model_sizes)
+    t0 = time.perf_counter()
+    gan.train_step(real, z)  # compiles (or loads from the cache) every kernel
+    first = time.perf_counter() - t0
+    for _ in range(max(warmup - 1, 0)):
+        gan.train_step(real, z)
+    return first, timed_steps(gan, real, z, steps)
 
 
 def run_bench(batch_size, steps, device="cpu", as_json=False, recipe="documented"):
-    if batch_size < 1 or steps < 1:
-        raise ValueError(f"--batch-size and --steps must be positive, got {batch_size} and {steps}")
+    check_counts(batch_size, steps)
     first, times = time_steps(batch_size, steps, device, recipe)
     result = {"median_ms": float(np.median(times) * 1e3), "p99_ms": float(np.percentile(times, 99) * 1e3),
               "mean_ms": float(times.mean() * 1e3), "first_step_s": first, "batch_size": batch_size,
@@ -93,21 +108,13 @@ class TimedOps:
 def run_profile(batch_size, steps, recipe="documented", seed=0):
     """Time `steps` CPU training steps with every kernel call timed; print a table, biggest first:
     ms per step (median call time x calls per step), calls per step, share of the step."""
-    if batch_size < 1 or steps < 1:
-        raise ValueError(f"--batch-size and --steps must be positive, got {batch_size} and {steps}")
-    rng = np.random.default_rng(seed)
+    check_counts(batch_size, steps)
     ops = TimedOps(backends.get("cpu"))
-    gan = GAN(RECIPES[recipe], rng, ops)
-    real = rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype(np.float32)
-    z = rng.standard_normal((batch_size, 100)).astype(np.float32)
+    gan, real, z = gan_with_batch(batch_size, ops, recipe, seed)
     for _ in range(3):  # compile and warm up, untimed
         gan.train_step(real, z)
     ops.times.clear()
-    step_times = np.empty(steps)
-    for i in range(steps):
-        t = time.perf_counter()
-        gan.train_step(real, z)
-        step_times[i] = time.perf_counter() - t
+    step_times = timed_steps(gan, real, z, steps)
     step = float(np.median(step_times))
     rows = sorted(((float(np.median(v)) * len(v) / steps, name, shape, len(v) // steps)
                    for (name, shape), v in ops.times.items()), reverse=True)
