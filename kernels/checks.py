@@ -158,10 +158,23 @@ def check_same_shape(op, **arrays):
         raise ValueError(f"{op}: arguments must have one shape, got {listed}")
 
 
+ACTIVATIONS = ("leaky_relu", "linear", "relu")  # a dense or conv layer's fused activation
+
+
+def check_activation(op, activation):
+    """None or 'linear' (no activation), 'relu' or 'leaky_relu' -> that name ('linear' for None);
+    anything else is a clear error. Both backends take the name from here."""
+    if activation is None:
+        return "linear"
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{op}: activation must be one of {list(ACTIVATIONS)} or None, got {activation!r}")
+    return activation
+
+
 def check_activation_output(op, activation, y, dy):
     """A fused activation's backward reads act' off the forward's output y: y is required
     (same shape and dtype as dy) unless the layer is linear, where it is not used."""
-    if activation in (None, "linear"):
+    if check_activation(op, activation) == "linear":
         return None
     if y is None:
         raise ValueError(f"{op}: activation {activation!r} needs y, the forward's output, to take its "

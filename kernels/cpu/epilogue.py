@@ -32,20 +32,17 @@ NaN through, and no fastmath flag is set.
 import numpy as np
 from numba import njit, prange
 
+from kernels.checks import check_activation
 from kernels.cpu.parallel import by_size
 
 LINEAR, RELU, LEAKY_RELU = 0, 1, 2
-ACTIVATIONS = {"linear": LINEAR, "relu": RELU, "leaky_relu": LEAKY_RELU}
+ACTIVATION_CODES = {"linear": LINEAR, "relu": RELU, "leaky_relu": LEAKY_RELU}  # names: kernels/checks.py
 PARALLEL_BACKWARD_MIN = 1 << 20  # elements; below, the single serial pass is faster
 
 
 def activation_code(op, activation):
     """'linear' (or None), 'relu' or 'leaky_relu' -> the code the kernels take; else a clear error."""
-    if activation is None:
-        return LINEAR
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"{op}: activation must be one of {sorted(ACTIVATIONS)} or None, got {activation!r}")
-    return ACTIVATIONS[activation]
+    return ACTIVATION_CODES[check_activation(op, activation)]
 
 
 @by_size

@@ -3,7 +3,7 @@
 dense_forward / dense_backward use the tiled GEMM; the ``*_naive`` pair uses one thread
 per output element. Both are tested against the CPU kernels."""
 
-from kernels.checks import check_activation_output, check_dense, check_upstream
+from kernels.checks import check_activation, check_activation_output, check_dense, check_upstream
 from kernels.cuda.elementwise import activation_backward, activation_forward
 from kernels.cuda.gemm import column_sums, gemm_naive, gemm_tiled
 
@@ -22,12 +22,14 @@ def _backward(gemm, dy, x, w, input_grad, param_grads):
 
 
 def dense_forward(x, w, b, activation=None, alpha=0.2):
+    activation = check_activation("dense_forward", activation)
     return activation_forward(_forward(gemm_tiled, x, w, b), activation, alpha)
 
 
 def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2):
     check_activation_output("dense_backward", activation, y, dy)
-    return _backward(gemm_tiled, activation_backward(dy, y, activation, alpha), x, w, input_grad, param_grads)
+    dpre = activation_backward(dy, y, check_activation("dense_backward", activation), alpha)
+    return _backward(gemm_tiled, dpre, x, w, input_grad, param_grads)
 
 
 def dense_forward_naive(x, w, b):

@@ -188,20 +188,15 @@ def sgd_momentum_update(param, grad, velocity, lr=1e-2, momentum=0.9):
 
 
 def activation_forward(y, activation, alpha):
-    """A layer's fused activation (kernels/cpu/epilogue.py), here as a separate pass: y -> act(y)."""
-    if activation in (None, "linear"):
-        return y
+    """A layer's fused activation (kernels/cpu/epilogue.py), here as a separate pass: y -> act(y).
+    activation: a name from kernels.checks.check_activation."""
     if activation == "relu":
         return relu_forward(y)
-    if activation == "leaky_relu":
-        return leaky_relu_forward(y, alpha)
-    raise ValueError(f"activation must be one of ['leaky_relu', 'linear', 'relu'] or None, got {activation!r}")
+    return leaky_relu_forward(y, alpha) if activation == "leaky_relu" else y
 
 
 def activation_backward(dy, y, activation, alpha):
     """dpre = dy * act'(.), read off the forward's output y (y > 0 exactly where the input was)."""
-    if activation in (None, "linear"):
-        return dy
     if activation == "relu":
         return relu_backward(dy, y)
-    return leaky_relu_backward(dy, y, alpha)
+    return leaky_relu_backward(dy, y, alpha) if activation == "leaky_relu" else dy
