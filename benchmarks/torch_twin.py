@@ -9,7 +9,10 @@ The step, as in minigan/gan.py:
     fake = G(z)
     D step: mean BCE-with-logits of D([real; fake]) against [real_label]*B + [0]*B; Adam on D
     G step: mean BCE-with-logits of D(fake) (updated D) against 1; Adam on G
+    with g_ema_decay > 0: G_ema <- decay * G_ema + (1 - decay) * G, parameters and buffers
 """
+
+import copy
 
 import numpy as np
 import torch
@@ -160,7 +163,7 @@ def minigan_layout(module, prefix):
 class TwinGAN:
     def __init__(self, weights, dtype=torch.float32, g_activation="relu", d_activation="relu", real_label=1.0,
                  lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8, g_batchnorm=False, d_lr_scale=1.0,
-                 d_dropout=0.0, d_minibatch_std=False, mask_rng=None):
+                 d_dropout=0.0, d_minibatch_std=False, mask_rng=None, g_ema_decay=0.0):
         """mask_rng: the NumPy generator dropout masks are drawn from (minigan draws them from
         the trainer's; hand the twin one in the same state to drop the same units)."""
         self.dtype = dtype
@@ -169,6 +172,8 @@ class TwinGAN:
         self.D = Discriminator(d_activation, d_dropout, d_minibatch_std, mask_rng).to(dtype)
         load_minigan_weights(self.G, weights, "G")
         load_minigan_weights(self.D, weights, "D")
+        self.g_ema_decay = g_ema_decay
+        self.G_ema = copy.deepcopy(self.G).eval() if g_ema_decay else None
         self.real_label = real_label
         adam = dict(betas=(beta1, beta2), eps=eps, foreach=False)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr, **adam)
@@ -179,7 +184,7 @@ class TwinGAN:
         """The twin of minigan's GAN(recipe): the same layers and learning rates."""
         return cls(weights, dtype, recipe.g_activation, recipe.d_activation, recipe.real_label,
                    g_batchnorm=recipe.g_batchnorm, d_lr_scale=recipe.d_lr_scale, d_dropout=recipe.d_dropout,
-                   d_minibatch_std=recipe.d_minibatch_std, mask_rng=mask_rng, **adam)
+                   d_minibatch_std=recipe.d_minibatch_std, mask_rng=mask_rng, g_ema_decay=recipe.g_ema_decay, **adam)
 
     def train_step(self, real, z):
         real = torch.as_tensor(real, dtype=self.dtype)
@@ -199,14 +204,25 @@ class TwinGAN:
         g_loss = F.binary_cross_entropy_with_logits(self.D(fake), torch.ones(B, 1, **like))
         g_loss.backward()  # also fills D's .grad, which the next D step's zero_grad clears
         self.opt_g.step()
+        if self.G_ema is not None:
+            self.update_average()
         p = torch.sigmoid(logits.detach()).double()  # D's probabilities before its step, as minigan reports
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
                 "d_real": p[:B].mean().item(), "d_fake": p[B:].mean().item()}
+
+    @torch.no_grad()
+    def update_average(self):
+        """The moving average written out, as minigan's ema_update kernel computes it."""
+        d = self.g_ema_decay
+        for shadow, value in zip([*self.G_ema.parameters(), *self.G_ema.buffers()], [*self.G.parameters(), *self.G.buffers()]):
+            shadow.copy_(d * shadow + (1 - d) * value)
 
     def load_minigan_state(self, state):
         """Weights and Adam state from minigan's GAN.state() (for teacher-forced comparisons)."""
         for net, opt, prefix in ((self.G, self.opt_g, "G"), (self.D, self.opt_d, "D")):
             load_minigan_weights(net, state, prefix)
+            if prefix == "G" and self.G_ema is not None:
+                load_minigan_weights(self.G_ema, state, "G_ema")
             for key, layer, param, is_kernel in parameter_pairs(net, prefix):
                 name = key[2:]
                 m, v = state[f"opt_{prefix}/m/{name}"], state[f"opt_{prefix}/v/{name}"]
@@ -215,4 +231,7 @@ class TwinGAN:
                                     "exp_avg": convert(m).clone(), "exp_avg_sq": convert(v).clone()}
 
     def weights(self):
-        return {**minigan_layout(self.G, "G"), **minigan_layout(self.D, "D")}
+        out = {**minigan_layout(self.G, "G"), **minigan_layout(self.D, "D")}
+        if self.G_ema is not None:
+            out.update(minigan_layout(self.G_ema, "G_ema"))
+        return out

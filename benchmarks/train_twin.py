@@ -43,7 +43,7 @@ def train_twin(config, out_dir, data=None, threads=1, log=print):
 
     run = Run(out_dir)
     rng = np.random.default_rng(config.seed)
-    recipe = RECIPES[config.recipe]
+    recipe = config.recipe_spec()
     viewer = GAN(recipe, rng, K)  # draws the initial weights exactly as minigan's trainer does
     twin = TwinGAN.from_recipe({k: v.copy() for k, v in gan_weights(viewer).items()}, recipe, mask_rng=rng,
                                lr=config.lr, beta1=config.beta1, beta2=config.beta2, eps=config.eps)

@@ -158,6 +158,13 @@ def check_same_shape(op, **arrays):
         raise ValueError(f"{op}: arguments must have one shape, got {listed}")
 
 
+def check_decay(op, decay):
+    """A moving average's decay: the fraction of itself the average keeps each update."""
+    if not 0.0 <= float(decay) < 1.0:
+        raise ValueError(f"{op}: decay must be in [0, 1) (the average keeps that fraction of itself each "
+                         f"update; 0.999 follows the last ~1000), got {decay}")
+
+
 ACTIVATIONS = ("leaky_relu", "linear", "relu")  # a dense or conv layer's fused activation
 
 

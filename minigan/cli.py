@@ -11,7 +11,7 @@ from minigan.checkpoint import atomic_write
 from minigan.data import DataError
 from minigan.plots import save_grid
 from minigan.runtime import keep_freed_memory
-from minigan.train import RECIPES, TrainConfig, TrainingDiverged, load_gan, resume_config, train
+from minigan.train import RECIPES, TrainConfig, TrainingDiverged, load_gan, parse_recipe_change, resume_config, train
 
 DEFAULTS = TrainConfig()
 
@@ -23,6 +23,9 @@ def add_train(sub):
     p.add_argument("--batch-size", type=int, help=f"batch size (default {DEFAULTS.batch_size})")
     p.add_argument("--seed", type=int, help=f"seed for init, shuffling and noise (default {DEFAULTS.seed})")
     p.add_argument("--recipe", choices=sorted(RECIPES), help=f"training recipe (default {DEFAULTS.recipe})")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE", dest="changes",
+                   help="change one field of the recipe, e.g. --set d_minibatch_std=true --set g_ema_decay=0.999 "
+                        "(fields: minigan/train.py, Recipe); repeatable")
     p.add_argument("--lr", type=float, help=f"Adam learning rate for both nets (default {DEFAULTS.lr})")
     p.add_argument("--sample-interval", type=int, help=f"epochs between sample grids (default {DEFAULTS.sample_interval})")
     p.add_argument("--limit", type=int, help="train on the first N images only (default: all 60000)")
@@ -39,6 +42,13 @@ def add_sample(sub):
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--out", required=True, help="a .png grid, or a .npy array (N, 28, 28, 1) in [-1, 1]")
+    add_generator_choice(p)
+
+
+def add_generator_choice(p):
+    p.add_argument("--generator", choices=["averaged", "trained"], default="averaged",
+                   help="with a recipe that keeps a moving average of G (g_ema_decay): sample the average "
+                        "(default) or the trained G itself; without one both are the trained G")
 
 
 def add_bench(sub):
@@ -76,6 +86,7 @@ def add_evaluate(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="MNIST folder")
     p.add_argument("--json", action="store_true")
+    add_generator_choice(p)
 
 
 def run_train_classifier(args):
@@ -89,14 +100,16 @@ def run_train_classifier(args):
 def run_evaluate(args):
     from minigan.evaluate import evaluate, print_report
 
-    for report in evaluate(args.checkpoint, args.n, args.classifier, args.data, args.seed):
+    for report in evaluate(args.checkpoint, args.n, args.classifier, args.data, args.seed,
+                           averaged=args.generator == "averaged"):
         print_report(report, args.json)
 
 
 def run_train(args):
     options = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed, "recipe": args.recipe,
                "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit,
-               "dtype": args.dtype, "device": args.device}
+               "dtype": args.dtype, "device": args.device,
+               "recipe_changes": dict(parse_recipe_change(c) for c in args.changes) if args.changes else None}
     if args.resume:
         config = resume_config(args.out, options)
     else:
@@ -112,7 +125,7 @@ def run_sample(args):
         raise ValueError(f"--out must end with .png (a grid) or .npy (an array), got {out.name}")
     gan, config, meta = load_gan(args.checkpoint)
     z = np.random.default_rng(args.seed).standard_normal((args.n, config.z_dim)).astype(config.dtype)
-    images = gan.sample(z)
+    images = gan.sample(z, averaged=args.generator == "averaged")
     if out.suffix == ".npy":
         atomic_write(out, lambda f: np.save(f, np.asarray(images, dtype=np.float32)))
     else:

@@ -139,9 +139,10 @@ def score_samples(net, samples, test_feats):
             "confident_fraction": float((probs.max(1) >= 0.9).mean())}
 
 
-def evaluate(checkpoints, n=10000, classifier_path=None, data=None, seed=0):
+def evaluate(checkpoints, n=10000, classifier_path=None, data=None, seed=0, averaged=True):
     """Score each GAN checkpoint on n samples -> a list of reports, one per checkpoint. Every
-    checkpoint gets the same noise; the test features and the floor are computed once."""
+    checkpoint gets the same noise; the test features and the floor are computed once.
+    averaged: sample a checkpoint's moving average of G where it has one (GAN.sample)."""
     if n < 2:
         raise ValueError(f"--n must be at least 2 (a covariance needs two samples), got {n}")
     path = Path(classifier_path) if classifier_path else default_classifier_path()
@@ -158,11 +159,13 @@ def evaluate(checkpoints, n=10000, classifier_path=None, data=None, seed=0):
     reports = []
     for checkpoint, (gan, config, gmeta) in zip(checkpoints, gans):
         rng = np.random.default_rng(seed)
-        samples = np.concatenate([gan.sample(rng.standard_normal((min(500, n - i), config.z_dim)).astype(config.dtype))
-                                  for i in range(0, n, 500)]).astype(np.float32)
+        samples = np.concatenate([gan.sample(rng.standard_normal((min(500, n - i), config.z_dim)).astype(config.dtype),
+                                             averaged) for i in range(0, n, 500)]).astype(np.float32)
+        generator = "averaged" if averaged and gan.G_ema is not None else "trained"
         report = score_samples(net, samples, test_feats)
         report.update(fid_train_vs_test=floor, n=n, checkpoint=str(checkpoint), epoch=gmeta["epoch"],
-                      recipe=config.recipe, engine=gmeta.get("engine", "minigan"), seed=config.seed,
+                      recipe=config.recipe, recipe_changes=config.recipe_changes, generator=generator,
+                      engine=gmeta.get("engine", "minigan"), seed=config.seed,
                       classifier=str(path), classifier_test_accuracy=meta["test_accuracy"])
         reports.append(report)
     return reports
@@ -172,8 +175,9 @@ def print_report(report, as_json=False):
     if as_json:
         print(json.dumps(report))
         return
-    print(f"{report['checkpoint']} ({report['engine']}, recipe {report['recipe']!r}, seed {report['seed']}, "
-          f"epoch {report['epoch']}), {report['n']} samples")
+    changes = "".join(f", {k}={v}" for k, v in report["recipe_changes"].items())
+    print(f"{report['checkpoint']} ({report['engine']}, recipe {report['recipe']!r}{changes}, seed {report['seed']}, "
+          f"epoch {report['epoch']}, {report['generator']} G), {report['n']} samples")
     print(f"  FID vs MNIST test (classifier features): {report['fid']:.3f}   floor (train vs test): {report['fid_train_vs_test']:.3f}")
     print(f"  class entropy {report['class_entropy']:.3f} (ln 10 = 2.303)   confident (p >= 0.9): {report['confident_fraction']:.3f}")
     print("  classes 0-9: " + " ".join(f"{100 * h:.1f}%" for h in report["class_histogram"]))

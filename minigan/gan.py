@@ -13,6 +13,12 @@ on logits (kernels.cpu.losses):
            D's parameter gradients are not computed in this pass: only G moves.
 
 The order of every kernel call is spelled out in docs/training-step.md.
+
+With recipe.g_ema_decay > 0 the GAN also keeps G_ema, an exponential moving average of G's
+weights (Polyak averaging): after every G step, shadow = decay * shadow + (1 - decay) * G,
+one ema_update kernel per array. It never trains and never feeds back into G; sample()
+draws from it. BatchNorm's moving mean and variance are averaged the same way as the
+weights (docs/deviations.md measures this against re-estimating them for G_ema).
 """
 
 import numpy as np
@@ -30,6 +36,14 @@ class GAN:
                            widths=g_widths)
         self.D = discriminator(rng, ops, dtype, activation=recipe.d_activation, dropout=recipe.d_dropout,
                                minibatch_std=recipe.d_minibatch_std, channels=d_channels)
+        self.G_ema = None
+        if recipe.g_ema_decay:
+            # built from a throwaway RNG (its draws are overwritten), so the training RNG's stream
+            # is the same with and without the average
+            self.G_ema = generator(np.random.default_rng(0), ops, dtype, activation=recipe.g_activation,
+                                   batchnorm=recipe.g_batchnorm, widths=g_widths)
+            self.G_ema.load_params({k: ops.to_host(v) for k, v in self.G.arrays().items()})
+            self.G_ema.set_training(False)
         self.opt_g = Adam(self.G.params(), ops, lr, beta1, beta2, eps)
         self.opt_d = Adam(self.D.params(), ops, lr * recipe.d_lr_scale, beta1, beta2, eps)
         self._targets = {}
@@ -71,20 +85,30 @@ class GAN:
         self.opt_d.step(self.D.grads())
         g_loss = self.g_loss_and_grads(fake)  # through the updated D
         self.opt_g.step(self.G.grads())
+        if self.G_ema is not None:
+            self.update_average()
         p = 1.0 / (1.0 + np.exp(-self.ops.to_host(logits).astype(np.float64)))  # D's probabilities before its step
         return {"d_loss": float(d_loss), "g_loss": float(g_loss),
                 "d_real": float(p[:B].mean()), "d_fake": float(p[B:].mean())}
 
-    def sample(self, z):
-        """G(z) in inference mode (BatchNorm on its running averages), as Keras' predict."""
-        self.G.set_training(False)
+    def update_average(self):
+        """G_ema <- decay * G_ema + (1 - decay) * G, every parameter and buffer, in place."""
+        shadow = self.G_ema.arrays()
+        for name, value in self.G.arrays().items():
+            self.ops.ema_update(shadow[name], value, self.recipe.g_ema_decay)
+
+    def sample(self, z, averaged=True):
+        """G(z) in inference mode (BatchNorm on its running averages), as Keras' predict; from
+        the averaged G when the recipe keeps one, unless averaged=False asks for the trained G."""
+        net = self.G_ema if averaged and self.G_ema is not None else self.G
+        net.set_training(False)
         try:
-            return self.ops.to_host(self.G.forward(self.ops.to_device(z)))
+            return self.ops.to_host(net.forward(self.ops.to_device(z)))
         finally:
-            self.G.set_training(True)
+            self.G.set_training(True)  # G_ema stays in inference mode: it never trains
 
     def state(self):
-        """Every array a checkpoint needs, named G/…, D/… (minigan/weights.py), opt_G/…, opt_D/…."""
+        """Every array a checkpoint needs, named G/…, D/…, G_ema/… (minigan/weights.py), opt_G/…, opt_D/…."""
         arrays = {k: self.ops.to_host(v) for k, v in gan_weights(self).items()}
         arrays.update({f"opt_G/{k}": v for k, v in self.opt_g.state().items()})
         arrays.update({f"opt_D/{k}": v for k, v in self.opt_d.state().items()})
@@ -96,6 +120,8 @@ class GAN:
 
         self.G.load_params(part("G/"))
         self.D.load_params(part("D/"))
+        if self.G_ema is not None:
+            self.G_ema.load_params(part("G_ema/"))
         if with_optimizers:
             self.opt_g.load_state(part("opt_G/"))
             self.opt_d.load_state(part("opt_D/"))

@@ -57,13 +57,17 @@ class Sequential:
         """{"layer/buffer": array}: non-trained state (BatchNorm running averages)."""
         return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.buffers.items()}
 
+    def arrays(self):
+        """params() and buffers() together: what a weights file holds for this net."""
+        return {**self.params(), **self.buffers()}
+
     def set_training(self, training):
         for layer in self.layers:
             layer.training = training
 
     def load_params(self, arrays):
         """Copy host arrays into the parameters and buffers in place, checking names and shapes."""
-        mine = {**self.params(), **self.buffers()}
+        mine = self.arrays()
         if set(arrays) != set(mine):
             raise ValueError(f"parameter names differ: missing {sorted(set(mine) - set(arrays))}, "
                              f"unexpected {sorted(set(arrays) - set(mine))}")

@@ -17,7 +17,7 @@ import csv
 import dataclasses
 import io
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,24 @@ class Recipe:
     d_minibatch_std: bool = False
     real_label: float = 1.0
     d_lr_scale: float = 1.0  # D's learning rate as a multiple of G's
+    g_ema_decay: float = 0.0  # > 0: keep a moving average of G's weights and sample from it (minigan/gan.py)
+
+
+def parse_recipe_change(text):
+    """"field=value" (train --set) -> (field, value typed as the Recipe field is)."""
+    fields = {f.name: f.type for f in dataclasses.fields(Recipe)}
+    name, sep, value = text.partition("=")
+    if not sep or name not in fields:
+        raise ValueError(f"--set takes FIELD=VALUE with FIELD one of {', '.join(fields)}; got {text!r}")
+    kind = fields[name]
+    if kind is bool:
+        if value.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(f"--set {name}: expected true or false, got {value!r}")
+        return name, value.lower() in ("true", "1")
+    try:
+        return name, kind(value)
+    except ValueError:
+        raise ValueError(f"--set {name}: expected a number, got {value!r}") from None
 
 
 RECIPES = {
@@ -75,6 +93,11 @@ class TrainConfig:
     limit: int = 0  # use only the first `limit` training images (0: all 60000)
     dtype: str = "float32"
     device: str = "cpu"
+    recipe_changes: dict = field(default_factory=dict)  # Recipe fields changed from the named recipe (--set)
+
+    def recipe_spec(self):
+        """The named recipe with recipe_changes applied."""
+        return dataclasses.replace(RECIPES[self.recipe], **self.recipe_changes)
 
     def validate(self, n_images):
         for name in ("epochs", "batch_size", "sample_interval", "n_samples"):
@@ -84,6 +107,10 @@ class TrainConfig:
             raise ValueError(f"--limit must be >= 0 (0 uses all images), got {self.limit}")
         if self.recipe not in RECIPES:
             raise ValueError(f"unknown recipe {self.recipe!r}; choose one of {', '.join(RECIPES)}")
+        unknown = set(self.recipe_changes) - {f.name for f in dataclasses.fields(Recipe)}
+        if unknown:
+            raise ValueError(f"unknown recipe field(s) {', '.join(sorted(unknown))}; "
+                             f"use one of {', '.join(f.name for f in dataclasses.fields(Recipe))}")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"--dtype must be float32 or float64, got {self.dtype!r}")
         if self.batch_size > n_images:
@@ -109,7 +136,7 @@ class TrainingDiverged(RuntimeError):
 
 
 def build_gan(config, rng):
-    return GAN(RECIPES[config.recipe], rng, backends.get(config.device), np.dtype(config.dtype),
+    return GAN(config.recipe_spec(), rng, backends.get(config.device), np.dtype(config.dtype),
                config.lr, config.beta1, config.beta2, config.eps)
 
 
@@ -215,7 +242,8 @@ def train(config, out_dir, data=None, resume=False, log=print):
         start, rows = 0, []
         run.save_samples(gan, noise, 0)
         run.save(gan, rng, config, 0, rows)
-    log(f"training recipe {config.recipe!r}: {n} images, batch {B}, {steps_per_epoch} steps/epoch, "
+    changes = "".join(f", {k}={v}" for k, v in config.recipe_changes.items())
+    log(f"training recipe {config.recipe!r}{changes}: {n} images, batch {B}, {steps_per_epoch} steps/epoch, "
         f"epochs {start + 1}..{config.epochs}, seed {config.seed}, {config.dtype} on {config.device}")
 
     for epoch in range(start + 1, config.epochs + 1):

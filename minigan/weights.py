@@ -15,6 +15,8 @@ Recipes with BatchNorm in G drop G/dense{1,2,3}/b (a bias before BatchNorm has n
 and add, per hidden layer i, G/bn{i}/gamma, G/bn{i}/beta,
 G/bn{i}/moving_mean and G/bn{i}/moving_var (F,) (PyTorch: weight, bias, running_mean,
 running_var; note PyTorch's momentum is 1 - Keras' momentum).
+Recipes with a moving average of G (g_ema_decay > 0) add the averaged generator under
+G_ema/..., with exactly G's names and shapes (G_ema/dense1/w, G_ema/bn1/moving_mean, ...).
 
 To PyTorch (nn.Linear keeps (out, in); nn.Conv2d keeps (C_out, C_in, KH, KW), images NCHW):
     linear.weight = w.T                     conv.weight = w.transpose(3, 2, 0, 1)
@@ -30,8 +32,10 @@ from minigan.checkpoint import atomic_write
 
 def gan_weights(gan):
     """{"G/dense1/w": array, ...}: the live parameter arrays, in the layout above."""
-    arrays = {f"G/{k}": v for k, v in {**gan.G.params(), **gan.G.buffers()}.items()}
+    arrays = {f"G/{k}": v for k, v in gan.G.arrays().items()}
     arrays.update({f"D/{k}": v for k, v in gan.D.params().items()})
+    if gan.G_ema is not None:
+        arrays.update({f"G_ema/{k}": v for k, v in gan.G_ema.arrays().items()})
     return arrays
 
 

@@ -23,6 +23,7 @@
     y = dropout_forward(x, mask, rate)    dx = dropout_backward(dy, mask, rate)
     adam_update(param, grad, m, v, step, lr, beta1, beta2, eps)      in place
     sgd_momentum_update(param, grad, velocity, lr, momentum)         in place
+    ema_update(shadow, param, decay)     in place: shadow = decay shadow + (1 - decay) param
 
 Every function takes float32 or float64 arrays (one dtype per call) and returns arrays
 of that dtype. Readable loop references sit beside the fast variants in each module.
@@ -53,7 +54,7 @@ from kernels.cpu.losses import (
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
 )
-from kernels.cpu.optim import adam_update, sgd_momentum_update
+from kernels.cpu.optim import adam_update, ema_update, sgd_momentum_update
 
 __all__ = [
     "dense_forward", "dense_backward", "conv2d_forward", "conv2d_forward_with_cols", "conv2d_backward",
@@ -61,6 +62,6 @@ __all__ = [
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
     "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update", "dropout_forward", "dropout_backward", "minibatch_stddev_forward", "minibatch_stddev_backward",
     "bce_with_logits_forward", "bce_with_logits_backward",
-    "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "adam_update", "sgd_momentum_update",
+    "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "adam_update", "sgd_momentum_update", "ema_update",
     "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",
 ]

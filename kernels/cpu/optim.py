@@ -21,6 +21,12 @@ makes a subnormal intermediate for every m below 1.2e-38 / lr_t, some 12 steps p
 
 SGD with momentum (PyTorch's convention, no dampening):
     u = mu u + g,   p = p - lr u
+
+Exponential moving average of weights (Polyak averaging; Karras et al. 2018, Yazici et al.
+2019), run after an optimizer step, not by it: a shadow copy of the parameters that follows
+them with time constant 1 / (1 - decay) steps,
+    shadow = decay * shadow + (1 - decay) * p
+The shadow has no gradient and never feeds back into training.
 """
 
 import math
@@ -28,7 +34,7 @@ import math
 import numpy as np
 from numba import prange
 
-from kernels.checks import check_same_shape
+from kernels.checks import check_decay, check_same_shape
 from kernels.cpu.parallel import by_size
 
 
@@ -59,6 +65,14 @@ def _sgd_momentum_update(p, g, u, lr, momentum):
         p[i] -= rate * u[i]
 
 
+@by_size
+def _ema_update(shadow, p, decay, one_minus_decay):
+    # 1 - decay arrives formed in float64, as Adam's 1 - beta
+    d, c = shadow.dtype.type(decay), shadow.dtype.type(one_minus_decay)
+    for i in prange(shadow.size):  # flat (size,)
+        shadow[i] = d * shadow[i] + c * p[i]
+
+
 def _flat_views(op, **arrays):
     """1-D views that share memory with the caller's arrays, so updates land in place."""
     check_same_shape(op, **arrays)
@@ -83,3 +97,10 @@ def sgd_momentum_update(param, grad, velocity, lr=1e-2, momentum=0.9):
     """One SGD-with-momentum step, in place on param and velocity."""
     p, g, u = _flat_views("sgd_momentum_update", param=param, grad=grad, velocity=velocity)
     _sgd_momentum_update(p, g, u, lr, momentum)
+
+
+def ema_update(shadow, param, decay):
+    """shadow = decay * shadow + (1 - decay) * param, in place on shadow; param unchanged."""
+    check_decay("ema_update", decay)
+    s, p = _flat_views("ema_update", shadow=shadow, param=param)
+    _ema_update(s, p, decay, 1.0 - decay)

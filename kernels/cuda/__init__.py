@@ -17,6 +17,7 @@ from kernels.cuda.conv2d import (
 from kernels.cuda.dense import dense_backward, dense_backward_naive, dense_forward, dense_forward_naive
 from kernels.cuda.elementwise import (
     adam_update,
+    ema_update,
     dropout_backward,
     dropout_forward,
     leaky_relu_backward,
@@ -38,7 +39,7 @@ __all__ = [
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
     "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update",
     "dropout_forward", "dropout_backward",
-    "bce_with_logits_forward", "bce_with_logits_backward", "adam_update", "sgd_momentum_update",
+    "bce_with_logits_forward", "bce_with_logits_backward", "adam_update", "sgd_momentum_update", "ema_update",
     "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",
     "dense_forward_naive", "dense_backward_naive", "conv2d_forward_direct", "conv2d_backward_direct",
 ]

@@ -7,7 +7,7 @@ import numpy as np
 
 from numba import cuda
 
-from kernels.checks import check_same_shape, require_float
+from kernels.checks import check_decay, check_same_shape, require_float
 from kernels.cuda.launch import device_empty, flat, grid_1d
 
 
@@ -170,6 +170,14 @@ def _sgd_momentum_update(p, g, u, lr, momentum):
         p[i] -= p.dtype.type(lr) * u[i]
 
 
+@cuda.jit
+def _ema_update(shadow, p, decay, one_minus_decay):
+    i = cuda.grid(1)
+    if i < shadow.size:
+        t = shadow.dtype.type
+        shadow[i] = t(decay) * shadow[i] + t(one_minus_decay) * p[i]
+
+
 def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     """One Adam step in place on device arrays (formula: kernels/cpu/optim.py)."""
     if int(step) < 1:
@@ -185,6 +193,14 @@ def sgd_momentum_update(param, grad, velocity, lr=1e-2, momentum=0.9):
     check_same_shape("sgd_momentum_update", param=param, grad=grad, velocity=velocity)
     blocks, threads = grid_1d(param.size)
     _sgd_momentum_update[blocks, threads](flat(param), flat(grad), flat(velocity), lr, momentum)
+
+
+def ema_update(shadow, param, decay):
+    """shadow = decay * shadow + (1 - decay) * param, in place on device arrays (kernels/cpu/optim.py)."""
+    check_decay("ema_update", decay)
+    check_same_shape("ema_update", shadow=shadow, param=param)
+    blocks, threads = grid_1d(shadow.size)
+    _ema_update[blocks, threads](flat(shadow), flat(param), decay, 1.0 - decay)
 
 
 def activation_forward(y, activation, alpha):
