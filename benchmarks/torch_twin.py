@@ -7,6 +7,7 @@ converted as that module's docstring says.
 
 The step, as in minigan/gan.py:
     fake = G(z)
+    with d_spectral_norm: one power-iteration step in each D layer
     D step: mean BCE-with-logits of D([real; fake]) against [real_label]*B + [0]*B; Adam on D
     G step: mean BCE-with-logits of D(fake) (updated D) against 1; Adam on G
     with g_ema_decay > 0: G_ema <- decay * G_ema + (1 - decay) * G, parameters and buffers
@@ -91,8 +92,20 @@ def minibatch_stddev(h, group_size=4, eps=1e-8):
     return torch.cat([h, stat], 1)
 
 
+def kernel_matrix(layer):
+    """A layer's weight as minigan's (I, O) matrix (kernels/cpu/spectral_norm.py): a view."""
+    w = layer.weight
+    return w.T if isinstance(layer, nn.Linear) else w.permute(2, 3, 1, 0).reshape(-1, w.shape[0])
+
+
 class Discriminator(nn.Module):
-    def __init__(self, act="relu", dropout=0.0, minibatch_std=False, mask_rng=None):
+    """spectral_norm: each layer's weight divided by sigma = v^T M u, with u and v buffers
+    stepped by power_iteration() once per training step, written out as minigan does
+    (torch.nn.utils.spectral_norm would iterate at every forward: twice a step here)."""
+
+    LAYERS = ("conv1", "conv2", "conv3", "dense")
+
+    def __init__(self, act="relu", dropout=0.0, minibatch_std=False, mask_rng=None, spectral_norm=False):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 128, 3, 3)
         self.conv2 = nn.Conv2d(128, 256, 3, 3)
@@ -101,16 +114,45 @@ class Discriminator(nn.Module):
         self.act = activation(act)
         self.drop = MaskedDropout(dropout, mask_rng) if dropout else nn.Identity()
         self.minibatch_std = minibatch_std
+        self.spectral_norm = spectral_norm
+        if spectral_norm:  # loaded from minigan's weights (sn_u, sn_v)
+            for name in self.LAYERS:
+                n_in, n_out = kernel_matrix(getattr(self, name)).shape
+                self.register_buffer(f"{name}_sn_u", torch.zeros(n_out))
+                self.register_buffer(f"{name}_sn_v", torch.zeros(n_in))
+
+    def singular_vectors(self, name):
+        return getattr(self, f"{name}_sn_u"), getattr(self, f"{name}_sn_v")
+
+    @torch.no_grad()
+    def power_iteration(self, eps=1e-12):
+        for name in self.LAYERS:
+            M, (u, v) = kernel_matrix(getattr(self, name)), self.singular_vectors(name)
+            v.copy_(M @ u)
+            v /= torch.clamp(v.norm(), min=eps)
+            u.copy_(M.T @ v)
+            u /= torch.clamp(u.norm(), min=eps)
+
+    def kernel(self, name):
+        """The weight the layer multiplies by: w, or w / (v^T M u) with u, v constants to autograd."""
+        layer = getattr(self, name)
+        if not self.spectral_norm:
+            return layer.weight
+        u, v = self.singular_vectors(name)
+        return layer.weight / (v @ (kernel_matrix(layer) @ u))
+
+    def conv(self, name, h):
+        return F.conv2d(h, self.kernel(name), getattr(self, name).bias, stride=3)
 
     def forward(self, x):
         h = x.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW, contiguous: PyTorch's fast conv path
-        h = self.drop(self.act(self.conv1(h)))  # 28 -> 9
-        h = self.drop(self.act(self.conv2(h)))  # 9 -> 3
-        h = self.drop(self.act(self.conv3(h)))  # 3 -> 1
+        h = self.drop(self.act(self.conv("conv1", h)))  # 28 -> 9
+        h = self.drop(self.act(self.conv("conv2", h)))  # 9 -> 3
+        h = self.drop(self.act(self.conv("conv3", h)))  # 3 -> 1
         h = h.flatten(1)
         if self.minibatch_std:
             h = minibatch_stddev(h)
-        return self.dense(h)  # logits (N, 1)
+        return F.linear(h, self.kernel("dense"), self.dense.bias)  # logits (N, 1)
 
 
 def torch_layout(layer, w):
@@ -136,6 +178,10 @@ def buffer_pairs(module, prefix):
         if isinstance(layer, KerasBatchNorm):
             yield f"{prefix}/{name}/moving_mean", layer.running_mean
             yield f"{prefix}/{name}/moving_var", layer.running_var
+        elif getattr(module, "spectral_norm", False) and isinstance(layer, (nn.Linear, nn.Conv2d)):
+            u, v = module.singular_vectors(name)
+            yield f"{prefix}/{name}/sn_u", u
+            yield f"{prefix}/{name}/sn_v", v
 
 
 def load_minigan_weights(module, arrays, prefix):
@@ -163,13 +209,13 @@ def minigan_layout(module, prefix):
 class TwinGAN:
     def __init__(self, weights, dtype=torch.float32, g_activation="relu", d_activation="relu", real_label=1.0,
                  lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8, g_batchnorm=False, d_lr_scale=1.0,
-                 d_dropout=0.0, d_minibatch_std=False, mask_rng=None, g_ema_decay=0.0):
+                 d_dropout=0.0, d_minibatch_std=False, mask_rng=None, g_ema_decay=0.0, d_spectral_norm=False):
         """mask_rng: the NumPy generator dropout masks are drawn from (minigan draws them from
         the trainer's; hand the twin one in the same state to drop the same units)."""
         self.dtype = dtype
         self.G = Generator(g_activation, g_batchnorm).to(dtype)
         self.mask_rng = mask_rng
-        self.D = Discriminator(d_activation, d_dropout, d_minibatch_std, mask_rng).to(dtype)
+        self.D = Discriminator(d_activation, d_dropout, d_minibatch_std, mask_rng, d_spectral_norm).to(dtype)
         load_minigan_weights(self.G, weights, "G")
         load_minigan_weights(self.D, weights, "D")
         self.g_ema_decay = g_ema_decay
@@ -184,12 +230,15 @@ class TwinGAN:
         """The twin of minigan's GAN(recipe): the same layers and learning rates."""
         return cls(weights, dtype, recipe.g_activation, recipe.d_activation, recipe.real_label,
                    g_batchnorm=recipe.g_batchnorm, d_lr_scale=recipe.d_lr_scale, d_dropout=recipe.d_dropout,
-                   d_minibatch_std=recipe.d_minibatch_std, mask_rng=mask_rng, g_ema_decay=recipe.g_ema_decay, **adam)
+                   d_minibatch_std=recipe.d_minibatch_std, mask_rng=mask_rng, g_ema_decay=recipe.g_ema_decay,
+                   d_spectral_norm=recipe.d_spectral_norm, **adam)
 
     def train_step(self, real, z):
         real = torch.as_tensor(real, dtype=self.dtype)
         z = torch.as_tensor(z, dtype=self.dtype)
         B = real.shape[0]
+        if self.D.spectral_norm:
+            self.D.power_iteration()
         fake = self.G(z)
 
         like = dict(dtype=self.dtype, device=real.device)

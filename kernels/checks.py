@@ -158,6 +158,30 @@ def check_same_shape(op, **arrays):
         raise ValueError(f"{op}: arguments must have one shape, got {listed}")
 
 
+def check_minibatch_stddev(op, h, group_size, dy=None):
+    """h (N, F) with N divisible by group_size >= 2; dy, when given, (N, F + 1)."""
+    require_float(op, "h", h)
+    require_ndim(op, "h", h, 2, "(N, F)")
+    if group_size < 2 or h.shape[0] % group_size:
+        raise ValueError(f"{op}: the batch ({h.shape[0]} rows, h.shape={_shape(h)}) must split into groups of "
+                         f"group_size={group_size} >= 2; use a batch size divisible by {group_size}")
+    if dy is not None:
+        check_upstream(op, dy, (h.shape[0], h.shape[1] + 1), h.dtype)
+
+
+def check_spectral_norm(op, w, u, v, dw_sn=None):
+    """w (I, O) or (KH, KW, C_in, O), read as the matrix (I, O); u (O,); v (I,); dw_sn shaped as w."""
+    arrays = dict(w=w, u=u, v=v) if dw_sn is None else dict(w=w, u=u, v=v, dw_sn=dw_sn)
+    require_same_dtype(op, **arrays)
+    if len(w.shape) not in (2, 4):
+        raise ValueError(f"{op}: w must be a dense (I, O) or conv (KH, KW, C_in, C_out) kernel, got shape {_shape(w)}")
+    n_out = int(w.shape[len(w.shape) - 1])  # not shape[-1]: the CUDA simulator's shapes take no negative index
+    require_shape(op, "u", u, (n_out,), f"one entry per output of w, w.shape={_shape(w)}")
+    require_shape(op, "v", v, (int(np.prod(w.shape)) // n_out,), f"one entry per input of w, w.shape={_shape(w)}")
+    if dw_sn is not None:
+        require_shape(op, "dw_sn", dw_sn, _shape(w), "the gradient of w / sigma is shaped as w")
+
+
 def check_decay(op, decay):
     """A moving average's decay: the fraction of itself the average keeps each update."""
     if not 0.0 <= float(decay) < 1.0:

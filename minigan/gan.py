@@ -35,7 +35,8 @@ class GAN:
         self.G = generator(rng, ops, dtype, activation=recipe.g_activation, batchnorm=recipe.g_batchnorm,
                            widths=g_widths)
         self.D = discriminator(rng, ops, dtype, activation=recipe.d_activation, dropout=recipe.d_dropout,
-                               minibatch_std=recipe.d_minibatch_std, channels=d_channels)
+                               minibatch_std=recipe.d_minibatch_std, channels=d_channels,
+                               spectral_norm=recipe.d_spectral_norm)
         self.G_ema = None
         if recipe.g_ema_decay:
             # built from a throwaway RNG (its draws are overwritten), so the training RNG's stream
@@ -80,6 +81,7 @@ class GAN:
         2B logits come back."""
         B = real.shape[0]
         real, z = self.ops.to_device(real), self.ops.to_device(z)
+        self.D.power_iteration()  # once per step (spectral norm only): both of D's passes share u, v
         fake = self.G.forward(z)  # (B, 28, 28, 1); G keeps its activations for the G step
         d_loss, logits = self.d_loss_and_grads(real, fake)
         self.opt_d.step(self.D.grads())

@@ -39,7 +39,42 @@ class Layer:
         raise NotImplementedError
 
 
-class Dense(Layer):
+class WeightLayer(Layer):
+    """A layer that multiplies by a kernel w: Dense and Conv2D. With spectral_norm it multiplies
+    by w / sigma(w) instead (kernels/cpu/spectral_norm.py): sigma's singular vectors u (O,) and
+    v (I,) are buffers, stepped by power_iteration(), which the trainer calls once per training
+    step; the forward divides by sigma and the backward turns d(w / sigma) into dw."""
+
+    def init_spectral_norm(self, rng, spectral_norm):
+        self.spectral_norm = spectral_norm
+        if spectral_norm:
+            w = self.params["w"]
+            n_out = w.shape[-1]
+            for name, n in (("sn_u", n_out), ("sn_v", w.size // n_out)):
+                a = rng.standard_normal(n)
+                self.buffers[name] = (a / np.linalg.norm(a)).astype(w.dtype)
+
+    def kernel(self):
+        """What the forward multiplies by: w, or w / sigma(w)."""
+        if not self.spectral_norm:
+            return self.params["w"]
+        self.w_sn, self.sigma = self.ops.spectral_norm_forward(self.params["w"], self.buffers["sn_u"],
+                                                               self.buffers["sn_v"])
+        return self.w_sn
+
+    def kernel_grad(self, dkernel):
+        """dL/dw from dL/d(the kernel the forward used)."""
+        if not self.spectral_norm:
+            return dkernel
+        return self.ops.spectral_norm_backward(dkernel, self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"],
+                                               self.sigma)
+
+    def power_iteration(self):
+        if self.spectral_norm:
+            self.ops.spectral_norm_power_iteration(self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"])
+
+
+class Dense(WeightLayer):
     """y = act(x @ w + b).  x (N, I), w (I, O), b (O,); act None (linear), 'relu' or
     'leaky_relu', applied in the same pass as the bias (kernels/cpu/epilogue.py).
 
@@ -47,13 +82,14 @@ class Dense(Layer):
     bias there has a gradient of exactly zero and would only collect round-off (which Adam,
     dividing by its tiny running magnitude, turns into full-size steps)."""
 
-    def __init__(self, name, n_in, n_out, rng, dtype, bias=True, activation=None, alpha=0.2):
+    def __init__(self, name, n_in, n_out, rng, dtype, bias=True, activation=None, alpha=0.2, spectral_norm=False):
         super().__init__(name)
         self.params = {"w": glorot_uniform(rng, (n_in, n_out), n_in, n_out, dtype)}
         if bias:
             self.params["b"] = np.zeros(n_out, dtype=dtype)
         self.no_bias = None  # a zero vector for the kernel when there is no trained bias
         self.activation, self.alpha = activation, alpha
+        self.init_spectral_norm(rng, spectral_norm)
 
     def bias(self):
         if "b" in self.params:
@@ -63,45 +99,47 @@ class Dense(Layer):
         return self.no_bias
 
     def forward(self, x):
-        self.x = x  # dw = x.T @ dpre needs the input
-        self.y = self.ops.dense_forward(x, self.params["w"], self.bias(), self.activation, self.alpha)
+        self.x, self.w = x, self.kernel()  # dw = x.T @ dpre needs the input, dx = dpre @ w.T the kernel
+        self.y = self.ops.dense_forward(x, self.w, self.bias(), self.activation, self.alpha)
         return self.y  # kept: the activation's slope is read off it
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        dx, dw, db = self.ops.dense_backward(dy, self.x, self.params["w"], input_grad, param_grads, self.y,
+        dx, dw, db = self.ops.dense_backward(dy, self.x, self.w, input_grad, param_grads, self.y,
                                              self.activation, self.alpha)
         if param_grads:
-            self.grads["w"] = dw
+            self.grads["w"] = self.kernel_grad(dw)
             if "b" in self.params:
                 self.grads["b"] = db
         return dx
 
 
-class Conv2D(Layer):
+class Conv2D(WeightLayer):
     """NHWC convolution, y = act(conv(x, w) + b).  x (N, H, W, C_in), w (KH, KW, C_in, C_out),
     b (C_out,); act as in Dense, fused with the bias."""
 
-    def __init__(self, name, c_in, c_out, kernel_size, stride, padding, rng, dtype, activation=None, alpha=0.2):
+    def __init__(self, name, c_in, c_out, kernel_size, stride, padding, rng, dtype, activation=None, alpha=0.2,
+                 spectral_norm=False):
         super().__init__(name)
         kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
         self.stride, self.padding = stride, padding
         self.activation, self.alpha = activation, alpha
         self.params = {"w": glorot_uniform(rng, (kh, kw, c_in, c_out), kh * kw * c_in, kh * kw * c_out, dtype),
                        "b": np.zeros(c_out, dtype=dtype)}
+        self.init_spectral_norm(rng, spectral_norm)
 
     def forward(self, x):
-        self.x = x
+        self.x, self.w = x, self.kernel()
         # y kept: the activation's slope is read off it; cols (im2col of x) kept: dw = cols.T @ dpre
-        self.y, self.cols = self.ops.conv2d_forward_with_cols(x, self.params["w"], self.params["b"], self.stride,
+        self.y, self.cols = self.ops.conv2d_forward_with_cols(x, self.w, self.params["b"], self.stride,
                                                               self.padding, self.activation, self.alpha)
         return self.y
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        dx, dw, db = self.ops.conv2d_backward(dy, self.x, self.params["w"], self.stride, self.padding,
+        dx, dw, db = self.ops.conv2d_backward(dy, self.x, self.w, self.stride, self.padding,
                                               input_grad, param_grads, self.y, self.activation, self.alpha,
                                               self.cols)
         if param_grads:
-            self.grads["w"], self.grads["b"] = dw, db
+            self.grads["w"], self.grads["b"] = self.kernel_grad(dw), db
         return dx
 
 

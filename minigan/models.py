@@ -14,7 +14,8 @@ for the file layout and the conversion to PyTorch's.
 
 import numpy as np
 
-from minigan.layers import BatchNorm, Conv2D, Dense, Dropout, LeakyReLU, MinibatchStddev, ReLU, Reshape, Tanh
+from minigan.layers import (BatchNorm, Conv2D, Dense, Dropout, LeakyReLU, MinibatchStddev, ReLU, Reshape, Tanh,
+                            WeightLayer)
 
 Z_DIM = 100
 IMAGE_SHAPE = (28, 28, 1)
@@ -57,6 +58,12 @@ class Sequential:
         """{"layer/buffer": array}: non-trained state (BatchNorm running averages)."""
         return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.buffers.items()}
 
+    def power_iteration(self):
+        """One power-iteration step in every spectrally normalised layer (minigan/layers.py)."""
+        for layer in self.layers:
+            if isinstance(layer, WeightLayer):
+                layer.power_iteration()
+
     def arrays(self):
         """params() and buffers() together: what a weights file holds for this net."""
         return {**self.params(), **self.buffers()}
@@ -79,6 +86,7 @@ class Sequential:
 
 ACTIVATIONS = ("relu", "leaky_relu")
 LEAKY_SLOPE = 0.2
+SPECTRAL_NORM_WARMUP = 15  # power-iteration steps when D is built
 
 
 def _check_activation(kind):
@@ -111,15 +119,16 @@ def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_
 
 
 def discriminator(rng, ops, dtype=np.float32, activation="relu", dropout=0.0, minibatch_std=False,
-                  channels=D_CHANNELS):
+                  channels=D_CHANNELS, spectral_norm=False):
     """The documented D; each convolution's activation is fused into it (one pass with the
     bias); dropout > 0 adds Dropout(rate) after each; minibatch_std appends the minibatch
-    standard deviation feature before the last Dense."""
+    standard deviation feature before the last Dense; spectral_norm divides every kernel
+    (the convolutions' and the Dense's) by its largest singular value."""
     _check_activation(activation)
     layers, c_in = [], IMAGE_SHAPE[2]
     for i, c_out in enumerate(channels, start=1):
         layers.append(Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype, activation=activation,
-                             alpha=LEAKY_SLOPE))
+                             alpha=LEAKY_SLOPE, spectral_norm=spectral_norm))
         if dropout:
             layers.append(Dropout(f"drop{i}", dropout, rng))
         c_in = c_out
@@ -127,5 +136,11 @@ def discriminator(rng, ops, dtype=np.float32, activation="relu", dropout=0.0, mi
     if minibatch_std:
         layers.append(MinibatchStddev("mbstd"))
         c_in += 1
-    layers.append(Dense("dense", c_in, 1, rng, dtype))
-    return Sequential(layers, ops)
+    layers.append(Dense("dense", c_in, 1, rng, dtype, spectral_norm=spectral_norm))
+    net = Sequential(layers, ops)
+    if spectral_norm:
+        # from random u, v to near W's top singular pair before the first step, so the first
+        # steps' sigma is W's and not a random projection's (PyTorch's parametrization does 15 too)
+        for _ in range(SPECTRAL_NORM_WARMUP):
+            net.power_iteration()
+    return net

@@ -47,6 +47,7 @@ class Recipe:
     real_label: float = 1.0
     d_lr_scale: float = 1.0  # D's learning rate as a multiple of G's
     g_ema_decay: float = 0.0  # > 0: keep a moving average of G's weights and sample from it (minigan/gan.py)
+    d_spectral_norm: bool = False  # every D kernel divided by its largest singular value (minigan/layers.py)
 
 
 def parse_recipe_change(text):

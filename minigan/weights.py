@@ -15,6 +15,8 @@ Recipes with BatchNorm in G drop G/dense{1,2,3}/b (a bias before BatchNorm has n
 and add, per hidden layer i, G/bn{i}/gamma, G/bn{i}/beta,
 G/bn{i}/moving_mean and G/bn{i}/moving_var (F,) (PyTorch: weight, bias, running_mean,
 running_var; note PyTorch's momentum is 1 - Keras' momentum).
+Recipes with spectral normalisation in D add, per D layer, D/<layer>/sn_u (C_out,) and
+D/<layer>/sn_v (fan_in,): the power iteration's singular vectors (kernels/cpu/spectral_norm.py).
 Recipes with a moving average of G (g_ema_decay > 0) add the averaged generator under
 G_ema/..., with exactly G's names and shapes (G_ema/dense1/w, G_ema/bn1/moving_mean, ...).
 
@@ -33,7 +35,7 @@ from minigan.checkpoint import atomic_write
 def gan_weights(gan):
     """{"G/dense1/w": array, ...}: the live parameter arrays, in the layout above."""
     arrays = {f"G/{k}": v for k, v in gan.G.arrays().items()}
-    arrays.update({f"D/{k}": v for k, v in gan.D.params().items()})
+    arrays.update({f"D/{k}": v for k, v in gan.D.arrays().items()})
     if gan.G_ema is not None:
         arrays.update({f"G_ema/{k}": v for k, v in gan.G_ema.arrays().items()})
     return arrays

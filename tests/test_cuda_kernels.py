@@ -1,6 +1,8 @@
 """Every CUDA kernel against its CPU kernel, under the CUDA simulator in CI (tiny shapes:
 the simulator runs one OS thread per CUDA thread), on the real GPU in the GPU script."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from numba import cuda
@@ -157,29 +159,78 @@ def test_batchnorm():
     assert rel_err(y, CPU.batchnorm_inference(x, g, b, mm, mv)) < 1e-5
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_minibatch_stddev(dtype):
+    rng = np.random.default_rng(6)
+    h, dy = randn(rng, (8, 5), dtype), randn(rng, (8, 6), dtype)
+    (y,) = host(GPU.minibatch_stddev_forward(*up(h), 4))
+    assert rel_err(y, CPU.minibatch_stddev_forward(h, 4)) < TOL[dtype]
+    (dh,) = host(GPU.minibatch_stddev_backward(*up(dy, h), 4))
+    assert rel_err(dh, CPU.minibatch_stddev_backward(dy, h, 4)) < TOL[dtype]
+    with pytest.raises(ValueError, match="divisible by 4"):
+        GPU.minibatch_stddev_forward(*up(h[:6]), 4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ema_update(dtype):
+    rng = np.random.default_rng(7)
+    shadow, p = randn(rng, (4, 3), dtype), randn(rng, (4, 3), dtype)
+    d_shadow, d_p = up(shadow, p)
+    CPU.ema_update(shadow, p, 0.99)
+    GPU.ema_update(d_shadow, d_p, 0.99)
+    assert rel_err(d_shadow.copy_to_host(), shadow) < TOL[dtype]
+    with pytest.raises(ValueError, match="decay must be in"):
+        GPU.ema_update(d_shadow, d_p, 1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_spectral_norm(dtype):
+    rng = np.random.default_rng(8)
+    w, u, v = randn(rng, (3, 3, 2, 4), dtype), randn(rng, 4, dtype), randn(rng, 18, dtype)
+    d_w, d_u, d_v = up(w, u, v)
+    CPU.spectral_norm_power_iteration(w, u, v)
+    GPU.spectral_norm_power_iteration(d_w, d_u, d_v)
+    assert rel_err(d_u.copy_to_host(), u) < TOL[dtype] and rel_err(d_v.copy_to_host(), v) < TOL[dtype]
+    w_sn, sigma = CPU.spectral_norm_forward(w, u, v)
+    d_w_sn, d_sigma = GPU.spectral_norm_forward(d_w, d_u, d_v)
+    assert rel_err(d_w_sn.copy_to_host(), w_sn) < TOL[dtype] and abs(d_sigma.copy_to_host()[0] - sigma) < TOL[dtype] * sigma
+    dw_sn = randn(rng, w.shape, dtype)
+    (dw,) = host(GPU.spectral_norm_backward(cuda.to_device(dw_sn), d_w, d_u, d_v, d_sigma))
+    assert rel_err(dw, CPU.spectral_norm_backward(dw_sn, w, u, v, sigma)) < TOL[dtype]
+
+
 TINY = dict(g_widths=(4, 4, 4), d_channels=(2, 2, 2))
 
 
-@pytest.mark.parametrize("recipe, steps", [("documented", 2), ("default", 1)])
-def test_training_steps_match_the_cpu(recipe, steps):
-    """Full training steps, device-resident, against the CPU engine from the same weights,
-    batches and noise: losses and D(x), D(G(z)) to ~1e-5, parameters to 1e-4. A tiny model
-    (the simulator runs every CUDA thread as an OS thread); the GPU script runs the
-    documented sizes."""
-    r = RECIPES[recipe]
+# the ablation's candidates beside the named recipes: minibatch stddev and the moving average of G
+CANDIDATES = {**RECIPES, "default+mbstd+ema": dataclasses.replace(RECIPES["default"], d_minibatch_std=True,
+                                                                   g_ema_decay=0.9),
+              "default+spectral-norm": dataclasses.replace(RECIPES["default"], d_spectral_norm=True)}
+
+
+@pytest.mark.parametrize("recipe", sorted(CANDIDATES))
+def test_training_steps_match_the_cpu(recipe):
+    """Two full training steps, device-resident, against the CPU engine from the same weights,
+    batches and noise: losses and D(x), D(G(z)) to ~1e-5, parameters (and the averaged G) to
+    1e-4. A tiny model (the simulator runs every CUDA thread as an OS thread) at batch 4, which
+    minibatch stddev's groups of 4 divide; the GPU script runs the documented sizes."""
+    r = CANDIDATES[recipe]
     cpu = GAN(r, np.random.default_rng(0), CPU, **TINY)
     gpu = GAN(r, np.random.default_rng(0), GPU, **TINY)
     assert not isinstance(gpu.G.params()["dense1/w"], np.ndarray)  # the weights live on the device
     rng = np.random.default_rng(1)
-    for _ in range(steps):
-        real = rng.uniform(-1, 1, (2, 28, 28, 1)).astype(np.float32)
-        z = rng.standard_normal((2, 100)).astype(np.float32)
+    for _ in range(2):
+        real = rng.uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
+        z = rng.standard_normal((4, 100)).astype(np.float32)
         a, b = cpu.train_step(real, z), gpu.train_step(real, z)
         for key in ("d_loss", "g_loss", "d_real", "d_fake"):
             assert abs(a[key] - b[key]) <= 1e-5 * max(1.0, abs(a[key])), (key, a[key], b[key])
     state_cpu, state_gpu = cpu.state(), gpu.state()
+    assert set(state_cpu) == set(state_gpu)
     for k in state_cpu:
         assert rel_err(state_cpu[k], state_gpu[k]) < 1e-4, k
+    z = rng.standard_normal((4, 100)).astype(np.float32)
+    assert rel_err(gpu.sample(z), cpu.sample(z)) < 1e-4
 
 
 def test_minigan_imports_without_touching_cuda():

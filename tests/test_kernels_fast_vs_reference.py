@@ -6,6 +6,7 @@ import pytest
 from kernels.checks import conv_geometry
 from kernels.cpu import conv2d as C
 from kernels.cpu import dense as D
+import kernels.cpu as K
 from cases import CONV_CASES, DENSE_CASES, case_id, conv_arrays, dense_arrays
 from conftest import rel_err
 
@@ -113,3 +114,34 @@ def test_epilogue_serial_and_threaded_paths_agree_bit_for_bit(activation):
         dpre_one = dy
     assert np.array_equal(dpre_big, dpre_one) and np.array_equal(db_big, db_one)
     assert rel_err(db_one, dpre_one.astype(np.float64).sum(axis=0)) < 1e-5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_spectral_norm_fast_equals_reference(dtype):
+    from kernels.cpu import spectral_norm as sn
+
+    rng = np.random.default_rng(9)
+    M = rng.standard_normal((27, 8)).astype(dtype)
+    u, v = rng.standard_normal(8).astype(dtype), rng.standard_normal(27).astype(dtype)
+    u_ref, v_ref = u.copy(), v.copy()
+    sn.spectral_norm_power_iteration_fast(M, u, v, dtype(1e-12))
+    sn.spectral_norm_power_iteration_reference(M, u_ref, v_ref, dtype(1e-12))
+    assert rel_err(u, u_ref) < TOL[dtype] and rel_err(v, v_ref) < TOL[dtype]
+    (M_sn, sigma), (M_sn_ref, sigma_ref) = sn.spectral_norm_forward_fast(M, u, v), sn.spectral_norm_forward_reference(M, u, v)
+    assert M_sn.dtype == dtype and rel_err(M_sn, M_sn_ref) < TOL[dtype] and abs(sigma - sigma_ref) < TOL[dtype] * sigma_ref
+    dM = rng.standard_normal(M.shape).astype(dtype)
+    fast = sn.spectral_norm_backward_fast(dM, M, u, v, sigma)
+    assert fast.dtype == dtype and rel_err(fast, sn.spectral_norm_backward_reference(dM, M, u, v, sigma)) < TOL[dtype]
+
+
+def test_power_iteration_finds_the_largest_singular_value():
+    rng = np.random.default_rng(10)
+    w = rng.standard_normal((3, 3, 4, 6))
+    u, v = rng.standard_normal(6), rng.standard_normal(36)
+    for _ in range(100):
+        K.spectral_norm_power_iteration(w, u, v)
+    w_sn, sigma = K.spectral_norm_forward(w, u, v)
+    assert abs(float(sigma) - np.linalg.svd(w.reshape(36, 6), compute_uv=False)[0]) < 1e-10
+    assert abs(np.linalg.svd(w_sn.reshape(36, 6), compute_uv=False)[0] - 1) < 1e-10
+    with pytest.raises(ValueError, match="one entry per input of w"):
+        K.spectral_norm_forward(w, u, v[:35])

@@ -177,3 +177,23 @@ def test_dense_with_fused_activation_gradients(case, activation):
                                                                         activation=activation, alpha=0.1),
                              [x, w, b], ["x", "w", "b"], label=f"dense+{activation} {case}")
     assert_report(report)
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 3, 2, 5)])
+def test_spectral_norm_gradient_with_u_and_v_fixed(shape):
+    """dL/dw through w / sigma(w), sigma = v^T M u, with u and v held constant (as the paper
+    and the trainer do: one power-iteration step per training step, outside the forward)."""
+    rng = np.random.default_rng(len(shape))
+    w = rng.standard_normal(shape)
+    u, v = rng.standard_normal(shape[-1]), rng.standard_normal(w.size // shape[-1])
+    for _ in range(3):
+        K.spectral_norm_power_iteration(w, u, v)
+    u0, v0 = u.copy(), v.copy()
+
+    def forward(w):
+        return K.spectral_norm_forward(w, u0, v0)[0]
+
+    def backward(dy, w):
+        return (K.spectral_norm_backward(dy, w, u0, v0, K.spectral_norm_forward(w, u0, v0)[1]),)
+
+    assert_report(check_gradients(forward, backward, [w], ["w"], label=f"spectral norm {shape}"))

@@ -88,3 +88,19 @@ def test_adam_flushes_subnormal_moments_to_zero(dtype):
     assert seen[6:] == [0, 0, 0, 0] and v[0] == 0  # would have been subnormal: 0 instead
     assert m[1] == dtype(0.5**10) and v[1] == dtype(0.999) ** 10  # ordinary values untouched
     assert p[0] == dtype(0.5)  # the flushed moments never moved p by a representable amount
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ema_update_is_the_moving_average_in_place(dtype):
+    rng = np.random.default_rng(3)
+    shadow, p = rng.standard_normal((3, 4)).astype(dtype), rng.standard_normal((3, 4)).astype(dtype)
+    expected = (0.999 * shadow.astype(np.float64) + 0.001 * p.astype(np.float64))
+    before = p.copy()
+    K.ema_update(shadow, p, 0.999)
+    assert shadow.dtype == dtype and np.abs(shadow - expected).max() < (1e-6 if dtype == np.float32 else 1e-15)
+    assert np.array_equal(p, before)
+    K.ema_update(shadow, p, 0.0)
+    assert np.array_equal(shadow, p)
+    for bad in (1.0, -0.1):
+        with pytest.raises(ValueError, match="decay must be in"):
+            K.ema_update(shadow, p, bad)

@@ -53,7 +53,9 @@ def test_glorot_uniform_init_and_zero_biases():
 
 STEP_RECIPES = {**RECIPES,
                 "leaky": Recipe(g_activation="leaky_relu", d_activation="leaky_relu", real_label=0.9),
-                "dropout+mbstd": Recipe("leaky_relu", "leaky_relu", g_batchnorm=True, d_dropout=0.3, d_minibatch_std=True)}
+                "dropout+mbstd": Recipe("leaky_relu", "leaky_relu", g_batchnorm=True, d_dropout=0.3, d_minibatch_std=True),
+                "spectral-norm+ema": Recipe("leaky_relu", "leaky_relu", g_batchnorm=True, d_spectral_norm=True,
+                                            g_ema_decay=0.9)}
 
 
 @pytest.mark.parametrize("recipe", sorted(STEP_RECIPES))

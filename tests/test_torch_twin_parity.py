@@ -19,8 +19,11 @@ from minigan.train import RECIPES
 from minigan.weights import export_weights, gan_weights, import_weights
 
 STEPS = 20
-# both recipes (the default has dropout), and the minibatch-stddev layer the ablation adds
-PARITY_RECIPES = {**RECIPES, "default+minibatch-stddev": dataclasses.replace(RECIPES["default"], d_minibatch_std=True)}
+# both recipes (the default has dropout), and the departures the ablation tries on top of the default
+PARITY_RECIPES = {**RECIPES,
+                  "default+minibatch-stddev": dataclasses.replace(RECIPES["default"], d_minibatch_std=True),
+                  "default+ema": dataclasses.replace(RECIPES["default"], g_ema_decay=0.9),
+                  "default+spectral-norm": dataclasses.replace(RECIPES["default"], d_spectral_norm=True)}
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@
     y = batchnorm_inference(x, gamma, beta, mean, var, eps)          running statistics
     batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps)   in place
     y = minibatch_stddev_forward(h, group_size, eps)   dh = minibatch_stddev_backward(dy, h, group_size, eps)
+    spectral_norm_power_iteration(w, u, v)   in place on u (O,), v (I,); w (I, O) or (KH, KW, C_in, O)
+    w_sn, sigma = spectral_norm_forward(w, u, v)     dw = spectral_norm_backward(dw_sn, w, u, v, sigma)
     y = dropout_forward(x, mask, rate)    dx = dropout_backward(dy, mask, rate)
     adam_update(param, grad, m, v, step, lr, beta1, beta2, eps)      in place
     sgd_momentum_update(param, grad, velocity, lr, momentum)         in place
@@ -46,6 +48,7 @@ from kernels.cpu.batchnorm import batchnorm_backward, batchnorm_forward, batchno
 from kernels.cpu.conv2d import conv2d_backward, conv2d_forward, conv2d_forward_with_cols
 from kernels.cpu.dense import dense_backward, dense_forward
 from kernels.cpu.dropout import dropout_backward, dropout_forward
+from kernels.cpu.spectral_norm import spectral_norm_backward, spectral_norm_forward, spectral_norm_power_iteration
 from kernels.cpu.minibatch_stddev import minibatch_stddev_backward, minibatch_stddev_forward
 from kernels.cpu.memory import concat_rows, copy_into, to_device, to_host, zeros_like
 from kernels.cpu.losses import (
@@ -61,6 +64,7 @@ __all__ = [
     "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
     "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update", "dropout_forward", "dropout_backward", "minibatch_stddev_forward", "minibatch_stddev_backward",
+    "spectral_norm_power_iteration", "spectral_norm_forward", "spectral_norm_backward",
     "bce_with_logits_forward", "bce_with_logits_backward",
     "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "adam_update", "sgd_momentum_update", "ema_update",
     "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",

@@ -21,7 +21,7 @@ no group mixes real and fake samples.
 import numpy as np
 from numba import njit
 
-from kernels.checks import check_upstream, require_float, require_ndim
+from kernels.checks import check_minibatch_stddev
 
 
 @njit(cache=True)
@@ -78,22 +78,13 @@ def _backward(dy, h, S, eps):
     return dh
 
 
-def _check(op, h, group_size):
-    require_float(op, "h", h)
-    require_ndim(op, "h", h, 2, "(N, F)")
-    if group_size < 2 or h.shape[0] % group_size:
-        raise ValueError(f"{op}: the batch ({h.shape[0]} rows, h.shape={tuple(h.shape)}) must split into groups of "
-                         f"group_size={group_size} >= 2; use a batch size divisible by {group_size}")
-
-
 def minibatch_stddev_forward(h, group_size=4, eps=1e-8):
     """h (N, F) -> y (N, F + 1): h with its group's mean standard deviation appended."""
-    _check("minibatch_stddev_forward", h, group_size)
+    check_minibatch_stddev("minibatch_stddev_forward", h, group_size)
     return _forward(np.ascontiguousarray(h), int(group_size), float(eps))
 
 
 def minibatch_stddev_backward(dy, h, group_size=4, eps=1e-8):
     """dy (N, F + 1), h (N, F) -> dh (N, F)."""
-    _check("minibatch_stddev_backward", h, group_size)
-    check_upstream("minibatch_stddev_backward", dy, (h.shape[0], h.shape[1] + 1), h.dtype)
+    check_minibatch_stddev("minibatch_stddev_backward", h, group_size, dy)
     return _backward(np.ascontiguousarray(dy), np.ascontiguousarray(h), int(group_size), float(eps))

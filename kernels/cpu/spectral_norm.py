@@ -1,0 +1,131 @@
+"""Spectral normalisation of a weight (Miyato et al. 2018): the layer uses W / sigma(W), where
+sigma(W) is W's largest singular value, so D's layers are at most 1-Lipschitz.
+
+A dense kernel w (I, O), or a conv kernel (KH, KW, C_in, C_out) read as the matrix
+M = w.reshape(I, O) with I = KH * KW * C_in (the im2col layout: y = cols @ M). The singular
+vectors u (O,) and v (I,) are estimated by power iteration, one step each time it is called:
+    v = M u / |M u|,    u = M^T v / |M^T v|          (power_iteration, in place on u and v)
+(PyTorch's spectral_norm with weight (O, I): v = normalize(W^T u), u = normalize(W v).)
+With u and v held constant, as the paper does:
+    sigma = v^T M u,          w_sn = w / sigma                               (forward)
+    d sigma / d M = v u^T
+    dw = (dw_sn - <dw_sn, w_sn> v u^T) / sigma                              (backward)
+where <a, b> = sum of a * b over every entry. (From dw_sn / dM = I / sigma - M (v u^T) / sigma^2:
+dL/dM = dw_sn / sigma - <dw_sn, M> v u^T / sigma^2.)
+
+The trainer runs one power-iteration step per training step, not per forward: D runs forward
+twice a step (D step, G step) with one u, v, and its sigma follows W's update in between.
+"""
+
+import numpy as np
+from numba import njit
+
+from kernels.checks import check_spectral_norm
+
+
+# The readable references: the formulas above as plain loops over M (I, O), row-major.
+
+@njit(cache=True)
+def spectral_norm_power_iteration_reference(M, u, v, eps):
+    I, O = M.shape
+    t = M.dtype.type
+    norm = t(0)
+    for i in range(I):  # v = M u: (I,)
+        acc = t(0)
+        for o in range(O):
+            acc += M[i, o] * u[o]
+        v[i] = acc
+        norm += acc * acc
+    norm = max(np.sqrt(norm), t(eps))
+    for i in range(I):
+        v[i] /= norm
+    for o in range(O):
+        u[o] = t(0)
+    for i in range(I):  # u = M^T v: (O,), accumulated row by row of M
+        for o in range(O):
+            u[o] += M[i, o] * v[i]
+    norm = t(0)
+    for o in range(O):
+        norm += u[o] * u[o]
+    norm = max(np.sqrt(norm), t(eps))
+    for o in range(O):
+        u[o] /= norm
+
+
+@njit(cache=True)
+def spectral_norm_forward_reference(M, u, v):
+    I, O = M.shape
+    sigma = M.dtype.type(0)
+    for i in range(I):  # sigma = v^T M u
+        acc = M.dtype.type(0)
+        for o in range(O):
+            acc += M[i, o] * u[o]
+        sigma += v[i] * acc
+    M_sn = np.empty_like(M)
+    for i in range(I):  # M / sigma: (I, O)
+        for o in range(O):
+            M_sn[i, o] = M[i, o] / sigma
+    return M_sn, sigma
+
+
+@njit(cache=True)
+def spectral_norm_backward_reference(dM_sn, M, u, v, sigma):
+    # forward was M_sn = M / sigma with sigma = v^T M u (u, v constant)
+    I, O = M.shape
+    sigma = M.dtype.type(sigma)
+    inner = M.dtype.type(0)
+    for i in range(I):  # <dM_sn, M_sn>
+        for o in range(O):
+            inner += dM_sn[i, o] * (M[i, o] / sigma)
+    dM = np.empty_like(M)
+    for i in range(I):  # (dM_sn - inner v u^T) / sigma: (I, O)
+        for o in range(O):
+            dM[i, o] = (dM_sn[i, o] - inner * v[i] * u[o]) / sigma
+    return dM
+
+
+# The fast variants: the same steps, the matrix-vector products and the inner product in BLAS
+# (a float reduction in a Numba loop runs one add at a time: it cannot reorder the sum).
+
+@njit(cache=True)
+def spectral_norm_power_iteration_fast(M, u, v, eps):
+    v[:] = np.dot(M, u)  # (I,)
+    v /= max(np.sqrt(np.dot(v, v)), eps)
+    u[:] = np.dot(v, M)  # (O,) = M^T v
+    u /= max(np.sqrt(np.dot(u, u)), eps)
+
+
+@njit(cache=True)
+def spectral_norm_forward_fast(M, u, v):
+    sigma = np.dot(v, np.dot(M, u))
+    return M * (M.dtype.type(1) / sigma), sigma
+
+
+@njit(cache=True)
+def spectral_norm_backward_fast(dM_sn, M, u, v, sigma):
+    inv = M.dtype.type(1) / M.dtype.type(sigma)
+    inner = np.dot(dM_sn.ravel(), M.ravel()) * inv  # <dM_sn, M_sn>
+    return (dM_sn - inner * np.outer(v, u)) * inv
+
+
+def _matrix(w):
+    return np.ascontiguousarray(w).reshape(-1, w.shape[-1])
+
+
+def spectral_norm_power_iteration(w, u, v, eps=1e-12):
+    """One power-iteration step, in place on u (O,) and v (I,); w (I, O) or (KH, KW, C_in, O)."""
+    check_spectral_norm("spectral_norm_power_iteration", w, u, v)
+    spectral_norm_power_iteration_fast(_matrix(w), u, v, w.dtype.type(eps))
+
+
+def spectral_norm_forward(w, u, v):
+    """-> (w_sn, sigma): w / sigma with sigma = v^T M u, w_sn shaped as w, sigma a 0-d array."""
+    check_spectral_norm("spectral_norm_forward", w, u, v)
+    w_sn, sigma = spectral_norm_forward_fast(_matrix(w), u, v)
+    return w_sn.reshape(w.shape), np.asarray(sigma, dtype=w.dtype)
+
+
+def spectral_norm_backward(dw_sn, w, u, v, sigma):
+    """dw_sn shaped as w -> dw = (dw_sn - <dw_sn, w_sn> v u^T) / sigma, shaped as w."""
+    check_spectral_norm("spectral_norm_backward", w, u, v, dw_sn)
+    return spectral_norm_backward_fast(_matrix(dw_sn), _matrix(w), u, v, w.dtype.type(sigma)).reshape(w.shape)
