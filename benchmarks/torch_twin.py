@@ -10,7 +10,7 @@ The step, as in minigan/gan.py:
     with d_spectral_norm: one power-iteration step in each D layer
     D step: mean BCE-with-logits of D([real; fake]) against [real_label]*B + [0]*B; Adam on D
     G step: mean BCE-with-logits of D(fake) (updated D) against 1; Adam on G
-    with g_ema_decay > 0: G_ema <- decay * G_ema + (1 - decay) * G, parameters and buffers
+    with g_ema_decay > 0: G_ema <- decay * G_ema + (1 - decay) * G, parameters only
 """
 
 import copy
@@ -261,9 +261,9 @@ class TwinGAN:
 
     @torch.no_grad()
     def update_average(self):
-        """The moving average written out, as minigan's ema_update kernel computes it."""
+        """The moving average of the parameters written out, as minigan's ema_update kernel computes it."""
         d = self.g_ema_decay
-        for shadow, value in zip([*self.G_ema.parameters(), *self.G_ema.buffers()], [*self.G.parameters(), *self.G.buffers()]):
+        for shadow, value in zip(self.G_ema.parameters(), self.G.parameters()):
             shadow.copy_(d * shadow + (1 - d) * value)
 
     def load_minigan_state(self, state):

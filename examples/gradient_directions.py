@@ -1,6 +1,12 @@
 """What G is told when D wins: the direction of D's gradient to each fake sample.
 
     python examples/gradient_directions.py RUN/weights_epoch_010.npz [more checkpoints] [--n 256]
+    python examples/gradient_directions.py --trace documented [--steps 1875] [--every 25]
+
+The second form trains a fresh GAN (the trainer's init, data order and noise for --seed) and
+prints the same numbers every --every steps through its first epoch, where the documented
+recipe collapses: whether D's gradients line up before the samples lose their spread, or
+after, separates cause from effect.
 
 G learns only from dL_G/dfake, the (N, 28, 28, 1) gradient D's backward hands back in the
 G step (docs/training-step.md). For N samples of a generator this prints
@@ -18,7 +24,8 @@ import argparse
 
 import numpy as np
 
-from minigan.train import load_gan
+from minigan.data import load_mnist, to_gan_range
+from minigan.train import RECIPES, TrainConfig, build_gan, epoch_batches, load_gan
 
 
 def mean_pairwise_cosine(a):
@@ -47,12 +54,39 @@ def gradient_report(gan, z):
             "cos_grad": mean_pairwise_cosine(dfake), "spread": float(fake.std(axis=0).mean())}
 
 
+def trace(recipe, steps, every, n, seed, data=None):
+    """Train recipe from scratch for `steps` steps; report every `every` steps (and at step 0)."""
+    config = TrainConfig(recipe=recipe, seed=seed)
+    images, _ = load_mnist("train", data)
+    rng = np.random.default_rng(config.seed)
+    gan = build_gan(config, rng)
+    z_eval = np.random.default_rng([seed, 2]).standard_normal((n, config.z_dim)).astype(config.dtype)
+    print(f"{'step':>6} {'D(G(z))':>8} {'|g|':>9} {'cos(g)':>7} {'spread':>7}   recipe {recipe!r}, seed {seed}")
+    batches = epoch_batches(rng, to_gan_range(images), config.batch_size, config.z_dim, config.dtype)
+    for step in range(steps + 1):
+        if step % every == 0 or step == steps:
+            r = gradient_report(gan, z_eval)
+            print(f"{step:>6} {r['d_fake']:>8.3f} {r['grad_norm']:>9.3g} {r['cos_grad']:>7.3f} {r['spread']:>7.3f}", flush=True)
+        if step < steps:
+            _, real, z = next(batches)
+            gan.train_step(real, z)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("checkpoints", nargs="+", help="checkpoint.npz or weights_epoch_NNN.npz files")
+    p.add_argument("checkpoints", nargs="*", help="checkpoint.npz or weights_epoch_NNN.npz files")
+    p.add_argument("--trace", choices=sorted(RECIPES), help="train this recipe from scratch and trace its first steps")
+    p.add_argument("--steps", type=int, default=1875, help="with --trace: steps to train (default: one epoch)")
+    p.add_argument("--every", type=int, default=25, help="with --trace: steps between reports")
     p.add_argument("--n", type=int, default=256)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data")
     args = p.parse_args(argv)
+    if args.trace:
+        trace(args.trace, args.steps, args.every, args.n, args.seed, args.data)
+        return 0
+    if not args.checkpoints:
+        p.error("give checkpoints, or --trace RECIPE")
     print(f"{'checkpoint':<48} {'recipe':<12} {'epoch':>5} {'D(G(z))':>8} {'|g|':>9} {'cos(g)':>7} {'spread':>7}")
     for path in args.checkpoints:
         gan, config, meta = load_gan(path)

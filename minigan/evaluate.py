@@ -139,34 +139,52 @@ def score_samples(net, samples, test_feats):
             "confident_fraction": float((probs.max(1) >= 0.9).mean())}
 
 
+class Yardstick:
+    """The classifier and what every score is measured against: the MNIST test set's features,
+    and the floor (the FID of n training images against the test set)."""
+
+    def __init__(self, n=10000, classifier_path=None, data=None, seed=0):
+        if n < 2:
+            raise ValueError(f"--n must be at least 2 (a covariance needs two samples), got {n}")
+        self.path = Path(classifier_path) if classifier_path else default_classifier_path()
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no classifier at {self.path}; train one first: "
+                                    f"python -m minigan train-classifier --out {self.path}")
+        self.net, self.meta = load_classifier(self.path)
+        self.n, self.seed = n, seed
+        test_images, _ = load_mnist("test", data)
+        train_images, _ = load_mnist("train", data)
+        _, self.test_feats = batched(self.net, to_gan_range(test_images))
+        floor_idx = np.random.default_rng([seed, 1]).choice(len(train_images), size=n, replace=False)
+        _, train_feats = batched(self.net, to_gan_range(train_images[floor_idx]))
+        self.floor = fid(train_feats, self.test_feats)
+
+    def samples(self, gan, z_dim, dtype, averaged=True):
+        """n samples of gan, from the same noise for every generator scored with this yardstick."""
+        rng = np.random.default_rng(self.seed)
+        return np.concatenate([gan.sample(rng.standard_normal((min(500, self.n - i), z_dim)).astype(dtype), averaged)
+                               for i in range(0, self.n, 500)]).astype(np.float32)
+
+    def score(self, samples):
+        report = score_samples(self.net, samples, self.test_feats)
+        report.update(fid_train_vs_test=self.floor, n=self.n, classifier=str(self.path),
+                      classifier_test_accuracy=self.meta["test_accuracy"])
+        return report
+
+
 def evaluate(checkpoints, n=10000, classifier_path=None, data=None, seed=0, averaged=True):
     """Score each GAN checkpoint on n samples -> a list of reports, one per checkpoint. Every
     checkpoint gets the same noise; the test features and the floor are computed once.
     averaged: sample a checkpoint's moving average of G where it has one (GAN.sample)."""
-    if n < 2:
-        raise ValueError(f"--n must be at least 2 (a covariance needs two samples), got {n}")
-    path = Path(classifier_path) if classifier_path else default_classifier_path()
-    if not path.is_file():
-        raise FileNotFoundError(f"no classifier at {path}; train one first: python -m minigan train-classifier --out {path}")
-    net, meta = load_classifier(path)
+    yardstick = Yardstick(n, classifier_path, data, seed)
     gans = [load_gan(c, device="cpu") for c in checkpoints]  # all loaded first: a bad path fails fast
-    test_images, _ = load_mnist("test", data)
-    train_images, _ = load_mnist("train", data)
-    _, test_feats = batched(net, to_gan_range(test_images))
-    floor_idx = np.random.default_rng([seed, 1]).choice(len(train_images), size=n, replace=False)
-    _, train_feats = batched(net, to_gan_range(train_images[floor_idx]))
-    floor = fid(train_feats, test_feats)
     reports = []
     for checkpoint, (gan, config, gmeta) in zip(checkpoints, gans):
-        rng = np.random.default_rng(seed)
-        samples = np.concatenate([gan.sample(rng.standard_normal((min(500, n - i), config.z_dim)).astype(config.dtype),
-                                             averaged) for i in range(0, n, 500)]).astype(np.float32)
-        generator = "averaged" if averaged and gan.G_ema is not None else "trained"
-        report = score_samples(net, samples, test_feats)
-        report.update(fid_train_vs_test=floor, n=n, checkpoint=str(checkpoint), epoch=gmeta["epoch"],
-                      recipe=config.recipe, recipe_changes=config.recipe_changes, generator=generator,
-                      engine=gmeta.get("engine", "minigan"), seed=config.seed,
-                      classifier=str(path), classifier_test_accuracy=meta["test_accuracy"])
+        report = yardstick.score(yardstick.samples(gan, config.z_dim, config.dtype, averaged))
+        report.update(checkpoint=str(checkpoint), epoch=gmeta["epoch"], recipe=config.recipe,
+                      recipe_changes=config.recipe_changes,
+                      generator="averaged" if averaged and gan.G_ema is not None else "trained",
+                      engine=gmeta.get("engine", "minigan"), seed=config.seed)
         reports.append(report)
     return reports
 

@@ -16,16 +16,22 @@ The order of every kernel call is spelled out in docs/training-step.md.
 
 With recipe.g_ema_decay > 0 the GAN also keeps G_ema, an exponential moving average of G's
 weights (Polyak averaging): after every G step, shadow = decay * shadow + (1 - decay) * G,
-one ema_update kernel per array. It never trains and never feeds back into G; sample()
-draws from it. BatchNorm's moving mean and variance are averaged the same way as the
-weights (docs/deviations.md measures this against re-estimating them for G_ema).
+one ema_update kernel per parameter. It never trains and never feeds back into G; sample()
+draws from it. BatchNorm's moving mean and variance are not averaged: they describe the
+activations of the net they were measured in, and G_ema's are not G's. They are measured
+on G_ema itself (estimate_average_statistics), which the trainer does before every write
+(docs/deviations.md measures the choice).
 """
 
 import numpy as np
 
-from minigan.models import D_CHANNELS, G_WIDTHS, discriminator, generator
+from minigan.layers import BatchNorm
+from minigan.models import D_CHANNELS, G_WIDTHS, Z_DIM, discriminator, generator
 from minigan.optim import Adam
 from minigan.weights import gan_weights
+
+
+STATISTICS_SEED = 20181  # the noise G_ema's BatchNorm statistics are measured on
 
 
 class GAN:
@@ -94,10 +100,32 @@ class GAN:
                 "d_real": float(p[:B].mean()), "d_fake": float(p[B:].mean())}
 
     def update_average(self):
-        """G_ema <- decay * G_ema + (1 - decay) * G, every parameter and buffer, in place."""
-        shadow = self.G_ema.arrays()
-        for name, value in self.G.arrays().items():
+        """G_ema <- decay * G_ema + (1 - decay) * G, every parameter, in place."""
+        shadow = self.G_ema.params()
+        for name, value in self.G.params().items():
             self.ops.ema_update(shadow[name], value, self.recipe.g_ema_decay)
+
+    def estimate_average_statistics(self, batches=100, batch=32):
+        """Set G_ema's BatchNorm moving mean and variance to the mean, over `batches` noise
+        batches, of its own batch mean and (biased) variance: G_ema runs in training mode with
+        momentum (k - 1) / k at the k-th batch, a cumulative average. The noise is fixed, so
+        the same weights give the same statistics (resume stays bit for bit), and the training
+        RNG is not touched. Without G_ema there is nothing to do."""
+        if self.G_ema is None:
+            return
+        norms = [layer for layer in self.G_ema.layers if isinstance(layer, BatchNorm)]
+        momenta = [layer.momentum for layer in norms]
+        rng = np.random.default_rng(STATISTICS_SEED)
+        self.G_ema.set_training(True)
+        try:
+            for k in range(1, batches + 1):
+                for layer in norms:
+                    layer.momentum = (k - 1) / k
+                self.G_ema.forward(self.ops.to_device(rng.standard_normal((batch, Z_DIM)).astype(self.dtype)))
+        finally:
+            self.G_ema.set_training(False)
+            for layer, momentum in zip(norms, momenta):
+                layer.momentum = momentum
 
     def sample(self, z, averaged=True):
         """G(z) in inference mode (BatchNorm on its running averages), as Keras' predict; from

@@ -86,6 +86,7 @@ class Sequential:
 
 ACTIVATIONS = ("relu", "leaky_relu")
 LEAKY_SLOPE = 0.2
+MINIBATCH_STD_GROUP = 4  # samples per minibatch-stddev group
 SPECTRAL_NORM_WARMUP = 15  # power-iteration steps when D is built
 
 
@@ -134,7 +135,7 @@ def discriminator(rng, ops, dtype=np.float32, activation="relu", dropout=0.0, mi
         c_in = c_out
     layers.append(Reshape("flatten", (-1,)))
     if minibatch_std:
-        layers.append(MinibatchStddev("mbstd"))
+        layers.append(MinibatchStddev("mbstd", MINIBATCH_STD_GROUP))
         c_in += 1
     layers.append(Dense("dense", c_in, 1, rng, dtype, spectral_norm=spectral_norm))
     net = Sequential(layers, ops)

@@ -26,6 +26,7 @@ from minigan import backends
 from minigan.checkpoint import atomic_write, load_checkpoint, save_checkpoint
 from minigan.data import load_mnist, to_gan_range
 from minigan.gan import GAN
+from minigan.models import MINIBATCH_STD_GROUP
 from minigan.plots import save_grid, save_loss_curves
 from minigan.progress import Progress
 from minigan.weights import gan_weights
@@ -112,6 +113,13 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown recipe field(s) {', '.join(sorted(unknown))}; "
                              f"use one of {', '.join(f.name for f in dataclasses.fields(Recipe))}")
+        spec = self.recipe_spec()
+        if not 0.0 <= spec.g_ema_decay < 1.0:
+            raise ValueError(f"g_ema_decay must be in [0, 1) (0: no averaged G; 0.999 follows the last ~1000 steps), "
+                             f"got {spec.g_ema_decay}")
+        if spec.d_minibatch_std and self.batch_size % MINIBATCH_STD_GROUP:
+            raise ValueError(f"minibatch stddev in D compares groups of {MINIBATCH_STD_GROUP} samples, so --batch-size "
+                             f"must be divisible by {MINIBATCH_STD_GROUP}; got {self.batch_size}")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"--dtype must be float32 or float64, got {self.dtype!r}")
         if self.batch_size > n_images:
@@ -241,6 +249,7 @@ def train(config, out_dir, data=None, resume=False, log=print):
         log(f"resuming {run.dir} at epoch {start}")
     else:
         start, rows = 0, []
+        gan.estimate_average_statistics()  # before every write: what the averaged G samples with
         run.save_samples(gan, noise, 0)
         run.save(gan, rng, config, 0, rows)
     changes = "".join(f", {k}={v}" for k, v in config.recipe_changes.items())
@@ -266,6 +275,7 @@ def train(config, out_dir, data=None, resume=False, log=print):
         log(f"epoch {epoch}/{config.epochs}  d_loss {mean['d_loss']:.4f}  g_loss {mean['g_loss']:.4f}  "
             f"D(x) {mean['d_real']:.3f}  D(G(z)) {mean['d_fake']:.3f}  "
             f"{steps_per_epoch / seconds:.1f} steps/s  {seconds:.1f} s")
+        gan.estimate_average_statistics()
         if epoch % config.sample_interval == 0 or epoch == config.epochs:
             run.save_samples(gan, noise, epoch)
             run.save_weights({k: gan.ops.to_host(v) for k, v in gan_weights(gan).items()}, config, epoch)

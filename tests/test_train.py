@@ -40,15 +40,48 @@ def test_short_run_writes_every_artifact(mnist_dir, tmp_path):
     assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
 
 
-def test_resume_matches_an_uninterrupted_run_bitwise(mnist_dir, tmp_path):
-    full = train(small(epochs=3), tmp_path / "full", data=mnist_dir, log=lambda *_: None)
-    train(small(epochs=1), tmp_path / "split", data=mnist_dir, log=lambda *_: None)
-    train(small(epochs=3), tmp_path / "split", data=mnist_dir, resume=True, log=lambda *_: None)
+# the averaged G and spectral norm's singular vectors are state a checkpoint must carry too
+@pytest.mark.parametrize("changes", [{}, {"g_ema_decay": 0.9, "d_spectral_norm": True}], ids=["recipe", "ema+sn"])
+def test_resume_matches_an_uninterrupted_run_bitwise(mnist_dir, tmp_path, changes):
+    full = train(small(epochs=3, recipe_changes=changes), tmp_path / "full", data=mnist_dir, log=lambda *_: None)
+    train(small(epochs=1, recipe_changes=changes), tmp_path / "split", data=mnist_dir, log=lambda *_: None)
+    train(small(epochs=3, recipe_changes=changes), tmp_path / "split", data=mnist_dir, resume=True, log=lambda *_: None)
     assert read_csv(tmp_path / "full" / "losses.csv") == read_csv(tmp_path / "split" / "losses.csv")
     a, _ = load_checkpoint(tmp_path / "full" / "checkpoint.npz")
     b, _ = load_checkpoint(tmp_path / "split" / "checkpoint.npz")
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
     assert len(full) == 24
+    assert any(k.startswith("G_ema/") for k in a) == bool(changes)
+    assert any(k.endswith("/sn_u") for k in a) == bool(changes)
+
+
+def test_averaged_g_samples_and_is_scored_apart_from_the_trained_g(mnist_dir, tmp_path, capsys):
+    """With g_ema_decay the weights file carries G_ema/... beside G/...; sample uses the average
+    unless --generator trained; the average is not the trained G, and neither changed the other."""
+    run = tmp_path / "run"
+    argv = ["train", "--data", str(mnist_dir), "--out", str(run), "--epochs", "1", "--limit", "128",
+            "--set", "g_ema_decay=0.5", "--sample-interval", "1"]
+    assert main(argv) == 0
+    assert "g_ema_decay=0.5" in capsys.readouterr().out
+    weights, meta = load_checkpoint(run / "weights_epoch_001.npz")
+    assert meta["config"]["recipe_changes"] == {"g_ema_decay": 0.5}
+    ema = sorted(k[len("G_ema/"):] for k in weights if k.startswith("G_ema/"))
+    assert ema == sorted(k[len("G/"):] for k in weights if k.startswith("G/"))
+    assert not np.array_equal(weights["G_ema/dense4/w"], weights["G/dense4/w"])
+    out = {}
+    for generator in ("averaged", "trained"):
+        assert main(["sample", "--checkpoint", str(run / "weights_epoch_001.npz"), "--n", "8", "--generator", generator,
+                     "--out", str(tmp_path / f"{generator}.npy")]) == 0
+        out[generator] = np.load(tmp_path / f"{generator}.npy")
+    assert not np.array_equal(out["averaged"], out["trained"])
+    assert main(["train", "--data", str(mnist_dir), "--out", str(tmp_path / "bad"), "--set", "g_ema_decay=1.5",
+                 "--epochs", "1", "--limit", "64"]) == 1
+    assert "g_ema_decay must be in [0, 1)" in capsys.readouterr().err
+    assert main(["train", "--data", str(mnist_dir), "--out", str(tmp_path / "bad"), "--set", "d_minibatch_std=true",
+                 "--batch-size", "30"]) == 1
+    assert "divisible by 4; got 30" in capsys.readouterr().err
+    assert main(["train", "--data", str(mnist_dir), "--out", str(tmp_path / "bad"), "--set", "ema=0.9"]) == 1
+    assert "FIELD one of" in capsys.readouterr().err
 
 
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(mnist_dir, tmp_path, monkeypatch):
