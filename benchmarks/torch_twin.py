@@ -79,7 +79,7 @@ class MaskedDropout(nn.Module):
         if not self.training:
             return h
         keep = keep_mask(self.mask_rng, h.permute(0, 2, 3, 1).shape, self.rate, np.float32)  # (N, H, W, C), as minigan
-        mask = torch.from_numpy(keep).to(h.dtype).permute(0, 3, 1, 2)
+        mask = torch.from_numpy(keep).to(device=h.device, dtype=h.dtype).permute(0, 3, 1, 2)
         return h * mask / (1 - self.rate)
 
 

@@ -37,9 +37,10 @@ def check_counts(batch_size, steps):
 
 
 def gan_with_batch(batch_size, ops, recipe="documented", seed=0, **model_sizes):
-    """-> (GAN on the kernel module ``ops``, a real batch, a noise batch): what every timing steps on."""
+    """-> (GAN on the kernel module ``ops``, a real batch, a noise batch): what every timing steps on.
+    recipe: a name from RECIPES or a Recipe."""
     rng = np.random.default_rng(seed)
-    gan = GAN(RECIPES[recipe], rng, ops, **model_sizes)
+    gan = GAN(RECIPES[recipe] if isinstance(recipe, str) else recipe, rng, ops, **model_sizes)
     real = rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype(np.float32)
     z = rng.standard_normal((batch_size, 100)).astype(np.float32)
     return gan, real, z
