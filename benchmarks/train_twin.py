@@ -60,9 +60,9 @@ def train_twin(config, out_dir, data=None, threads=1, log=print):
         log(f"epoch {epoch}/{config.epochs}  d_loss {mean['d_loss']:.4f}  g_loss {mean['g_loss']:.4f}  "
             f"D(G(z)) {mean['d_fake']:.3f}  {steps_per_epoch / seconds:.1f} steps/s")
         if epoch % config.sample_interval == 0 or epoch == config.epochs:
-            weights = twin.weights()
-            run.save_weights(weights, config, epoch, engine="pytorch")
-            import_weights(viewer, weights)
+            import_weights(viewer, twin.weights())
+            viewer.estimate_average_statistics()  # the averaged G's BatchNorm statistics, as minigan's trainer measures them
+            run.save_weights({k: v.copy() for k, v in gan_weights(viewer).items()}, config, epoch, engine="pytorch")
             run.save_samples(viewer, noise, epoch)
             write_log(run.log, rows)
     return rows

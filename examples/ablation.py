@@ -24,25 +24,31 @@ from minigan.runtime import keep_freed_memory
 from minigan.train import RECIPES, Recipe
 
 DEFAULT = RECIPES["default"]
+# the default until 2026-12 (docs/deviations.md): a slower D and Dropout(0.3) where the default
+# now has spectral normalisation and the averaged G
+PREVIOUS = Recipe("leaky_relu", "leaky_relu", g_batchnorm=True, d_lr_scale=0.25, d_dropout=0.3)
 VARIANTS = {
     "documented": RECIPES["documented"],
     "default": DEFAULT,
     # each departure of the default taken away
     "default-without-batchnorm": dataclasses.replace(DEFAULT, g_batchnorm=False),
     "default-without-leaky": dataclasses.replace(DEFAULT, g_activation="relu", d_activation="relu"),
-    "default-without-slower-D": dataclasses.replace(DEFAULT, d_lr_scale=1.0),
-    "default-without-dropout": dataclasses.replace(DEFAULT, d_dropout=0.0),
+    "default-without-spectral-norm": dataclasses.replace(DEFAULT, d_spectral_norm=False),
+    "default-without-ema": dataclasses.replace(DEFAULT, g_ema_decay=0.0),
     # one departure from the documented recipe
     "batchnorm-only": Recipe(g_batchnorm=True),
     "slower-D-only": Recipe(d_lr_scale=0.25),
     "minibatch-stddev-only": Recipe(d_minibatch_std=True),
-    # the first round, before dropout (docs/deviations.md): pairs of the first three departures
+    "spectral-norm-only": Recipe(d_spectral_norm=True),
+    # the earlier rounds (docs/deviations.md): pairs of the first three departures, the previous
+    # default and what was tried on top of it
     "leaky+slower-D": Recipe("leaky_relu", "leaky_relu", d_lr_scale=0.25),
     "batchnorm+slower-D": Recipe(g_batchnorm=True, d_lr_scale=0.25),
     "batchnorm+leaky": Recipe("leaky_relu", "leaky_relu", g_batchnorm=True),
-    # tried on top of the default
-    "default+minibatch-stddev": dataclasses.replace(DEFAULT, d_minibatch_std=True),
-    "default-without-dropout+minibatch-stddev": dataclasses.replace(DEFAULT, d_dropout=0.0, d_minibatch_std=True),
+    "previous-default": PREVIOUS,
+    "previous-default+minibatch-stddev": dataclasses.replace(PREVIOUS, d_minibatch_std=True),
+    "previous-default+ema": dataclasses.replace(PREVIOUS, g_ema_decay=0.999),
+    "previous-default+minibatch-stddev+ema": dataclasses.replace(PREVIOUS, d_minibatch_std=True, g_ema_decay=0.999),
 }
 
 

@@ -182,6 +182,20 @@ def check_spectral_norm(op, w, u, v, dw_sn=None):
         require_shape(op, "dw_sn", dw_sn, _shape(w), "the gradient of w / sigma is shaped as w")
 
 
+def check_softmax_cross_entropy(op, logits, labels):
+    """logits (N, K) floating; labels (N,) integers in [0, K), a host array or anything with
+    copy_to_host (a device array) -> the labels as host int64."""
+    require_float(op, "logits", logits)
+    if len(logits.shape) != 2:
+        raise ValueError(f"{op}: logits must be 2-D (N, K), got shape {_shape(logits)}")
+    labels = np.asarray(labels.copy_to_host() if hasattr(labels, "copy_to_host") else labels)
+    if labels.shape != (logits.shape[0],) or labels.dtype.kind not in "iu":
+        raise ValueError(f"{op}: labels must be integers of shape ({logits.shape[0]},), got {labels.dtype} {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
+        raise ValueError(f"{op}: labels must lie in [0, {logits.shape[1]}), got {labels.min()}..{labels.max()}")
+    return labels.astype(np.int64)
+
+
 def check_decay(op, decay):
     """A moving average's decay: the fraction of itself the average keeps each update."""
     if not 0.0 <= float(decay) < 1.0:

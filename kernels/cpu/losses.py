@@ -16,7 +16,7 @@ the two instead of chaining a sigmoid layer into a log loss).
 import numpy as np
 from numba import njit
 
-from kernels.checks import check_same_shape, require_float
+from kernels.checks import check_same_shape, check_softmax_cross_entropy
 from kernels.cpu.activations import stable_sigmoid
 
 
@@ -85,25 +85,14 @@ def _softmax_cross_entropy_backward(z, labels):
     return p
 
 
-def _check_ce(op, logits, labels):
-    require_float(op, "logits", logits)
-    if len(logits.shape) != 2:
-        raise ValueError(f"{op}: logits must be 2-D (N, K), got shape {tuple(logits.shape)}")
-    labels = np.asarray(labels)
-    if labels.shape != (logits.shape[0],) or labels.dtype.kind not in "iu":
-        raise ValueError(f"{op}: labels must be integers of shape ({logits.shape[0]},), got {labels.dtype} {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
-        raise ValueError(f"{op}: labels must lie in [0, {logits.shape[1]}), got {labels.min()}..{labels.max()}")
-    return np.ascontiguousarray(logits), labels.astype(np.int64)
-
-
 def softmax_cross_entropy_forward(logits, labels):
     """Mean over N of -log softmax(logits[n])[labels[n]].  logits (N, K), labels (N,) ints."""
-    z, y = _check_ce("softmax_cross_entropy_forward", logits, labels)
-    return _softmax_cross_entropy(z, y)[0]
+    y = check_softmax_cross_entropy("softmax_cross_entropy_forward", logits, labels)
+    return _softmax_cross_entropy(np.ascontiguousarray(logits), y)[0]
 
 
 def softmax_cross_entropy_backward(logits, labels):
     """dL/dlogits = (softmax(logits) - onehot(labels)) / N, (N, K): the softmax's Jacobian
     and the log's 1/p cancel, as for the sigmoid in BCE."""
-    return _softmax_cross_entropy_backward(*_check_ce("softmax_cross_entropy_backward", logits, labels))
+    y = check_softmax_cross_entropy("softmax_cross_entropy_backward", logits, labels)
+    return _softmax_cross_entropy_backward(np.ascontiguousarray(logits), y)

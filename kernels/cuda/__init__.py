@@ -30,7 +30,12 @@ from kernels.cuda.elementwise import (
     tanh_backward,
     tanh_forward,
 )
-from kernels.cuda.losses import bce_with_logits_backward, bce_with_logits_forward
+from kernels.cuda.losses import (
+    bce_with_logits_backward,
+    bce_with_logits_forward,
+    softmax_cross_entropy_backward,
+    softmax_cross_entropy_forward,
+)
 from kernels.cuda.spectral_norm import (
     spectral_norm_backward,
     spectral_norm_forward,
@@ -46,7 +51,8 @@ __all__ = [
     "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update",
     "dropout_forward", "dropout_backward", "minibatch_stddev_forward", "minibatch_stddev_backward",
     "spectral_norm_power_iteration", "spectral_norm_forward", "spectral_norm_backward",
-    "bce_with_logits_forward", "bce_with_logits_backward", "adam_update", "sgd_momentum_update", "ema_update",
+    "bce_with_logits_forward", "bce_with_logits_backward",
+    "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "adam_update", "sgd_momentum_update", "ema_update",
     "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",
     "dense_forward_naive", "dense_backward_naive", "conv2d_forward_direct", "conv2d_backward_direct",
 ]
