@@ -156,7 +156,9 @@ def load_gan(path, device=None):
     if meta.get("format") not in (CHECKPOINT_FORMAT, WEIGHTS_FORMAT):
         raise ValueError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
                          f"pass a run's checkpoint.npz or weights_epoch_NNN.npz")
-    config = TrainConfig(**{**meta["config"], **({"device": device} if device else {})})
+    config = config_from_meta(meta)
+    if device:
+        config.device = device
     gan = build_gan(config, np.random.default_rng(0))
     gan.load_state(arrays, with_optimizers=False)
     return gan, config, meta
@@ -200,21 +202,38 @@ class Run:
     def save_weights(self, weights, config, epoch, engine="minigan"):
         """weights: {"G/dense1/w": host array, ...} (minigan/weights.py layout)."""
         save_checkpoint(self.dir / f"weights_epoch_{epoch:03d}.npz", weights,
-                        {"epoch": epoch, "config": dataclasses.asdict(config), "engine": engine, "format": WEIGHTS_FORMAT})
+                        run_meta(config, epoch, engine=engine, format=WEIGHTS_FORMAT))
 
     def save(self, gan, rng, config, epoch, rows):
         write_log(self.log, rows)
-        meta = {"epoch": epoch, "config": dataclasses.asdict(config), "rng": rng.bit_generator.state,
-                "format": CHECKPOINT_FORMAT}
+        meta = run_meta(config, epoch, rng=rng.bit_generator.state, format=CHECKPOINT_FORMAT)
         save_checkpoint(self.checkpoint, gan.state(), meta)
         if rows:
             save_loss_curves(rows, self.dir / "losses.png", title=f"minigan, recipe {config.recipe!r}")
 
 
+def run_meta(config, epoch, **more):
+    """The metadata of a run's files: the config, and every field of the recipe it trains, so
+    a file keeps its recipe when a named recipe is later redefined."""
+    return {"epoch": epoch, "config": dataclasses.asdict(config), "recipe": dataclasses.asdict(config.recipe_spec()),
+            **more}
+
+
+def config_from_meta(meta):
+    """The TrainConfig a file was written with. Its recipe_changes are restated against today's
+    named recipe, so the config gives the file's own recipe back (files from before "recipe"
+    was recorded are read by name and changes alone)."""
+    config = TrainConfig(**meta["config"])
+    if "recipe" in meta:
+        named = dataclasses.asdict(RECIPES[config.recipe])
+        config.recipe_changes = {k: v for k, v in meta["recipe"].items() if named[k] != v}
+    return config
+
+
 def resume_config(run_dir, overrides):
     """The checkpoint's config, with `epochs` (and only settings equal to it) overridable."""
     _, meta = load_checkpoint(Path(run_dir) / "checkpoint.npz")
-    saved = dict(meta["config"])
+    saved = dataclasses.asdict(config_from_meta(meta))
     for key, value in overrides.items():
         if value is None or key == "epochs":
             continue

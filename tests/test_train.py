@@ -40,8 +40,10 @@ def test_short_run_writes_every_artifact(mnist_dir, tmp_path):
     assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
 
 
-# the averaged G and spectral norm's singular vectors are state a checkpoint must carry too
-@pytest.mark.parametrize("changes", [{}, {"g_ema_decay": 0.9, "d_spectral_norm": True}], ids=["recipe", "ema+sn"])
+# the default's averaged G and spectral norm's singular vectors are state a checkpoint must carry;
+# the other case draws dropout masks from the trainer's RNG instead
+@pytest.mark.parametrize("changes", [{}, {"g_ema_decay": 0.0, "d_spectral_norm": False, "d_dropout": 0.3}],
+                         ids=["default", "dropout"])
 def test_resume_matches_an_uninterrupted_run_bitwise(mnist_dir, tmp_path, changes):
     full = train(small(epochs=3, recipe_changes=changes), tmp_path / "full", data=mnist_dir, log=lambda *_: None)
     train(small(epochs=1, recipe_changes=changes), tmp_path / "split", data=mnist_dir, log=lambda *_: None)
@@ -51,8 +53,25 @@ def test_resume_matches_an_uninterrupted_run_bitwise(mnist_dir, tmp_path, change
     b, _ = load_checkpoint(tmp_path / "split" / "checkpoint.npz")
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
     assert len(full) == 24
-    assert any(k.startswith("G_ema/") for k in a) == bool(changes)
-    assert any(k.endswith("/sn_u") for k in a) == bool(changes)
+    assert any(k.startswith("G_ema/") for k in a) == (not changes)
+    assert any(k.endswith("/sn_u") for k in a) == (not changes)
+
+
+def test_files_keep_their_recipe_when_a_named_recipe_is_redefined(mnist_dir, tmp_path, monkeypatch):
+    """Every file records all of its recipe's fields: loading or resuming it after RECIPES
+    changed (as the default did) restates its changes against the new definition."""
+    import dataclasses
+
+    from minigan import train as train_module
+
+    train(small(epochs=1), tmp_path, data=mnist_dir, log=lambda *_: None)
+    trained_with = train_module.RECIPES["default"]
+    monkeypatch.setitem(train_module.RECIPES, "default", dataclasses.replace(trained_with, d_spectral_norm=False,
+                                                                             g_ema_decay=0.0))
+    gan, config, _ = train_module.load_gan(tmp_path / "weights_epoch_001.npz")
+    assert config.recipe_spec() == trained_with and gan.G_ema is not None
+    resumed = train_module.resume_config(tmp_path, {"epochs": 2})
+    assert resumed.recipe_spec() == trained_with
 
 
 def test_averaged_g_samples_and_is_scored_apart_from_the_trained_g(mnist_dir, tmp_path, capsys):
@@ -64,7 +83,7 @@ def test_averaged_g_samples_and_is_scored_apart_from_the_trained_g(mnist_dir, tm
     assert main(argv) == 0
     assert "g_ema_decay=0.5" in capsys.readouterr().out
     weights, meta = load_checkpoint(run / "weights_epoch_001.npz")
-    assert meta["config"]["recipe_changes"] == {"g_ema_decay": 0.5}
+    assert meta["config"]["recipe_changes"] == {"g_ema_decay": 0.5} and meta["recipe"]["g_ema_decay"] == 0.5
     ema = sorted(k[len("G_ema/"):] for k in weights if k.startswith("G_ema/"))
     assert ema == sorted(k[len("G/"):] for k in weights if k.startswith("G/"))
     assert not np.array_equal(weights["G_ema/dense4/w"], weights["G/dense4/w"])
