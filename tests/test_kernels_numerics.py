@@ -9,9 +9,9 @@ from numba import njit
 from numba.core.registry import CPUDispatcher
 
 import kernels.cpu as K
-from kernels.cpu import activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim
+from kernels.cpu import activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim, spectral_norm
 
-MODULES = [activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim]
+MODULES = [activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim, spectral_norm]
 
 
 def compiled_kernels():
@@ -62,7 +62,12 @@ def float32_args(name):
         "window_is_whole_input": (3, 3, 3, 3, 0, 0, 1, 1),
         "_tanh_forward_rational": (a(5), activations.TANH_P32, activations.TANH_Q32, 7.9, 4e-4), "stable_sigmoid": (np.float32(0.5),),
         "_adam_update": (a(5), a(5), a(5), np.abs(a(5)), 1e-3, 0.5, 0.9, 0.999, 0.1, 0.001, 1e-8, 1e-38),
-        "_sgd_momentum_update": (a(5), a(5), a(5), 1e-2, 0.9),
+        "_sgd_momentum_update": (a(5), a(5), a(5), 1e-2, 0.9), "_ema_update": (a(5), a(5), 0.999, 0.001),
+        "spectral_norm_power_iteration_reference": (a(6, 4), a(4), a(6), np.float32(1e-12)),
+        "spectral_norm_power_iteration_fast": (a(6, 4), a(4), a(6), np.float32(1e-12)),
+        "spectral_norm_forward_reference": (a(6, 4), a(4), a(6)), "spectral_norm_forward_fast": (a(6, 4), a(4), a(6)),
+        "spectral_norm_backward_reference": (a(6, 4), a(6, 4), a(4), a(6), np.float32(2.0)),
+        "spectral_norm_backward_fast": (a(6, 4), a(6, 4), a(4), a(6), np.float32(2.0)),
         "_batchnorm_forward": (a(4, 3), a(3), a(3), 1e-3),
         "_batchnorm_backward": (a(4, 3), a(4, 3), a(3), np.abs(a(3))),
         "_batchnorm_inference": (a(4, 3), a(3), a(3), a(3), np.abs(a(3)), 1e-3),
