@@ -196,10 +196,10 @@ def check_softmax_cross_entropy(op, logits, labels):
     return labels.astype(np.int64)
 
 
-def check_decay(op, decay):
+def check_decay(op, decay, name="decay"):
     """A moving average's decay: the fraction of itself the average keeps each update."""
     if not 0.0 <= float(decay) < 1.0:
-        raise ValueError(f"{op}: decay must be in [0, 1) (the average keeps that fraction of itself each "
+        raise ValueError(f"{op}: {name} must be in [0, 1) (the average keeps that fraction of itself each "
                          f"update; 0.999 follows the last ~1000), got {decay}")
 
 

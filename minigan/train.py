@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kernels.checks import check_decay
 from minigan import backends
 from minigan.checkpoint import atomic_write, load_checkpoint, save_checkpoint
 from minigan.data import load_mnist, to_gan_range
@@ -114,9 +115,7 @@ class TrainConfig:
             raise ValueError(f"unknown recipe field(s) {', '.join(sorted(unknown))}; "
                              f"use one of {', '.join(f.name for f in dataclasses.fields(Recipe))}")
         spec = self.recipe_spec()
-        if not 0.0 <= spec.g_ema_decay < 1.0:
-            raise ValueError(f"g_ema_decay must be in [0, 1) (0: no averaged G; 0.999 follows the last ~1000 steps), "
-                             f"got {spec.g_ema_decay}")
+        check_decay("recipe", spec.g_ema_decay, "g_ema_decay")  # before training, not at the first G step
         if spec.d_minibatch_std and self.batch_size % MINIBATCH_STD_GROUP:
             raise ValueError(f"minibatch stddev in D compares groups of {MINIBATCH_STD_GROUP} samples, so --batch-size "
                              f"must be divisible by {MINIBATCH_STD_GROUP}; got {self.batch_size}")
