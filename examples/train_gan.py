@@ -1,4 +1,4 @@
-"""Train the documented GAN. A short run by default (a few thousand images, 2 epochs,
+"""Train the GAN (the default recipe unless --recipe documented). A short run by default (a few thousand images, 2 epochs,
 under a minute on a laptop CPU); --full runs the documented 50 epochs on all 60000 images.
 
     python examples/train_gan.py [--full] [--recipe default|documented] [--device cpu|cuda] [--out DIR]

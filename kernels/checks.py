@@ -158,6 +158,43 @@ def check_same_shape(op, **arrays):
         raise ValueError(f"{op}: arguments must have one shape, got {listed}")
 
 
+def check_reduce(op, reduce):
+    """reduce: None (the batch is all here) or a callable summing an array over every shard of it."""
+    if reduce is not None and not callable(reduce):
+        raise ValueError(f"{op}: reduce must be None or a callable that sums an array over the batch's shards, "
+                         f"got {type(reduce).__name__}")
+
+
+def check_batchnorm(op, x, gamma, beta, reduce=None, mean=None, var=None):
+    """x (N, F); gamma, beta (and the running mean, var at inference) (F,), one dtype."""
+    stats = {} if mean is None else dict(mean=mean, var=var)
+    require_same_dtype(op, x=x, gamma=gamma, beta=beta, **stats)
+    require_ndim(op, "x", x, 2, "(N, F)")
+    check_same_shape(op, gamma=gamma, beta=beta, **stats)
+    require_shape(op, "gamma", gamma, (x.shape[1],), f"one scale per feature, x.shape={_shape(x)}")
+    check_reduce(op, reduce)
+
+
+def check_batch_count(op, count):
+    if count < 2:
+        raise ValueError(f"{op}: x has batch size {int(count)}; batch statistics need at least 2 samples")
+
+
+def check_batchnorm_backward(op, dy, xhat, gamma, inv_std, reduce=None):
+    require_same_dtype(op, dy=dy, xhat=xhat, gamma=gamma, inv_std=inv_std)
+    check_same_shape(op, dy=dy, xhat=xhat)
+    check_same_shape(op, gamma=gamma, inv_std=inv_std)
+    require_shape(op, "gamma", gamma, (dy.shape[1],), f"one scale per feature, dy.shape={_shape(dy)}")
+    check_reduce(op, reduce)
+
+
+def check_running_update(op, moving_mean, moving_var, mean, inv_std, momentum):
+    require_same_dtype(op, moving_mean=moving_mean, moving_var=moving_var, mean=mean, inv_std=inv_std)
+    check_same_shape(op, moving_mean=moving_mean, moving_var=moving_var, mean=mean, inv_std=inv_std)
+    if not 0.0 <= momentum <= 1.0:
+        raise ValueError(f"{op}: momentum must be in [0, 1], got {momentum}")
+
+
 def check_minibatch_stddev(op, h, group_size, dy=None):
     """h (N, F) with N divisible by group_size >= 2; dy, when given, (N, F + 1)."""
     require_float(op, "h", h)

@@ -36,13 +36,16 @@ def check_counts(batch_size, steps):
         raise ValueError(f"--batch-size and --steps must be positive, got {batch_size} and {steps}")
 
 
-def gan_with_batch(batch_size, ops, recipe="documented", seed=0, **model_sizes):
+def gan_with_batch(batch_size, ops, recipe="documented", seed=0, world=None, **model_sizes):
     """-> (GAN on the kernel module ``ops``, a real batch, a noise batch): what every timing steps on.
-    recipe: a name from RECIPES or a Recipe."""
+    recipe: a name from RECIPES or a Recipe. Data-parallel (world), this rank's shard of the batch."""
     rng = np.random.default_rng(seed)
-    gan = GAN(RECIPES[recipe] if isinstance(recipe, str) else recipe, rng, ops, **model_sizes)
+    gan = GAN(RECIPES[recipe] if isinstance(recipe, str) else recipe, rng, ops, world=world, **model_sizes)
     real = rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype(np.float32)
     z = rng.standard_normal((batch_size, 100)).astype(np.float32)
+    if world is not None:
+        world.split_batch(batch_size)
+        real, z = world.shard(real), world.shard(z)
     return gan, real, z
 
 
@@ -56,10 +59,12 @@ def timed_steps(gan, real, z, steps):
     return times
 
 
-def time_steps(batch_size, steps, device="cpu", recipe="documented", warmup=3, seed=0, **model_sizes):
+def time_steps(batch_size, steps, device="cpu", recipe="documented", warmup=3, seed=0, world=None, **model_sizes):
     """-> (first_step_seconds, per-step seconds array) for `steps` timed steps after `warmup`.
-    On cuda each step ends with the loss copies to the host, which synchronise the device."""
-    gan, real, z = gan_with_batch(batch_size, backends.get(device), recipe, seed, **model_sizes)
+    On cuda each step ends with the loss copies to the host, which synchronise the device.
+    Data-parallel (world), batch_size is the global batch and every step ends in collectives,
+    so rank 0's times are the run's."""
+    gan, real, z = gan_with_batch(batch_size, backends.get(device), recipe, seed, world, **model_sizes)
     t0 = time.perf_counter()
     gan.train_step(real, z)  # compiles (or loads from the cache) every kernel
     first = time.perf_counter() - t0
@@ -68,17 +73,22 @@ def time_steps(batch_size, steps, device="cpu", recipe="documented", warmup=3, s
     return first, timed_steps(gan, real, z, steps)
 
 
-def run_bench(batch_size, steps, device="cpu", as_json=False, recipe="documented"):
+def run_bench(batch_size, steps, device="cpu", as_json=False, recipe="documented", world=None):
+    """Time the step; under mpiexec (world with N ranks) the data-parallel step of a global batch."""
     check_counts(batch_size, steps)
-    first, times = time_steps(batch_size, steps, device, recipe)
+    first, times = time_steps(batch_size, steps, device, recipe, world=world)
     result = {"median_ms": float(np.median(times) * 1e3), "p99_ms": float(np.percentile(times, 99) * 1e3),
               "mean_ms": float(times.mean() * 1e3), "first_step_s": first, "batch_size": batch_size,
-              "steps": steps, "device": device, "recipe": recipe, "cpus": os.cpu_count(), **thread_count()}
+              "steps": steps, "device": device, "recipe": recipe, "cpus": os.cpu_count(), **thread_count(),
+              "ranks": world.size if world else 1, "overlap": bool(world and world.parallel and world.overlap)}
     result["threads"] = result["numba_threads"]
+    if world is not None and not world.is_root:
+        return result
     if as_json:
         print(json.dumps(result))
     else:
-        print(f"minigan train step, batch {batch_size}, {device}, recipe {recipe!r}: median {result['median_ms']:.2f} ms, "
+        ranks = f", {result['ranks']} ranks" if result["ranks"] > 1 else ""
+        print(f"minigan train step, batch {batch_size}{ranks}, {device}, recipe {recipe!r}: median {result['median_ms']:.2f} ms, "
               f"p99 {result['p99_ms']:.2f} ms over {steps} steps ({1e3 / result['median_ms'] * batch_size:,.0f} images/s); "
               f"first step {first:.2f} s; Numba threads {result['threads']}; BLAS: {'; '.join(result['blas'])}")
     return result

@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import numpy as np
 from minigan.backends import DeviceError
 from minigan.checkpoint import atomic_write
 from minigan.data import DataError
+from minigan.distributed import MPIError, World
 from minigan.plots import save_grid
 from minigan.runtime import keep_freed_memory
 from minigan.train import RECIPES, TrainConfig, TrainingDiverged, load_gan, parse_recipe_change, resume_config, train
@@ -34,6 +36,8 @@ def add_train(sub):
     p.add_argument("--data", help="folder with the MNIST .gz files (default: $MINIGAN_DATA, else the user cache; downloaded if absent)")
     p.add_argument("--out", default="runs/gan", help="run folder for samples, losses and the checkpoint (default runs/gan)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--share-gpus", action="store_true",
+                   help="under mpiexec with --device cuda: let more ranks than GPUs share them")
 
 
 def add_sample(sub):
@@ -59,17 +63,24 @@ def add_bench(sub):
     p.add_argument("--recipe", choices=sorted(RECIPES), default="documented")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--profile", action="store_true", help="time every kernel call; print where the step's time goes (cpu)")
+    p.add_argument("--no-overlap", action="store_true",
+                   help="under mpiexec: send D's gradients in one allreduce after its backward, not layer by layer during it")
 
 
-def run_bench(args):
+def run_bench(args, world):
     from minigan.bench import run_bench as bench, run_profile
 
     if args.profile:
-        if args.device != "cpu":
-            raise ValueError("--profile times kernels on the cpu only (a GPU kernel returns before it is done)")
+        if args.device != "cpu" or world.parallel:
+            raise ValueError("--profile times kernels on the cpu, in one process (a GPU kernel returns before it is "
+                             "done; under mpiexec the collectives' waits would count as kernel time)")
         run_profile(args.batch_size, args.steps, args.recipe)
     else:
-        bench(args.batch_size, args.steps, args.device, args.json, args.recipe)
+        world.overlap = not args.no_overlap
+        world.share_cores()
+        if args.device == "cuda" and world.parallel:
+            world.select_gpu()
+        bench(args.batch_size, args.steps, args.device, args.json, args.recipe, world if world.parallel else None)
 
 
 def add_evaluate(sub):
@@ -105,7 +116,7 @@ def run_evaluate(args):
         print_report(report, args.json)
 
 
-def run_train(args):
+def run_train(args, world):
     options = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed, "recipe": args.recipe,
                "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit,
                "dtype": args.dtype, "device": args.device,
@@ -114,7 +125,10 @@ def run_train(args):
         config = resume_config(args.out, options)
     else:
         config = TrainConfig(**{k: v for k, v in options.items() if v is not None})
-    train(config, args.out, data=args.data, resume=args.resume)
+    world.share_cores()
+    if world.parallel and config.device == "cuda":
+        world.select_gpu(share=args.share_gpus)
+    train(config, args.out, data=args.data, resume=args.resume, world=world)
 
 
 def run_sample(args):
@@ -142,14 +156,26 @@ def main(argv=None):
     add_evaluate(sub)
     args = parser.parse_args(argv)
     keep_freed_memory()  # every command runs training steps or model passes (minigan/runtime.py)
-    commands = {"train": run_train, "sample": run_sample, "bench": run_bench,
-                "train-classifier": run_train_classifier, "evaluate": run_evaluate}
+    commands = {"sample": run_sample, "train-classifier": run_train_classifier, "evaluate": run_evaluate}
+    world = World(None)
     try:
-        commands[args.command](args)
-    except (ValueError, FileNotFoundError, DataError, DeviceError, TrainingDiverged) as err:
-        print(f"minigan {args.command}: error: {err}", file=sys.stderr)
+        if args.command in ("train", "bench"):
+            world = World.from_launcher()  # under mpiexec: this process's rank (minigan/distributed.py)
+            (run_train if args.command == "train" else run_bench)(args, world)
+        else:
+            commands[args.command](args)
+    except (ValueError, FileNotFoundError, DataError, DeviceError, TrainingDiverged, MPIError) as err:
+        message = f"minigan {args.command}: error: {err}"
+        if world.parallel:
+            world.abort(message)  # the other ranks may be waiting for this one in a collective
+        print(message, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\ninterrupted; the last checkpoint is kept (continue with --resume)", file=sys.stderr)
         return 130
+    except BaseException:
+        if world.parallel:
+            traceback.print_exc()
+            world.abort("unexpected error (traceback above); the last checkpoint is kept")
+        raise
     return 0

@@ -25,7 +25,8 @@ on G_ema itself (estimate_average_statistics), which the trainer does before eve
 
 import numpy as np
 
-from minigan.layers import BatchNorm
+from minigan.distributed import World
+from minigan.layers import BatchNorm, Dropout
 from minigan.models import D_CHANNELS, G_WIDTHS, Z_DIM, discriminator, generator
 from minigan.optim import Adam
 from minigan.weights import gan_weights
@@ -36,8 +37,11 @@ STATISTICS_SEED = 20181  # the noise G_ema's BatchNorm statistics are measured o
 
 class GAN:
     def __init__(self, recipe, rng, ops, dtype=np.float32, lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8,
-                 g_widths=G_WIDTHS, d_channels=D_CHANNELS):
+                 g_widths=G_WIDTHS, d_channels=D_CHANNELS, world=None):
+        """world: the ranks of a data-parallel run (minigan/distributed.py), each train_step then
+        taking this rank's shard of the batch; None is one process."""
         self.recipe, self.ops, self.dtype = recipe, ops, np.dtype(dtype)
+        self.world = world or World(None)
         self.G = generator(rng, ops, dtype, activation=recipe.g_activation, batchnorm=recipe.g_batchnorm,
                            widths=g_widths)
         self.D = discriminator(rng, ops, dtype, activation=recipe.d_activation, dropout=recipe.d_dropout,
@@ -51,9 +55,32 @@ class GAN:
                                    batchnorm=recipe.g_batchnorm, widths=g_widths)
             self.G_ema.load_params({k: ops.to_host(v) for k, v in self.G.arrays().items()})
             self.G_ema.set_training(False)
+        if self.world.parallel:
+            self.share_batch_statistics()
         self.opt_g = Adam(self.G.params(), ops, lr, beta1, beta2, eps)
         self.opt_d = Adam(self.D.params(), ops, lr * recipe.d_lr_scale, beta1, beta2, eps)
         self._targets = {}
+
+    def share_batch_statistics(self):
+        """Data-parallel: G's BatchNorm takes the whole batch's statistics, D's dropout masks
+        are rows of the whole batch's mask. G_ema's BatchNorm is not shared: every rank
+        measures it alike on the same fixed noise (estimate_average_statistics)."""
+        for layer in self.G.layers:
+            if isinstance(layer, BatchNorm):
+                layer.reduce = lambda a: self.world.sum(a, self.ops)
+        for layer in self.D.layers:
+            if isinstance(layer, Dropout):
+                layer.shard = self.world
+
+    def averaged_grads(self, name, net, backward):
+        """Run backward(layer_done) and return net's gradients: in one process net.grads(),
+        under MPI their mean over the ranks, sent while the backward runs (D, with overlap)."""
+        if not self.world.parallel:
+            backward(None)
+            return net.grads()
+        flat = self.world.gradients(name, net, self.ops, self.world.overlap and name == "D")
+        backward(flat.layer_done)
+        return flat.finish()
 
     def targets(self, batch):
         """(2B, 1) D-step labels (real_label for the real half, 0 for the fake half) and (B, 1) ones."""
@@ -64,40 +91,44 @@ class GAN:
         return self._targets[batch]
 
     def d_loss_and_grads(self, real, fake):
-        """L_D on [real; fake] -> (loss, logits); fills D's gradients, moves nothing."""
+        """L_D on [real; fake] -> (loss, logits, D's gradients); moves nothing."""
         d_targets, _ = self.targets(real.shape[0])
         logits = self.D.forward(self.ops.concat_rows(real, fake))  # (2B, 1)
         loss = self.ops.bce_with_logits_forward(logits, d_targets)
-        self.D.backward(self.ops.bce_with_logits_backward(logits, d_targets), input_grad=False)  # no dL/dimages
-        return loss, logits
+        dlogits = self.ops.bce_with_logits_backward(logits, d_targets)
+        grads = self.averaged_grads("D", self.D, lambda done: self.D.backward(dlogits, input_grad=False,  # no dL/dimages
+                                                                              layer_done=done))
+        return loss, logits, grads
 
     def g_loss_and_grads(self, fake):
-        """L_G of the fake batch G produced last -> loss; fills G's gradients, moves nothing.
+        """L_G of the fake batch G produced last -> (loss, G's gradients); moves nothing.
         G.backward relies on the activations G kept when it produced ``fake``."""
         _, g_targets = self.targets(fake.shape[0])
         logits = self.D.forward(fake)  # (B, 1)
         loss = self.ops.bce_with_logits_forward(logits, g_targets)
         dfake = self.D.backward(self.ops.bce_with_logits_backward(logits, g_targets), param_grads=False)
-        self.G.backward(dfake, input_grad=False)  # no dL/dz
-        return loss
+        grads = self.averaged_grads("G", self.G, lambda done: self.G.backward(dfake, input_grad=False,  # no dL/dz
+                                                                              layer_done=done))
+        return loss, grads
 
     def train_step(self, real, z):
         """real (B, 28, 28, 1) in [-1, 1], z (B, z_dim), host arrays -> dict of d_loss, g_loss,
         d_real, d_fake (host floats). Only real and z go to the device, only the losses and the
-        2B logits come back."""
+        2B logits come back. Data-parallel, real and z are this rank's b rows of the batch,
+        and the dict holds the whole batch's means."""
         B = real.shape[0]
         real, z = self.ops.to_device(real), self.ops.to_device(z)
         self.D.power_iteration()  # once per step (spectral norm only): both of D's passes share u, v
         fake = self.G.forward(z)  # (B, 28, 28, 1); G keeps its activations for the G step
-        d_loss, logits = self.d_loss_and_grads(real, fake)
-        self.opt_d.step(self.D.grads())
-        g_loss = self.g_loss_and_grads(fake)  # through the updated D
-        self.opt_g.step(self.G.grads())
+        d_loss, logits, d_grads = self.d_loss_and_grads(real, fake)
+        self.opt_d.step(d_grads)
+        g_loss, g_grads = self.g_loss_and_grads(fake)  # through the updated D
+        self.opt_g.step(g_grads)
         if self.G_ema is not None:
             self.update_average()
         p = 1.0 / (1.0 + np.exp(-self.ops.to_host(logits).astype(np.float64)))  # D's probabilities before its step
-        return {"d_loss": float(d_loss), "g_loss": float(g_loss),
-                "d_real": float(p[:B].mean()), "d_fake": float(p[B:].mean())}
+        means = self.world.mean([d_loss, g_loss, p[:B].mean(), p[B:].mean()])
+        return dict(zip(("d_loss", "g_loss", "d_real", "d_fake"), means))
 
     def update_average(self):
         """G_ema <- decay * G_ema + (1 - decay) * G, every parameter, in place."""

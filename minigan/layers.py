@@ -194,11 +194,14 @@ class BatchNorm(Layer):
 
     Training mode normalises with the batch's own statistics and updates running averages
     as Keras does (moving = momentum * moving + (1 - momentum) * batch, with the biased
-    batch variance); inference mode normalises with the averages."""
+    batch variance); inference mode normalises with the averages. ``reduce`` (set by a
+    data-parallel GAN, minigan/distributed.py) sums the statistics' partial sums over every
+    process's shard, so the statistics are the whole batch's, as in one process."""
 
     def __init__(self, name, n_features, dtype, momentum=0.8, eps=1e-3):
         super().__init__(name)
         self.momentum, self.eps = momentum, eps
+        self.reduce = None
         self.params = {"gamma": np.ones(n_features, dtype=dtype), "beta": np.zeros(n_features, dtype=dtype)}
         self.buffers = {"moving_mean": np.zeros(n_features, dtype=dtype),
                         "moving_var": np.ones(n_features, dtype=dtype)}
@@ -207,13 +210,15 @@ class BatchNorm(Layer):
         p, buf = self.params, self.buffers
         if not self.training:
             return self.ops.batchnorm_inference(x, p["gamma"], p["beta"], buf["moving_mean"], buf["moving_var"], self.eps)
-        y, mean, self.inv_std, self.xhat = self.ops.batchnorm_forward(x, p["gamma"], p["beta"], self.eps)
+        y, mean, self.inv_std, self.xhat = self.ops.batchnorm_forward(x, p["gamma"], p["beta"], self.eps,
+                                                                       self.reduce)
         self.ops.batchnorm_running_update(buf["moving_mean"], buf["moving_var"], mean, self.inv_std,
                                           self.momentum, self.eps)
         return y
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        dx, dgamma, dbeta = self.ops.batchnorm_backward(dy, self.xhat, self.params["gamma"], self.inv_std)
+        dx, dgamma, dbeta = self.ops.batchnorm_backward(dy, self.xhat, self.params["gamma"], self.inv_std,
+                                                          self.reduce)
         if param_grads:
             self.grads["gamma"], self.grads["beta"] = dgamma, dbeta
         return dx
@@ -233,18 +238,28 @@ def keep_mask(rng, shape, rate, dtype):
 
 class Dropout(Layer):
     """Inverted dropout in training mode, identity in inference mode. The keep mask is drawn
-    from the model's RNG (the trainer's, so a checkpoint's RNG state covers it)."""
+    from the model's RNG (the trainer's, so a checkpoint's RNG state covers it).
+
+    ``shard`` (set by a data-parallel GAN, minigan/distributed.py) maps this process's rows
+    to their rows in the whole batch: every process draws the whole batch's mask, so the
+    RNG stays in step everywhere, and keeps its own rows of it."""
 
     def __init__(self, name, rate, rng):
         super().__init__(name)
         self.rate, self.rng = rate, rng
+        self.shard = None
 
     def forward(self, x):
         if not self.training:
             self.mask = None  # the identity: its backward passes dy through
             return x
         # drawn on the host from the trainer's RNG, so CPU and CUDA runs drop the same units
-        self.mask = self.ops.to_device(keep_mask(self.rng, x.shape, self.rate, x.dtype))
+        if self.shard is None:
+            mask = keep_mask(self.rng, x.shape, self.rate, x.dtype)
+        else:
+            whole_rows, mine = self.shard.rows(x.shape[0])
+            mask = keep_mask(self.rng, (whole_rows,) + tuple(x.shape[1:]), self.rate, x.dtype)[mine]
+        self.mask = self.ops.to_device(mask)
         return self.ops.dropout_forward(x, self.mask, self.rate)
 
     def backward(self, dy, input_grad=True, param_grads=True):

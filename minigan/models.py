@@ -39,11 +39,15 @@ class Sequential:
             x = layer.forward(x)
         return x
 
-    def backward(self, dy, input_grad=True, param_grads=True):
+    def backward(self, dy, input_grad=True, param_grads=True, layer_done=None):
         """The chain rule, last layer first. input_grad=False skips dL/dinput at the first
-        layer (nothing upstream needs it); param_grads=False computes only what flows through."""
+        layer (nothing upstream needs it); param_grads=False computes only what flows through.
+        layer_done(layer), if given, is called as soon as a layer's gradients are filled (a
+        data-parallel run starts sending them then: minigan/distributed.py)."""
         for i in range(len(self.layers) - 1, -1, -1):
             dy = self.layers[i].backward(dy, input_grad or i > 0, param_grads)
+            if layer_done is not None and param_grads:
+                layer_done(self.layers[i])
         return dy
 
     def params(self):

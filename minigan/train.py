@@ -26,6 +26,7 @@ from kernels.checks import check_decay
 from minigan import backends
 from minigan.checkpoint import atomic_write, load_checkpoint, save_checkpoint
 from minigan.data import load_mnist, to_gan_range
+from minigan.distributed import World
 from minigan.gan import GAN
 from minigan.models import MINIBATCH_STD_GROUP
 from minigan.plots import save_grid, save_loss_curves
@@ -102,7 +103,8 @@ class TrainConfig:
         """The named recipe with recipe_changes applied."""
         return dataclasses.replace(RECIPES[self.recipe], **self.recipe_changes)
 
-    def validate(self, n_images):
+    def validate(self, n_images, ranks=1):
+        """Every setting, before anything runs; ranks: the processes of a data-parallel run."""
         for name in ("epochs", "batch_size", "sample_interval", "n_samples"):
             if getattr(self, name) < (0 if name == "epochs" else 1):
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
@@ -116,9 +118,16 @@ class TrainConfig:
                              f"use one of {', '.join(f.name for f in dataclasses.fields(Recipe))}")
         spec = self.recipe_spec()
         check_decay("recipe", spec.g_ema_decay, "g_ema_decay")  # before training, not at the first G step
-        if spec.d_minibatch_std and self.batch_size % MINIBATCH_STD_GROUP:
-            raise ValueError(f"minibatch stddev in D compares groups of {MINIBATCH_STD_GROUP} samples, so --batch-size "
-                             f"must be divisible by {MINIBATCH_STD_GROUP}; got {self.batch_size}")
+        if self.batch_size % ranks:
+            fits = [b for b in (self.batch_size - self.batch_size % ranks, self.batch_size - self.batch_size % ranks + ranks) if b]
+            raise ValueError(f"--batch-size {self.batch_size} does not divide over {ranks} ranks (it is the global batch, "
+                             f"split evenly); use a multiple of {ranks}, e.g. {' or '.join(map(str, fits))}")
+        per_rank = self.batch_size // ranks
+        if spec.d_minibatch_std and per_rank % MINIBATCH_STD_GROUP:
+            G = MINIBATCH_STD_GROUP
+            what = "--batch-size" if ranks == 1 else f"the per-rank batch (--batch-size / ranks = {self.batch_size} / {ranks})"
+            raise ValueError(f"minibatch stddev in D compares groups of {G} samples{' within each rank' * (ranks > 1)}, "
+                             f"so {what} must be divisible by {G}; got {per_rank}. Use --batch-size a multiple of {G * ranks}")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"--dtype must be float32 or float64, got {self.dtype!r}")
         if self.batch_size > n_images:
@@ -143,9 +152,9 @@ class TrainingDiverged(RuntimeError):
     """A loss became NaN or inf; the message names the step and the checkpoint kept."""
 
 
-def build_gan(config, rng):
+def build_gan(config, rng, world=None):
     return GAN(config.recipe_spec(), rng, backends.get(config.device), np.dtype(config.dtype),
-               config.lr, config.beta1, config.beta2, config.eps)
+               config.lr, config.beta1, config.beta2, config.eps, world=world)
 
 
 def load_gan(path, device=None):
@@ -244,19 +253,27 @@ def resume_config(run_dir, overrides):
     return TrainConfig(**saved)
 
 
-def train(config, out_dir, data=None, resume=False, log=print):
-    """Train per `config`, writing artifacts to `out_dir`. Returns the list of per-step rows."""
-    images, _ = load_mnist("train", data)
+def train(config, out_dir, data=None, resume=False, log=print, world=None):
+    """Train per `config`, writing artifacts to `out_dir`. Returns the list of per-step rows.
+
+    world: the ranks of a data-parallel run (minigan/distributed.py). Every rank runs this
+    same loop on the same random streams, trains on its shard of each batch, and ends with
+    the same weights; rank 0 alone logs and writes."""
+    world = world or World(None)
+    root = world.is_root
+    log = log if root else (lambda *_: None)
+    images, _ = world.root_first(lambda: load_mnist("train", data))
     if config.limit:
         images = images[:config.limit]
-    config.validate(len(images))
+    config.validate(len(images), world.size)
     x_all = to_gan_range(images, np.dtype(config.dtype))
     n, B = len(x_all), config.batch_size
     steps_per_epoch = n // B  # the remainder (n mod B images) is left out of each epoch's shuffle
+    world.split_batch(B)
 
     run = Run(out_dir)
     rng = np.random.default_rng(config.seed)
-    gan = build_gan(config, rng)
+    gan = build_gan(config, rng, world)
     noise = fixed_noise(config)
     if resume:
         arrays, meta = load_checkpoint(run.checkpoint)
@@ -268,17 +285,20 @@ def train(config, out_dir, data=None, resume=False, log=print):
     else:
         start, rows = 0, []
         gan.estimate_average_statistics()  # before every write: what the averaged G samples with
-        run.save_samples(gan, noise, 0)
-        run.save(gan, rng, config, 0, rows)
+        if root:
+            run.save_samples(gan, noise, 0)
+            run.save(gan, rng, config, 0, rows)
+    if world.parallel:
+        log(f"data-parallel over {world.size} ranks, {B}/{world.size} = {world.per_rank_batch} images per rank")
     changes = "".join(f", {k}={v}" for k, v in config.recipe_changes.items())
     log(f"training recipe {config.recipe!r}{changes}: {n} images, batch {B}, {steps_per_epoch} steps/epoch, "
         f"epochs {start + 1}..{config.epochs}, seed {config.seed}, {config.dtype} on {config.device}")
 
     for epoch in range(start + 1, config.epochs + 1):
-        progress = Progress(steps_per_epoch, f"epoch {epoch}/{config.epochs}")
+        progress = Progress(steps_per_epoch, f"epoch {epoch}/{config.epochs}", enabled=None if root else False)
         t0 = time.perf_counter()
         for s, real, z in epoch_batches(rng, x_all, B, config.z_dim, config.dtype):
-            out = gan.train_step(real, z)
+            out = gan.train_step(world.shard(real), world.shard(z))
             if not (np.isfinite(out["d_loss"]) and np.isfinite(out["g_loss"])):
                 progress.close()
                 raise TrainingDiverged(
@@ -294,6 +314,8 @@ def train(config, out_dir, data=None, resume=False, log=print):
             f"D(x) {mean['d_real']:.3f}  D(G(z)) {mean['d_fake']:.3f}  "
             f"{steps_per_epoch / seconds:.1f} steps/s  {seconds:.1f} s")
         gan.estimate_average_statistics()
+        if not root:
+            continue
         if epoch % config.sample_interval == 0 or epoch == config.epochs:
             run.save_samples(gan, noise, epoch)
             run.save_weights({k: gan.ops.to_host(v) for k, v in gan_weights(gan).items()}, config, epoch)

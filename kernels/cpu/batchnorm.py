@@ -16,33 +16,54 @@ At inference the layer uses running averages of mu and var instead (minigan/laye
 The forward returns (y, mean, inv_std, xhat): the backward needs xhat and inv_std, and
 the layer needs the batch mean and variance (var = 1/inv_std^2 - eps) for its running
 averages; returning them avoids a second pass.
+
+Data parallelism (a batch split over processes) needs the statistics of the whole batch:
+the forward and backward take ``reduce``, a callable that returns a small per-feature array
+summed over every shard of the batch, as a new array (an MPI allreduce; minigan/distributed.py). Each pass is
+then split where the sums are: partial sums over the rows here, reduce, then the rest.
+Without ``reduce`` the same code runs with the rows here as the whole batch.
 """
 
 import numpy as np
 from numba import njit
 
-from kernels.checks import check_same_shape, require_ndim, require_same_dtype, require_shape
+from kernels.checks import check_batch_count, check_batchnorm, check_batchnorm_backward, check_running_update
 
 
 @njit(cache=True)
-def _batchnorm_forward(x, gamma, beta, eps):
+def _feature_sums(x):
     N, F = x.shape
-    e = x.dtype.type(eps)
+    sums = np.zeros(F + 1, dtype=x.dtype)
+    for n in range(N):  # sum over the rows: (F,), then the row count
+        for f in range(F):
+            sums[f] += x[n, f]
+    sums[F] = N
+    return sums
+
+
+@njit(cache=True)
+def _centred_square_sums(x, sums):
+    # sums: the whole batch's (F,) feature sums and its row count, from _feature_sums
+    N, F = x.shape
+    inv_n = x.dtype.type(1) / sums[F]
+    squares = np.zeros(F, dtype=x.dtype)
+    for n in range(N):  # about the batch mean (two passes: no cancellation): (F,)
+        for f in range(F):
+            d = x[n, f] - sums[f] * inv_n
+            squares[f] += d * d
+    return squares
+
+
+@njit(cache=True)
+def _normalise(x, gamma, beta, sums, squares, eps):
+    N, F = x.shape
     one = x.dtype.type(1)
-    inv_n = one / x.dtype.type(N)
-    mean = np.zeros(F, dtype=x.dtype)
-    var = np.zeros(F, dtype=x.dtype)
-    for n in range(N):  # mean over the batch: (F,)
-        for f in range(F):
-            mean[f] += x[n, f]
-    mean *= inv_n
-    for n in range(N):  # variance about that mean (two passes: no cancellation): (F,)
-        for f in range(F):
-            d = x[n, f] - mean[f]
-            var[f] += d * d
+    inv_n = one / sums[F]
+    mean = np.empty(F, dtype=x.dtype)
     inv_std = np.empty(F, dtype=x.dtype)
-    for f in range(F):
-        inv_std[f] = one / np.sqrt(var[f] * inv_n + e)
+    for f in range(F):  # mu and 1 / sqrt(var + eps): (F,)
+        mean[f] = sums[f] * inv_n
+        inv_std[f] = one / np.sqrt(squares[f] * inv_n + x.dtype.type(eps))
     xhat = np.empty_like(x)
     y = np.empty_like(x)
     for n in range(N):  # normalise, scale and shift: (N, F)
@@ -53,43 +74,59 @@ def _batchnorm_forward(x, gamma, beta, eps):
 
 
 @njit(cache=True)
-def _batchnorm_backward(dy, xhat, gamma, inv_std):
-    # forward was y = gamma * xhat + beta, xhat = (x - mean_batch(x)) * inv_std
+def _gradient_sums(dy, xhat):
     N, F = dy.shape
-    dgamma = np.zeros(F, dtype=dy.dtype)
-    dbeta = np.zeros(F, dtype=dy.dtype)
-    for n in range(N):  # (F,) sums over the batch
+    sums = np.zeros(2 * F + 1, dtype=dy.dtype)
+    for n in range(N):  # (F,) dbeta = sum_n dy, then (F,) dgamma = sum_n dy * xhat, then the count
         for f in range(F):
-            dbeta[f] += dy[n, f]
-            dgamma[f] += dy[n, f] * xhat[n, f]
-    # sum_m dxhat[m, f] = gamma * dbeta;  sum_m dxhat[m, f] * xhat[m, f] = gamma * dgamma
-    n_ = dy.dtype.type(N)
+            sums[f] += dy[n, f]
+            sums[F + f] += dy[n, f] * xhat[n, f]
+    sums[2 * F] = N
+    return sums
+
+
+@njit(cache=True)
+def _input_grad(dy, xhat, gamma, inv_std, sums):
+    # forward was y = gamma * xhat + beta, xhat = (x - mean_batch(x)) * inv_std; sums: the whole
+    # batch's dbeta, dgamma and count. sum_m dxhat[m, f] = gamma * dbeta; sum_m dxhat * xhat = gamma * dgamma
+    N, F = dy.shape
+    n_ = sums[2 * F]
     dx = np.empty_like(dy)
     for n in range(N):  # (N, F)
         for f in range(F):
             dxhat = dy[n, f] * gamma[f]
-            dx[n, f] = inv_std[f] / n_ * (n_ * dxhat - gamma[f] * dbeta[f] - xhat[n, f] * gamma[f] * dgamma[f])
-    return dx, dgamma, dbeta
+            dx[n, f] = inv_std[f] / n_ * (n_ * dxhat - gamma[f] * sums[f] - xhat[n, f] * gamma[f] * sums[F + f])
+    return dx
 
 
-def batchnorm_forward(x, gamma, beta, eps=1e-3):
+def _whole_batch(reduce, sums):
+    return sums if reduce is None else reduce(sums)
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None):
     """x (N, F), gamma, beta (F,) -> y (N, F), batch mean (F,), inv_std (F,), xhat (N, F).
 
-    eps defaults to Keras' 1e-3."""
-    require_same_dtype("batchnorm_forward", x=x, gamma=gamma, beta=beta)
-    check_same_shape("batchnorm_forward", gamma=gamma, beta=beta)
-    require_ndim("batchnorm_forward", "x", x, 2, "(N, F)")
-    require_shape("batchnorm_forward", "gamma", gamma, (x.shape[1],), f"one scale per feature, x.shape={tuple(x.shape)}")
-    if x.shape[0] < 2:
-        raise ValueError(f"batchnorm_forward: x has batch size {x.shape[0]}; batch statistics need at least 2 samples")
-    return _batchnorm_forward(np.ascontiguousarray(x), gamma, beta, float(eps))
+    eps defaults to Keras' 1e-3. With reduce, x is this process's shard of the batch and
+    the statistics are the whole batch's: reduce sums the partial sums over the shards."""
+    check_batchnorm("batchnorm_forward", x, gamma, beta, reduce)
+    x = np.ascontiguousarray(x)
+    sums = _whole_batch(reduce, _feature_sums(x))
+    check_batch_count("batchnorm_forward", sums[-1])
+    squares = _whole_batch(reduce, _centred_square_sums(x, sums))
+    return _normalise(x, gamma, beta, sums, squares, float(eps))
 
 
-def batchnorm_backward(dy, xhat, gamma, inv_std):
-    """dy, xhat (N, F), gamma, inv_std (F,) -> dx (N, F), dgamma (F,), dbeta (F,)."""
-    check_same_shape("batchnorm_backward", dy=dy, xhat=xhat)
-    check_same_shape("batchnorm_backward", gamma=gamma, inv_std=inv_std)
-    return _batchnorm_backward(np.ascontiguousarray(dy), xhat, gamma, inv_std)
+def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None):
+    """dy, xhat (N, F), gamma, inv_std (F,) -> dx (N, F), dgamma (F,), dbeta (F,).
+
+    With reduce (as in the forward), dx takes the whole batch's sums, and dgamma, dbeta
+    are this shard's part of theirs (summed with the other gradients later)."""
+    check_batchnorm_backward("batchnorm_backward", dy, xhat, gamma, inv_std, reduce)
+    dy = np.ascontiguousarray(dy)
+    local = _gradient_sums(dy, xhat)
+    F = dy.shape[1]
+    dx = _input_grad(dy, xhat, gamma, inv_std, _whole_batch(reduce, local))
+    return dx, local[F:2 * F].copy(), local[:F].copy()
 
 
 @njit(cache=True)
@@ -108,10 +145,7 @@ def _batchnorm_inference(x, gamma, beta, mean, var, eps):
 
 def batchnorm_inference(x, gamma, beta, mean, var, eps=1e-3):
     """Inference mode: y = gamma * (x - mean) / sqrt(var + eps) + beta with running statistics."""
-    require_same_dtype("batchnorm_inference", x=x, gamma=gamma, beta=beta, mean=mean, var=var)
-    require_ndim("batchnorm_inference", "x", x, 2, "(N, F)")
-    check_same_shape("batchnorm_inference", gamma=gamma, beta=beta, mean=mean, var=var)
-    require_shape("batchnorm_inference", "gamma", gamma, (x.shape[1],), f"one scale per feature, x.shape={tuple(x.shape)}")
+    check_batchnorm("batchnorm_inference", x, gamma, beta, mean=mean, var=var)
     return _batchnorm_inference(np.ascontiguousarray(x), gamma, beta, mean, var, float(eps))
 
 
@@ -127,6 +161,5 @@ def _batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, 
 
 def batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps=1e-3):
     """In place: moving = momentum * moving + (1 - momentum) * batch statistic (Keras' rule)."""
-    check_same_shape("batchnorm_running_update", moving_mean=moving_mean, moving_var=moving_var,
-                     mean=mean, inv_std=inv_std)
+    check_running_update("batchnorm_running_update", moving_mean, moving_var, mean, inv_std, momentum)
     _batchnorm_running_update(moving_mean, moving_var, mean, inv_std, float(momentum), 1.0 - momentum, float(eps))

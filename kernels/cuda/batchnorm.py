@@ -1,30 +1,51 @@
 """Batch normalisation of (N, F) on the GPU (math: kernels/cpu/batchnorm.py).
-Statistics: one thread per feature looping over the batch; the rest one thread per element."""
+Statistics: one thread per feature looping over the batch; the rest one thread per element.
+With ``reduce`` the per-feature sums (device arrays) are summed over the batch's shards
+between the passes, as on the CPU."""
 
 import math
 
 from numba import cuda
 
-from kernels.checks import check_same_shape, require_ndim, require_same_dtype, require_shape
+from kernels.checks import check_batch_count, check_batchnorm, check_batchnorm_backward, check_running_update
 from kernels.cuda.launch import device_empty, grid_1d
 
 
 @cuda.jit
-def _stats(x, eps, mean, inv_std):
+def _feature_sums(x, sums):
     f = cuda.grid(1)
     N, F = x.shape
     if f < F:
-        zero = x.dtype.type(0)
-        s = zero
+        s = x.dtype.type(0)
         for n in range(N):
             s += x[n, f]
-        mu = s / x.dtype.type(N)
-        q = zero
+        sums[f] = s
+    if f == 0:
+        sums[F] = N  # the row count travels with the sums
+
+
+@cuda.jit
+def _centred_square_sums(x, sums, squares):
+    f = cuda.grid(1)
+    N, F = x.shape
+    if f < F:
+        inv_n = x.dtype.type(1) / sums[F]
+        q = x.dtype.type(0)
         for n in range(N):  # second pass about the mean: no cancellation
-            d = x[n, f] - mu
+            d = x[n, f] - sums[f] * inv_n
             q += d * d
-        mean[f] = mu
-        inv_std[f] = x.dtype.type(1) / math.sqrt(q / x.dtype.type(N) + x.dtype.type(eps))
+        squares[f] = q
+
+
+@cuda.jit
+def _statistics(sums, squares, eps, mean, inv_std):
+    f = cuda.grid(1)
+    F = mean.size
+    if f < F:
+        one = mean.dtype.type(1)
+        inv_n = one / sums[F]
+        mean[f] = sums[f] * inv_n
+        inv_std[f] = one / math.sqrt(squares[f] * inv_n + mean.dtype.type(eps))
 
 
 @cuda.jit
@@ -38,27 +59,30 @@ def _normalise(x, gamma, beta, mean, inv_std, y, xhat):
 
 
 @cuda.jit
-def _param_grads(dy, xhat, dgamma, dbeta):
+def _gradient_sums(dy, xhat, sums):
     f = cuda.grid(1)
-    if f < dy.shape[1]:
-        gs = dy.dtype.type(0)
+    N, F = dy.shape
+    if f < F:
         bs = dy.dtype.type(0)
-        for n in range(dy.shape[0]):
+        gs = dy.dtype.type(0)
+        for n in range(N):
             bs += dy[n, f]
             gs += dy[n, f] * xhat[n, f]
-        dgamma[f] = gs
-        dbeta[f] = bs
+        sums[f] = bs  # dbeta
+        sums[F + f] = gs  # dgamma
+    if f == 0:
+        sums[2 * F] = N
 
 
 @cuda.jit
-def _dx(dy, xhat, gamma, inv_std, dgamma, dbeta, dx):
+def _input_grad(dy, xhat, gamma, inv_std, sums, dx):
     i = cuda.grid(1)
     N, F = dy.shape
     if i < dy.size:
         n, f = i // F, i % F
-        nn = dy.dtype.type(N)
+        nn = sums[2 * F]
         dxhat = dy[n, f] * gamma[f]
-        dx[n, f] = inv_std[f] / nn * (nn * dxhat - gamma[f] * dbeta[f] - xhat[n, f] * gamma[f] * dgamma[f])
+        dx[n, f] = inv_std[f] / nn * (nn * dxhat - gamma[f] * sums[f] - xhat[n, f] * gamma[f] * sums[F + f])
 
 
 @cuda.jit
@@ -81,36 +105,42 @@ def _running_update(moving_mean, moving_var, mean, inv_std, momentum, one_minus_
         moving_var[f] = t(momentum) * moving_var[f] + t(one_minus_momentum) * var
 
 
-def batchnorm_forward(x, gamma, beta, eps=1e-3):
-    require_same_dtype("batchnorm_forward", x=x, gamma=gamma, beta=beta)
-    require_ndim("batchnorm_forward", "x", x, 2, "(N, F)")
-    require_shape("batchnorm_forward", "gamma", gamma, (x.shape[1],), f"one scale per feature, x.shape={tuple(x.shape)}")
-    if x.shape[0] < 2:
-        raise ValueError(f"batchnorm_forward: x has batch size {x.shape[0]}; batch statistics need at least 2 samples")
+def _whole_batch(reduce, sums):
+    return sums if reduce is None else reduce(sums)
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None):
+    check_batchnorm("batchnorm_forward", x, gamma, beta, reduce)
     F = x.shape[1]
-    mean, inv_std = device_empty((F,), x.dtype), device_empty((F,), x.dtype)
+    sums, squares = device_empty((F + 1,), x.dtype), device_empty((F,), x.dtype)
     blocks, threads = grid_1d(F)
-    _stats[blocks, threads](x, eps, mean, inv_std)
+    _feature_sums[blocks, threads](x, sums)
+    sums = _whole_batch(reduce, sums)
+    check_batch_count("batchnorm_forward", x.shape[0] if reduce is None else float(sums[F]))
+    _centred_square_sums[blocks, threads](x, sums, squares)
+    squares = _whole_batch(reduce, squares)
+    mean, inv_std = device_empty((F,), x.dtype), device_empty((F,), x.dtype)
+    _statistics[blocks, threads](sums, squares, eps, mean, inv_std)
     y, xhat = device_empty(x.shape, x.dtype), device_empty(x.shape, x.dtype)
     blocks, threads = grid_1d(x.size)
     _normalise[blocks, threads](x, gamma, beta, mean, inv_std, y, xhat)
     return y, mean, inv_std, xhat
 
 
-def batchnorm_backward(dy, xhat, gamma, inv_std):
-    check_same_shape("batchnorm_backward", dy=dy, xhat=xhat)
+def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None):
+    check_batchnorm_backward("batchnorm_backward", dy, xhat, gamma, inv_std, reduce)
     F = dy.shape[1]
-    dgamma, dbeta = device_empty((F,), dy.dtype), device_empty((F,), dy.dtype)
+    local = device_empty((2 * F + 1,), dy.dtype)
     blocks, threads = grid_1d(F)
-    _param_grads[blocks, threads](dy, xhat, dgamma, dbeta)
+    _gradient_sums[blocks, threads](dy, xhat, local)
     dx = device_empty(dy.shape, dy.dtype)
     blocks, threads = grid_1d(dy.size)
-    _dx[blocks, threads](dy, xhat, gamma, inv_std, dgamma, dbeta, dx)
-    return dx, dgamma, dbeta
+    _input_grad[blocks, threads](dy, xhat, gamma, inv_std, _whole_batch(reduce, local), dx)
+    return dx, local[F:2 * F], local[:F]
 
 
 def batchnorm_inference(x, gamma, beta, mean, var, eps=1e-3):
-    require_same_dtype("batchnorm_inference", x=x, gamma=gamma, beta=beta, mean=mean, var=var)
+    check_batchnorm("batchnorm_inference", x, gamma, beta, mean=mean, var=var)
     y = device_empty(x.shape, x.dtype)
     blocks, threads = grid_1d(x.size)
     _inference[blocks, threads](x, gamma, beta, mean, var, eps, y)
@@ -119,5 +149,6 @@ def batchnorm_inference(x, gamma, beta, mean, var, eps=1e-3):
 
 def batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps=1e-3):
     """In place: moving = momentum * moving + (1 - momentum) * batch statistic."""
+    check_running_update("batchnorm_running_update", moving_mean, moving_var, mean, inv_std, momentum)
     blocks, threads = grid_1d(mean.size)
     _running_update[blocks, threads](moving_mean, moving_var, mean, inv_std, momentum, 1.0 - momentum, eps)
