@@ -83,8 +83,8 @@ def tables(step32, step256, d_rest, recipe):
                      + ", ".join(f"{max(1, math.ceil(c / (t1 * (p - 1))))} at {p} ranks" for p, c in comms.items())
                      + "; it is 90 % efficient from "
                      + ", ".join(f"{max(1, math.ceil((9 * c - t0) / t1))} at {p} ranks" for p, c in comms.items()))
-        lines += ["", f"| ranks | per-rank batch | step ms | communication ms | overlap saves ms | "
-                      f"images/s | efficiency |", "|---|---|---|---|---|---|---|"]
+        lines += ["", "| ranks | per-rank batch | step ms | communication ms | overlap saves ms | "
+                      "images/s | efficiency |", "|---|---|---|---|---|---|---|"]
         for b in (32, 256):
             for p in RANKS:
                 total, comm, saved = step(p, b, t0, t1, d_rest, recipe, network, True)

@@ -149,6 +149,32 @@ def check_upstream(op, dy, expected_shape, dtype):
         raise ValueError(f"{op}: dy has dtype {dy.dtype} but the inputs are {np.dtype(dtype)}; cast dy")
 
 
+def check_cols(op, cols, x, w, Ho, Wo):
+    """cols: the forward's im2col matrix (N*Ho*Wo, KH*KW*C), in x's dtype, or None."""
+    if cols is None:
+        return
+    KH, KW, C, _ = w.shape
+    require_shape(op, "cols", cols, (x.shape[0] * Ho * Wo, KH * KW * C), "(N*Ho*Wo, KH*KW*C), the forward's im2col matrix")
+    if np.dtype(cols.dtype) != np.dtype(x.dtype):
+        raise ValueError(f"{op}: cols has dtype {cols.dtype} but x is {x.dtype}; pass the forward's cols")
+
+
+def check_in_place(op, **arrays):
+    """Arrays an update kernel writes in place: one shape, each C-contiguous (a flat walk over a
+    strided view would write the wrong elements, and a contiguous copy would lose the update)."""
+    check_same_shape(op, **arrays)
+    for name, a in arrays.items():
+        contiguous = a.flags.c_contiguous if isinstance(a, np.ndarray) else a.is_c_contiguous()
+        if not contiguous:
+            raise ValueError(f"{op}: {name} must be C-contiguous to be updated in place; pass a contiguous copy "
+                             f"(np.ascontiguousarray({name})) and keep that array")
+
+
+def check_step(op, step):
+    if int(step) < 1:
+        raise ValueError(f"{op}: step is the 1-based count of updates, got {step}")
+
+
 def check_same_shape(op, **arrays):
     """Elementwise kernels: floating arrays of one dtype and one shape."""
     require_same_dtype(op, **arrays)
@@ -243,13 +269,19 @@ def check_decay(op, decay, name="decay"):
 ACTIVATIONS = ("leaky_relu", "linear", "relu")  # a dense or conv layer's fused activation
 
 
-def check_activation(op, activation):
+def check_activation(op, activation, alpha=0.2):
     """None or 'linear' (no activation), 'relu' or 'leaky_relu' -> that name ('linear' for None);
-    anything else is a clear error. Both backends take the name from here."""
+    anything else is a clear error. Both backends take the name from here. A fused leaky relu
+    needs a finite alpha > 0: its backward reads the slope off the output y (y > 0 exactly
+    where x > 0), which only holds for a positive slope."""
     if activation is None:
         return "linear"
     if activation not in ACTIVATIONS:
         raise ValueError(f"{op}: activation must be one of {list(ACTIVATIONS)} or None, got {activation!r}")
+    if activation == "leaky_relu" and not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"{op}: a fused leaky_relu needs a finite slope alpha > 0, got alpha={alpha!r}; its backward "
+                         f"tells x > 0 from y > 0, which a slope <= 0 breaks. Use alpha > 0, or a separate "
+                         f"leaky_relu_forward / leaky_relu_backward, which read the slope off x")
     return activation
 
 

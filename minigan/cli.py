@@ -175,7 +175,7 @@ def main(argv=None):
         return 130
     except BaseException:
         if world.parallel:
-            traceback.print_exc()
-            world.abort("unexpected error (traceback above); the last checkpoint is kept")
+            world.abort("unexpected error (traceback above); the last checkpoint is kept",
+                        details=traceback.format_exc())
         raise
     return 0

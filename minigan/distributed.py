@@ -28,9 +28,11 @@ does nothing or passes its argument through, and mpi4py is never imported.
 
 import os
 import sys
+import time
 
 import numpy as np
 
+ABORT_GRACE_S = 1.0  # for the launcher to forward a failing rank's message before Abort ends the job
 # set by the launchers: MPICH/Intel MPI (Hydra), Open MPI, PMIx (Slurm, Open MPI 5)
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE")
 
@@ -186,11 +188,14 @@ class World:
         flat = np.concatenate([np.ascontiguousarray(a).view(np.uint8).ravel() for a in arrays])
         return all(np.array_equal(flat, other) for other in self.comm.allgather(flat))
 
-    def abort(self, message, code=1):
+    def abort(self, message, code=1, details=""):
         """End every rank now: the others may be waiting in a collective for this one, and
-        would wait forever. The message names the rank."""
-        print(f"minigan: rank {self.rank} of {self.size}: {message}; ending all {self.size} ranks", file=sys.stderr,
-              flush=True)
+        would wait forever. The message names the rank; it is written in one piece and given a
+        moment to travel, since the launcher tears the job down (its output forwarding with it)
+        as soon as Abort reaches it."""
+        sys.stderr.write(f"{details}minigan: rank {self.rank} of {self.size}: {message}; ending all {self.size} ranks\n")
+        sys.stderr.flush()
+        time.sleep(ABORT_GRACE_S)
         self.comm.Abort(code)
 
 

@@ -3,7 +3,6 @@
 import json
 
 import numpy as np
-import pytest
 
 from minigan.cli import main
 from minigan.evaluate import fid

@@ -36,7 +36,7 @@ in the backward the formulas above are applied to dpre = dy * act'(.) instead of
 import numpy as np
 from numba import njit, prange
 
-from kernels.checks import check_activation_output, check_conv2d, check_upstream, require_shape
+from kernels.checks import check_activation_output, check_cols, check_conv2d, check_upstream
 from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, activation_code, bias_activation_forward
 
 
@@ -224,7 +224,7 @@ def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.
     """-> (y, cols): y as conv2d_forward, and the im2col matrix it multiplied, (N*Ho*Wo,
     KH*KW*C). A layer that keeps cols hands it to conv2d_backward(cols=...), which then takes
     dw = cols.T @ dpre without rebuilding it (for D's conv2 at batch 256: 2.3 ms a step)."""
-    act = activation_code("conv2d_forward", activation)
+    act = activation_code("conv2d_forward", activation, alpha)
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
     return conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo, act, alpha)
@@ -248,17 +248,13 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
     input_grad / param_grads as in dense_backward: a skipped gradient is None and costs nothing.
     cols: the forward's im2col matrix (conv2d_forward_with_cols), reused for dw if given.
     """
-    act = activation_code("conv2d_backward", activation)
+    act = activation_code("conv2d_backward", activation, alpha)
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
     if check_activation_output("conv2d_backward", activation, y, dy) is not None:
         y = np.ascontiguousarray(y)
+    check_cols("conv2d_backward", cols, x, w, Ho, Wo)
     if cols is not None:
-        KH, KW, C, F = w.shape
-        require_shape("conv2d_backward", "cols", cols, (x.shape[0] * Ho * Wo, KH * KW * C),
-                      "(N*Ho*Wo, KH*KW*C), the forward's im2col matrix")
-        if cols.dtype != x.dtype:
-            raise ValueError(f"conv2d_backward: cols has dtype {cols.dtype} but x is {x.dtype}; pass the forward's cols")
         cols = np.ascontiguousarray(cols)
     dy, x, w = np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w)
     return conv2d_backward_fast(dy, x, w, sh, sw, pt, pl, y, act, alpha, input_grad, param_grads, cols)

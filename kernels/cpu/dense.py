@@ -90,7 +90,7 @@ def dense_forward(x, w, b, activation=None, alpha=0.2):
 
     activation: None (linear), 'relu' or 'leaky_relu' (slope alpha below 0), fused with the
     bias into one pass over y (kernels/cpu/epilogue.py)."""
-    act = activation_code("dense_forward", activation)
+    act = activation_code("dense_forward", activation, alpha)
     check_dense("dense_forward", x, w, b)
     return dense_forward_fast(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b), act, alpha)
 
@@ -102,7 +102,7 @@ def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activati
     With an activation, y is the forward's output (act' is read off it). input_grad=False
     skips dx (the first layer of a net fed by data), param_grads=False skips dw and db (a net
     that only passes gradients on, as D in the G step); a skipped gradient is returned as None."""
-    act = activation_code("dense_backward", activation)
+    act = activation_code("dense_backward", activation, alpha)
     check_dense("dense_backward", x, w)
     check_upstream("dense_backward", dy, (x.shape[0], w.shape[1]), x.dtype)
     if check_activation_output("dense_backward", activation, y, dy) is not None:

@@ -40,9 +40,9 @@ ACTIVATION_CODES = {"linear": LINEAR, "relu": RELU, "leaky_relu": LEAKY_RELU}  #
 PARALLEL_BACKWARD_MIN = 1 << 20  # elements; below, the single serial pass is faster
 
 
-def activation_code(op, activation):
+def activation_code(op, activation, alpha=0.2):
     """'linear' (or None), 'relu' or 'leaky_relu' -> the code the kernels take; else a clear error."""
-    return ACTIVATION_CODES[check_activation(op, activation)]
+    return ACTIVATION_CODES[check_activation(op, activation, alpha)]
 
 
 @by_size

@@ -34,7 +34,7 @@ import math
 import numpy as np
 from numba import prange
 
-from kernels.checks import check_decay, check_same_shape
+from kernels.checks import check_decay, check_in_place, check_step
 from kernels.cpu.parallel import by_size
 
 
@@ -75,17 +75,13 @@ def _ema_update(shadow, p, decay, one_minus_decay):
 
 def _flat_views(op, **arrays):
     """1-D views that share memory with the caller's arrays, so updates land in place."""
-    check_same_shape(op, **arrays)
-    for name, a in arrays.items():
-        if not a.flags.c_contiguous:
-            raise ValueError(f"{op}: {name} must be C-contiguous to be updated in place; pass np.ascontiguousarray({name}) and keep that array")
+    check_in_place(op, **arrays)
     return [a.reshape(-1) for a in arrays.values()]
 
 
 def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     """One Adam step, in place on param, m and v. step is t, counted from 1."""
-    if int(step) < 1:
-        raise ValueError(f"adam_update: step is the 1-based count of updates, got {step}")
+    check_step("adam_update", step)
     p, g, m, v = _flat_views("adam_update", param=param, grad=grad, m=m, v=v)
     step_size = lr / (1.0 - beta1**step)
     bias2_sqrt = math.sqrt(1.0 - beta2**step)

@@ -11,7 +11,7 @@ Two variants, both tested against the CPU kernels:
 
 from numba import cuda
 
-from kernels.checks import check_activation, check_activation_output, check_conv2d, check_upstream
+from kernels.checks import check_activation, check_activation_output, check_cols, check_conv2d, check_upstream
 from kernels.cuda.elementwise import activation_backward, activation_forward
 from kernels.cuda.gemm import column_sums, gemm_tiled
 from kernels.cuda.launch import device_empty, grid_1d
@@ -158,7 +158,7 @@ def _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
 
 
 def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2):
-    activation = check_activation("conv2d_forward", activation)
+    activation = check_activation("conv2d_forward", activation, alpha)
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     KH, KW, C, F = w.shape
     cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
@@ -175,7 +175,8 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
     check_activation_output("conv2d_backward", activation, y, dy)
-    dy = activation_backward(dy, y, check_activation("conv2d_backward", activation), alpha)  # dpre: the formulas below apply to it
+    check_cols("conv2d_backward", cols, x, w, Ho, Wo)
+    dy = activation_backward(dy, y, check_activation("conv2d_backward", activation, alpha), alpha)  # dpre: the formulas below apply to it
     KH, KW, C, F = w.shape
     dy2 = dy.reshape(x.shape[0] * Ho * Wo, F)
     dx = dw = db = None

@@ -22,13 +22,13 @@ def _backward(gemm, dy, x, w, input_grad, param_grads):
 
 
 def dense_forward(x, w, b, activation=None, alpha=0.2):
-    activation = check_activation("dense_forward", activation)
+    activation = check_activation("dense_forward", activation, alpha)
     return activation_forward(_forward(gemm_tiled, x, w, b), activation, alpha)
 
 
 def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2):
     check_activation_output("dense_backward", activation, y, dy)
-    dpre = activation_backward(dy, y, check_activation("dense_backward", activation), alpha)
+    dpre = activation_backward(dy, y, check_activation("dense_backward", activation, alpha), alpha)
     return _backward(gemm_tiled, dpre, x, w, input_grad, param_grads)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from numba import cuda
 
-from kernels.checks import check_decay, check_same_shape, require_float
+from kernels.checks import check_decay, check_in_place, check_same_shape, check_step, require_float
 from kernels.cuda.launch import device_empty, flat, grid_1d
 
 
@@ -180,9 +180,8 @@ def _ema_update(shadow, p, decay, one_minus_decay):
 
 def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     """One Adam step in place on device arrays (formula: kernels/cpu/optim.py)."""
-    if int(step) < 1:
-        raise ValueError(f"adam_update: step is the 1-based count of updates, got {step}")
-    check_same_shape("adam_update", param=param, grad=grad, m=m, v=v)
+    check_step("adam_update", step)
+    check_in_place("adam_update", param=param, grad=grad, m=m, v=v)
     blocks, threads = grid_1d(param.size)
     _adam_update[blocks, threads](flat(param), flat(grad), flat(m), flat(v), lr / (1.0 - beta1**step),
                                   math.sqrt(1.0 - beta2**step), beta1, beta2, 1.0 - beta1, 1.0 - beta2, eps,
@@ -190,7 +189,7 @@ def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e
 
 
 def sgd_momentum_update(param, grad, velocity, lr=1e-2, momentum=0.9):
-    check_same_shape("sgd_momentum_update", param=param, grad=grad, velocity=velocity)
+    check_in_place("sgd_momentum_update", param=param, grad=grad, velocity=velocity)
     blocks, threads = grid_1d(param.size)
     _sgd_momentum_update[blocks, threads](flat(param), flat(grad), flat(velocity), lr, momentum)
 
@@ -198,7 +197,7 @@ def sgd_momentum_update(param, grad, velocity, lr=1e-2, momentum=0.9):
 def ema_update(shadow, param, decay):
     """shadow = decay * shadow + (1 - decay) * param, in place on device arrays (kernels/cpu/optim.py)."""
     check_decay("ema_update", decay)
-    check_same_shape("ema_update", shadow=shadow, param=param)
+    check_in_place("ema_update", shadow=shadow, param=param)
     blocks, threads = grid_1d(shadow.size)
     _ema_update[blocks, threads](flat(shadow), flat(param), decay, 1.0 - decay)
 

@@ -18,10 +18,6 @@ def device_empty(shape, dtype):
     return cuda.device_array(shape, dtype=np.dtype(dtype))
 
 
-def device_zeros(shape, dtype):
-    return cuda.to_device(np.zeros(shape, dtype=np.dtype(dtype)))
-
-
 def flat(a):
     """A 1-D view of a C-contiguous device array (elementwise kernels walk it flat)."""
     return a.reshape(a.size)
