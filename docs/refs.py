@@ -2,11 +2,12 @@
 
 A reference is a markdown link whose text is a function name in backticks and whose
 target is a source file with a line range:  [`dense_backward_reference`](../kernels/cpu/dense.py#L41-L55)
-The range must span that function, decorator to last line. `python docs/refs.py` rewrites
-every range from the code as it is now; `python docs/refs.py --check` (and the test suite)
-fails on any stale one.
+The range must span that function, decorator to last line. `python docs/refs.py` (and the
+test suite) checks them and fails on any stale one; `python docs/refs.py --fix` rewrites
+every range from the code as it is now.
 """
 
+import argparse
 import ast
 import re
 import sys
@@ -54,9 +55,17 @@ def references():
     return [(md, m) for md in sorted(DOCS.rglob("*.md")) for m in LINK.finditer(md.read_text())]
 
 
-if __name__ == "__main__":
-    check = "--check" in sys.argv
-    stale = scan(fix=not check)
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Check (the default) or --fix the line ranges of the docs' code links.")
+    p.add_argument("--fix", action="store_true", help="rewrite stale ranges in the docs, in place")
+    args = p.parse_args(argv)
+    stale = scan(fix=args.fix)
     for item in stale:
-        print("stale:" if check else "updated:", *item)
-    sys.exit(1 if check and stale else 0)
+        print("updated:" if args.fix else "stale:", *item)
+    if stale and not args.fix:
+        print("run python docs/refs.py --fix to update them")
+    return 1 if stale and not args.fix else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

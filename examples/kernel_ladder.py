@@ -1,6 +1,9 @@
 """A kernel ladder for one conv layer of the documented D (Conv2D 128 -> 256, k3 s3 on 9x9):
 readable loops, minigan's fast variant, plain NumPy, PyTorch (and minigan CUDA with
---device cuda), forward and backward, with times and GFLOP/s.
+--device cuda), forward and backward, with times and GFLOP/s. Every rung's y, dx, dw and db
+are checked against the reference loops' (float32, 1e-4 relative to the largest entry), and
+each rung says whose threads it ran on: a fast kernel timed beside a spinning thread pool of
+another library is slow for reasons of its own (docs/speed.md).
 
     python examples/kernel_ladder.py [--batch 32] [--device cpu|cuda]
 """
@@ -29,6 +32,30 @@ def timed(fn, repeat):
     return float(np.median(times))
 
 
+AGREE = 1e-4  # float32 sums in another order
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.abs(a - b).max() / max(np.abs(a).max(), np.abs(b).max(), 1e-30))
+
+
+def pools():
+    """Who runs what: Numba's thread count and the BLAS pools (threadpoolctl, when installed)."""
+    import numba
+
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+    except ImportError:
+        blas = {}
+    # both wheels ship "libscipy_openblas"; the folder says whose copy it is
+    scipy_blas = next((n for f, n in blas.items() if "scipy.libs" in f), "?")
+    numpy_blas = next((n for f, n in blas.items() if "numpy.libs" in f), "?")
+    return numba.get_num_threads(), scipy_blas, numpy_blas
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--batch", type=int, default=32)
@@ -43,16 +70,20 @@ def main(argv=None):
     dy = rng.standard_normal((args.batch, Ho, Wo, 256)).astype(np.float32)
     flops = 2 * args.batch * Ho * Wo * w.size  # multiply-adds of the forward, x2
 
-    rungs = [
+    numba_threads, scipy_blas, numpy_blas = pools()
+    host = lambda out: out  # each rung's outputs as NHWC / (KH, KW, C, F) host arrays
+    rungs = [  # (name, forward, backward, whose threads, outputs to host)
         ("reference loops", lambda: C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo),
-         lambda: C.conv2d_backward_reference(dy, x, w, sh, sw, pt, pl)),
+         lambda: C.conv2d_backward_reference(dy, x, w, sh, sw, pt, pl), "one thread (plain loops)", host),
         ("minigan fast (im2col + BLAS)", lambda: K.conv2d_forward(x, w, b, 3, "valid"),
-         lambda: K.conv2d_backward(dy, x, w, 3, "valid")),
+         lambda: K.conv2d_backward(dy, x, w, 3, "valid"),
+         f"SciPy's OpenBLAS x{scipy_blas}, Numba x{numba_threads}", host),
     ]
     try:
         from benchmarks import numpy_ops as N
 
-        rungs.append(("plain NumPy", lambda: N.conv2d_forward(x, w, b, 3, "valid"), lambda: N.conv2d_backward(dy, x, w, 3, "valid")))
+        rungs.append(("plain NumPy", lambda: N.conv2d_forward(x, w, b, 3, "valid"), lambda: N.conv2d_backward(dy, x, w, 3, "valid"),
+                      f"NumPy's OpenBLAS x{numpy_blas}", host))
     except ImportError:
         print("(plain NumPy rung skipped: run from a checkout that has benchmarks/)")
     try:
@@ -64,8 +95,15 @@ def main(argv=None):
         bt = torch.tensor(b, requires_grad=True)
         yt = F.conv2d(xt, wt, bt, stride=3)
         dyt = torch.tensor(dy.transpose(0, 3, 1, 2).copy())
+        def torch_host(out):
+            if isinstance(out, torch.Tensor):
+                return out.numpy().transpose(0, 2, 3, 1)
+            dx, dw, db = (t.numpy() for t in out)
+            return dx.transpose(0, 2, 3, 1), dw.transpose(2, 3, 1, 0), db
+
         rungs.append(("PyTorch", lambda: F.conv2d(xt.detach(), wt.detach(), bt.detach(), stride=3),
-                      lambda: torch.autograd.grad(yt, (xt, wt, bt), dyt, retain_graph=True)))
+                      lambda: torch.autograd.grad(yt, (xt, wt, bt), dyt, retain_graph=True),
+                      f"PyTorch intra-op x{torch.get_num_threads()}", torch_host))
     except ImportError:
         print("(PyTorch rung skipped: torch is not installed)")
     if args.device == "cuda":
@@ -76,20 +114,32 @@ def main(argv=None):
         sync = __import__("numba").cuda.synchronize
 
         def sync_after(fn):
-            return lambda: (fn(), sync())
+            return lambda: (lambda out: (sync(), out)[1])(fn())
+
+        def cuda_host(out):
+            return G.to_host(out) if not isinstance(out, tuple) else tuple(G.to_host(a) for a in out)
 
         rungs.append(("minigan CUDA (direct)", sync_after(lambda: G.conv2d_forward_direct(xd, wd, bd, 3, "valid")),
-                      sync_after(lambda: G.conv2d_backward_direct(dyd, xd, wd, 3, "valid"))))
+                      sync_after(lambda: G.conv2d_backward_direct(dyd, xd, wd, 3, "valid")), "the GPU", cuda_host))
         rungs.append(("minigan CUDA (im2col + tiled)", sync_after(lambda: G.conv2d_forward(xd, wd, bd, 3, "valid")),
-                      sync_after(lambda: G.conv2d_backward(dyd, xd, wd, 3, "valid"))))
+                      sync_after(lambda: G.conv2d_backward(dyd, xd, wd, 3, "valid")), "the GPU", cuda_host))
 
     print(f"Conv2D 128->256, k3 s3, x {x.shape}: {flops / 1e6:.0f} MFLOP forward, {2 * flops / 1e6:.0f} backward")
-    print(f"{'rung':<32} {'forward':>10} {'GFLOP/s':>8} {'backward':>10} {'GFLOP/s':>8}")
-    for name, fwd, bwd in rungs:
+    print(f"{'rung':<32} {'forward':>10} {'GFLOP/s':>8} {'backward':>10} {'GFLOP/s':>8} {'vs loops':>9}  threads")
+    reference = None
+    worst = 0.0
+    for name, fwd, bwd, threads, to_host in rungs:
+        outputs = [to_host(fwd()), *to_host(bwd())]  # y, dx, dw, db
+        reference = reference or outputs
+        err = max(rel_err(a, r) for a, r in zip(outputs, reference))
+        worst = max(worst, err)
         repeat = 1 if name == "reference loops" else args.repeat
         tf, tb = timed(fwd, repeat), timed(bwd, repeat)
-        print(f"{name:<32} {tf * 1e3:>8.2f}ms {flops / tf / 1e9:>8.1f} {tb * 1e3:>8.2f}ms {2 * flops / tb / 1e9:>8.1f}")
-    return 0
+        print(f"{name:<32} {tf * 1e3:>8.2f}ms {flops / tf / 1e9:>8.1f} {tb * 1e3:>8.2f}ms {2 * flops / tb / 1e9:>8.1f} "
+              f"{err:>9.1e}  {threads}")
+    print(f"every rung agrees with the loops (y, dx, dw, db within {AGREE:g})" if worst < AGREE
+          else f"MISMATCH: a rung differs from the loops by {worst:.1e}")
+    return 0 if worst < AGREE else 1
 
 
 if __name__ == "__main__":

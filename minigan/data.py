@@ -96,9 +96,15 @@ def ensure_file(key, folder, allow_download=True):
     if not path.is_file():
         if not allow_download:
             raise DataError(f"{path} is missing; put the MNIST files in {folder} or pass --data DIR")
+        created = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
         print(f"MNIST {filename} not in {folder}; downloading", file=sys.stderr)
-        download(filename, folder)
+        try:
+            download(filename, folder)
+        except DataError:
+            if created and not any(folder.iterdir()):
+                folder.rmdir()  # a failed first download leaves no empty folder behind
+            raise
     actual = md5(path)
     if actual != expected:
         raise DataError(

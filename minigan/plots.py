@@ -43,7 +43,7 @@ def save_loss_curves(rows, path, title="minigan GAN losses"):
     fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
     for key, color in (("d_loss", "tab:blue"), ("g_loss", "tab:orange")):
         values = np.array([r[key] for r in rows], dtype=np.float64)
-        ax.plot(steps, values, color=color, alpha=0.15, linewidth=0.5)
+        ax.plot(steps, values, color=color, alpha=0.35, linewidth=0.6)
         ends = [steps[epochs == e].max() for e in np.unique(epochs)]
         means = [values[epochs == e].mean() for e in np.unique(epochs)]
         ax.plot(ends, means, color=color, marker="o", markersize=3, label=f"{key} (epoch mean)")

@@ -12,7 +12,7 @@ def test_every_code_reference_spans_its_function():
     found = refs.references()
     assert len(found) >= 25  # the guide links every kernel it explains
     stale = refs.scan(fix=False)
-    assert not stale, f"stale line ranges (run python docs/refs.py to update): {stale}"
+    assert not stale, f"stale line ranges (run python docs/refs.py --fix to update): {stale}"
 
 
 def test_readme_links_resolve():
