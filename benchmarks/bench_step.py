@@ -7,7 +7,7 @@ import kernels.cpu as K
 from benchmarks import numpy_ops as N
 from benchmarks.conftest import need, run
 from minigan.gan import GAN
-from minigan.train import RECIPES
+from minigan.recipes import RECIPES
 
 ENGINES = ["minigan", "numpy", "torch"]
 GPU_ENGINES = ["minigan-cuda", "torch-cuda"]

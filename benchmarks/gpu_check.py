@@ -53,7 +53,7 @@ TINY = dict(g_widths=(4, 4, 4), d_channels=(2, 2, 2))
 def recipes():
     import dataclasses
 
-    from minigan.train import RECIPES
+    from minigan.recipes import RECIPES
 
     every = dataclasses.replace(RECIPES["default"], d_minibatch_std=True, d_dropout=0.3)
     return {**RECIPES, "default+every-candidate": every}
@@ -129,7 +129,8 @@ def variants(tiny, repeats=20):
 
 def one_epoch(data, out):
     """The default recipe, one epoch, on the GPU and then on the CPU from the same seed."""
-    from minigan.train import TrainConfig, epoch_means, train
+    from minigan.config import TrainConfig
+    from minigan.train import epoch_means, train
 
     report = {}
     rows = {}
@@ -172,10 +173,10 @@ def step_times(tiny):
                 raise ImportError("torch has no CUDA here")
             torch.backends.cuda.matmul.allow_tf32 = False  # fair: full float32 on both sides
             torch.backends.cudnn.allow_tf32 = False
-            from benchmarks.torch_twin import TwinGAN
             import kernels.cpu as CPU
+            from benchmarks.torch_twin import TwinGAN
             from minigan.gan import GAN
-            from minigan.train import RECIPES
+            from minigan.recipes import RECIPES
 
             twin = TwinGAN.from_recipe(GAN(RECIPES[recipe], np.random.default_rng(0), CPU).state(), RECIPES[recipe],
                                        mask_rng=np.random.default_rng(0))

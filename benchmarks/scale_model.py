@@ -22,10 +22,10 @@ import math
 
 import numpy as np
 
+import kernels.cpu as K
 from minigan.gan import GAN
 from minigan.models import G_WIDTHS
-from minigan.train import RECIPES
-import kernels.cpu as K
+from minigan.recipes import RECIPES
 
 NETWORKS = {"10 Gb/s": (25e-6, 8 / 10e9), "100 Gb/s": (2e-6, 8 / 100e9)}  # alpha (s), beta (s per byte)
 RANKS = (1, 2, 4, 8, 16, 32, 64)

@@ -25,10 +25,12 @@ import torch  # first: PyTorch trains here, under the OpenMP runtime's default p
 warnings.filterwarnings("ignore", message="the OpenMP runtime was loaded before", category=RuntimeWarning)
 import kernels.cpu as K  # noqa: E402
 from benchmarks.torch_twin import TwinGAN  # noqa: E402
+from minigan.config import TrainConfig  # noqa: E402
 from minigan.data import load_mnist, to_gan_range  # noqa: E402
 from minigan.gan import GAN  # noqa: E402
-from minigan.train import RECIPES, Run, TrainConfig, epoch_batches, epoch_means, fixed_noise, write_log  # noqa: E402
-from minigan.weights import gan_weights, import_weights  # noqa: E402
+from minigan.recipes import RECIPES  # noqa: E402
+from minigan.train import Run, epoch_batches, epoch_means, fixed_noise, write_log  # noqa: E402
+from minigan.weights import import_weights  # noqa: E402
 
 
 def train_twin(config, out_dir, data=None, threads=1, log=print):
@@ -45,7 +47,7 @@ def train_twin(config, out_dir, data=None, threads=1, log=print):
     rng = np.random.default_rng(config.seed)
     recipe = config.recipe_spec()
     viewer = GAN(recipe, rng, K)  # draws the initial weights exactly as minigan's trainer does
-    twin = TwinGAN.from_recipe({k: v.copy() for k, v in gan_weights(viewer).items()}, recipe, mask_rng=rng,
+    twin = TwinGAN.from_recipe({k: v.copy() for k, v in viewer.named_arrays().items()}, recipe, mask_rng=rng,
                                lr=config.lr, beta1=config.beta1, beta2=config.beta2, eps=config.eps)
     noise = fixed_noise(config)
     run.save_samples(viewer, noise, 0)
@@ -62,7 +64,7 @@ def train_twin(config, out_dir, data=None, threads=1, log=print):
         if epoch % config.sample_interval == 0 or epoch == config.epochs:
             import_weights(viewer, twin.weights())
             viewer.estimate_average_statistics()  # the averaged G's BatchNorm statistics, as minigan's trainer measures them
-            run.save_weights({k: v.copy() for k, v in gan_weights(viewer).items()}, config, epoch, engine="pytorch")
+            run.save_weights({k: v.copy() for k, v in viewer.named_arrays().items()}, config, epoch, engine="pytorch")
             run.save_samples(viewer, noise, epoch)
             write_log(run.log, rows)
     return rows

@@ -20,8 +20,8 @@ from minigan.data import load_mnist, to_gan_range
 from minigan.evaluate import class_histogram
 from minigan.gan import GAN
 from minigan.plots import save_grid
+from minigan.recipes import RECIPES, Recipe
 from minigan.runtime import keep_freed_memory
-from minigan.train import RECIPES, Recipe
 
 DEFAULT = RECIPES["default"]
 # the default until 2026-12 (docs/deviations.md): a slower D and Dropout(0.3) where the default

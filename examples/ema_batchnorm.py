@@ -17,7 +17,7 @@ it (docs/deviations.md).
 import argparse
 
 from minigan.evaluate import Yardstick
-from minigan.train import load_gan
+from minigan.weights import load_gan
 
 
 def main(argv=None):

@@ -24,8 +24,11 @@ import argparse
 
 import numpy as np
 
+from minigan.config import TrainConfig
 from minigan.data import load_mnist, to_gan_range
-from minigan.train import RECIPES, TrainConfig, build_gan, epoch_batches, load_gan
+from minigan.recipes import RECIPES
+from minigan.train import epoch_batches
+from minigan.weights import build_gan, load_gan
 
 
 def mean_pairwise_cosine(a):

@@ -9,7 +9,7 @@ import argparse
 import numpy as np
 
 from minigan.plots import save_grid
-from minigan.train import load_gan
+from minigan.weights import load_gan
 
 
 def main(argv=None):

@@ -8,8 +8,10 @@ The same as `python -m minigan train`, spelled out: config -> train() -> artifac
 
 import argparse
 
+from minigan.config import TrainConfig
+from minigan.recipes import RECIPES
 from minigan.runtime import keep_freed_memory
-from minigan.train import RECIPES, TrainConfig, train
+from minigan.train import train
 
 
 def main(argv=None):

@@ -8,9 +8,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from minigan.gan import GAN
-from minigan.train import RECIPES
 from minigan import backends
+from minigan.gan import GAN
+from minigan.recipes import RECIPES
 
 
 def thread_count():

@@ -8,12 +8,15 @@ from pathlib import Path
 import numpy as np
 
 from minigan.backends import DeviceError
-from minigan.checkpoint import atomic_write
+from minigan.config import TrainConfig
 from minigan.data import DataError
 from minigan.distributed import MPIError, World
+from minigan.files import atomic_write
 from minigan.plots import save_grid
+from minigan.recipes import RECIPES, parse_recipe_change
 from minigan.runtime import keep_freed_memory
-from minigan.train import RECIPES, TrainConfig, TrainingDiverged, load_gan, parse_recipe_change, resume_config, train
+from minigan.train import TrainingDiverged, resume_config, train
+from minigan.weights import load_gan
 
 DEFAULTS = TrainConfig()
 
@@ -27,7 +30,7 @@ def add_train(sub):
     p.add_argument("--recipe", choices=sorted(RECIPES), help=f"training recipe (default {DEFAULTS.recipe})")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE", dest="changes",
                    help="change one field of the recipe, e.g. --set d_minibatch_std=true --set g_ema_decay=0.999 "
-                        "(fields: minigan/train.py, Recipe); repeatable")
+                        "(fields: minigan/recipes.py, Recipe); repeatable")
     p.add_argument("--lr", type=float, help=f"Adam learning rate for both nets (default {DEFAULTS.lr})")
     p.add_argument("--sample-interval", type=int, help=f"epochs between sample grids (default {DEFAULTS.sample_interval})")
     p.add_argument("--limit", type=int, help="train on the first N images only (default: all 60000)")
@@ -68,7 +71,8 @@ def add_bench(sub):
 
 
 def run_bench(args, world):
-    from minigan.bench import run_bench as bench, run_profile
+    from minigan.bench import run_bench as bench
+    from minigan.bench import run_profile
 
     if args.profile:
         if args.device != "cpu" or world.parallel:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minigan.checkpoint import atomic_write
+from minigan.files import atomic_write
 from minigan.progress import Progress
 
 FILES = {

@@ -27,7 +27,7 @@ from minigan.data import load_mnist, to_gan_range, user_cache
 from minigan.layers import Conv2D, Dense, ReLU, Reshape
 from minigan.models import Sequential
 from minigan.optim import Adam
-from minigan.train import load_gan
+from minigan.weights import load_gan
 
 FORMAT = "minigan-classifier-1"
 FEATURE_LAYER = "act3"  # the 128 activations before the last Dense

@@ -29,8 +29,6 @@ from minigan.distributed import World
 from minigan.layers import BatchNorm, Dropout
 from minigan.models import D_CHANNELS, G_WIDTHS, Z_DIM, discriminator, generator
 from minigan.optim import Adam
-from minigan.weights import gan_weights
-
 
 STATISTICS_SEED = 20181  # the noise G_ema's BatchNorm statistics are measured on
 
@@ -168,9 +166,18 @@ class GAN:
         finally:
             self.G.set_training(True)  # G_ema stays in inference mode: it never trains
 
+    def named_arrays(self):
+        """{"G/dense1/w": array, ...}: the live parameter and buffer arrays of G, D and G_ema,
+        named as a weights file names them (the layout: minigan/weights.py)."""
+        arrays = {f"G/{k}": v for k, v in self.G.arrays().items()}
+        arrays.update({f"D/{k}": v for k, v in self.D.arrays().items()})
+        if self.G_ema is not None:
+            arrays.update({f"G_ema/{k}": v for k, v in self.G_ema.arrays().items()})
+        return arrays
+
     def state(self):
         """Every array a checkpoint needs, named G/…, D/…, G_ema/… (minigan/weights.py), opt_G/…, opt_D/…."""
-        arrays = {k: self.ops.to_host(v) for k, v in gan_weights(self).items()}
+        arrays = {k: self.ops.to_host(v) for k, v in self.named_arrays().items()}
         arrays.update({f"opt_G/{k}": v for k, v in self.opt_g.state().items()})
         arrays.update({f"opt_D/{k}": v for k, v in self.opt_d.state().items()})
         return arrays

@@ -8,7 +8,7 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from minigan.checkpoint import atomic_write  # noqa: E402
+from minigan.files import atomic_write  # noqa: E402
 
 
 def tile(images, ncols):

@@ -17,122 +17,26 @@ import csv
 import dataclasses
 import io
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from kernels.checks import check_decay
-from minigan import backends
-from minigan.checkpoint import atomic_write, load_checkpoint, save_checkpoint
+from minigan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.config import TrainConfig
 from minigan.data import load_mnist, to_gan_range
 from minigan.distributed import World
-from minigan.gan import GAN
-from minigan.models import MINIBATCH_STD_GROUP
+from minigan.files import atomic_write
 from minigan.plots import save_grid, save_loss_curves
 from minigan.progress import Progress
-from minigan.weights import gan_weights
+from minigan.weights import (
+    CHECKPOINT_FORMAT,
+    WEIGHTS_FORMAT,
+    build_gan,
+    config_from_meta,
+    run_meta,
+)
 
 LOG_FIELDS = ["epoch", "step", "d_loss", "g_loss", "d_real", "d_fake"]
-CHECKPOINT_FORMAT = "minigan-gan-checkpoint-1"
-WEIGHTS_FORMAT = "minigan-gan-weights-1"
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """What a recipe may change about the documented setup (docs/deviations.md says why)."""
-
-    g_activation: str = "relu"
-    d_activation: str = "relu"
-    g_batchnorm: bool = False
-    d_dropout: float = 0.0
-    d_minibatch_std: bool = False
-    real_label: float = 1.0
-    d_lr_scale: float = 1.0  # D's learning rate as a multiple of G's
-    g_ema_decay: float = 0.0  # > 0: keep a moving average of G's weights and sample from it (minigan/gan.py)
-    d_spectral_norm: bool = False  # every D kernel divided by its largest singular value (minigan/layers.py)
-
-
-def parse_recipe_change(text):
-    """"field=value" (train --set) -> (field, value typed as the Recipe field is)."""
-    fields = {f.name: f.type for f in dataclasses.fields(Recipe)}
-    name, sep, value = text.partition("=")
-    if not sep or name not in fields:
-        raise ValueError(f"--set takes FIELD=VALUE with FIELD one of {', '.join(fields)}; got {text!r}")
-    kind = fields[name]
-    if kind is bool:
-        if value.lower() not in ("true", "false", "1", "0"):
-            raise ValueError(f"--set {name}: expected true or false, got {value!r}")
-        return name, value.lower() in ("true", "1")
-    try:
-        return name, kind(value)
-    except ValueError:
-        raise ValueError(f"--set {name}: expected a number, got {value!r}") from None
-
-
-RECIPES = {
-    # Exactly the documented models and loss (with the listing's bugs fixed): collapses.
-    "documented": Recipe(),
-    # The fewest departures found to hold varied, sharp digits (docs/deviations.md): BatchNorm in G,
-    # LeakyReLU(0.2) in G and D, spectral normalisation of every D kernel, and samples drawn
-    # from a moving average of G's weights (decay 0.999).
-    "default": Recipe(g_activation="leaky_relu", d_activation="leaky_relu", g_batchnorm=True, d_spectral_norm=True,
-                      g_ema_decay=0.999),
-}
-
-
-@dataclass
-class TrainConfig:
-    epochs: int = 50
-    batch_size: int = 32
-    seed: int = 0
-    recipe: str = "default"
-    lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    eps: float = 1e-8
-    z_dim: int = 100
-    sample_interval: int = 10
-    n_samples: int = 64
-    limit: int = 0  # use only the first `limit` training images (0: all 60000)
-    dtype: str = "float32"
-    device: str = "cpu"
-    recipe_changes: dict = field(default_factory=dict)  # Recipe fields changed from the named recipe (--set)
-
-    def recipe_spec(self):
-        """The named recipe with recipe_changes applied."""
-        return dataclasses.replace(RECIPES[self.recipe], **self.recipe_changes)
-
-    def validate(self, n_images, ranks=1):
-        """Every setting, before anything runs; ranks: the processes of a data-parallel run."""
-        for name in ("epochs", "batch_size", "sample_interval", "n_samples"):
-            if getattr(self, name) < (0 if name == "epochs" else 1):
-                raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
-        if self.limit < 0:
-            raise ValueError(f"--limit must be >= 0 (0 uses all images), got {self.limit}")
-        if self.recipe not in RECIPES:
-            raise ValueError(f"unknown recipe {self.recipe!r}; choose one of {', '.join(RECIPES)}")
-        unknown = set(self.recipe_changes) - {f.name for f in dataclasses.fields(Recipe)}
-        if unknown:
-            raise ValueError(f"unknown recipe field(s) {', '.join(sorted(unknown))}; "
-                             f"use one of {', '.join(f.name for f in dataclasses.fields(Recipe))}")
-        spec = self.recipe_spec()
-        check_decay("recipe", spec.g_ema_decay, "g_ema_decay")  # before training, not at the first G step
-        if self.batch_size % ranks:
-            fits = [b for b in (self.batch_size - self.batch_size % ranks, self.batch_size - self.batch_size % ranks + ranks) if b]
-            raise ValueError(f"--batch-size {self.batch_size} does not divide over {ranks} ranks (it is the global batch, "
-                             f"split evenly); use a multiple of {ranks}, e.g. {' or '.join(map(str, fits))}")
-        per_rank = self.batch_size // ranks
-        if spec.d_minibatch_std and per_rank % MINIBATCH_STD_GROUP:
-            G = MINIBATCH_STD_GROUP
-            what = "--batch-size" if ranks == 1 else f"the per-rank batch (--batch-size / ranks = {self.batch_size} / {ranks})"
-            raise ValueError(f"minibatch stddev in D compares groups of {G} samples{' within each rank' * (ranks > 1)}, "
-                             f"so {what} must be divisible by {G}; got {per_rank}. Use --batch-size a multiple of {G * ranks}")
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"--dtype must be float32 or float64, got {self.dtype!r}")
-        if self.batch_size > n_images:
-            raise ValueError(f"--batch-size {self.batch_size} is larger than the {n_images} training images; "
-                             f"lower it or raise --limit")
 
 
 def epoch_batches(rng, x_all, batch_size, z_dim, dtype):
@@ -150,26 +54,6 @@ def epoch_means(rows, keys=("d_loss", "g_loss", "d_real", "d_fake")):
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or inf; the message names the step and the checkpoint kept."""
-
-
-def build_gan(config, rng, world=None):
-    return GAN(config.recipe_spec(), rng, backends.get(config.device), np.dtype(config.dtype),
-               config.lr, config.beta1, config.beta2, config.eps, world=world)
-
-
-def load_gan(path, device=None):
-    """A run's checkpoint.npz or weights_epoch_NNN.npz -> (GAN with its weights, config, meta),
-    on the device it was trained on unless ``device`` says otherwise."""
-    arrays, meta = load_checkpoint(path)
-    if meta.get("format") not in (CHECKPOINT_FORMAT, WEIGHTS_FORMAT):
-        raise ValueError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
-                         f"pass a run's checkpoint.npz or weights_epoch_NNN.npz")
-    config = config_from_meta(meta)
-    if device:
-        config.device = device
-    gan = build_gan(config, np.random.default_rng(0))
-    gan.load_state(arrays, with_optimizers=False)
-    return gan, config, meta
 
 
 def fixed_noise(config):
@@ -218,24 +102,6 @@ class Run:
         save_checkpoint(self.checkpoint, gan.state(), meta)
         if rows:
             save_loss_curves(rows, self.dir / "losses.png", title=f"minigan, recipe {config.recipe!r}")
-
-
-def run_meta(config, epoch, **more):
-    """The metadata of a run's files: the config, and every field of the recipe it trains, so
-    a file keeps its recipe when a named recipe is later redefined."""
-    return {"epoch": epoch, "config": dataclasses.asdict(config), "recipe": dataclasses.asdict(config.recipe_spec()),
-            **more}
-
-
-def config_from_meta(meta):
-    """The TrainConfig a file was written with. Its recipe_changes are restated against today's
-    named recipe, so the config gives the file's own recipe back (files from before "recipe"
-    was recorded are read by name and changes alone)."""
-    config = TrainConfig(**meta["config"])
-    if "recipe" in meta:
-        named = dataclasses.asdict(RECIPES[config.recipe])
-        config.recipe_changes = {k: v for k, v in meta["recipe"].items() if named[k] != v}
-    return config
 
 
 def resume_config(run_dir, overrides):
@@ -318,6 +184,6 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None):
             continue
         if epoch % config.sample_interval == 0 or epoch == config.epochs:
             run.save_samples(gan, noise, epoch)
-            run.save_weights({k: gan.ops.to_host(v) for k, v in gan_weights(gan).items()}, config, epoch)
+            run.save_weights({k: gan.ops.to_host(v) for k, v in gan.named_arrays().items()}, config, epoch)
         run.save(gan, rng, config, epoch, rows)
     return rows

@@ -27,22 +27,23 @@ To PyTorch (nn.Linear keeps (out, in); nn.Conv2d keeps (C_out, C_in, KH, KW), im
     Keras stores, so Keras' layer.set_weights([w, b]) takes the arrays as they are.
 """
 
+import dataclasses
+
 import numpy as np
 
-from minigan.checkpoint import atomic_write
+from minigan import backends
+from minigan.checkpoint import load_checkpoint
+from minigan.config import TrainConfig
+from minigan.files import atomic_write
+from minigan.gan import GAN
+from minigan.recipes import RECIPES
 
-
-def gan_weights(gan):
-    """{"G/dense1/w": array, ...}: the live parameter arrays, in the layout above."""
-    arrays = {f"G/{k}": v for k, v in gan.G.arrays().items()}
-    arrays.update({f"D/{k}": v for k, v in gan.D.arrays().items()})
-    if gan.G_ema is not None:
-        arrays.update({f"G_ema/{k}": v for k, v in gan.G_ema.arrays().items()})
-    return arrays
+CHECKPOINT_FORMAT = "minigan-gan-checkpoint-1"
+WEIGHTS_FORMAT = "minigan-gan-weights-1"
 
 
 def export_weights(gan, path):
-    arrays = {k: gan.ops.to_host(v) for k, v in gan_weights(gan).items()}
+    arrays = {k: gan.ops.to_host(v) for k, v in gan.named_arrays().items()}
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
@@ -54,3 +55,41 @@ def import_weights(gan, path_or_arrays):
         with np.load(path_or_arrays, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     gan.load_state(arrays, with_optimizers=False)
+
+
+def build_gan(config, rng, world=None):
+    return GAN(config.recipe_spec(), rng, backends.get(config.device), np.dtype(config.dtype),
+               config.lr, config.beta1, config.beta2, config.eps, world=world)
+
+
+def load_gan(path, device=None):
+    """A run's checkpoint.npz or weights_epoch_NNN.npz -> (GAN with its weights, config, meta),
+    on the device it was trained on unless ``device`` says otherwise."""
+    arrays, meta = load_checkpoint(path)
+    if meta.get("format") not in (CHECKPOINT_FORMAT, WEIGHTS_FORMAT):
+        raise ValueError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
+                         f"pass a run's checkpoint.npz or weights_epoch_NNN.npz")
+    config = config_from_meta(meta)
+    if device:
+        config.device = device
+    gan = build_gan(config, np.random.default_rng(0))
+    gan.load_state(arrays, with_optimizers=False)
+    return gan, config, meta
+
+
+def run_meta(config, epoch, **more):
+    """The metadata of a run's files: the config, and every field of the recipe it trains, so
+    a file keeps its recipe when a named recipe is later redefined."""
+    return {"epoch": epoch, "config": dataclasses.asdict(config), "recipe": dataclasses.asdict(config.recipe_spec()),
+            **more}
+
+
+def config_from_meta(meta):
+    """The TrainConfig a file was written with. Its recipe_changes are restated against today's
+    named recipe, so the config gives the file's own recipe back (files from before "recipe"
+    was recorded are read by name and changes alone)."""
+    config = TrainConfig(**meta["config"])
+    if "recipe" in meta:
+        named = dataclasses.asdict(RECIPES[config.recipe])
+        config.recipe_changes = {k: v for k, v in meta["recipe"].items() if named[k] != v}
+    return config

@@ -25,7 +25,7 @@ from minigan.data import load_mnist, to_gan_range
 from minigan.distributed import World
 from minigan.gan import GAN
 from minigan.layers import Dropout
-from minigan.train import RECIPES
+from minigan.recipes import RECIPES
 
 STEPS, BATCH, SEED = 20, 32, 7
 RECIPE_CHANGES = {"default+dropout+mbstd": dict(d_dropout=0.3, d_minibatch_std=True),

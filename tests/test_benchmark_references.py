@@ -3,13 +3,13 @@ would compare different work)."""
 
 import numpy as np
 import pytest
+from cases import CONV_CASES, case_id, conv_arrays
+from conftest import rel_err
 
 import kernels.cpu as K
 from benchmarks import numpy_ops as N
-from cases import CONV_CASES, case_id, conv_arrays
-from conftest import rel_err
 from minigan.gan import GAN
-from minigan.train import RECIPES
+from minigan.recipes import RECIPES
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=case_id)

@@ -3,13 +3,13 @@ the simulator runs one OS thread per CUDA thread), on the real GPU in the GPU sc
 
 import numpy as np
 import pytest
+from conftest import rel_err
 from numba import cuda
 
 import kernels.cpu as CPU
 import kernels.cuda as GPU
-from conftest import rel_err
 from minigan.gan import GAN
-from minigan.train import RECIPES
+from minigan.recipes import RECIPES
 
 TOL = {np.float32: 1e-5, np.float64: 1e-12}
 CONV = [  # (N, H, W, C, F, (KH, KW), stride, padding): small enough for the simulator

@@ -10,18 +10,18 @@ import os
 import shutil
 import signal
 import subprocess
-import threading
 import sys
+import threading
 import time
 from pathlib import Path
 
 import mpi4py  # noqa: F401  (a test dependency: fail here, loudly, when it is missing)
 import numpy as np
 import pytest
-
 from conftest import REPO, rel_err
+
+from minigan.config import TrainConfig
 from minigan.distributed import World, launched_size
-from minigan.train import TrainConfig
 
 MPIEXEC = shutil.which("mpiexec") or pytest.fail("mpiexec not found: pip install mpich (the test extra has it)")
 WORKER = REPO / "tests" / "mpi_worker.py"
@@ -112,7 +112,8 @@ def test_cli_trains_on_two_ranks_and_resumes_across_rank_counts(tmp_path, mnist_
     writes; 2 ranks for epoch 1, then 1 process resuming epoch 2, then 2 ranks resuming epoch 3,
     give the losses and weights of one process training 3 epochs straight."""
     from minigan.checkpoint import load_checkpoint
-    from minigan.train import train, TrainConfig as Config
+    from minigan.config import TrainConfig as Config
+    from minigan.train import train
 
     one = tmp_path / "one"
     train(Config(epochs=3, limit=320, dtype="float64", sample_interval=10), one, data=mnist_dir, log=lambda *_: None)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import kernels.cpu
-from minigan.gradcheck import spot_check
-from minigan.train import RECIPES, Recipe
 from minigan.gan import GAN
+from minigan.gradcheck import spot_check
 from minigan.models import discriminator, generator
+from minigan.recipes import RECIPES, Recipe
 
 
 def test_documented_shapes():

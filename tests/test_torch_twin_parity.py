@@ -9,14 +9,14 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from conftest import rel_err
 
 import kernels.cpu as K
 from benchmarks.torch_twin import TwinGAN
-from conftest import rel_err
 from minigan.data import load_mnist, to_gan_range
 from minigan.gan import GAN
-from minigan.train import RECIPES
-from minigan.weights import export_weights, gan_weights, import_weights
+from minigan.recipes import RECIPES
+from minigan.weights import export_weights, import_weights
 
 STEPS = 20
 # both recipes (the default has spectral norm and the averaged G), and the other departures
@@ -38,7 +38,7 @@ def twins(recipe, dtype, seed=7):
     r = PARITY_RECIPES[recipe]
     rng = np.random.default_rng(seed)
     mine = GAN(r, rng, K, np.dtype(dtype))
-    weights = {k: v.copy() for k, v in gan_weights(mine).items()}
+    weights = {k: v.copy() for k, v in mine.named_arrays().items()}
     torch.set_num_threads(1)  # deterministic reductions on the torch side
     return mine, TwinGAN.from_recipe(weights, r, getattr(torch, dtype), mask_rng=np.random.default_rng()), rng
 
@@ -60,7 +60,7 @@ def norm_rel(a, b):
 
 
 def parameter_report(mine, twin, metric=rel_err):
-    errors = {k: metric(v, twin.weights()[k]) for k, v in gan_weights(mine).items()}
+    errors = {k: metric(v, twin.weights()[k]) for k, v in mine.named_arrays().items()}
     return max(errors.values()), ", ".join(f"{k} {v:.2e}" for k, v in sorted(errors.items(), key=lambda kv: -kv[1]))
 
 
@@ -145,7 +145,7 @@ def test_weights_round_trip_through_npz(tmp_path):
     export_weights(a, tmp_path / "w.npz")
     import_weights(b, tmp_path / "w.npz")
     with np.load(tmp_path / "w.npz") as f:
-        assert sorted(f.files) == sorted(gan_weights(a))
-    assert all(np.array_equal(v, gan_weights(b)[k]) for k, v in gan_weights(a).items())
-    twin = TwinGAN(gan_weights(a))
-    assert all(np.array_equal(v, twin.weights()[k]) for k, v in gan_weights(a).items())
+        assert sorted(f.files) == sorted(a.named_arrays())
+    assert all(np.array_equal(v, b.named_arrays()[k]) for k, v in a.named_arrays().items())
+    twin = TwinGAN(a.named_arrays())
+    assert all(np.array_equal(v, twin.weights()[k]) for k, v in a.named_arrays().items())

@@ -8,7 +8,8 @@ import pytest
 from minigan import gan as gan_module
 from minigan.checkpoint import load_checkpoint
 from minigan.cli import main
-from minigan.train import TrainConfig, TrainingDiverged, train
+from minigan.config import TrainConfig
+from minigan.train import TrainingDiverged, train
 
 
 def small(**kw):
@@ -63,12 +64,14 @@ def test_files_keep_their_recipe_when_a_named_recipe_is_redefined(mnist_dir, tmp
     import dataclasses
 
     from minigan import train as train_module
+    from minigan.recipes import RECIPES
+    from minigan.weights import load_gan
 
     train(small(epochs=1), tmp_path, data=mnist_dir, log=lambda *_: None)
-    trained_with = train_module.RECIPES["default"]
-    monkeypatch.setitem(train_module.RECIPES, "default", dataclasses.replace(trained_with, d_spectral_norm=False,
+    trained_with = RECIPES["default"]
+    monkeypatch.setitem(RECIPES, "default", dataclasses.replace(trained_with, d_spectral_norm=False,
                                                                              g_ema_decay=0.0))
-    gan, config, _ = train_module.load_gan(tmp_path / "weights_epoch_001.npz")
+    gan, config, _ = load_gan(tmp_path / "weights_epoch_001.npz")
     assert config.recipe_spec() == trained_with and gan.G_ema is not None
     resumed = train_module.resume_config(tmp_path, {"epochs": 2})
     assert resumed.recipe_spec() == trained_with

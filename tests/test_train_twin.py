@@ -8,8 +8,9 @@ import numpy as np
 
 from benchmarks.train_twin import train_twin
 from minigan.checkpoint import load_checkpoint
+from minigan.config import TrainConfig
 from minigan.evaluate import evaluate, train_classifier
-from minigan.train import TrainConfig, train
+from minigan.train import train
 
 
 def first_rows(path, n):

@@ -1,0 +1,62 @@
+"""A training run's settings (TrainConfig), checked in one place before anything runs."""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from kernels.checks import check_decay
+from minigan.models import MINIBATCH_STD_GROUP
+from minigan.recipes import RECIPES, Recipe
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 50
+    batch_size: int = 32
+    seed: int = 0
+    recipe: str = "default"
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    eps: float = 1e-8
+    z_dim: int = 100
+    sample_interval: int = 10
+    n_samples: int = 64
+    limit: int = 0  # use only the first `limit` training images (0: all 60000)
+    dtype: str = "float32"
+    device: str = "cpu"
+    recipe_changes: dict = field(default_factory=dict)  # Recipe fields changed from the named recipe (--set)
+
+    def recipe_spec(self):
+        """The named recipe with recipe_changes applied."""
+        return dataclasses.replace(RECIPES[self.recipe], **self.recipe_changes)
+
+    def validate(self, n_images, ranks=1):
+        """Every setting, before anything runs; ranks: the processes of a data-parallel run."""
+        for name in ("epochs", "batch_size", "sample_interval", "n_samples"):
+            if getattr(self, name) < (0 if name == "epochs" else 1):
+                raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+        if self.limit < 0:
+            raise ValueError(f"--limit must be >= 0 (0 uses all images), got {self.limit}")
+        if self.recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {self.recipe!r}; choose one of {', '.join(RECIPES)}")
+        unknown = set(self.recipe_changes) - {f.name for f in dataclasses.fields(Recipe)}
+        if unknown:
+            raise ValueError(f"unknown recipe field(s) {', '.join(sorted(unknown))}; "
+                             f"use one of {', '.join(f.name for f in dataclasses.fields(Recipe))}")
+        spec = self.recipe_spec()
+        check_decay("recipe", spec.g_ema_decay, "g_ema_decay")  # before training, not at the first G step
+        if self.batch_size % ranks:
+            fits = [b for b in (self.batch_size - self.batch_size % ranks, self.batch_size - self.batch_size % ranks + ranks) if b]
+            raise ValueError(f"--batch-size {self.batch_size} does not divide over {ranks} ranks (it is the global batch, "
+                             f"split evenly); use a multiple of {ranks}, e.g. {' or '.join(map(str, fits))}")
+        per_rank = self.batch_size // ranks
+        if spec.d_minibatch_std and per_rank % MINIBATCH_STD_GROUP:
+            G = MINIBATCH_STD_GROUP
+            what = "--batch-size" if ranks == 1 else f"the per-rank batch (--batch-size / ranks = {self.batch_size} / {ranks})"
+            raise ValueError(f"minibatch stddev in D compares groups of {G} samples{' within each rank' * (ranks > 1)}, "
+                             f"so {what} must be divisible by {G}; got {per_rank}. Use --batch-size a multiple of {G * ranks}")
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError(f"--dtype must be float32 or float64, got {self.dtype!r}")
+        if self.batch_size > n_images:
+            raise ValueError(f"--batch-size {self.batch_size} is larger than the {n_images} training images; "
+                             f"lower it or raise --limit")
