@@ -37,16 +37,16 @@ def flops(kind, x, w, direction):
 
 def minigan_fns(kind, x, w, b, reference):
     if kind == "dense":
-        fwd = D.dense_forward_reference if reference else K.dense_forward
-        bwd = D.dense_backward_reference if reference else K.dense_backward
+        fwd = D.dense_forward_loops if reference else K.dense_forward
+        bwd = D.dense_backward_loops if reference else K.dense_backward
         y = fwd(x, w, b)
         return (lambda: fwd(x, w, b)), (lambda: bwd(y, x, w))
     if reference:
         geo = conv_geometry("bench", x.shape, w.shape, 3, "valid")
         sh, sw, pt, _, pl, _, Ho, Wo = geo
-        y = C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo)
-        return (lambda: C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo),
-                lambda: C.conv2d_backward_reference(y, x, w, sh, sw, pt, pl))
+        y = C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo)
+        return (lambda: C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo),
+                lambda: C.conv2d_backward_loops(y, x, w, sh, sw, pt, pl))
     y = K.conv2d_forward(x, w, b, 3, "valid")
     return (lambda: K.conv2d_forward(x, w, b, 3, "valid")), (lambda: K.conv2d_backward(y, x, w, 3, "valid"))
 

@@ -99,11 +99,11 @@ def variants(tiny, repeats=20):
     if tiny:
         layers = [("dense", (5,), (5, 3)), ("conv", (6, 6, 1), (3, 3, 1, 2))]
     kinds = {"dense": {"tiled": (GPU.dense_forward, GPU.dense_backward),
-                       "naive": (GPU.dense_forward_naive, GPU.dense_backward_naive)},
+                       "naive": (GPU.dense_forward_reference, GPU.dense_backward_reference)},
              "conv": {"tiled": (lambda x, w, b: GPU.conv2d_forward(x, w, b, 3, "valid"),
                                 lambda dy, x, w: GPU.conv2d_backward(dy, x, w, 3, "valid")),
-                      "direct": (lambda x, w, b: GPU.conv2d_forward_direct(x, w, b, 3, "valid"),
-                                 lambda dy, x, w: GPU.conv2d_backward_direct(dy, x, w, 3, "valid"))}}
+                      "direct": (lambda x, w, b: GPU.conv2d_forward_reference(x, w, b, 3, "valid"),
+                                 lambda dy, x, w: GPU.conv2d_backward_reference(dy, x, w, 3, "valid"))}}
     rng = np.random.default_rng(0)
     out = {}
     for batch in ((2,) if tiny else (32, 256)):

@@ -1,7 +1,7 @@
 """Keep the docs' code references current.
 
 A reference is a markdown link whose text is a function name in backticks and whose
-target is a source file with a line range:  [`dense_backward_reference`](../kernels/cpu/dense.py#L41-L55)
+target is a source file with a line range:  [`dense_backward_loops`](../kernels/cpu/dense.py#L41-L55)
 The range must span that function, decorator to last line. `python docs/refs.py` (and the
 test suite) checks them and fails on any stale one; `python docs/refs.py --fix` rewrites
 every range from the code as it is now.

@@ -73,8 +73,8 @@ def main(argv=None):
     numba_threads, scipy_blas, numpy_blas = pools()
     host = lambda out: out  # each rung's outputs as NHWC / (KH, KW, C, F) host arrays
     rungs = [  # (name, forward, backward, whose threads, outputs to host)
-        ("reference loops", lambda: C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo),
-         lambda: C.conv2d_backward_reference(dy, x, w, sh, sw, pt, pl), "one thread (plain loops)", host),
+        ("reference loops", lambda: C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo),
+         lambda: C.conv2d_backward_loops(dy, x, w, sh, sw, pt, pl), "one thread (plain loops)", host),
         ("minigan fast (im2col + BLAS)", lambda: K.conv2d_forward(x, w, b, 3, "valid"),
          lambda: K.conv2d_backward(dy, x, w, 3, "valid"),
          f"SciPy's OpenBLAS x{scipy_blas}, Numba x{numba_threads}", host),
@@ -119,8 +119,8 @@ def main(argv=None):
         def cuda_host(out):
             return G.to_host(out) if not isinstance(out, tuple) else tuple(G.to_host(a) for a in out)
 
-        rungs.append(("minigan CUDA (direct)", sync_after(lambda: G.conv2d_forward_direct(xd, wd, bd, 3, "valid")),
-                      sync_after(lambda: G.conv2d_backward_direct(dyd, xd, wd, 3, "valid")), "the GPU", cuda_host))
+        rungs.append(("minigan CUDA (direct)", sync_after(lambda: G.conv2d_forward_reference(xd, wd, bd, 3, "valid")),
+                      sync_after(lambda: G.conv2d_backward_reference(dyd, xd, wd, 3, "valid")), "the GPU", cuda_host))
         rungs.append(("minigan CUDA (im2col + tiled)", sync_after(lambda: G.conv2d_forward(xd, wd, bd, 3, "valid")),
                       sync_after(lambda: G.conv2d_backward(dyd, xd, wd, 3, "valid")), "the GPU", cuda_host))
 

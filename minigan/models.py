@@ -14,6 +14,7 @@ for the file layout and the conversion to PyTorch's.
 
 import numpy as np
 
+from kernels.checks import ACTIVATIONS as KERNEL_ACTIVATIONS
 from minigan.layers import (BatchNorm, Conv2D, Dense, Dropout, LeakyReLU, MinibatchStddev, ReLU, Reshape, Tanh,
                             WeightLayer)
 
@@ -88,7 +89,7 @@ class Sequential:
             self.ops.copy_into(mine[name], value)
 
 
-ACTIVATIONS = ("relu", "leaky_relu")
+ACTIVATIONS = tuple(a for a in KERNEL_ACTIVATIONS if a != "linear")  # a hidden layer's: the kernels' list
 LEAKY_SLOPE = 0.2
 MINIBATCH_STD_GROUP = 4  # samples per minibatch-stddev group
 SPECTRAL_NORM_WARMUP = 15  # power-iteration steps when D is built
@@ -96,7 +97,7 @@ SPECTRAL_NORM_WARMUP = 15  # power-iteration steps when D is built
 
 def _check_activation(kind):
     if kind not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {kind!r}; use 'relu' or 'leaky_relu'")
+        raise ValueError(f"unknown activation {kind!r}; use one of {', '.join(map(repr, ACTIVATIONS))}")
     return kind
 
 

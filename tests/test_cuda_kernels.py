@@ -38,7 +38,7 @@ def test_dense(dtype, variant):
     rng = np.random.default_rng(0)
     x, w, b = randn(rng, (5, 7), dtype), randn(rng, (7, 3), dtype), randn(rng, 3, dtype)
     dy = randn(rng, (5, 3), dtype)
-    fwd, bwd = (GPU.dense_forward, GPU.dense_backward) if variant == "tiled" else (GPU.dense_forward_naive, GPU.dense_backward_naive)
+    fwd, bwd = (GPU.dense_forward, GPU.dense_backward) if variant == "tiled" else (GPU.dense_forward_reference, GPU.dense_backward_reference)
     (y,) = host(fwd(*up(x, w, b)))
     assert y.dtype == dtype and rel_err(y, CPU.dense_forward(x, w, b)) < TOL[dtype]
     for mine, ref in zip(host(*bwd(*up(dy, x, w))), CPU.dense_backward(dy, x, w)):
@@ -60,7 +60,7 @@ def test_conv2d(case, variant):
     x, w, b = randn(rng, (N, H, W, C), np.float32), randn(rng, (KH, KW, C, F), np.float32), randn(rng, F, np.float32)
     y_ref = CPU.conv2d_forward(x, w, b, stride, padding)
     dy = randn(rng, y_ref.shape, np.float32)
-    fwd, bwd = (GPU.conv2d_forward, GPU.conv2d_backward) if variant == "tiled" else (GPU.conv2d_forward_direct, GPU.conv2d_backward_direct)
+    fwd, bwd = (GPU.conv2d_forward, GPU.conv2d_backward) if variant == "tiled" else (GPU.conv2d_forward_reference, GPU.conv2d_backward_reference)
     (y,) = host(fwd(*up(x, w, b), stride, padding))
     assert rel_err(y, y_ref) < 1e-5
     for name, mine, ref in zip(["dx", "dw", "db"], host(*bwd(*up(dy, x, w), stride, padding)),

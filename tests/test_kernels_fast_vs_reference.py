@@ -18,10 +18,10 @@ TOL = {np.float32: 1e-5, np.float64: 1e-12}
 def test_dense_fast_equals_reference(case, dtype):
     x, w, b = dense_arrays(case, dtype)
     dy = np.random.default_rng(1).standard_normal((x.shape[0], w.shape[1])).astype(dtype)
-    y_fast, y_ref = D.dense_forward_fast(x, w, b), D.dense_forward_reference(x, w, b)
+    y_fast, y_ref = D.dense_forward_fast(x, w, b), D.dense_forward_loops(x, w, b)
     assert y_fast.dtype == y_ref.dtype == dtype
     assert rel_err(y_fast, y_ref) < TOL[dtype]
-    for fast, ref in zip(D.dense_backward_fast(dy, x, w), D.dense_backward_reference(dy, x, w)):
+    for fast, ref in zip(D.dense_backward_fast(dy, x, w), D.dense_backward_loops(dy, x, w)):
         assert fast.dtype == dtype and fast.shape == ref.shape
         assert rel_err(fast, ref) < TOL[dtype]
 
@@ -32,12 +32,12 @@ def test_conv2d_fast_equals_reference(case, dtype):
     x, w, b, stride, padding = conv_arrays(case, dtype)
     sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
     y_fast, cols = C.conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo)
-    y_ref = C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo)
+    y_ref = C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo)
     assert y_fast.dtype == dtype and y_fast.shape == y_ref.shape
     assert rel_err(y_fast, y_ref) < TOL[dtype]
     dy = np.random.default_rng(1).standard_normal(y_ref.shape).astype(dtype)
     fast = C.conv2d_backward_fast(dy, x, w, sh, sw, pt, pl)
-    ref = C.conv2d_backward_reference(dy, x, w, sh, sw, pt, pl)
+    ref = C.conv2d_backward_loops(dy, x, w, sh, sw, pt, pl)
     for name, f, r in zip(["dx", "dw", "db"], fast, ref):
         assert f.dtype == dtype and f.shape == r.shape, name
         assert rel_err(f, r) < TOL[dtype], name
@@ -73,22 +73,22 @@ def test_fused_activation_equals_reference_conv_then_activation(dtype, activatio
     act_bwd = getattr(K, f"{activation}_backward")
     x, w, b, stride, padding = conv_arrays((3, 8, 8, 2, 5, (3, 3), 3, "valid"), dtype)
     sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
-    pre = C.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo)
+    pre = C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo)
     y = K.conv2d_forward(x, w, b, stride, padding, activation, 0.2)
     assert rel_err(y, act_fwd(pre, 0.2) if activation == "leaky_relu" else act_fwd(pre)) < TOL[dtype]
     dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
     dpre = act_bwd(dy, pre, 0.2) if activation == "leaky_relu" else act_bwd(dy, pre)
     fused = K.conv2d_backward(dy, x, w, stride, padding, y=y, activation=activation, alpha=0.2)
-    for name, f, r in zip(["dx", "dw", "db"], fused, C.conv2d_backward_reference(dpre, x, w, sh, sw, pt, pl)):
+    for name, f, r in zip(["dx", "dw", "db"], fused, C.conv2d_backward_loops(dpre, x, w, sh, sw, pt, pl)):
         assert f.dtype == dtype and rel_err(f, r) < TOL[dtype], name
     xd, wd, bd = dense_arrays((6, 7, 5), dtype)
-    pre = D.dense_forward_reference(xd, wd, bd)
+    pre = D.dense_forward_loops(xd, wd, bd)
     yd = K.dense_forward(xd, wd, bd, activation, 0.2)
     assert rel_err(yd, act_fwd(pre, 0.2) if activation == "leaky_relu" else act_fwd(pre)) < TOL[dtype]
     dyd = np.ones_like(yd)
     dpre = act_bwd(dyd, pre, 0.2) if activation == "leaky_relu" else act_bwd(dyd, pre)
     for f, r in zip(K.dense_backward(dyd, xd, wd, y=yd, activation=activation, alpha=0.2),
-                    D.dense_backward_reference(dpre, xd, wd)):
+                    D.dense_backward_loops(dpre, xd, wd)):
         assert rel_err(f, r) < TOL[dtype]
 
 

@@ -28,8 +28,8 @@ def test_dense_gradients(case):
 @pytest.mark.parametrize("case", DENSE_CASES[:4], ids=case_id)
 def test_dense_reference_gradients(case):
     x, w, b = dense_arrays(case, np.float64)
-    report = check_gradients(dense_mod.dense_forward_reference,
-                             lambda dy, x, w, b: dense_mod.dense_backward_reference(dy, x, w),
+    report = check_gradients(dense_mod.dense_forward_loops,
+                             lambda dy, x, w, b: dense_mod.dense_backward_loops(dy, x, w),
                              [x, w, b], ["x", "w", "b"])
     assert_report(report)
 
@@ -48,8 +48,8 @@ def test_conv2d_reference_gradients(case):
     x, w, b, stride, padding = conv_arrays(case, np.float64)
     sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
     report = check_gradients(
-        lambda x, w, b: conv_mod.conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo),
-        lambda dy, x, w, b: conv_mod.conv2d_backward_reference(dy, x, w, sh, sw, pt, pl),
+        lambda x, w, b: conv_mod.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo),
+        lambda dy, x, w, b: conv_mod.conv2d_backward_loops(dy, x, w, sh, sw, pt, pl),
         [x, w, b], ["x", "w", "b"])
     assert_report(report)
 

@@ -47,10 +47,10 @@ def float32_args(name):
     a = lambda *s: rng.standard_normal(s).astype(np.float32)
     x4, w4, dy4 = a(2, 6, 6, 2), a(3, 3, 2, 3), a(2, 2, 2, 3)
     table = {
-        "dense_forward_reference": (a(3, 4), a(4, 5), a(5)), "dense_linear_fast": (a(3, 4), a(4, 5)),
-        "dense_backward_reference": (a(3, 5), a(3, 4), a(4, 5)),
-        "conv2d_forward_reference": (x4, w4, a(3), 3, 3, 0, 0, 2, 2), "conv2d_linear_fast": (x4, w4, 3, 3, 0, 0, 2, 2),
-        "conv2d_backward_reference": (dy4, x4, w4, 3, 3, 0, 0),
+        "dense_forward_loops": (a(3, 4), a(4, 5), a(5)), "dense_linear_fast": (a(3, 4), a(4, 5)),
+        "dense_backward_loops": (a(3, 5), a(3, 4), a(4, 5)),
+        "conv2d_forward_loops": (x4, w4, a(3), 3, 3, 0, 0, 2, 2), "conv2d_linear_fast": (x4, w4, 3, 3, 0, 0, 2, 2),
+        "conv2d_backward_loops": (dy4, x4, w4, 3, 3, 0, 0),
         "dense_input_grad_fast": (a(3, 5), a(4, 5)), "dense_weight_grad_fast": (a(3, 5), a(3, 4)),
         "conv2d_input_grad_fast": (dy4, x4.shape, w4, 3, 3, 0, 0), "conv2d_weight_grad_fast": (dy4, a(8, 18), w4.shape),
         "_bias_activation_forward": (a(4, 3), a(3), 2, 0.2),

@@ -5,6 +5,8 @@
     y          = conv2d_forward(x, w, b, stride, padding[, activation, alpha])   x (N, H, W, C), w (KH, KW, C, F)
     y, cols    = conv2d_forward_with_cols(...)    the same, and the im2col matrix for the backward to reuse
     dx, dw, db = conv2d_backward(dy, x, w, stride, padding[, input_grad, param_grads, y, activation, alpha, cols])
+    dense_forward_reference, dense_backward_reference, conv2d_forward_reference,
+    conv2d_backward_reference: the readable loops, same arguments without the activation
         activation: None, 'relu' or 'leaky_relu', fused with the bias (epilogue.py); its
         backward reads the slope off the forward's output y
     y = relu_forward(x)               dx = relu_backward(dy, x)
@@ -47,8 +49,14 @@ from kernels.cpu.activations import (
     tanh_forward,
 )
 from kernels.cpu.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, batchnorm_running_update
-from kernels.cpu.conv2d import conv2d_backward, conv2d_forward, conv2d_forward_with_cols
-from kernels.cpu.dense import dense_backward, dense_forward
+from kernels.cpu.conv2d import (
+    conv2d_backward,
+    conv2d_backward_reference,
+    conv2d_forward,
+    conv2d_forward_reference,
+    conv2d_forward_with_cols,
+)
+from kernels.cpu.dense import dense_backward, dense_backward_reference, dense_forward, dense_forward_reference
 from kernels.cpu.dropout import dropout_backward, dropout_forward
 from kernels.cpu.spectral_norm import spectral_norm_backward, spectral_norm_forward, spectral_norm_power_iteration
 from kernels.cpu.minibatch_stddev import minibatch_stddev_backward, minibatch_stddev_forward
@@ -63,6 +71,7 @@ from kernels.cpu.optim import adam_update, ema_update, sgd_momentum_update
 
 __all__ = [
     "dense_forward", "dense_backward", "conv2d_forward", "conv2d_forward_with_cols", "conv2d_backward",
+    "dense_forward_reference", "dense_backward_reference", "conv2d_forward_reference", "conv2d_backward_reference",
     "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
     "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update", "dropout_forward", "dropout_backward", "minibatch_stddev_forward", "minibatch_stddev_backward",

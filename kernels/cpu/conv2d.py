@@ -41,7 +41,7 @@ from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, acti
 
 
 @njit(cache=True)
-def conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo):
+def conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo):
     N, H, W, C = x.shape
     KH, KW, _, F = w.shape
     y = np.empty((N, Ho, Wo, F), dtype=x.dtype)
@@ -64,7 +64,7 @@ def conv2d_forward_reference(x, w, b, sh, sw, pt, pl, Ho, Wo):
 
 
 @njit(cache=True)
-def conv2d_backward_reference(dy, x, w, sh, sw, pt, pl):
+def conv2d_backward_loops(dy, x, w, sh, sw, pt, pl):
     # forward was y[n, oh, ow, f] = b[f] + sum x[n, oh*sh-pt+kh, ow*sw-pl+kw, c] * w[kh, kw, c, f]
     N, H, W, C = x.shape
     KH, KW, _, F = w.shape
@@ -258,3 +258,20 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
         cols = np.ascontiguousarray(cols)
     dy, x, w = np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w)
     return conv2d_backward_fast(dy, x, w, sh, sw, pt, pl, y, act, alpha, input_grad, param_grads, cols)
+
+
+def conv2d_forward_reference(x, w, b, stride, padding):
+    """The readable variant of conv2d_forward (no activation), checked. Same contract as
+    kernels.cuda.conv2d_forward_reference."""
+    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward_reference", x, w, b, stride, padding)
+    return conv2d_forward_loops(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b),
+                                sh, sw, pt, pl, Ho, Wo)
+
+
+def conv2d_backward_reference(dy, x, w, stride, padding, input_grad=True, param_grads=True):
+    """The readable variant of conv2d_backward (no activation) -> dx, dw, db; a skipped gradient is None."""
+    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward_reference", x, w, None, stride, padding)
+    check_upstream("conv2d_backward_reference", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
+    dx, dw, db = conv2d_backward_loops(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w),
+                                       sh, sw, pt, pl)
+    return (dx if input_grad else None), (dw if param_grads else None), (db if param_grads else None)

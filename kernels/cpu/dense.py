@@ -28,7 +28,7 @@ from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, acti
 
 
 @njit(cache=True)
-def dense_forward_reference(x, w, b):
+def dense_forward_loops(x, w, b):
     N, I = x.shape
     O = w.shape[1]
     y = np.empty((N, O), dtype=x.dtype)
@@ -41,7 +41,7 @@ def dense_forward_reference(x, w, b):
 
 
 @njit(cache=True)
-def dense_backward_reference(dy, x, w):
+def dense_backward_loops(dy, x, w):
     # forward was y[n, o] = b[o] + sum_i x[n, i] * w[i, o]
     N, I = x.shape
     O = w.shape[1]
@@ -109,3 +109,18 @@ def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activati
         y = np.ascontiguousarray(y)
     return dense_backward_fast(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w), y, act,
                                alpha, input_grad, param_grads)
+
+
+def dense_forward_reference(x, w, b):
+    """The readable variant of dense_forward (no activation), checked: what a student calls and
+    what the fast variant is tested against. Same contract as kernels.cuda.dense_forward_reference."""
+    check_dense("dense_forward_reference", x, w, b)
+    return dense_forward_loops(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b))
+
+
+def dense_backward_reference(dy, x, w, input_grad=True, param_grads=True):
+    """The readable variant of dense_backward (no activation) -> dx, dw, db; a skipped gradient is None."""
+    check_dense("dense_backward_reference", x, w)
+    check_upstream("dense_backward_reference", dy, (x.shape[0], w.shape[1]), x.dtype)
+    dx, dw, db = dense_backward_loops(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w))
+    return (dx if input_grad else None), (dw if param_grads else None), (db if param_grads else None)

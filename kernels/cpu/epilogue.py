@@ -32,11 +32,12 @@ NaN through, and no fastmath flag is set.
 import numpy as np
 from numba import njit, prange
 
-from kernels.checks import check_activation
+from kernels.checks import ACTIVATIONS, check_activation
 from kernels.cpu.parallel import by_size
 
 LINEAR, RELU, LEAKY_RELU = 0, 1, 2
-ACTIVATION_CODES = {"linear": LINEAR, "relu": RELU, "leaky_relu": LEAKY_RELU}  # names: kernels/checks.py
+ACTIVATION_CODES = {"linear": LINEAR, "relu": RELU, "leaky_relu": LEAKY_RELU}
+assert set(ACTIVATION_CODES) == set(ACTIVATIONS), "kernels/checks.py's ACTIVATIONS and the codes here must agree"
 PARALLEL_BACKWARD_MIN = 1 << 20  # elements; below, the single serial pass is faster
 
 

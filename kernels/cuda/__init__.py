@@ -3,18 +3,18 @@
 Import this module only when a GPU (or the simulator, NUMBA_ENABLE_CUDASIM=1) is wanted;
 it needs numba-cuda (pip install 'minigan[cuda]'). Default variants: tiled shared-memory
 GEMM for dense layers, im2col + tiled GEMM for convolutions; the readable
-one-thread-per-output variants are ``dense_*_naive`` and ``conv2d_*_direct``.
+one-thread-per-output variants are ``dense_*_reference`` and ``conv2d_*_reference``.
 """
 
 from kernels.cuda.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, batchnorm_running_update
 from kernels.cuda.conv2d import (
     conv2d_backward,
-    conv2d_backward_direct,
+    conv2d_backward_reference,
     conv2d_forward,
-    conv2d_forward_direct,
+    conv2d_forward_reference,
     conv2d_forward_with_cols,
 )
-from kernels.cuda.dense import dense_backward, dense_backward_naive, dense_forward, dense_forward_naive
+from kernels.cuda.dense import dense_backward, dense_backward_reference, dense_forward, dense_forward_reference
 from kernels.cuda.elementwise import (
     adam_update,
     ema_update,
@@ -54,5 +54,5 @@ __all__ = [
     "bce_with_logits_forward", "bce_with_logits_backward",
     "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "adam_update", "sgd_momentum_update", "ema_update",
     "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",
-    "dense_forward_naive", "dense_backward_naive", "conv2d_forward_direct", "conv2d_backward_direct",
+    "dense_forward_reference", "dense_backward_reference", "conv2d_forward_reference", "conv2d_backward_reference",
 ]

@@ -1,7 +1,7 @@
 """2-D convolution on the GPU, NHWC (math and index conventions: kernels/cpu/conv2d.py).
 
 Two variants, both tested against the CPU kernels:
-- direct (``*_direct``): one thread per output element. Forward: a thread per y[n, oh, ow, f]
+- the readable variant (``*_reference``), direct: one thread per output element. Forward: a thread per y[n, oh, ow, f]
   sums its window. Backward: a thread per dx[n, ih, iw, c] gathers every (oh, ow, kh, kw)
   with oh*sh - pt + kh = ih and ow*sw - pl + kw = iw (no atomics: each thread owns its
   output); a thread per dw[kh, kw, c, f] sums over the batch and output pixels.
@@ -136,13 +136,13 @@ def _launch(kernel, out, *args):
     return out
 
 
-def conv2d_forward_direct(x, w, b, stride, padding):
+def conv2d_forward_reference(x, w, b, stride, padding):
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     y = device_empty((x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
     return _launch(_forward_direct, y, x, w, b, sh, sw, pt, pl)
 
 
-def conv2d_backward_direct(dy, x, w, stride, padding, input_grad=True, param_grads=True):
+def conv2d_backward_reference(dy, x, w, stride, padding, input_grad=True, param_grads=True):
     sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
     dx = _launch(_dx_direct, device_empty(x.shape, x.dtype), dy, w, sh, sw, pt, pl) if input_grad else None

@@ -1,6 +1,6 @@
 """Dense layer on the GPU: y = x @ w + b (math: kernels/cpu/dense.py).
 
-dense_forward / dense_backward use the tiled GEMM; the ``*_naive`` pair uses one thread
+dense_forward / dense_backward use the tiled GEMM; the ``*_reference`` pair (the readable variant) uses one thread
 per output element. Both are tested against the CPU kernels."""
 
 from kernels.checks import check_activation, check_activation_output, check_dense, check_upstream
@@ -32,9 +32,9 @@ def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activati
     return _backward(gemm_tiled, dpre, x, w, input_grad, param_grads)
 
 
-def dense_forward_naive(x, w, b):
+def dense_forward_reference(x, w, b):
     return _forward(gemm_naive, x, w, b)
 
 
-def dense_backward_naive(dy, x, w, input_grad=True, param_grads=True):
+def dense_backward_reference(dy, x, w, input_grad=True, param_grads=True):
     return _backward(gemm_naive, dy, x, w, input_grad, param_grads)
