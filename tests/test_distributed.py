@@ -59,7 +59,7 @@ def worst_loss_error(report):
     return max(abs(a - b) / abs(b) for step in report["losses"] for a, b in step.values())
 
 
-@pytest.mark.parametrize("recipe", ["documented", "default", "default+dropout+mbstd"])
+@pytest.mark.parametrize("recipe", ["documented", "default+dropout+mbstd"])  # the plain default: the CLI test below
 def test_two_ranks_free_running_match_one_process_float64(tmp_path, mnist_dir, recipe):
     """20 steps, 2 ranks against one process beside them: every step's losses and D(x), D(G(z))
     to 1e-12, every parameter and optimizer moment to 1e-12 (relative to its largest entry);

@@ -18,4 +18,4 @@ def test_gpu_check_tiny_under_the_simulator(tmp_path):
     assert report["simulator"] and set(report["parity"]["worst_loss_rel_diff"]) == {"default+every-candidate"}
     assert max(report["parity"]["worst_loss_rel_diff"].values()) < 1e-4
     assert {k.rsplit(" ", 1)[1] for k in report["variants"]} == {"tiled", "naive", "direct"}
-    assert report["step_times"]["minigan_cuda_default_b4_median_ms"] > 0
+    assert report["step_times"]["minigan_cuda_default_b2_median_ms"] > 0
