@@ -136,6 +136,16 @@ def test_dropout_gradient():
     assert_report(report)
 
 
+@pytest.mark.parametrize("group, shape", [(4, (8, 3)), (2, (6, 5)), (4, (64, 7))])
+def test_minibatch_stddev_gradients(group, shape):
+    """dh through the appended statistic: every sample of a group reaches every other's output."""
+    h = np.random.default_rng(shape[0]).standard_normal(shape)
+    report = check_gradients(lambda h: K.minibatch_stddev_forward(h, group),
+                             lambda dy, h: (K.minibatch_stddev_backward(dy, h, group),), [h], ["h"],
+                             label=f"minibatch stddev {shape} / {group}")
+    assert_report(report)
+
+
 @pytest.mark.parametrize("shape", [(1, 2), (6, 10), (32, 10)])
 def test_softmax_cross_entropy_gradient(shape):
     rng = np.random.default_rng(shape[0])
