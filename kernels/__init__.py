@@ -9,8 +9,8 @@ import warnings
 
 # Numba's parallel kernels run on OpenMP threads, BLAS on its own pthreads. OpenMP's
 # default is to spin after each parallel loop, which starves the BLAS threads that run
-# next: measured 254 ms against 22 ms per training step on 2 cores. PASSIVE makes idle
-# OpenMP threads sleep. Read once, when the OpenMP runtime loads, hence here.
+# next, several-fold on 2 cores. PASSIVE makes idle
+# OpenMP threads sleep (docs/speed.md, "Figures behind the code"). Read once, when the OpenMP runtime loads, hence here.
 
 
 def _openmp_runtime_loaded():
@@ -24,8 +24,8 @@ def _openmp_runtime_loaded():
 
 if "OMP_WAIT_POLICY" not in os.environ and _openmp_runtime_loaded():
     warnings.warn("the OpenMP runtime was loaded before minigan's kernels (by `import torch`, say) and runs "
-                  "with spinning idle threads, which slows minigan's training step several-fold (measured "
-                  "104 ms instead of 18.7). Import minigan before torch, or set OMP_WAIT_POLICY=PASSIVE in "
+                  "with spinning idle threads, which slows minigan's training step several-fold (docs/speed.md). "
+                  "Import minigan before torch, or set OMP_WAIT_POLICY=PASSIVE in "
                   "the environment.", RuntimeWarning, stacklevel=2)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 

@@ -3,9 +3,8 @@
 Why keep_freed_memory: a training step allocates its activations, gradients and im2col
 matrices afresh and frees them again. glibc serves blocks above its mmap threshold with
 fresh pages from the kernel and hands them back on free (or trims the heap top), so every
-step pays a page fault, and the kernel's zeroing, for each 4 KiB of those temporaries:
-measured at batch 256, the step took 137 ms with glibc's defaults and 115-123 ms with the
-memory kept; conv2's input gradient alone 23.8 ms instead of 10.7. Setting the thresholds
+step pays a page fault, and the kernel's zeroing, for each 4 KiB of those temporaries
+(docs/speed.md has the step with and without). Setting the thresholds
 by hand also turns off glibc's sliding threshold. Other C libraries are left as they are.
 """
 

@@ -3,8 +3,8 @@
 Any shape; the kernels walk the flat buffer. Each is a single plain loop, already as
 fast as the memory traffic allows, so there is no separate fast variant, except float32
 tanh: libm's tanhf is a scalar call (~15 ns an element here) that LLVM cannot vectorize, so
-float32 uses a rational approximation that it can (``_tanh_forward_rational``, 15x faster:
-1.59 -> 0.11 ms for 256x784); float64, and the reference, keep np.tanh.
+float32 uses a rational approximation that it can (``_tanh_forward_rational``, about 15x
+faster: docs/speed.md); float64, and the reference, keep np.tanh.
 
     relu        y = max(x, 0)                 dx = dy * [x > 0]
     leaky_relu  y = x if x > 0 else a*x       dx = dy * (1 if x > 0 else a)

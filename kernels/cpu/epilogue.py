@@ -20,10 +20,10 @@ writes the whole output; one pass does both (and the activation layer's separate
 array is never allocated). The backward, likewise, applies act' and takes db's column sums
 in one pass. db[f] is always summed down the rows in order, as the reference loops sum it,
 so the bits never depend on the thread count. On large arrays (PARALLEL_BACKWARD_MIN) a
-threaded pass writes dpre first and a second pass sums its columns: measured for (41472,
-128), 2.1 ms against 2.9 for the single serial pass; for (5184, 128), 0.43 against 0.31.
-(Splitting the columns among threads instead, so that one pass could stay threaded, ran at
-1.1 ms for (5184, 128): each thread then strides through every row for 64 bytes of it.)
+threaded pass writes dpre first and a second pass sums its columns, which beats the single
+serial pass only on the largest arrays (docs/speed.md). (Splitting the columns among threads
+instead, so that one pass could stay threaded, was slower still: each thread then strides
+through every row for 64 bytes of it.)
 
 NaN in, NaN out, as in kernels/cpu/activations.py: ``zero if p <= zero else p`` lets a
 NaN through, and no fastmath flag is set.

@@ -12,9 +12,8 @@ sqrt(v) / sqrt(1 - b2^t) + eps), which is the same expression.
 Subnormal moments are flushed to zero. A weight whose gradient stays 0 (behind a dead relu)
 has its m halved every step (b1 = 0.5), so within ~120 steps m sinks below the smallest
 normal float (1.2e-38 in float32) and spends ~20 steps as a subnormal before reaching 0.
-x86 cores do arithmetic on subnormals through a microcode assist, ~100x slower: measured
-in the GAN's step, Adam over conv3's 1.2 M weights took 0.99 ms with 0.5 % of m subnormal
-and 0.50 ms without. Setting such an m (or v) to 0 moves p by lr * 1e-38 / eps ~ 1e-34
+x86 cores do arithmetic on subnormals through a microcode assist, ~100x slower, so even
+0.5 % of m subnormal doubled Adam's time over conv3's weights (docs/speed.md). Setting such an m (or v) to 0 moves p by lr * 1e-38 / eps ~ 1e-34
 less than keeping it: below half an ulp of any |p| > 1e-27, so p is the same. For the same
 reason the step is lr_t * (m / denominator), as PyTorch orders it: (lr_t * m) / denominator
 makes a subnormal intermediate for every m below 1.2e-38 / lr_t, some 12 steps per dying weight.
