@@ -20,6 +20,13 @@ def rel_err(a, b):
     return float(np.max(np.abs(a - b), initial=0.0) / scale)
 
 
+def norm_rel(a, b):
+    """||a - b|| / ||b||; a tensor that is zero in both engines (a bias before its first step) agrees."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    diff, ref = np.linalg.norm(a - b), np.linalg.norm(b)
+    return 0.0 if diff == 0 else float(diff / ref) if ref else float("inf")
+
+
 @pytest.fixture(scope="session")
 def mnist_dir():
     """The MNIST folder tests read: $MINIGAN_DATA if set, else ../shared/data/mnist."""

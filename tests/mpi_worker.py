@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from conftest import norm_rel, rel_err  # tests/ is this script's folder, so on its path
 
 from minigan import backends
 from minigan.data import load_mnist, to_gan_range
@@ -48,17 +49,6 @@ def record_forwards(gan, log):
             if isinstance(layer, Dropout):
                 layer_forward = layer.forward
                 layer.forward = lambda x, f=layer_forward, l=layer: (lambda y: (log.append(("mask", l, l.mask)), y)[1])(f(x))
-
-
-def rel(a, b):
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    scale = max(np.abs(a).max(initial=0), np.abs(b).max(initial=0), 1e-300)
-    return float(np.abs(a - b).max(initial=0) / scale)
-
-
-def norm_rel(a, b):
-    diff, ref = np.linalg.norm(np.asarray(a, np.float64) - b), np.linalg.norm(np.asarray(b, np.float64))
-    return 0.0 if diff == 0 else float(diff / ref) if ref else float("inf")
 
 
 def steps(report_path, recipe_name, dtype, mode, device="cpu"):
@@ -103,7 +93,7 @@ def steps(report_path, recipe_name, dtype, mode, device="cpu"):
                 out["masks"] += 1
                 out["mask_errors"] += int(not np.array_equal(rank_masks[j], whole[its_rows]))
         par_state, solo_state = par.state(), solo.state()
-        metric = norm_rel if mode == "forced" else rel
+        metric = norm_rel if mode == "forced" else rel_err
         out["parameter_error"].append(max(metric(par_state[k], solo_state[k]) for k in solo_state
                                           if not k.endswith("/t") and k != "t"))
     if world.is_root:

@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-from conftest import rel_err
+from conftest import norm_rel, rel_err
 
 import kernels.cpu as K
 from benchmarks.torch_twin import TwinGAN
@@ -51,12 +51,6 @@ def step(mine, twin, rng, real, z):
 
 def loss_error(a, b):
     return max(abs(a[k] - b[k]) / abs(b[k]) for k in ("d_loss", "g_loss"))
-
-
-def norm_rel(a, b):
-    """||a - b|| / ||b||; a tensor that is zero in both engines (a bias before its first step) agrees."""
-    diff, ref = np.linalg.norm(a - b), np.linalg.norm(b)
-    return 0.0 if diff == 0 else float(diff / ref) if ref else float("inf")
 
 
 def parameter_report(mine, twin, metric=rel_err):
