@@ -154,25 +154,23 @@ class World:
         return segments * B, mine
 
     # -- collectives -----------------------------------------------------------------------
-    def sum(self, a, ops):
-        """a summed over the ranks, as a new array on a's device: BatchNorm's reduce."""
+    def _summed(self, host):
+        """A host array summed over the ranks, into a new array."""
         from mpi4py import MPI
 
-        host = np.ascontiguousarray(ops.to_host(a))
         out = np.empty_like(host)
         self.comm.Allreduce(host, out, op=MPI.SUM)
-        return ops.to_device(out)
+        return out
+
+    def sum(self, a, ops):
+        """a summed over the ranks, as a new array on a's device: BatchNorm's reduce."""
+        return ops.to_device(self._summed(np.ascontiguousarray(ops.to_host(a))))
 
     def mean(self, values):
         """Scalars (one per rank, equal shards) -> their means over the ranks, as floats."""
         if not self.parallel:
             return [float(v) for v in values]
-        from mpi4py import MPI
-
-        host = np.array(values, dtype=np.float64)
-        out = np.empty_like(host)
-        self.comm.Allreduce(host, out, op=MPI.SUM)
-        return [float(v) for v in out / self.size]
+        return [float(v) for v in self._summed(np.array(values, dtype=np.float64)) / self.size]
 
     def gradients(self, name, net, ops, overlap):
         """The FlatGradients of one net, made at its first use."""
