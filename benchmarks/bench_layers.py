@@ -5,7 +5,7 @@ import pytest
 
 import kernels.cpu as K
 from benchmarks import numpy_ops as N
-from benchmarks.conftest import need, run
+from benchmarks.conftest import TF_ENGINES, need, run, tensorflow
 from kernels.checks import conv_geometry
 from kernels.cpu import conv2d as C
 from kernels.cpu import dense as D
@@ -16,7 +16,7 @@ LAYERS = [  # name, kind, input shape (no batch), weight shape
     ("D.conv1", "conv", (28, 28, 1), (3, 3, 1, 128)), ("D.conv2", "conv", (9, 9, 128), (3, 3, 128, 256)),
     ("D.conv3", "conv", (3, 3, 256), (3, 3, 256, 512)), ("D.dense", "dense", (512,), (512, 1)),
 ]
-ENGINES = ["minigan", "minigan-reference", "numpy", "torch", "tensorflow"]
+ENGINES = ["minigan", "minigan-reference", "numpy", "torch", *TF_ENGINES]
 
 
 def arrays(in_shape, w_shape, batch):
@@ -83,21 +83,31 @@ def torch_fns(kind, x, w, b):
     return forward, backward
 
 
-def tensorflow_fns(kind, x, w, b):
-    tf = need("tensorflow", "TensorFlow is not installed: pip install tensorflow-cpu")
-    xt, wt, bt = tf.constant(x), tf.Variable(w), tf.Variable(b)
+def tensorflow_fns(kind, x, w, b, engine):
+    """The layer as Keras 3 runs it (NHWC, kernels in minigan's layout), in the engine's mode.
+    A tape records while the forward runs, so TensorFlow's backward includes its forward."""
+    tf, compile_fn = tensorflow(engine)
+    import keras
+
     if kind == "dense":
-        op = lambda: tf.matmul(xt, wt) + bt
-    else:  # Keras' own layout: NHWC, (KH, KW, C, F)
-        op = lambda: tf.nn.conv2d(xt, wt, 3, "VALID") + bt
+        layer = keras.layers.Dense(w.shape[1])
+    else:
+        layer = keras.layers.Conv2D(w.shape[3], w.shape[:2], strides=3)
+    xt = tf.constant(x)
+    layer.build(xt.shape)
+    layer.set_weights([w, b])
+
+    def forward():
+        return layer(xt)
 
     def backward():
         with tf.GradientTape() as tape:
             tape.watch(xt)
-            y = op()
-        return tape.gradient(y, [xt, wt, bt])
+            y = layer(xt)
+        return tape.gradient(y, [xt, *layer.trainable_variables])
 
-    return op, backward
+    forward, backward = compile_fn(forward), compile_fn(backward)
+    return (lambda: forward().numpy()), (lambda: [g.numpy() for g in backward()])  # numpy(): wait for the result
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -108,8 +118,10 @@ def test_layer(benchmark, name, kind, in_shape, w_shape, batch, direction, engin
     x, w, b = arrays(in_shape, w_shape, batch)
     if engine.startswith("minigan"):
         fns = minigan_fns(kind, x, w, b, engine == "minigan-reference")
+    elif engine in TF_ENGINES:
+        fns = tensorflow_fns(kind, x, w, b, engine)
     else:
-        fns = {"numpy": numpy_fns, "torch": torch_fns, "tensorflow": tensorflow_fns}[engine](kind, x, w, b)
+        fns = {"numpy": numpy_fns, "torch": torch_fns}[engine](kind, x, w, b)
     fn = fns[0] if direction == "forward" else fns[1]
     run(benchmark, fn, f"{name} {direction} b{batch}", engine, flops(kind, x, w, direction),
         case=f"{name} {direction}", batch=batch)

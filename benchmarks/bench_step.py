@@ -5,11 +5,11 @@ import pytest
 
 import kernels.cpu as K
 from benchmarks import numpy_ops as N
-from benchmarks.conftest import need, run
+from benchmarks.conftest import TF_ENGINES, need, run, tensorflow
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
 
-ENGINES = ["minigan", "numpy", "torch"]
+ENGINES = ["minigan", "numpy", "torch", *TF_ENGINES]
 GPU_ENGINES = ["minigan-cuda", "torch-cuda"]
 
 
@@ -72,6 +72,12 @@ def test_train_step(benchmark, batch, engine):
 
         weights = GAN(RECIPES["documented"], np.random.default_rng(0), K).state()
         gan = TwinGAN.from_recipe(weights, RECIPES["documented"])
+    elif engine in TF_ENGINES:
+        tensorflow(engine)  # pins its pools before the twin's first op
+        from benchmarks.keras_twin import KerasGAN
+
+        weights = GAN(RECIPES["documented"], np.random.default_rng(0), K).state()
+        gan = KerasGAN(weights, mode=engine.removeprefix("tf-"))
     else:
         gan = GAN(RECIPES["documented"], np.random.default_rng(0), K if engine == "minigan" else N)
     run(benchmark, lambda: gan.train_step(real, z), f"train step b{batch}", engine, step_flops(batch),
@@ -95,6 +101,21 @@ def test_adam_update(benchmark, net, engine):
             p.grad = torch.tensor(g)
         opt = torch.optim.Adam(ps, lr=2e-4, betas=(0.5, 0.999))
         fn = opt.step
+    elif engine in TF_ENGINES:  # Keras' Adam, in the engine's mode
+        tf, compile_fn = tensorflow(engine)
+        import keras
+
+        from benchmarks.keras_twin import keras_adam
+
+        opt = keras_adam("float32")
+        variables = [keras.Variable(v) for v in params.values()]
+        opt.build(variables)
+        tf_grads = [tf.constant(g) for g in grads.values()]
+        apply = compile_fn(lambda: opt.apply_gradients(zip(tf_grads, variables)))
+
+        def fn():
+            apply()
+            return variables[-1].numpy()  # waits for the update
     elif engine == "memory-floor":
         from benchmarks.floors import adam_traffic
 

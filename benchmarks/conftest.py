@@ -2,9 +2,10 @@
 what ran, printed.
 
 Run (two processes, one per OpenMP policy; see below):
-    python -m pytest benchmarks --benchmark-enable -k "not torch" --benchmark-json=bench.json
+    python -m pytest benchmarks --benchmark-enable -k "not torch and not tf" --benchmark-json=bench.json
     MINIGAN_BENCH_OMP=default python -m pytest benchmarks --benchmark-enable -k torch --benchmark-json=bench-torch.json
-Then: python benchmarks/report.py bench.json bench-torch.json --out docs/benchmarks
+    python -m pytest benchmarks --benchmark-enable -k tf --benchmark-json=bench-tf.json
+Then: python benchmarks/report.py bench.json bench-torch.json bench-tf.json --out docs/benchmarks
 """
 
 import os
@@ -80,13 +81,20 @@ def environment():
         env["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         env["torch"] = "not installed"
-    try:
-        import tensorflow as tf
-
-        env["tensorflow"] = tf.__version__
-    except ImportError:
-        env["tensorflow"] = "not installed"
+    env["tensorflow"] = tensorflow_version()
     return env
+
+
+def tensorflow_version():
+    """From the package metadata: TensorFlow itself takes 5-10 s to load, so only its engines load it."""
+    from importlib import metadata
+
+    for dist in ("tensorflow-cpu", "tensorflow"):
+        try:
+            return f"{metadata.version(dist)} ({dist}; keras {metadata.version('keras')}; both pools at {THREADS} threads)"
+        except metadata.PackageNotFoundError:
+            continue
+    return "not installed"
 
 
 ENV = environment()
@@ -100,8 +108,12 @@ def pytest_benchmark_update_machine_info(config, machine_info):
     machine_info["minigan"] = ENV
 
 
+# seconds each case is timed for; the suite's smoke test (tests/) asks for less
+SECONDS = float(os.environ.get("MINIGAN_BENCH_SECONDS", "3.0"))
+
+
 def run(benchmark, fn, group, engine, flops, **info):
-    """Warm up (JIT compile), pick a round count for about three seconds (at least 5 rounds, so
+    """Warm up (JIT compile), pick a round count for about SECONDS (at least 5 rounds, so
     that a median means something even for a 300 ms step), then time ``fn``."""
     import time
 
@@ -109,10 +121,24 @@ def run(benchmark, fn, group, engine, flops, **info):
     t = time.perf_counter()
     fn()
     once = max(time.perf_counter() - t, 1e-6)
-    rounds = int(min(max(3.0 / once, 5), 200))
+    rounds = int(min(max(SECONDS / once, 5), 200))
     benchmark.group = group
     benchmark.extra_info.update(engine=engine, flops=flops, **info)
     benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
+
+
+TF_ENGINES = ["tf-eager", "tf-function", "tf-xla"]
+
+
+def tensorflow(engine):
+    """-> (tensorflow, a function that compiles a step as the engine runs it): eager as is,
+    tf.function, or tf.function(jit_compile=True) (XLA). Both TensorFlow pools get THREADS."""
+    tf = need("tensorflow", "TensorFlow is not installed: pip install -e '.[bench]'")
+    from benchmarks.keras_twin import pin_threads
+
+    pin_threads(THREADS)
+    modes = {"tf-eager": lambda f: f, "tf-function": tf.function, "tf-xla": lambda f: tf.function(f, jit_compile=True)}
+    return tf, modes[engine]
 
 
 def need(module, reason):

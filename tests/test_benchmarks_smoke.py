@@ -11,7 +11,7 @@ from conftest import REPO
 def run_slice(out, select, **env):
     cmd = [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", "--benchmark-enable",
            f"--benchmark-json={out}", "-k", select]
-    env = {**{k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}, **env}
+    env = {**{k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}, "MINIGAN_BENCH_SECONDS": "0.2", **env}
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "minigan benchmarks: blas=" in proc.stdout  # the BLAS kernel in use is printed
@@ -19,22 +19,26 @@ def run_slice(out, select, **env):
 
 
 def test_benchmark_slice_and_report(tmp_path):
-    """The suite as the README runs it: every engine but PyTorch under PASSIVE, PyTorch in a
-    second process under libgomp's default policy; one report from both files."""
+    """The suite as the README runs it: minigan, NumPy and the floors under PASSIVE; PyTorch in
+    a second process under libgomp's default policy; TensorFlow's three modes in a third; one
+    report from the three files."""
     cases = "((D.conv3 and forward and 32 and not reference) or (adam and G))"
-    mine = run_slice(tmp_path / "bench.json", f"{cases} and not torch")
-    theirs = run_slice(tmp_path / "bench-torch.json", f"{cases} and torch", MINIGAN_BENCH_OMP="default")
+    mine = run_slice(tmp_path / "bench.json", f"{cases} and not torch and not tf")
+    torch = run_slice(tmp_path / "bench-torch.json", f"{cases} and torch", MINIGAN_BENCH_OMP="default")
+    tf = run_slice(tmp_path / "bench-tf.json", "D.conv3 and forward and 32 and tf")
     assert {b["extra_info"]["engine"] for b in mine["benchmarks"]} == {"minigan", "numpy", "memory-floor"}
-    assert {b["extra_info"]["engine"] for b in theirs["benchmarks"]} == {"torch"}
+    assert {b["extra_info"]["engine"] for b in torch["benchmarks"]} == {"torch"}
+    assert {b["extra_info"]["engine"] for b in tf["benchmarks"]} == {"tf-eager", "tf-function", "tf-xla"}
     assert mine["machine_info"]["minigan"]["OpenMP idle policy"] == "PASSIVE"
-    assert theirs["machine_info"]["minigan"]["OpenMP idle policy"].startswith("libgomp default")
-    assert all(b["stats"]["median"] > 0 for b in mine["benchmarks"] + theirs["benchmarks"])
-    proc = subprocess.run([sys.executable, "benchmarks/report.py", str(tmp_path / "bench.json"),
-                           str(tmp_path / "bench-torch.json"), "--out", str(tmp_path / "rep")],
+    assert torch["machine_info"]["minigan"]["OpenMP idle policy"].startswith("libgomp default")
+    assert all(b["stats"]["median"] > 0 for b in mine["benchmarks"] + torch["benchmarks"] + tf["benchmarks"])
+    files = [str(tmp_path / f"bench{suffix}.json") for suffix in ("", "-torch", "-tf")]
+    proc = subprocess.run([sys.executable, "benchmarks/report.py", *files, "--out", str(tmp_path / "rep")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "rep" / "table.md").read_text()
     assert "| D.conv3 forward | 32 |" in table and "| adam G |" in table and "(×1.00)" in table
+    assert "| tf-eager | tf-function | tf-xla |" in table
     assert "OpenMP idle policy: PASSIVE" in table and "OpenMP idle policy: libgomp default" in table
     assert (tmp_path / "rep" / "chart.png").read_bytes()[:4] == b"\x89PNG"
 
