@@ -6,7 +6,7 @@ import pytest
 import kernels.cpu as K
 from benchmarks import numpy_ops as N
 from benchmarks.conftest import TF_ENGINES, need, run, tensorflow
-from kernels.checks import conv_geometry
+from kernels.conv_geometry import conv_geometry
 from kernels.cpu import conv2d as C
 from kernels.cpu import dense as D
 
@@ -42,11 +42,9 @@ def minigan_fns(kind, x, w, b, reference):
         y = fwd(x, w, b)
         return (lambda: fwd(x, w, b)), (lambda: bwd(y, x, w))
     if reference:
-        geo = conv_geometry("bench", x.shape, w.shape, 3, "valid")
-        sh, sw, pt, _, pl, _, Ho, Wo = geo
-        y = C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo)
-        return (lambda: C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo),
-                lambda: C.conv2d_backward_loops(y, x, w, sh, sw, pt, pl))
+        g = conv_geometry("bench", x.shape, w.shape, 3, "valid")
+        y = C.conv2d_forward_loops(x, w, b, g)
+        return (lambda: C.conv2d_forward_loops(x, w, b, g), lambda: C.conv2d_backward_loops(y, x, w, g))
     y = K.conv2d_forward(x, w, b, 3, "valid")
     return (lambda: K.conv2d_forward(x, w, b, 3, "valid")), (lambda: K.conv2d_backward(y, x, w, 3, "valid"))
 

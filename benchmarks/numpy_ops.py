@@ -38,19 +38,19 @@ def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, kind=Non
 
 
 def _padded_windows(x, w, stride, padding):
-    sh, sw, pt, pb, pl, pr, Ho, Wo = check_conv2d("numpy conv2d", x, w, None, stride, padding)
-    KH, KW = w.shape[:2]
-    xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0))) if pt or pb or pl or pr else x
+    g = check_conv2d("numpy conv2d", x, w, None, stride, padding)
+    pads = ((0, 0), (g.pt, g.pb), (g.pl, g.pr), (0, 0))
+    xp = np.pad(x, pads) if g.pt or g.pb or g.pl or g.pr else x
     # (N, H', W', C, KH, KW) view -> strided -> (N, Ho, Wo, KH, KW, C) rows of the im2col matrix
-    win = sliding_window_view(xp, (KH, KW), axis=(1, 2))[:, ::sh, ::sw][:, :Ho, :Wo]
-    return win.transpose(0, 1, 2, 4, 5, 3), (sh, sw, pt, pl, Ho, Wo)
+    win = sliding_window_view(xp, (g.KH, g.KW), axis=(1, 2))[:, :: g.sh, :: g.sw][:, : g.Ho, : g.Wo]
+    return win.transpose(0, 1, 2, 4, 5, 3), g
 
 
 def conv2d_forward(x, w, b, stride, padding, kind=None, alpha=0.2):
-    win, (_, _, _, _, Ho, Wo) = _padded_windows(x, w, stride, padding)
+    win, g = _padded_windows(x, w, stride, padding)
     KH, KW, C, F = w.shape
     cols = win.reshape(-1, KH * KW * C)  # copies the windows: im2col
-    return activation(cols @ w.reshape(-1, F) + b, kind, alpha).reshape(x.shape[0], Ho, Wo, F)
+    return activation(cols @ w.reshape(-1, F) + b, kind, alpha).reshape(x.shape[0], g.Ho, g.Wo, F)
 
 
 def conv2d_forward_with_cols(x, w, b, stride, padding, kind=None, alpha=0.2):
@@ -60,7 +60,8 @@ def conv2d_forward_with_cols(x, w, b, stride, padding, kind=None, alpha=0.2):
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, kind=None, alpha=0.2,
                     cols=None):
     dy = through_activation(dy, y, kind, alpha)
-    win, (sh, sw, pt, pl, Ho, Wo) = _padded_windows(x, w, stride, padding)
+    win, g = _padded_windows(x, w, stride, padding)
+    sh, sw, pt, pl, Ho, Wo = g.sh, g.sw, g.pt, g.pl, g.Ho, g.Wo
     KH, KW, C, F = w.shape
     N, H, W, _ = x.shape
     dy2 = dy.reshape(-1, F)

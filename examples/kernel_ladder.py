@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for benchmarks/
 
 import kernels.cpu as K
-from kernels.checks import conv_geometry
+from kernels.conv_geometry import conv_geometry
 from kernels.cpu import conv2d as C
 
 
@@ -66,15 +66,15 @@ def main(argv=None):
     x = rng.standard_normal((args.batch, 9, 9, 128)).astype(np.float32)
     w = (rng.standard_normal((3, 3, 128, 256)) * 0.05).astype(np.float32)
     b = np.zeros(256, np.float32)
-    sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("ladder", x.shape, w.shape, 3, "valid")
+    g = conv_geometry("ladder", x.shape, w.shape, 3, "valid")
     dy = rng.standard_normal((args.batch, Ho, Wo, 256)).astype(np.float32)
     flops = 2 * args.batch * Ho * Wo * w.size  # multiply-adds of the forward, x2
 
     numba_threads, scipy_blas, numpy_blas = pools()
     host = lambda out: out  # each rung's outputs as NHWC / (KH, KW, C, F) host arrays
     rungs = [  # (name, forward, backward, whose threads, outputs to host)
-        ("reference loops", lambda: C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo),
-         lambda: C.conv2d_backward_loops(dy, x, w, sh, sw, pt, pl), "one thread (plain loops)", host),
+        ("reference loops", lambda: C.conv2d_forward_loops(x, w, b, g),
+         lambda: C.conv2d_backward_loops(dy, x, w, g), "one thread (plain loops)", host),
         ("minigan fast (im2col + BLAS)", lambda: K.conv2d_forward(x, w, b, 3, "valid"),
          lambda: K.conv2d_backward(dy, x, w, 3, "valid"),
          f"SciPy's OpenBLAS x{scipy_blas}, Numba x{numba_threads}", host),

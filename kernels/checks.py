@@ -10,6 +10,8 @@ Numba CUDA device arrays alike).
 
 import numpy as np
 
+from kernels.conv_geometry import conv_geometry
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -69,61 +71,8 @@ def check_dense(op, x, w, b=None):
         require_shape(op, "b", b, (w.shape[1],), f"one bias per output, w.shape={_shape(w)}")
 
 
-def _pair(op, name, value):
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value), int(value)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
-    ):
-        return int(value[0]), int(value[1])
-    raise ValueError(f"{op}: {name} must be an int or an (h, w) pair of ints, got {value!r}")
-
-
-def conv_geometry(op, x_shape, w_shape, stride, padding):
-    """Resolve stride and padding to ints and return the output size.
-
-    padding: an int, an (h, w) pair (symmetric zero padding), 'valid' (none) or 'same'
-    (Keras semantics: output = ceil(input / stride); when the total padding is odd the
-    extra row/column goes at the bottom/right).
-
-    Returns (sh, sw, pad_top, pad_bottom, pad_left, pad_right, Ho, Wo).
-    """
-    sh, sw = _pair(op, "stride", stride)
-    if sh < 1 or sw < 1:
-        raise ValueError(f"{op}: stride must be >= 1, got {stride!r}")
-    _, H, W, _ = x_shape
-    KH, KW = w_shape[0], w_shape[1]
-    if isinstance(padding, str):
-        mode = padding.lower()
-        if mode == "valid":
-            pt = pb = pl = pr = 0
-        elif mode == "same":
-            Ho, Wo = -(-H // sh), -(-W // sw)
-            ph = max((Ho - 1) * sh + KH - H, 0)
-            pw = max((Wo - 1) * sw + KW - W, 0)
-            pt, pl = ph // 2, pw // 2
-            pb, pr = ph - pt, pw - pl
-        else:
-            raise ValueError(f"{op}: padding must be an int, an (h, w) pair, 'valid' or 'same', got {padding!r}")
-    else:
-        ph, pw = _pair(op, "padding", padding)
-        if ph < 0 or pw < 0:
-            raise ValueError(f"{op}: padding must be >= 0, got {padding!r}")
-        pt = pb = ph
-        pl = pr = pw
-    Ho = (H + pt + pb - KH) // sh + 1
-    Wo = (W + pl + pr - KW) // sw + 1
-    if Ho < 1 or Wo < 1:
-        raise ValueError(
-            f"{op}: stride={stride!r}, padding={padding!r} give an empty output ({Ho}x{Wo}) for "
-            f"x.shape={tuple(x_shape)} and a {KH}x{KW} kernel (w.shape={tuple(w_shape)}); "
-            f"use a smaller kernel or stride, or more padding"
-        )
-    return sh, sw, pt, pb, pl, pr, Ho, Wo
-
-
 def check_conv2d(op, x, w, b, stride, padding):
-    """x (N, H, W, C_in) NHWC, w (KH, KW, C_in, C_out), b (C_out,); returns conv_geometry."""
+    """x (N, H, W, C_in) NHWC, w (KH, KW, C_in, C_out), b (C_out,) -> their ConvGeometry."""
     arrays = dict(x=x, w=w) if b is None else dict(x=x, w=w, b=b)
     require_same_dtype(op, **arrays)
     require_ndim(op, "x", x, 4, "NHWC (N, H, W, C_in)")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kernels.checks import conv_geometry
+from kernels.conv_geometry import conv_geometry
 from kernels.cpu import conv2d as C
 from kernels.cpu import dense as D
 import kernels.cpu as K
@@ -30,18 +30,18 @@ def test_dense_fast_equals_reference(case, dtype):
 @pytest.mark.parametrize("case", CONV_CASES + [(4, 28, 28, 1, 16, (3, 3), 3, "valid")], ids=case_id)
 def test_conv2d_fast_equals_reference(case, dtype):
     x, w, b, stride, padding = conv_arrays(case, dtype)
-    sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
-    y_fast, cols = C.conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo)
-    y_ref = C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo)
+    g = conv_geometry("test", x.shape, w.shape, stride, padding)
+    y_fast, cols = C.conv2d_forward_fast(x, w, b, g)
+    y_ref = C.conv2d_forward_loops(x, w, b, g)
     assert y_fast.dtype == dtype and y_fast.shape == y_ref.shape
     assert rel_err(y_fast, y_ref) < TOL[dtype]
     dy = np.random.default_rng(1).standard_normal(y_ref.shape).astype(dtype)
-    fast = C.conv2d_backward_fast(dy, x, w, sh, sw, pt, pl)
-    ref = C.conv2d_backward_loops(dy, x, w, sh, sw, pt, pl)
+    fast = C.conv2d_backward_fast(dy, x, w, g)
+    ref = C.conv2d_backward_loops(dy, x, w, g)
     for name, f, r in zip(["dx", "dw", "db"], fast, ref):
         assert f.dtype == dtype and f.shape == r.shape, name
         assert rel_err(f, r) < TOL[dtype], name
-    with_cols = C.conv2d_backward_fast(dy, x, w, sh, sw, pt, pl, cols=cols)  # the forward's im2col, reused
+    with_cols = C.conv2d_backward_fast(dy, x, w, g, cols=cols)  # the forward's im2col, reused
     assert all(np.array_equal(a, b) for a, b in zip(with_cols, fast))
 
 
@@ -72,14 +72,14 @@ def test_fused_activation_equals_reference_conv_then_activation(dtype, activatio
     act_fwd = getattr(K, f"{activation}_forward")
     act_bwd = getattr(K, f"{activation}_backward")
     x, w, b, stride, padding = conv_arrays((3, 8, 8, 2, 5, (3, 3), 3, "valid"), dtype)
-    sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
-    pre = C.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo)
+    g = conv_geometry("test", x.shape, w.shape, stride, padding)
+    pre = C.conv2d_forward_loops(x, w, b, g)
     y = K.conv2d_forward(x, w, b, stride, padding, activation, 0.2)
     assert rel_err(y, act_fwd(pre, 0.2) if activation == "leaky_relu" else act_fwd(pre)) < TOL[dtype]
     dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
     dpre = act_bwd(dy, pre, 0.2) if activation == "leaky_relu" else act_bwd(dy, pre)
     fused = K.conv2d_backward(dy, x, w, stride, padding, y=y, activation=activation, alpha=0.2)
-    for name, f, r in zip(["dx", "dw", "db"], fused, C.conv2d_backward_loops(dpre, x, w, sh, sw, pt, pl)):
+    for name, f, r in zip(["dx", "dw", "db"], fused, C.conv2d_backward_loops(dpre, x, w, g)):
         assert f.dtype == dtype and rel_err(f, r) < TOL[dtype], name
     xd, wd, bd = dense_arrays((6, 7, 5), dtype)
     pre = D.dense_forward_loops(xd, wd, bd)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import kernels.cpu as K
-from kernels.checks import conv_geometry
+from kernels.conv_geometry import conv_geometry
 from kernels.cpu import conv2d as conv_mod
 from kernels.cpu import dense as dense_mod
 from minigan.gradcheck import check_gradients
@@ -46,10 +46,10 @@ def test_conv2d_gradients(case):
 @pytest.mark.parametrize("case", CONV_CASES[:7], ids=case_id)
 def test_conv2d_reference_gradients(case):
     x, w, b, stride, padding = conv_arrays(case, np.float64)
-    sh, sw, pt, _, pl, _, Ho, Wo = conv_geometry("test", x.shape, w.shape, stride, padding)
+    g = conv_geometry("test", x.shape, w.shape, stride, padding)
     report = check_gradients(
-        lambda x, w, b: conv_mod.conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo),
-        lambda dy, x, w, b: conv_mod.conv2d_backward_loops(dy, x, w, sh, sw, pt, pl),
+        lambda x, w, b: conv_mod.conv2d_forward_loops(x, w, b, g),
+        lambda dy, x, w, b: conv_mod.conv2d_backward_loops(dy, x, w, g),
         [x, w, b], ["x", "w", "b"])
     assert_report(report)
 

@@ -10,6 +10,7 @@ from numba.core.registry import CPUDispatcher
 
 import kernels.cpu as K
 from kernels.cpu import activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim, spectral_norm
+from kernels.conv_geometry import conv_geometry
 
 MODULES = [activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim, spectral_norm]
 
@@ -46,20 +47,20 @@ def float32_args(name):
     rng = np.random.default_rng(0)
     a = lambda *s: rng.standard_normal(s).astype(np.float32)
     x4, w4, dy4 = a(2, 6, 6, 2), a(3, 3, 2, 3), a(2, 2, 2, 3)
+    g = conv_geometry("numerics", x4.shape, w4.shape, 3, "valid")  # 6x6 -> 2x2
     table = {
         "dense_forward_loops": (a(3, 4), a(4, 5), a(5)), "dense_linear_fast": (a(3, 4), a(4, 5)),
         "dense_backward_loops": (a(3, 5), a(3, 4), a(4, 5)),
-        "conv2d_forward_loops": (x4, w4, a(3), 3, 3, 0, 0, 2, 2), "conv2d_linear_fast": (x4, w4, 3, 3, 0, 0, 2, 2),
-        "conv2d_backward_loops": (dy4, x4, w4, 3, 3, 0, 0),
+        "conv2d_forward_loops": (x4, w4, a(3), g), "conv2d_linear_fast": (x4, w4, g),
+        "conv2d_backward_loops": (dy4, x4, w4, g),
         "dense_input_grad_fast": (a(3, 5), a(4, 5)), "dense_weight_grad_fast": (a(3, 5), a(3, 4)),
-        "conv2d_input_grad_fast": (dy4, x4.shape, w4, 3, 3, 0, 0), "conv2d_weight_grad_fast": (dy4, a(8, 18), w4.shape),
+        "conv2d_input_grad_fast": (dy4, x4.shape, w4, g), "conv2d_weight_grad_fast": (dy4, a(8, 18), w4.shape),
         "_bias_activation_forward": (a(4, 3), a(3), 2, 0.2),
         "_group_stats": (a(8, 3), 4, 1e-8), "_forward": (a(8, 3), 4, 1e-8), "_backward": (a(8, 4), a(8, 3), 4, 1e-8),
         "_activation_backward_and_bias_grad": (a(4, 3), a(4, 3), 2, 0.2, a(4, 3)),
         "_activation_backward_threaded": (a(4, 3), a(4, 3), 2, 0.2, a(4, 3)), "_through_activation": (np.float32(1), np.float32(-1), 2, np.float32(0.2), np.float32(0)),
-        "im2col": (x4, 3, 3, 3, 3, 0, 0, 2, 2), "_patches": (x4, a(8, 18), 3, 3, 3, 3, 0, 0, 2, 2, 0),
-        "taps_inside": (6, 6, 3, 3, 3, 3, 0, 0, 2, 2), "windows_tile": (6, 6, 3, 3, 3, 3, 0, 0, 2, 2), "col2im": (a(8, 18), (2, 6, 6, 2), 3, 3, 3, 3, 0, 0, 2, 2),
-        "window_is_whole_input": (3, 3, 3, 3, 0, 0, 1, 1),
+        "im2col": (x4, g), "_patches": (x4, a(8, 18), g, 0),
+        "taps_inside": (g,), "windows_tile": (g,), "col2im": (a(8, 18), (2, 6, 6, 2), g), "window_is_whole_input": (g,),
         "_tanh_forward_rational": (a(5), activations.TANH_P32, activations.TANH_Q32, 7.9, 4e-4), "stable_sigmoid": (np.float32(0.5),),
         "_adam_update": (a(5), a(5), a(5), np.abs(a(5)), 1e-3, 0.5, 0.9, 0.999, 0.1, 0.001, 1e-8, 1e-38),
         "_sgd_momentum_update": (a(5), a(5), a(5), 1e-2, 0.9), "_ema_update": (a(5), a(5), 0.999, 0.001),

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 import kernels.cpu as K
-from kernels.checks import conv_geometry
+from kernels.conv_geometry import conv_geometry
 from cases import CONV_CASES, DENSE_CASES, case_id, conv_arrays, dense_arrays
 from conftest import rel_err
 
@@ -37,7 +37,8 @@ def test_dense_matches_torch(case, dtype):
 
 def torch_conv(x, w, b, stride, padding):
     """NHWC / (KH, KW, C, F) in, NHWC out, with any (possibly asymmetric) zero padding."""
-    sh, sw, pt, pb, pl, pr, _, _ = conv_geometry("torch", tuple(x.shape), tuple(w.shape), stride, padding)
+    g = conv_geometry("torch", tuple(x.shape), tuple(w.shape), stride, padding)
+    sh, sw, pt, pb, pl, pr = g.sh, g.sw, g.pt, g.pb, g.pl, g.pr
     xn = F.pad(x.permute(0, 3, 1, 2).contiguous(), (pl, pr, pt, pb))
     y = F.conv2d(xn, w.permute(3, 2, 0, 1).contiguous(), b, stride=(sh, sw))
     return y.permute(0, 2, 3, 1)

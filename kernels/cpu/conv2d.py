@@ -4,6 +4,8 @@ Shapes: x (N, H, W, C) input, w (KH, KW, C, F) kernels, b (F,), y (N, Ho, Wo, F)
 Stride (sh, sw); zero padding pt/pb rows above/below and pl/pr columns left/right.
     Ho = (H + pt + pb - KH) // sh + 1         (rows a stride leaves over are dropped)
     Wo = (W + pl + pr - KW) // sw + 1
+These sizes travel together as one ConvGeometry g (kernels/conv_geometry.py), resolved
+from the public stride and padding arguments once, by check_conv2d.
 
 Forward: output pixel (oh, ow) looks at input rows ih = oh*sh - pt + kh and columns
 iw = ow*sw - pl + kw (taps that land in the padding read zero):
@@ -41,9 +43,10 @@ from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, acti
 
 
 @njit(cache=True)
-def conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo):
+def conv2d_forward_loops(x, w, b, g):
     N, H, W, C = x.shape
     KH, KW, _, F = w.shape
+    Ho, Wo, sh, sw, pt, pl = g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl
     y = np.empty((N, Ho, Wo, F), dtype=x.dtype)
     for n in range(N):  # batch
         for oh in range(Ho):  # output rows
@@ -64,11 +67,11 @@ def conv2d_forward_loops(x, w, b, sh, sw, pt, pl, Ho, Wo):
 
 
 @njit(cache=True)
-def conv2d_backward_loops(dy, x, w, sh, sw, pt, pl):
+def conv2d_backward_loops(dy, x, w, g):
     # forward was y[n, oh, ow, f] = b[f] + sum x[n, oh*sh-pt+kh, ow*sw-pl+kw, c] * w[kh, kw, c, f]
     N, H, W, C = x.shape
     KH, KW, _, F = w.shape
-    _, Ho, Wo, _ = dy.shape
+    Ho, Wo, sh, sw, pt, pl = g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl
     dx = np.zeros_like(x)
     dw = np.zeros_like(w)
     db = np.zeros(F, dtype=x.dtype)
@@ -96,13 +99,14 @@ GATHER, SCATTER_ADD, SCATTER_SET = 0, 1, 2  # _patches' modes: im2col; col2im; c
 
 
 @njit(cache=True, parallel=True)
-def _patches(images, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, mode):
+def _patches(images, cols, g, mode):
     """Walk every (output pixel, kernel tap, channel) once. GATHER copies images -> cols
     (im2col); SCATTER_ADD adds cols -> images (col2im, its adjoint); SCATTER_SET writes them,
     for windows that tile the image (each pixel in exactly one window, so nothing to add
     to and no need for a zeroed array). One loop nest for all three, so the index map is
     written once: row r = (n*Ho + oh)*Wo + ow, column (kh*KW + kw)*C + c."""
     N, H, W, C = images.shape
+    KH, KW, Ho, Wo, sh, sw, pt, pl = g.KH, g.KW, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl
     for n in prange(N):  # batch, split over threads: sample n owns its rows and its pixels
         for oh in range(Ho):  # output rows
             for ow in range(Wo):  # output columns
@@ -126,69 +130,67 @@ def _patches(images, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, mode):
 
 
 @njit(cache=True)
-def taps_inside(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo):
+def taps_inside(g):
     """No tap of any window lands in the padding: im2col then writes every entry of cols, so
     cols need not be zeroed first (im2col about 2.6x faster for D's conv2: docs/speed.md)."""
-    return pt == 0 and pl == 0 and (Ho - 1) * sh + KH <= H and (Wo - 1) * sw + KW <= W
+    return g.pt == 0 and g.pl == 0 and (g.Ho - 1) * g.sh + g.KH <= g.H and (g.Wo - 1) * g.sw + g.KW <= g.W
 
 
 @njit(cache=True)
-def windows_tile(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo):
+def windows_tile(g):
     """The windows cover the image exactly once (stride = kernel, nothing left over, no
     padding: D's conv2 on 9x9): col2im then writes each pixel once (about 2x faster: docs/speed.md)."""
-    return taps_inside(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo) and sh == KH and sw == KW and Ho * KH == H and Wo * KW == W
+    return taps_inside(g) and g.sh == g.KH and g.sw == g.KW and g.Ho * g.KH == g.H and g.Wo * g.KW == g.W
 
 
 @njit(cache=True)
-def window_is_whole_input(H, W, KH, KW, pt, pl, Ho, Wo):
+def window_is_whole_input(g):
     """One window that starts at the corner and covers the image (the GAN's conv3: 3x3 input,
     3x3 kernel): its receptive field in (kh, kw, c) order is the image's NHWC row as it lies
     in memory, so im2col is a reshape and col2im the reshape back, both free."""
-    return Ho == 1 and Wo == 1 and KH == H and KW == W and pt == 0 and pl == 0
+    return g.Ho == 1 and g.Wo == 1 and g.KH == g.H and g.KW == g.W and g.pt == 0 and g.pl == 0
 
 
 @njit(cache=True)
-def im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
+def im2col(x, g):
     """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C); row r holds the receptive field of output
     pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
     N, H, W, C = x.shape
-    if window_is_whole_input(H, W, KH, KW, pt, pl, Ho, Wo):
+    if window_is_whole_input(g):
         return x.reshape(N, H * W * C)  # a view of x (C-contiguous): no copy
-    shape = (N * Ho * Wo, KH * KW * C)
-    cols = np.empty(shape, x.dtype) if taps_inside(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo) else np.zeros(shape, x.dtype)
-    _patches(x, cols, KH, KW, sh, sw, pt, pl, Ho, Wo, GATHER)
+    shape = (N * g.Ho * g.Wo, g.KH * g.KW * C)
+    cols = np.empty(shape, x.dtype) if taps_inside(g) else np.zeros(shape, x.dtype)
+    _patches(x, cols, g, GATHER)
     return cols
 
 
 @njit(cache=True)
-def col2im(dcols, x_shape, KH, KW, sh, sw, pt, pl, Ho, Wo):
+def col2im(dcols, x_shape, g):
     """The adjoint of im2col: dcols (N*Ho*Wo, KH*KW*C) -> dx (N, H, W, C), adding each
     entry back onto the input pixel it was copied from (overlapping windows sum)."""
-    H, W = x_shape[1], x_shape[2]
-    if window_is_whole_input(H, W, KH, KW, pt, pl, Ho, Wo):
+    if window_is_whole_input(g):
         return dcols.reshape(x_shape)  # every entry has exactly one pixel, in memory order
-    if windows_tile(H, W, KH, KW, sh, sw, pt, pl, Ho, Wo):
+    if windows_tile(g):
         dx = np.empty(x_shape, dtype=dcols.dtype)
-        _patches(dx, dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, SCATTER_SET)
+        _patches(dx, dcols, g, SCATTER_SET)
         return dx
     dx = np.zeros(x_shape, dtype=dcols.dtype)
-    _patches(dx, dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, SCATTER_ADD)
+    _patches(dx, dcols, g, SCATTER_ADD)
     return dx
 
 
 @njit(cache=True)
-def conv2d_linear_fast(x, w, sh, sw, pt, pl, Ho, Wo):
+def conv2d_linear_fast(x, w, g):
     KH, KW, C, F = w.shape
-    cols = im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo)  # (N*Ho*Wo, KH*KW*C)
+    cols = im2col(x, g)  # (N*Ho*Wo, KH*KW*C)
     return np.dot(cols, w.reshape(KH * KW * C, F)), cols  # (N*Ho*Wo, F), one GEMM; cols kept for dw
 
 
 @njit(cache=True)
-def conv2d_input_grad_fast(dy, x_shape, w, sh, sw, pt, pl):
+def conv2d_input_grad_fast(dy, x_shape, w, g):
     KH, KW, C, F = w.shape
-    _, Ho, Wo, _ = dy.shape
     dcols = np.dot(dy.reshape(-1, F), w.reshape(KH * KW * C, F).T)  # (N*Ho*Wo, F) @ (F, K)
-    return col2im(dcols, x_shape, KH, KW, sh, sw, pt, pl, Ho, Wo)
+    return col2im(dcols, x_shape, g)
 
 
 @njit(cache=True)
@@ -197,26 +199,25 @@ def conv2d_weight_grad_fast(dy, cols, w_shape):
     return np.dot(cols.T, dy.reshape(-1, F)).reshape(KH, KW, C, F)  # (K, N*Ho*Wo) @ (N*Ho*Wo, F)
 
 
-def conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo, act=LINEAR, alpha=0.0):
+def conv2d_forward_fast(x, w, b, g, act=LINEAR, alpha=0.0):
     """-> (y, cols): act(conv(x, w) + b) by im2col and one GEMM, then bias and activation in
     one pass (kernels/cpu/epilogue.py) over the (N*Ho*Wo, F) output; and the im2col matrix,
     which the weight gradient needs again."""
-    y, cols = conv2d_linear_fast(x, w, sh, sw, pt, pl, Ho, Wo)
-    return bias_activation_forward(y, b, act, alpha).reshape(x.shape[0], Ho, Wo, w.shape[3]), cols
+    y, cols = conv2d_linear_fast(x, w, g)
+    return bias_activation_forward(y, b, act, alpha).reshape(x.shape[0], g.Ho, g.Wo, w.shape[3]), cols
 
 
-def conv2d_backward_fast(dy, x, w, sh, sw, pt, pl, y=None, act=LINEAR, alpha=0.0, input_grad=True,
-                         param_grads=True, cols=None):
+def conv2d_backward_fast(dy, x, w, g, y=None, act=LINEAR, alpha=0.0, input_grad=True, param_grads=True, cols=None):
     """dy through the activation (read off the forward's output y) and into db in one pass,
     then the two GEMMs: dw from the forward's cols (rebuilt when not given), dx through col2im."""
-    KH, KW, C, F = w.shape
+    F = w.shape[3]
     dpre, db = activation_backward_and_bias_grad(dy.reshape(-1, F), None if y is None else y.reshape(-1, F), act, alpha)
     dpre = dpre.reshape(dy.shape)  # (N, Ho, Wo, F)
-    dx = conv2d_input_grad_fast(dpre, x.shape, w, sh, sw, pt, pl) if input_grad else None
+    dx = conv2d_input_grad_fast(dpre, x.shape, w, g) if input_grad else None
     if not param_grads:
         return dx, None, None
     if cols is None:
-        cols = im2col(x, KH, KW, sh, sw, pt, pl, dy.shape[1], dy.shape[2])
+        cols = im2col(x, g)
     return dx, conv2d_weight_grad_fast(dpre, cols, w.shape), db
 
 
@@ -225,9 +226,9 @@ def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.
     KH*KW*C). A layer that keeps cols hands it to conv2d_backward(cols=...), which then takes
     dw = cols.T @ dpre without rebuilding it (docs/speed.md has what that saves)."""
     act = activation_code("conv2d_forward", activation, alpha)
-    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
+    g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
-    return conv2d_forward_fast(x, w, b, sh, sw, pt, pl, Ho, Wo, act, alpha)
+    return conv2d_forward_fast(x, w, b, g, act, alpha)
 
 
 def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2):
@@ -249,29 +250,27 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
     cols: the forward's im2col matrix (conv2d_forward_with_cols), reused for dw if given.
     """
     act = activation_code("conv2d_backward", activation, alpha)
-    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
-    check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
+    g = check_conv2d("conv2d_backward", x, w, None, stride, padding)
+    check_upstream("conv2d_backward", dy, (x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
     if check_activation_output("conv2d_backward", activation, y, dy) is not None:
         y = np.ascontiguousarray(y)
-    check_cols("conv2d_backward", cols, x, w, Ho, Wo)
+    check_cols("conv2d_backward", cols, x, w, g.Ho, g.Wo)
     if cols is not None:
         cols = np.ascontiguousarray(cols)
     dy, x, w = np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w)
-    return conv2d_backward_fast(dy, x, w, sh, sw, pt, pl, y, act, alpha, input_grad, param_grads, cols)
+    return conv2d_backward_fast(dy, x, w, g, y, act, alpha, input_grad, param_grads, cols)
 
 
 def conv2d_forward_reference(x, w, b, stride, padding):
     """The readable variant of conv2d_forward (no activation), checked. Same contract as
     kernels.cuda.conv2d_forward_reference."""
-    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward_reference", x, w, b, stride, padding)
-    return conv2d_forward_loops(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b),
-                                sh, sw, pt, pl, Ho, Wo)
+    g = check_conv2d("conv2d_forward_reference", x, w, b, stride, padding)
+    return conv2d_forward_loops(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b), g)
 
 
 def conv2d_backward_reference(dy, x, w, stride, padding, input_grad=True, param_grads=True):
     """The readable variant of conv2d_backward (no activation) -> dx, dw, db; a skipped gradient is None."""
-    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward_reference", x, w, None, stride, padding)
-    check_upstream("conv2d_backward_reference", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
-    dx, dw, db = conv2d_backward_loops(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w),
-                                       sh, sw, pt, pl)
+    g = check_conv2d("conv2d_backward_reference", x, w, None, stride, padding)
+    check_upstream("conv2d_backward_reference", dy, (x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
+    dx, dw, db = conv2d_backward_loops(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w), g)
     return (dx if input_grad else None), (dw if param_grads else None), (db if param_grads else None)

@@ -7,6 +7,8 @@ Two variants, both tested against the CPU kernels:
   output); a thread per dw[kh, kw, c, f] sums over the batch and output pixels.
 - im2col + tiled GEMM (the default): the same three matrices as on the CPU,
   cols (N*Ho*Wo, KH*KW*C), one tiled GEMM forward and two backward, col2im as a gather.
+Every kernel takes the convolution's ConvGeometry g (kernels/conv_geometry.py); a launch
+passes its twelve ints.
 """
 
 from numba import cuda
@@ -37,19 +39,19 @@ def window_of(i_in, pad, k, stride, n_out):
 
 
 @cuda.jit
-def _forward_direct(x, w, b, sh, sw, pt, pl, y):
+def _forward_direct(x, w, b, g, y):
     i = cuda.grid(1)
     if i < y.size:
         n, oh, ow, f = unravel4(i, y.shape)
-        H, W, C = x.shape[1], x.shape[2], x.shape[3]
+        C = x.shape[3]
         acc = b[f]
-        for kh in range(w.shape[0]):
-            ih = oh * sh - pt + kh
-            if ih < 0 or ih >= H:
+        for kh in range(g.KH):
+            ih = oh * g.sh - g.pt + kh
+            if ih < 0 or ih >= g.H:
                 continue
-            for kw in range(w.shape[1]):
-                iw = ow * sw - pl + kw
-                if iw < 0 or iw >= W:
+            for kw in range(g.KW):
+                iw = ow * g.sw - g.pl + kw
+                if iw < 0 or iw >= g.W:
                     continue
                 for c in range(C):
                     acc += x[n, ih, iw, c] * w[kh, kw, c, f]
@@ -57,18 +59,18 @@ def _forward_direct(x, w, b, sh, sw, pt, pl, y):
 
 
 @cuda.jit
-def _dx_direct(dy, w, sh, sw, pt, pl, dx):
+def _dx_direct(dy, w, g, dx):
     i = cuda.grid(1)
     if i < dx.size:
         n, ih, iw, c = unravel4(i, dx.shape)  # this thread owns dx[n, ih, iw, c] and gathers
-        Ho, Wo, F = dy.shape[1], dy.shape[2], dy.shape[3]
+        F = dy.shape[3]
         acc = dx.dtype.type(0)
-        for kh in range(w.shape[0]):
-            oh = window_of(ih, pt, kh, sh, Ho)
+        for kh in range(g.KH):
+            oh = window_of(ih, g.pt, kh, g.sh, g.Ho)
             if oh < 0:
                 continue
-            for kw in range(w.shape[1]):
-                ow = window_of(iw, pl, kw, sw, Wo)
+            for kw in range(g.KW):
+                ow = window_of(iw, g.pl, kw, g.sw, g.Wo)
                 if ow < 0:
                     continue
                 for f in range(F):
@@ -77,56 +79,55 @@ def _dx_direct(dy, w, sh, sw, pt, pl, dx):
 
 
 @cuda.jit
-def _dw_direct(dy, x, sh, sw, pt, pl, dw):
+def _dw_direct(dy, x, g, dw):
     i = cuda.grid(1)
     if i < dw.size:
         kh, kw, c, f = unravel4(i, dw.shape)
-        N, H, W = x.shape[0], x.shape[1], x.shape[2]
         acc = dw.dtype.type(0)
-        for n in range(N):
-            for oh in range(dy.shape[1]):
-                ih = oh * sh - pt + kh
-                if ih < 0 or ih >= H:
+        for n in range(x.shape[0]):
+            for oh in range(g.Ho):
+                ih = oh * g.sh - g.pt + kh
+                if ih < 0 or ih >= g.H:
                     continue
-                for ow in range(dy.shape[2]):
-                    iw = ow * sw - pl + kw
-                    if iw < 0 or iw >= W:
+                for ow in range(g.Wo):
+                    iw = ow * g.sw - g.pl + kw
+                    if iw < 0 or iw >= g.W:
                         continue
                     acc += dy[n, oh, ow, f] * x[n, ih, iw, c]
         dw[kh, kw, c, f] = acc
 
 
 @cuda.jit
-def _im2col(x, KH, KW, sh, sw, pt, pl, Ho, Wo, cols):
+def _im2col(x, g, cols):
     i = cuda.grid(1)
     if i < cols.size:
         K = cols.shape[1]
         C = x.shape[3]
         r, k = i // K, i % K  # cols[r, k]: r = (n*Ho + oh)*Wo + ow, k = (kh*KW + kw)*C + c
-        ow, oh, n = r % Wo, (r // Wo) % Ho, r // (Wo * Ho)
-        c, kw, kh = k % C, (k // C) % KW, k // (C * KW)
-        ih = oh * sh - pt + kh
-        iw = ow * sw - pl + kw
-        inside = ih >= 0 and ih < x.shape[1] and iw >= 0 and iw < x.shape[2]
+        ow, oh, n = r % g.Wo, (r // g.Wo) % g.Ho, r // (g.Wo * g.Ho)
+        c, kw, kh = k % C, (k // C) % g.KW, k // (C * g.KW)
+        ih = oh * g.sh - g.pt + kh
+        iw = ow * g.sw - g.pl + kw
+        inside = ih >= 0 and ih < g.H and iw >= 0 and iw < g.W
         cols[r, k] = x[n, ih, iw, c] if inside else x.dtype.type(0)
 
 
 @cuda.jit
-def _col2im(dcols, KH, KW, sh, sw, pt, pl, Ho, Wo, dx):
+def _col2im(dcols, g, dx):
     i = cuda.grid(1)
     if i < dx.size:
         n, ih, iw, c = unravel4(i, dx.shape)  # dx[n, ih, iw, c] gathers the entries copied from it
         C = dx.shape[3]
         acc = dx.dtype.type(0)
-        for kh in range(KH):
-            oh = window_of(ih, pt, kh, sh, Ho)
+        for kh in range(g.KH):
+            oh = window_of(ih, g.pt, kh, g.sh, g.Ho)
             if oh < 0:
                 continue
-            for kw in range(KW):
-                ow = window_of(iw, pl, kw, sw, Wo)
+            for kw in range(g.KW):
+                ow = window_of(iw, g.pl, kw, g.sw, g.Wo)
                 if ow < 0:
                     continue
-                acc += dcols[(n * Ho + oh) * Wo + ow, (kh * KW + kw) * C + c]
+                acc += dcols[(n * g.Ho + oh) * g.Wo + ow, (kh * g.KW + kw) * C + c]
         dx[n, ih, iw, c] = acc
 
 
@@ -137,32 +138,32 @@ def _launch(kernel, out, *args):
 
 
 def conv2d_forward_reference(x, w, b, stride, padding):
-    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
-    y = device_empty((x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
-    return _launch(_forward_direct, y, x, w, b, sh, sw, pt, pl)
+    g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
+    y = device_empty((x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
+    return _launch(_forward_direct, y, x, w, b, g)
 
 
 def conv2d_backward_reference(dy, x, w, stride, padding, input_grad=True, param_grads=True):
-    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
-    check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
-    dx = _launch(_dx_direct, device_empty(x.shape, x.dtype), dy, w, sh, sw, pt, pl) if input_grad else None
+    g = check_conv2d("conv2d_backward", x, w, None, stride, padding)
+    check_upstream("conv2d_backward", dy, (x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
+    dx = _launch(_dx_direct, device_empty(x.shape, x.dtype), dy, w, g) if input_grad else None
     if not param_grads:
         return dx, None, None
-    dw = _launch(_dw_direct, device_empty(w.shape, w.dtype), dy, x, sh, sw, pt, pl)
+    dw = _launch(_dw_direct, device_empty(w.shape, w.dtype), dy, x, g)
     return dx, dw, column_sums(dy.reshape(dy.size // w.shape[3], w.shape[3]))
 
 
-def _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo):
-    cols = device_empty((x.shape[0] * Ho * Wo, KH * KW * x.shape[3]), x.dtype)
-    return _launch(_im2col, cols, x, KH, KW, sh, sw, pt, pl, Ho, Wo)
+def _cols(x, g):
+    cols = device_empty((x.shape[0] * g.Ho * g.Wo, g.KH * g.KW * x.shape[3]), x.dtype)
+    return _launch(_im2col, cols, x, g)
 
 
 def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2):
     activation = check_activation("conv2d_forward", activation, alpha)
-    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_forward", x, w, b, stride, padding)
+    g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     KH, KW, C, F = w.shape
-    cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
-    y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b).reshape(x.shape[0], Ho, Wo, F)
+    cols = _cols(x, g)
+    y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b).reshape(x.shape[0], g.Ho, g.Wo, F)
     return activation_forward(y, activation, alpha), cols
 
 
@@ -172,19 +173,19 @@ def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2):
 
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
                     alpha=0.2, cols=None):
-    sh, sw, pt, _, pl, _, Ho, Wo = check_conv2d("conv2d_backward", x, w, None, stride, padding)
-    check_upstream("conv2d_backward", dy, (x.shape[0], Ho, Wo, w.shape[3]), x.dtype)
+    g = check_conv2d("conv2d_backward", x, w, None, stride, padding)
+    check_upstream("conv2d_backward", dy, (x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
     check_activation_output("conv2d_backward", activation, y, dy)
-    check_cols("conv2d_backward", cols, x, w, Ho, Wo)
+    check_cols("conv2d_backward", cols, x, w, g.Ho, g.Wo)
     dy = activation_backward(dy, y, check_activation("conv2d_backward", activation, alpha), alpha)  # dpre: the formulas below apply to it
     KH, KW, C, F = w.shape
-    dy2 = dy.reshape(x.shape[0] * Ho * Wo, F)
+    dy2 = dy.reshape(x.shape[0] * g.Ho * g.Wo, F)
     dx = dw = db = None
     if input_grad:
         dcols = gemm_tiled(dy2, w.reshape(KH * KW * C, F).T)
-        dx = _launch(_col2im, device_empty(x.shape, x.dtype), dcols, KH, KW, sh, sw, pt, pl, Ho, Wo)
+        dx = _launch(_col2im, device_empty(x.shape, x.dtype), dcols, g)
     if param_grads:
         if cols is None:  # not kept by the forward: rebuild it
-            cols = _cols(x, KH, KW, sh, sw, pt, pl, Ho, Wo)
+            cols = _cols(x, g)
         dw, db = gemm_tiled(cols.T, dy2).reshape(KH, KW, C, F), column_sums(dy2)
     return dx, dw, db
