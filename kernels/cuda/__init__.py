@@ -6,7 +6,22 @@ GEMM for dense layers, im2col + tiled GEMM for convolutions; the readable
 one-thread-per-output variants are ``dense_*_reference`` and ``conv2d_*_reference``.
 """
 
-from kernels.cuda.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, batchnorm_running_update
+from kernels.cuda.activations import (
+    leaky_relu_backward,
+    leaky_relu_forward,
+    relu_backward,
+    relu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
+    tanh_backward,
+    tanh_forward,
+)
+from kernels.cuda.batchnorm import (
+    batchnorm_backward,
+    batchnorm_forward,
+    batchnorm_inference,
+    batchnorm_running_update,
+)
 from kernels.cuda.conv2d import (
     conv2d_backward,
     conv2d_backward_reference,
@@ -14,35 +29,30 @@ from kernels.cuda.conv2d import (
     conv2d_forward_reference,
     conv2d_forward_with_cols,
 )
-from kernels.cuda.dense import dense_backward, dense_backward_reference, dense_forward, dense_forward_reference
-from kernels.cuda.elementwise import (
-    adam_update,
-    ema_update,
-    dropout_backward,
-    dropout_forward,
-    leaky_relu_backward,
-    leaky_relu_forward,
-    relu_backward,
-    relu_forward,
-    sgd_momentum_update,
-    sigmoid_backward,
-    sigmoid_forward,
-    tanh_backward,
-    tanh_forward,
+from kernels.cuda.dense import (
+    dense_backward,
+    dense_backward_reference,
+    dense_forward,
+    dense_forward_reference,
 )
+from kernels.cuda.dropout import dropout_backward, dropout_forward
 from kernels.cuda.losses import (
     bce_with_logits_backward,
     bce_with_logits_forward,
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
 )
+from kernels.cuda.memory import concat_rows, copy_into, to_device, to_host, zeros_like
+from kernels.cuda.minibatch_stddev import (
+    minibatch_stddev_backward,
+    minibatch_stddev_forward,
+)
+from kernels.cuda.optim import adam_update, ema_update, sgd_momentum_update
 from kernels.cuda.spectral_norm import (
     spectral_norm_backward,
     spectral_norm_forward,
     spectral_norm_power_iteration,
 )
-from kernels.cuda.minibatch_stddev import minibatch_stddev_backward, minibatch_stddev_forward
-from kernels.cuda.memory import concat_rows, copy_into, to_device, to_host, zeros_like
 
 __all__ = [
     "dense_forward", "dense_backward", "conv2d_forward", "conv2d_forward_with_cols", "conv2d_backward",

@@ -7,7 +7,12 @@ import math
 
 from numba import cuda
 
-from kernels.checks import check_batch_count, check_batchnorm, check_batchnorm_backward, check_running_update
+from kernels.checks import (
+    check_batch_count,
+    check_batchnorm,
+    check_batchnorm_backward,
+    check_running_update,
+)
 from kernels.cuda.launch import device_empty, grid_1d
 
 

@@ -13,8 +13,14 @@ passes its twelve ints.
 
 from numba import cuda
 
-from kernels.checks import check_activation, check_activation_output, check_cols, check_conv2d, check_upstream
-from kernels.cuda.elementwise import activation_backward, activation_forward
+from kernels.checks import (
+    check_activation,
+    check_activation_output,
+    check_cols,
+    check_conv2d,
+    check_upstream,
+)
+from kernels.cuda.epilogue import activation_backward, activation_forward
 from kernels.cuda.gemm import column_sums, gemm_tiled
 from kernels.cuda.launch import device_empty, grid_1d
 

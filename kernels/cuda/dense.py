@@ -3,8 +3,13 @@
 dense_forward / dense_backward use the tiled GEMM; the ``*_reference`` pair (the readable variant) uses one thread
 per output element. Both are tested against the CPU kernels."""
 
-from kernels.checks import check_activation, check_activation_output, check_dense, check_upstream
-from kernels.cuda.elementwise import activation_backward, activation_forward
+from kernels.checks import (
+    check_activation,
+    check_activation_output,
+    check_dense,
+    check_upstream,
+)
+from kernels.cuda.epilogue import activation_backward, activation_forward
 from kernels.cuda.gemm import column_sums, gemm_naive, gemm_tiled
 
 

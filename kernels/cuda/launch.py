@@ -21,3 +21,13 @@ def device_empty(shape, dtype):
 def flat(a):
     """A 1-D view of a C-contiguous device array (elementwise kernels walk it flat)."""
     return a.reshape(a.size)
+
+
+def elementwise(kernel, out_like, *arrays_and_scalars):
+    """Launch a one-thread-per-element kernel over flat views of the arrays (scalars pass as
+    they are), writing a new array shaped like out_like -> that array."""
+    out = device_empty(out_like.shape, out_like.dtype)
+    args = [flat(a) if hasattr(a, "shape") else a for a in arrays_and_scalars]
+    blocks, threads = grid_1d(out_like.size)
+    kernel[blocks, threads](*args, flat(out))
+    return out

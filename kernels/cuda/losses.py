@@ -10,7 +10,7 @@ import math
 from numba import cuda
 
 from kernels.checks import check_same_shape, check_softmax_cross_entropy
-from kernels.cuda.elementwise import stable_sigmoid
+from kernels.cuda.activations import stable_sigmoid
 from kernels.cuda.launch import device_empty, flat, grid_1d
 
 
