@@ -15,11 +15,12 @@ import warnings
 # One OpenMP runtime (the system's libgomp) serves Numba's parallel kernels and PyTorch's
 # intra-op pool, and it reads OMP_WAIT_POLICY once, when it loads. minigan wants idle threads
 # asleep (PASSIVE, set by kernels/__init__.py): they would otherwise spin on the cores its
-# BLAS calls need (measured: its batch-32 step 137 ms instead of 18.5 in a process that had
-# loaded PyTorch under the default policy). PyTorch is fastest under libgomp's default (spin a
-# while, then sleep): 48 ms against 59 ms under PASSIVE, batch 32. So each engine is timed
-# under its own best policy, in its own process: MINIGAN_BENCH_OMP=default loads PyTorch (and
-# with it libgomp) before anything sets the policy; otherwise every engine here runs PASSIVE.
+# BLAS calls need. PyTorch is fastest under libgomp's default (spin a while, then sleep).
+# So each engine is timed under its own best policy, in its own process (the figures:
+# docs/speed.md, Figures behind the code): MINIGAN_BENCH_OMP=default loads PyTorch (and with
+# it libgomp) before anything sets the policy; otherwise every engine here runs PASSIVE.
+# TensorFlow has pools of its own (pinned to THREADS by tensorflow() below) and runs in a
+# process of its own too (-k tf), so that nothing it leaves behind touches the others.
 OMP_MODE = os.environ.get("MINIGAN_BENCH_OMP", "passive")
 if OMP_MODE == "default":
     if "OMP_WAIT_POLICY" in os.environ:
