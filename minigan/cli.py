@@ -1,4 +1,4 @@
-"""Command line: python -m minigan {train, sample, bench, train-classifier, evaluate}."""
+"""Command line: python -m minigan {train, sample, bench, train-classifier, evaluate, lab}."""
 
 import argparse
 import sys
@@ -12,6 +12,7 @@ from minigan.config import TrainConfig
 from minigan.data import DataError
 from minigan.distributed import MPIError, World
 from minigan.files import atomic_write
+from minigan.lab.commands import add_lab, run_lab
 from minigan.plots import save_grid
 from minigan.recipes import RECIPES, parse_recipe_change
 from minigan.runtime import keep_freed_memory
@@ -158,7 +159,10 @@ def main(argv=None):
     add_sample(sub)
     add_bench(sub)
     add_evaluate(sub)
+    add_lab(sub)
     args = parser.parse_args(argv)
+    if args.command == "lab":
+        return run_lab(args)
     keep_freed_memory()  # every command runs training steps or model passes (minigan/runtime.py)
     commands = {"sample": run_sample, "train-classifier": run_train_classifier, "evaluate": run_evaluate}
     world = World(None)

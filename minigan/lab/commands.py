@@ -1,0 +1,159 @@
+"""python -m minigan lab [start EXERCISE DIR | check EXERCISE FILE]: the lab's commands.
+
+`lab` lists the exercises; `lab start` writes an exercise's stub; `lab check` grades a
+file in a child process with a time limit (minigan/lab/grader.py), prints what was checked
+and, for each wrong gradient, which one and why, and exits 0 when everything is right.
+"""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from minigan.lab.exercises import EXERCISES
+
+STUBS = Path(__file__).with_name("stubs")
+TIMEOUT_S = 120
+
+
+class LabError(ValueError):
+    """Bad use of the lab commands (unknown exercise, missing file); the message says the fix."""
+
+
+def exercise_named(name):
+    if name not in EXERCISES:
+        raise LabError(f"no exercise {name!r}; the exercises are {', '.join(EXERCISES)} (python -m minigan lab)")
+    return EXERCISES[name]
+
+
+def list_exercises():
+    lines = ["minigan lab: write the backward passes yourself; minigan grades them.", ""]
+    for e in EXERCISES.values():
+        lines.append(f"  {e.name:<16} {e.title}  (you write: {', '.join(e.writes)})")
+    lines += ["", "Start one:  python -m minigan lab start EXERCISE DIR",
+              "Check it:   python -m minigan lab check EXERCISE DIR/EXERCISE.py",
+              "Train with yours:  python -m minigan train --kernels DIR --limit 640 --epochs 1", "",
+              "A walkthrough: docs/lab.md"]
+    return "\n".join(lines)
+
+
+def start(name, folder):
+    """Write the stub for exercise `name` into `folder` -> its path; never overwrites a file."""
+    exercise_named(name)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.py"
+    if target.exists():
+        raise LabError(f"{target} exists already; check it with: python -m minigan lab check {name} {target} "
+                       f"(or move it away to start over)")
+    shutil.copyfile(STUBS / f"{name}.py", target)
+    return target
+
+
+def run_grader(name, path, seed, timeout_s=TIMEOUT_S, jit=True):
+    """Grade in a child process -> the report dict; a hang or crash there becomes the report's error."""
+    exercise_named(name)
+    path = Path(path)
+    if not path.is_file():
+        raise LabError(f"{path}: no such file; write one with: python -m minigan lab start {name} DIR")
+    cmd = [sys.executable, "-m", "minigan.lab.grader", name, str(path.resolve()), str(seed)] + ([] if jit else ["--no-jit"])
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=env)
+    except subprocess.TimeoutExpired:
+        return failed(name, path, seed, f"your code ran for more than {timeout_s} s and was stopped "
+                                        f"(a loop that never ends? --timeout raises the limit)")
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        why = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
+        tail = proc.stderr.strip().splitlines()[-1:] or [""]
+        return failed(name, path, seed, f"your code stopped the Python process ({why}) {tail[0]}".strip())
+    return json.loads(lines[-1])
+
+
+def failed(name, path, seed, message):
+    return {"exercise": name, "file": str(path), "seed": seed, "right": False, "cases": [], "problems": [],
+            "error": {"message": message, "line": None, "text": None, "function": None}, "not_written": None,
+            "numba": None}
+
+
+def fmt(v):
+    return "–" if v is None else f"{v:.1e}"
+
+
+def format_report(r):
+    e = EXERCISES[r["exercise"]]
+    out = [f"minigan lab check {r['exercise']}: {r['file']}",
+           f"seed {r['seed']} (the same cases again: --seed {r['seed']})", ""]
+    if r["not_written"]:
+        return "\n".join(out + [f"NOT WRITTEN YET: {r['not_written']}",
+                                f"Write {', '.join(e.writes)} in {r['file']}, then check again."])
+    if r["error"]:
+        err = r["error"]
+        where = f" at line {err['line']}" + (f" (in {err['function']})" if err["function"] else "") if err["line"] else ""
+        out.append(f"YOUR CODE RAISED{where}: {err['message']}")
+        if err["text"]:
+            out.append(f"    {err['text']}")
+        return "\n".join(out)
+    out.append("case / returned array      vs minigan's reference   vs finite differences")
+    for row in r["cases"]:
+        out.append(f"  {row['case']}")
+        for grad, v in row["grads"].items():
+            out.append(f"    {grad:<22} {fmt(v['reference']):>12}   {fmt(v['gradcheck']):>12}")
+    out += ["", "(relative error: max |yours - theirs| / max |theirs|; right is below 1e-7)", ""]
+    if r["right"]:
+        out.append(f"RIGHT: every case matches. Numba: {r['numba']}.")
+        return "\n".join(out)
+    out.append("WRONG:")
+    seen = set()
+    for p in r["problems"]:
+        key = (p["grad"], p["mistake"] or p["message"])
+        if key in seen:
+            continue
+        seen.add(key)
+        label = f" [{p['mistake']}]" if p["mistake"] else ""
+        out.append(f"  - {p['message']}{label}  (first seen: {p['case']})")
+    return "\n".join(out)
+
+
+def check(name, path, seed=None, timeout_s=TIMEOUT_S):
+    """-> (exit code, printed report)."""
+    seed = random.SystemRandom().randrange(10**6) if seed is None else seed
+    report = run_grader(name, path, seed, timeout_s)
+    return (0 if report["right"] else 1), format_report(report)
+
+
+def add_lab(sub):
+    p = sub.add_parser("lab", help="write the backward passes yourself; minigan grades them (docs/lab.md)",
+                       description="Exercises in writing gradient kernels. With no command: list them.")
+    cmds = p.add_subparsers(dest="lab_command")
+    s = cmds.add_parser("start", help="write an exercise's stub file into DIR")
+    s.add_argument("exercise")
+    s.add_argument("dir")
+    c = cmds.add_parser("check", help="grade your file: gradient checks, the reference, named mistakes")
+    c.add_argument("exercise")
+    c.add_argument("file")
+    c.add_argument("--seed", type=int, help="the cases' seed (default: a new one, printed)")
+    c.add_argument("--timeout", type=float, default=TIMEOUT_S, help=f"seconds your code may run (default {TIMEOUT_S})")
+
+
+def run_lab(args):
+    """-> exit code."""
+    try:
+        if args.lab_command is None:
+            print(list_exercises())
+            return 0
+        if args.lab_command == "start":
+            path = start(args.exercise, args.dir)
+            print(f"wrote {path}\nfill in {', '.join(EXERCISES[args.exercise].writes)}, then: "
+                  f"python -m minigan lab check {args.exercise} {path}")
+            return 0
+        code, text = check(args.exercise, args.file, args.seed, args.timeout)
+        print(text)
+        return code
+    except LabError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

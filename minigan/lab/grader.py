@@ -1,0 +1,176 @@
+"""Grading a student's file: the part that runs the student's code.
+
+    python -m minigan.lab.grader EXERCISE FILE SEED
+
+runs in a child process (minigan/lab/commands.py starts it with a time limit, so that a
+hang or a crash in the student's code is reported as theirs) and prints one JSON report.
+The student's functions run first as plain Python on every case, so an error names its
+line; when they are right, they are compiled with Numba (all of the file's functions at
+once, so that they can call each other) and run once more, which is what training with
+them (`train --kernels`) needs.
+"""
+
+import importlib.util
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from minigan.lab.exercises import EXERCISES
+from minigan.lab.mistakes import close, diagnose
+
+
+class StudentError(Exception):
+    """The student's code raised; .report says where, in their file."""
+
+    def __init__(self, report):
+        super().__init__(report["message"])
+        self.report = report
+
+
+def where_in_file(err, path):
+    """-> {message, line, text, function} for an exception raised from the student's file."""
+    path = str(Path(path).resolve())
+    info = {"message": f"{type(err).__name__}: {err}", "line": None, "text": None, "function": None}
+    if isinstance(err, SyntaxError) and err.filename and str(Path(err.filename).resolve()) == path:
+        return {**info, "line": err.lineno, "text": (err.text or "").strip()}
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if str(Path(frame.filename).resolve()) == path:
+            return {**info, "line": frame.lineno, "text": (frame.line or "").strip(), "function": frame.name}
+    return info
+
+
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(f"student_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:  # noqa: BLE001  (whatever the student's file raises is theirs)
+        raise StudentError(where_in_file(err, path)) from None
+    return module
+
+
+def call(fn, path):
+    try:
+        with np.errstate(all="ignore"):
+            return fn()
+    except NotImplementedError:
+        raise
+    except Exception as err:  # noqa: BLE001
+        raise StudentError(where_in_file(err, path)) from None
+
+
+def as_outputs(exercise, out):
+    """The student's return value as one entry per expected gradient, or a problem message."""
+    n = len(exercise.gradients)
+    if n == 1 and not isinstance(out, tuple):
+        out = (out,)
+    if not isinstance(out, (tuple, list)) or len(out) != n:
+        got = f"{len(out)} values" if isinstance(out, (tuple, list)) else type(out).__name__
+        return None, f"returned {got}; expected {n}: ({', '.join(exercise.gradients)})"
+    return list(out), None
+
+
+def judge(exercise, case, grad, value, expected, numeric):
+    """-> (row for the report, problem or None) for one returned array."""
+    row = {"reference": None, "gradcheck": None}
+    if value is None:
+        return row, {"mistake": None, "message": f"{grad} is None: return an array shaped like {expected.shape}"}
+    value = np.asarray(value, dtype=np.float64)
+    if value.shape == expected.shape:
+        scale = max(np.max(np.abs(expected), initial=0.0), 1e-300)
+        with np.errstate(invalid="ignore"):
+            row["reference"] = float(np.max(np.abs(value - expected), initial=0.0) / scale)
+        if grad in numeric:
+            num = numeric[grad]
+            row["gradcheck"] = float(np.max(np.abs(value - num), initial=0.0) / max(np.max(np.abs(num)), 1e-300))
+    if close(value, expected) and np.all(np.isfinite(value)):
+        return row, None
+    found = diagnose(exercise.name, grad, value, expected, case)
+    if found:
+        return row, {"mistake": found[0], "message": found[1]}
+    if value.shape != expected.shape:
+        return row, {"mistake": None, "message": f"{grad} has shape {value.shape}; expected {expected.shape}"}
+    j = np.unravel_index(int(np.nanargmax(np.abs(value - expected))), value.shape) if np.all(np.isfinite(value)) else \
+        np.unravel_index(int(np.argmax(~np.isfinite(value))), value.shape)
+    return row, {"mistake": None, "message": f"{grad} is wrong: at index {tuple(int(i) for i in j)} it is "
+                                             f"{value[j]:.6g}, the right value is {expected[j]:.6g}"}
+
+
+def grade_cases(exercise, module, cases, path):
+    rows, problems = [], []
+    for case in cases:
+        outputs, problem = as_outputs(exercise, call(lambda c=case: exercise.run_student(module, c), path))
+        expected, numeric = exercise.expected(case), exercise.numeric(case)
+        row = {"case": case.label, "grads": {}}
+        if problem:
+            problems.append({"case": case.label, "grad": None, "mistake": None, "message": problem})
+        else:
+            for grad, value in zip(exercise.gradients, outputs):
+                row["grads"][grad], p = judge(exercise, case, grad, value, expected[grad], numeric)
+                if p:
+                    problems.append({"case": case.label, "grad": grad, **p})
+        rows.append(row)
+    return rows, problems
+
+
+def compile_with_numba(module, exercise, case, path):
+    """Compile every function of the student's file with Numba, in its own namespace, and
+    check the compiled functions give what the Python ones gave -> a status line."""
+    from numba import njit
+    from numba.core.errors import NumbaError
+
+    names = [n for n in (*exercise.writes, *exercise.given) if callable(getattr(module, n, None))]
+    python = {n: getattr(module, n) for n in names}
+    before = exercise.run_student(module, case)
+    for n in names:
+        setattr(module, n, njit(python[n]))
+    try:
+        with np.errstate(all="ignore"):
+            after = exercise.run_student(module, case)
+    except NumbaError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return f"not compiled: Numba cannot compile it ({first})"
+    except Exception as err:  # noqa: BLE001
+        return f"not compiled: compiled, it raised {type(err).__name__}: {err}"
+    finally:
+        for n in names:
+            setattr(module, n, python[n])
+    before = before if isinstance(before, tuple) else (before,)
+    after = after if isinstance(after, tuple) else (after,)
+    if not all(close(a, b) for a, b in zip(before, after)):
+        return "not compiled: compiled, it gives different results from the Python version"
+    return "compiled"
+
+
+def grade(name, path, seed, jit=True):
+    """-> the report (a dict) of EXERCISE `name` for the student's file at `path`."""
+    exercise = EXERCISES[name]
+    report = {"exercise": name, "file": str(path), "seed": seed, "right": False, "cases": [], "problems": [],
+              "error": None, "not_written": None, "numba": None}
+    cases = exercise.cases(np.random.default_rng(seed))
+    try:
+        module = load(path, name)
+        missing = [n for n in exercise.writes if not callable(getattr(module, n, None))]
+        if missing:
+            report["error"] = {"message": f"the file defines no {', '.join(missing)}", "line": None, "text": None,
+                               "function": None}
+            return report
+        report["cases"], report["problems"] = grade_cases(exercise, module, cases, path)
+    except NotImplementedError as err:
+        report["not_written"] = str(err) or "a function still raises NotImplementedError"
+        return report
+    except StudentError as err:
+        report["error"] = err.report
+        return report
+    report["right"] = not report["problems"]
+    if report["right"] and jit:
+        report["numba"] = compile_with_numba(module, exercise, cases[0], path)
+    return report
+
+
+if __name__ == "__main__":
+    exercise_name, file, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    print(json.dumps(grade(exercise_name, file, seed, jit=len(sys.argv) < 5 or sys.argv[4] != "--no-jit")))

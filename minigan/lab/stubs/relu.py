@@ -1,0 +1,24 @@
+"""minigan lab: relu's backward.
+
+Forward (given): y = max(x, 0), elementwise, any shape.
+
+Write relu_backward(dy, x) -> dx: dy = dL/dy and x (the forward's input), both of the same
+shape; return dx = dL/dx, of that shape.
+
+Hints (no answers):
+- An elementwise function's gradient is elementwise too: dx[i] = dy[i] * (dy_i/dx_i).
+- What is the slope of max(x, 0) on each side of 0? (At exactly 0 the grader does not look.)
+
+Check your work with
+    python -m minigan lab check relu THIS_FILE
+"""
+
+import numpy as np
+
+
+def relu_forward(x):
+    return np.maximum(x, 0.0)
+
+
+def relu_backward(dy, x):
+    raise NotImplementedError("write relu_backward(dy, x) -> dx")

@@ -1,0 +1,26 @@
+"""minigan lab: the sigmoid, forward and backward.
+
+Write both:
+    sigmoid_forward(x) -> y = 1 / (1 + exp(-x)), elementwise, any shape
+    sigmoid_backward(dy, y) -> dx, with y the forward's *output*
+
+The forward has a trap. exp overflows for arguments above about 709 (float64): the grader
+feeds you x = +-1000. Find which of the two ways of writing the sigmoid,
+1 / (1 + exp(-x)) and exp(x) / (1 + exp(x)), is safe for which sign of x.
+
+Hints (no answers):
+- d sigmoid(x) / dx, written with sigmoid(x) itself.
+
+Check your work with
+    python -m minigan lab check sigmoid THIS_FILE
+"""
+
+import numpy as np
+
+
+def sigmoid_forward(x):
+    raise NotImplementedError("write sigmoid_forward(x) -> y, safe for any x")
+
+
+def sigmoid_backward(dy, y):
+    raise NotImplementedError("write sigmoid_backward(dy, y) -> dx")

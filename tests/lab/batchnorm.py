@@ -1,0 +1,24 @@
+import numpy as np
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-3):
+    mean = x.mean(axis=0)
+    inv_std = 1.0 / np.sqrt(((x - mean) ** 2).mean(axis=0) + eps)
+    xhat = (x - mean) * inv_std
+    return gamma * xhat + beta, mean, inv_std, xhat
+
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    N, F = dy.shape
+    dx = np.empty((N, F))
+    dgamma = np.zeros(F)
+    dbeta = np.zeros(F)
+    for f in range(F):
+        s, sx = 0.0, 0.0
+        for n in range(N):
+            s += dy[n, f]
+            sx += dy[n, f] * xhat[n, f]
+        dbeta[f], dgamma[f] = s, sx
+        for n in range(N):
+            dx[n, f] = gamma[f] * inv_std[f] * (dy[n, f] - s / N - xhat[n, f] * sx / N)
+    return dx, dgamma, dbeta

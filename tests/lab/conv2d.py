@@ -1,0 +1,54 @@
+import numpy as np
+
+
+def conv2d_forward(x, w, b, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    s, p = stride, padding
+    Ho, Wo = (H + 2 * p - KH) // s + 1, (W + 2 * p - KW) // s + 1
+    y = np.empty((N, Ho, Wo, F))
+    for n in range(N):
+        for oh in range(Ho):
+            for ow in range(Wo):
+                for f in range(F):
+                    acc = b[f]
+                    for kh in range(KH):
+                        ih = oh * s - p + kh
+                        if ih < 0 or ih >= H:
+                            continue
+                        for kw in range(KW):
+                            iw = ow * s - p + kw
+                            if iw < 0 or iw >= W:
+                                continue
+                            for c in range(C):
+                                acc += x[n, ih, iw, c] * w[kh, kw, c, f]
+                    y[n, oh, ow, f] = acc
+    return y
+
+
+def conv2d_backward(dy, x, w, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    s, p = stride, padding
+    _, Ho, Wo, _ = dy.shape
+    dx = np.zeros(x.shape)
+    dw = np.zeros(w.shape)
+    db = np.zeros(F)
+    for n in range(N):
+        for oh in range(Ho):
+            for ow in range(Wo):
+                for f in range(F):
+                    g = dy[n, oh, ow, f]
+                    db[f] += g
+                    for kh in range(KH):
+                        ih = oh * s - p + kh
+                        if ih < 0 or ih >= H:
+                            continue
+                        for kw in range(KW):
+                            iw = ow * s - p + kw
+                            if iw < 0 or iw >= W:
+                                continue
+                            for c in range(C):
+                                dx[n, ih, iw, c] += g * w[kh, kw, c, f]
+                                dw[kh, kw, c, f] += g * x[n, ih, iw, c]
+    return dx, dw, db

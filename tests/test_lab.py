@@ -1,0 +1,233 @@
+"""The lab: every exercise's stub is reported unwritten, every reference solution passes,
+and every named mistake is diagnosed from a deliberately wrong implementation.
+
+Reference solutions: tests/lab/<exercise>.py (plain loops, as a student writes them).
+Most grading runs in this process (grader.grade) to keep the suite fast; the commands'
+own path (a child process with a time limit, exit codes, what is printed) is tested
+through the command line."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from minigan.lab import commands
+from minigan.lab.exercises import EXERCISES
+from minigan.lab.grader import grade
+
+SOLUTIONS = REPO / "tests" / "lab"
+
+
+def student_file(tmp_path, name, source):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / f"{name}.py"
+    path.write_text("import numpy as np\n\n" + textwrap.dedent(source))
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_reference_solutions_pass_and_stubs_are_unwritten(tmp_path, name):
+    assert grade(name, SOLUTIONS / f"{name}.py", seed=11, jit=False)["right"]
+    stub = commands.start(name, tmp_path)
+    report = grade(name, stub, seed=11, jit=False)
+    assert not report["right"] and "write" in report["not_written"]
+
+
+WRONG = {  # (exercise, source, the gradient at fault, the mistake's name)
+    "transposed": ("dense", """
+        def dense_backward(dy, x, w):
+            return dy @ w.T, dy.T @ x, dy.sum(axis=0)
+        """, "dw", "transposed"),
+    "one sample's db": ("dense", """
+        def dense_backward(dy, x, w):
+            return dy @ w.T, x.T @ dy, dy[0]
+        """, "db", "missing batch sum"),
+    "per-sample dw": ("dense", """
+        def dense_backward(dy, x, w):
+            return dy @ w.T, x[:, :, None] * dy[:, None, :], dy.sum(axis=0)
+        """, "dw", "missing batch sum"),
+    "mean dw": ("dense", """
+        def dense_backward(dy, x, w):
+            return dy @ w.T, x.T @ dy / x.shape[0], dy.sum(axis=0)
+        """, "dw", "mean where a sum belongs"),
+    "bce sum": ("bce_with_logits", """
+        def bce_with_logits_backward(logits, targets):
+            return 0.5 * (1 + np.tanh(logits / 2)) - targets
+        """, "dlogits", "loss's 1/M missing"),
+    "bce naive sigmoid": ("bce_with_logits", """
+        def bce_with_logits_backward(logits, targets):
+            e = np.exp(logits)
+            return (e / (1 + e) - targets) / logits.size
+        """, "dlogits", "sigmoid overflow"),
+    "sigmoid naive": ("sigmoid", """
+        def sigmoid_forward(x):
+            e = np.exp(x)
+            return e / (1 + e)
+
+        def sigmoid_backward(dy, y):
+            return dy * y * (1 - y)
+        """, "y", "sigmoid overflow"),
+    "relu sign": ("relu", """
+        def relu_backward(dy, x):
+            return -dy * (x > 0)
+        """, "dx", "sign flipped"),
+    "batchnorm constants": ("batchnorm", """
+        def batchnorm_backward(dy, xhat, gamma, inv_std):
+            return gamma * inv_std * dy, (dy * xhat).sum(axis=0), dy.sum(axis=0)
+        """, "dx", "BatchNorm mean-of-gradient terms missing"),
+    "batchnorm variance term": ("batchnorm", """
+        def batchnorm_backward(dy, xhat, gamma, inv_std):
+            return gamma * inv_std * (dy - dy.mean(axis=0)), (dy * xhat).sum(axis=0), dy.sum(axis=0)
+        """, "dx", "BatchNorm mean-of-gradient terms missing"),
+    "batchnorm sums": ("batchnorm", """
+        def batchnorm_backward(dy, xhat, gamma, inv_std):
+            s, sx = dy.sum(axis=0), (dy * xhat).sum(axis=0)
+            return gamma * inv_std * (dy - s - xhat * sx), sx, s
+        """, "dx", "BatchNorm 1/N missing"),
+    "adam uncorrected": ("adam", """
+        def adam_update(param, grad, m, v, step, lr, beta1, beta2, eps):
+            m[...] = beta1 * m + (1 - beta1) * grad
+            v[...] = beta2 * v + (1 - beta2) * grad ** 2
+            param -= lr * m / (np.sqrt(v) + eps)
+        """, "param", "Adam without bias correction"),
+    "adam returns": ("adam", """
+        def adam_update(param, grad, m, v, step, lr, beta1, beta2, eps):
+            m = beta1 * m + (1 - beta1) * grad
+            v = beta2 * v + (1 - beta2) * grad ** 2
+            return param - lr * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps), m, v
+        """, "param", "update not in place"),
+}
+
+CONV_BACKWARD = """
+def conv2d_backward(dy, x, w, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    s, p = stride, padding
+    dx = np.zeros((N, H + 2 * p, W + 2 * p, C)) if PADDED else np.zeros(x.shape)
+    dw = np.zeros(w.shape)
+    for n in range(N):
+        for oh in range(dy.shape[1]):
+            for ow in range(dy.shape[2]):
+                for kh in range(KH):
+                    for kw in range(KW):
+                        ih, iw = oh * s - p + kh, ow * s - p + kw
+                        jh, jw = (oh - p + kh, ow - p + kw) if NO_STRIDE else (ih, iw)
+                        if PADDED:
+                            dx[n, ih + p, iw + p] += w[kh, kw] @ dy[n, oh, ow]
+                        elif 0 <= jh < H and 0 <= jw < W:
+                            dx[n, jh, jw] += w[kh, kw] @ dy[n, oh, ow]
+                        if 0 <= ih < H and 0 <= iw < W:
+                            dw[kh, kw] += np.outer(x[n, ih, iw], dy[n, oh, ow])
+    if PADDED:
+        return dx, dw, dy.sum(axis=(0, 1, 2))
+    return dx, dw, dy.sum(axis=(0, 1, 2))
+"""
+WRONG["stride not applied"] = ("conv2d", "PADDED, NO_STRIDE = False, True\n" + CONV_BACKWARD, "dx", "stride not applied")
+WRONG["padding not cropped"] = ("conv2d", "PADDED, NO_STRIDE = True, False\n" + CONV_BACKWARD, "dx",
+                                "padding not cropped")
+
+
+@pytest.mark.parametrize("case", sorted(WRONG))
+def test_each_mistake_is_named(tmp_path, case):
+    name, source, grad, mistake = WRONG[case]
+    report = grade(name, student_file(tmp_path, name, source), seed=5, jit=False)
+    assert not report["right"]
+    named = {(p["grad"], p["mistake"]) for p in report["problems"]}
+    assert (grad, mistake) in named, report["problems"]
+
+
+def test_the_conv_solution_right_except_for_one_term_is_reported_by_entry(tmp_path):
+    """A wrong gradient that no named mistake explains is reported by its worst entry."""
+    source = (SOLUTIONS / "conv2d.py").read_text().replace("db[f] += g", "db[f] += 1.5 * g")
+    report = grade("conv2d", student_file(tmp_path, "conv2d", source), seed=5, jit=False)
+    [problem] = {p["message"].split(":")[0]: p for p in report["problems"]}.values()
+    assert problem["grad"] == "db" and problem["mistake"] is None and "the right value is" in problem["message"]
+
+
+def lab(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "minigan", "lab", *map(str, args)], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_check_command_right_wrong_and_raising(tmp_path):
+    right = lab("check", "dense", SOLUTIONS / "dense.py", "--seed", 4)
+    assert right.returncode == 0 and "RIGHT" in right.stdout and "Numba: compiled" in right.stdout
+    assert "seed 4" in right.stdout
+
+    name, source, _, _ = WRONG["transposed"]
+    wrong = lab("check", "dense", student_file(tmp_path, name, source))
+    assert wrong.returncode == 1 and "[transposed]" in wrong.stdout and "dw" in wrong.stdout
+    assert "Traceback" not in wrong.stdout + wrong.stderr
+
+    raising = student_file(tmp_path / "r", "dense", """
+        def dense_backward(dy, x, w):
+            dx = dy @ w.T
+            dw = x.T @ dy
+            db = dy.sum(axis=0)
+            return dx[:, 99999], dw, db
+        """)
+    out = lab("check", "dense", raising)
+    assert out.returncode == 1 and "YOUR CODE RAISED at line 8 (in dense_backward): IndexError" in out.stdout
+    assert "return dx[:, 99999], dw, db" in out.stdout and "Traceback" not in out.stdout + out.stderr
+
+
+def test_a_hang_or_a_crash_is_the_students(tmp_path):
+    hang = student_file(tmp_path / "h", "relu", """
+        def relu_backward(dy, x):
+            while True:
+                pass
+        """)
+    out = lab("check", "relu", hang, "--timeout", 5)
+    assert out.returncode == 1 and "ran for more than 5.0 s" in out.stdout
+    crash = student_file(tmp_path / "c", "relu", """
+        import os
+
+        def relu_backward(dy, x):
+            os.abort()
+        """)
+    out = lab("check", "relu", crash)
+    assert out.returncode == 1 and "stopped the Python process (signal 6)" in out.stdout
+
+
+def test_right_code_numba_cannot_compile_is_still_right_but_says_so(tmp_path):
+    source = """
+        def relu_backward(dy, x):
+            slopes = {True: 1.0, False: 0.0}
+            return np.array([[dy[i, j] * slopes[bool(x[i, j] > 0)] for j in range(x.shape[1])]
+                             for i in range(x.shape[0])])
+        """
+    report = grade("relu", student_file(tmp_path, "relu", source), seed=2)
+    assert report["right"] and report["numba"].startswith("not compiled: Numba cannot compile it")
+
+
+def test_bad_use_says_the_fix(tmp_path):
+    out = lab("check", "dens", tmp_path / "x.py")
+    assert out.returncode == 2 and "no exercise 'dens'" in out.stderr and "dense" in out.stderr
+    out = lab("check", "dense", tmp_path / "missing.py")
+    assert out.returncode == 2 and "lab start dense" in out.stderr
+    commands.start("adam", tmp_path)
+    with pytest.raises(commands.LabError, match="exists already"):
+        commands.start("adam", tmp_path)
+    listing = lab()
+    assert listing.returncode == 0 and all(name in listing.stdout for name in EXERCISES)
+
+
+def test_stubs_have_the_contract_signatures():
+    """The stubs' function signatures are kernels.cpu's plain ones (the lab's conv takes int
+    stride and padding)."""
+    import inspect
+
+    import kernels.cpu as K
+
+    for name, exercise in EXERCISES.items():
+        stub = commands.STUBS / f"{name}.py"
+        namespace = {}
+        exec(compile(stub.read_text(), str(stub), "exec"), namespace)
+        for fn in (*exercise.writes, *exercise.given):
+            theirs = list(inspect.signature(namespace[fn]).parameters)
+            ours = [p for p in inspect.signature(getattr(K, fn)).parameters][: len(theirs)]
+            assert theirs == ours, (fn, theirs, ours)
+    assert Path(commands.STUBS).is_dir()
