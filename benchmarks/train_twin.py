@@ -28,7 +28,7 @@ from benchmarks.torch_twin import TwinGAN  # noqa: E402
 from minigan.config import TrainConfig  # noqa: E402
 from minigan.data import load_mnist, to_gan_range  # noqa: E402
 from minigan.gan import GAN  # noqa: E402
-from minigan.recipes import RECIPES  # noqa: E402
+from minigan.recipes import RECIPES, parse_recipe_change  # noqa: E402
 from minigan.train import Run, epoch_batches, epoch_means, fixed_noise, write_log  # noqa: E402
 from minigan.weights import import_weights  # noqa: E402
 
@@ -74,6 +74,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = TrainConfig()
     p.add_argument("--recipe", default=defaults.recipe, choices=sorted(RECIPES))
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE", dest="changes",
+                   help="change one field of the recipe, as train --set does; repeatable")
     p.add_argument("--epochs", type=int, default=defaults.epochs)
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--limit", type=int, default=0)
@@ -82,8 +84,9 @@ def main(argv=None):
     p.add_argument("--data")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
+    changes = dict(parse_recipe_change(c) for c in args.changes or ())
     config = TrainConfig(epochs=args.epochs, seed=args.seed, recipe=args.recipe, limit=args.limit,
-                         sample_interval=args.sample_interval)
+                         sample_interval=args.sample_interval, recipe_changes=changes)
     train_twin(config, args.out, args.data, args.threads)
     return 0
 

@@ -42,6 +42,9 @@ def add_train(sub):
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--share-gpus", action="store_true",
                    help="under mpiexec with --device cuda: let more ranks than GPUs share them")
+    p.add_argument("--kernels", metavar="DIR",
+                   help="train with the kernels you wrote in the lab (DIR/dense.py, ...; docs/lab.md), minigan's "
+                        "for the rest; each is checked first. CPU, one process")
 
 
 def add_sample(sub):
@@ -133,7 +136,14 @@ def run_train(args, world):
     world.share_cores()
     if world.parallel and config.device == "cuda":
         world.select_gpu(share=args.share_gpus)
-    train(config, args.out, data=args.data, resume=args.resume, world=world)
+    ops = None
+    if args.kernels:
+        if config.device != "cpu" or world.parallel:
+            raise ValueError("--kernels trains on the cpu in one process: drop --device cuda and mpiexec")
+        from minigan.lab.kernels import student_backend
+
+        ops = student_backend(args.kernels, np.dtype(config.dtype))
+    train(config, args.out, data=args.data, resume=args.resume, world=world, ops=ops)
 
 
 def run_sample(args):

@@ -119,8 +119,9 @@ def resume_config(run_dir, overrides):
     return TrainConfig(**saved)
 
 
-def train(config, out_dir, data=None, resume=False, log=print, world=None):
+def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=None):
     """Train per `config`, writing artifacts to `out_dir`. Returns the list of per-step rows.
+    ops: the kernels to train with, if not the device's (train --kernels).
 
     world: the ranks of a data-parallel run (minigan/distributed.py). Every rank runs this
     same loop on the same random streams, trains on its shard of each batch, and ends with
@@ -139,7 +140,7 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None):
 
     run = Run(out_dir)
     rng = np.random.default_rng(config.seed)
-    gan = build_gan(config, rng, world)
+    gan = build_gan(config, rng, world, ops)
     noise = fixed_noise(config)
     if resume:
         arrays, meta = load_checkpoint(run.checkpoint)

@@ -57,8 +57,9 @@ def import_weights(gan, path_or_arrays):
     gan.load_state(arrays, with_optimizers=False)
 
 
-def build_gan(config, rng, world=None):
-    return GAN(config.recipe_spec(), rng, backends.get(config.device), np.dtype(config.dtype),
+def build_gan(config, rng, world=None, ops=None):
+    """ops: a kernel namespace in place of the device's (train --kernels: minigan/lab/kernels.py)."""
+    return GAN(config.recipe_spec(), rng, ops or backends.get(config.device), np.dtype(config.dtype),
                config.lr, config.beta1, config.beta2, config.eps, world=world)
 
 

@@ -231,3 +231,51 @@ def test_stubs_have_the_contract_signatures():
             ours = [p for p in inspect.signature(getattr(K, fn)).parameters][: len(theirs)]
             assert theirs == ours, (fn, theirs, ours)
     assert Path(commands.STUBS).is_dir()
+
+
+def test_training_with_the_students_kernels_matches_minigans(tmp_path):
+    """Right kernels from DIR (the reference solutions: dense, relu, BCE, conv2d, Adam)
+    train the documented GAN as minigan's own do: the same losses over two steps."""
+    import shutil
+
+    import numpy as np
+
+    import kernels.cpu as K
+    from minigan.gan import GAN
+    from minigan.lab.kernels import student_backend
+    from minigan.recipes import RECIPES
+
+    for name in ("dense", "relu", "bce_with_logits", "conv2d", "adam"):
+        shutil.copy(SOLUTIONS / f"{name}.py", tmp_path)
+    lines = []
+    ops = student_backend(tmp_path, log=lines.append)
+    assert any(line.endswith("conv2d.py: conv2d_backward") for line in lines)
+    rng = np.random.default_rng(0)
+    real = rng.uniform(-1, 1, (2, 4, 28, 28, 1)).astype(np.float32)
+    z = rng.standard_normal((2, 4, 100)).astype(np.float32)
+    sizes = dict(g_widths=(8, 8, 8), d_channels=(4, 4, 4))
+    theirs = GAN(RECIPES["documented"], np.random.default_rng(1), ops, **sizes)
+    ours = GAN(RECIPES["documented"], np.random.default_rng(1), K, **sizes)
+    for step in range(2):
+        a, b = theirs.train_step(real[step], z[step]), ours.train_step(real[step], z[step])
+        assert all(abs(a[k] - b[k]) < 1e-5 for k in ("d_loss", "g_loss")), (step, a, b)
+
+
+def test_train_refuses_wrong_or_uncompilable_kernels(tmp_path):
+    name, source, _, _ = WRONG["transposed"]
+    student_file(tmp_path / "wrong", name, source)
+    out = subprocess.run([sys.executable, "-m", "minigan", "train", "--kernels", str(tmp_path / "wrong"), "--limit", "64",
+                          "--epochs", "1", "--out", str(tmp_path / "run")], cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 1 and "dense.py is not right yet" in out.stderr and "lab check dense" in out.stderr
+    assert not (tmp_path / "run" / "checkpoint.npz").exists()
+    student_file(tmp_path / "slow", "relu", """
+        def relu_backward(dy, x):
+            slopes = {True: 1.0, False: 0.0}
+            return np.array([[dy[i, j] * slopes[bool(x[i, j] > 0)] for j in range(x.shape[1])]
+                             for i in range(x.shape[0])])
+        """)
+    with pytest.raises(commands.LabError, match="right, but not for training: Numba cannot compile it"):
+        from minigan.lab.kernels import student_backend
+
+        student_backend(tmp_path / "slow")

@@ -55,23 +55,33 @@ def start(name, folder):
 
 def run_grader(name, path, seed, timeout_s=TIMEOUT_S, jit=True):
     """Grade in a child process -> the report dict; a hang or crash there becomes the report's error."""
-    exercise_named(name)
-    path = Path(path)
-    if not path.is_file():
-        raise LabError(f"{path}: no such file; write one with: python -m minigan lab start {name} DIR")
-    cmd = [sys.executable, "-m", "minigan.lab.grader", name, str(path.resolve()), str(seed)] + ([] if jit else ["--no-jit"])
+    return run_graders({name: path}, seed, timeout_s, jit)[name]
+
+
+def run_graders(files, seed, timeout_s=TIMEOUT_S, jit=True):
+    """{exercise: file} graded in one child process -> {exercise: report}. A hang or a crash
+    there becomes every report's error: the student's code is the only code it runs."""
+    pairs = []
+    for name, path in files.items():
+        exercise_named(name)
+        if not Path(path).is_file():
+            raise LabError(f"{path}: no such file; write one with: python -m minigan lab start {name} DIR")
+        pairs += [name, str(Path(path).resolve())]
+    cmd = [sys.executable, "-m", "minigan.lab.grader", str(seed), *([] if jit else ["--no-jit"]), *pairs]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=env)
     except subprocess.TimeoutExpired:
-        return failed(name, path, seed, f"your code ran for more than {timeout_s} s and was stopped "
-                                        f"(a loop that never ends? --timeout raises the limit)")
+        why = (f"your code ran for more than {timeout_s} s and was stopped (a loop that never ends? "
+               f"--timeout raises the limit)")
+        return {name: failed(name, path, seed, why) for name, path in files.items()}
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        why = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
+        how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
         tail = proc.stderr.strip().splitlines()[-1:] or [""]
-        return failed(name, path, seed, f"your code stopped the Python process ({why}) {tail[0]}".strip())
-    return json.loads(lines[-1])
+        why = f"your code stopped the Python process ({how}) {tail[0]}".strip()
+        return {name: failed(name, path, seed, why) for name, path in files.items()}
+    return {r["exercise"]: r for r in json.loads(lines[-1])}
 
 
 def failed(name, path, seed, message):

@@ -1,9 +1,9 @@
 """Grading a student's file: the part that runs the student's code.
 
-    python -m minigan.lab.grader EXERCISE FILE SEED
+    python -m minigan.lab.grader SEED [--no-jit] EXERCISE FILE [EXERCISE FILE ...]
 
 runs in a child process (minigan/lab/commands.py starts it with a time limit, so that a
-hang or a crash in the student's code is reported as theirs) and prints one JSON report.
+hang or a crash in the student's code is reported as theirs) and prints a JSON list of reports, one per file.
 The student's functions run first as plain Python on every case, so an error names its
 line; when they are right, they are compiled with Numba (all of the file's functions at
 once, so that they can call each other) and run once more, which is what training with
@@ -116,28 +116,42 @@ def grade_cases(exercise, module, cases, path):
     return rows, problems
 
 
-def compile_with_numba(module, exercise, case, path):
-    """Compile every function of the student's file with Numba, in its own namespace, and
-    check the compiled functions give what the Python ones gave -> a status line."""
+def jit_module(module, exercise):
+    """Replace the exercise's functions in the student's module by their Numba compilations
+    (in the module's namespace, so that calls between them compile too) -> the originals."""
     from numba import njit
+
+    python = {n: getattr(module, n) for n in (*exercise.writes, *exercise.given) if callable(getattr(module, n, None))}
+    for n, fn in python.items():
+        setattr(module, n, njit(fn))
+    return python
+
+
+def run_compiled(module, exercise, case):
+    """-> (the compiled functions' outputs on case, None) or (None, why they did not compile or run)."""
     from numba.core.errors import NumbaError
 
-    names = [n for n in (*exercise.writes, *exercise.given) if callable(getattr(module, n, None))]
-    python = {n: getattr(module, n) for n in names}
-    before = exercise.run_student(module, case)
-    for n in names:
-        setattr(module, n, njit(python[n]))
     try:
         with np.errstate(all="ignore"):
-            after = exercise.run_student(module, case)
+            return exercise.run_student(module, case), None
     except NumbaError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return f"not compiled: Numba cannot compile it ({first})"
+        return None, f"Numba cannot compile it ({first})"
     except Exception as err:  # noqa: BLE001
-        return f"not compiled: compiled, it raised {type(err).__name__}: {err}"
+        return None, f"compiled, it raised {type(err).__name__}: {err}"
+
+
+def compile_with_numba(module, exercise, case):
+    """Compile the student's functions and check they give what the Python ones gave -> a status line."""
+    before = exercise.run_student(module, case)
+    python = jit_module(module, exercise)
+    try:
+        after, why = run_compiled(module, exercise, case)
     finally:
-        for n in names:
-            setattr(module, n, python[n])
+        for n, fn in python.items():
+            setattr(module, n, fn)
+    if why:
+        return f"not compiled: {why}"
     before = before if isinstance(before, tuple) else (before,)
     after = after if isinstance(after, tuple) else (after,)
     if not all(close(a, b) for a, b in zip(before, after)):
@@ -167,10 +181,12 @@ def grade(name, path, seed, jit=True):
         return report
     report["right"] = not report["problems"]
     if report["right"] and jit:
-        report["numba"] = compile_with_numba(module, exercise, cases[0], path)
+        report["numba"] = compile_with_numba(module, exercise, cases[0])
     return report
 
 
 if __name__ == "__main__":
-    exercise_name, file, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    print(json.dumps(grade(exercise_name, file, seed, jit=len(sys.argv) < 5 or sys.argv[4] != "--no-jit")))
+    args = sys.argv[1:]
+    seed, jit = int(args.pop(0)), args[0] != "--no-jit"
+    pairs = args[0 if jit else 1:]
+    print(json.dumps([grade(name, file, seed, jit) for name, file in zip(pairs[::2], pairs[1::2])]))

@@ -6,8 +6,8 @@ matches names the fault. tests/test_lab.py proves every one with a deliberately 
 implementation. A wrong gradient that matches none is reported by its worst entry.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -77,8 +77,8 @@ def _stride_not_applied(value, expected, case):
 
 def conv_dx_without_stride(dy, x_shape, w, stride, padding):
     """dx as if every window started one pixel after the last (oh - p + kh), not a stride after."""
-    N, H, W, C = x_shape
-    KH, KW, _, F = w.shape
+    N, H, W, _ = x_shape
+    KH, KW = w.shape[:2]
     dx = np.zeros(x_shape)
     for n in range(N):
         for oh in range(dy.shape[1]):

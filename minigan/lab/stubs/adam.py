@@ -18,7 +18,7 @@ Check your work with
     python -m minigan lab check adam THIS_FILE
 """
 
-import numpy as np
+import numpy as np  # noqa: F401  (yours to use)
 
 
 def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
