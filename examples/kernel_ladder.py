@@ -67,8 +67,8 @@ def main(argv=None):
     w = (rng.standard_normal((3, 3, 128, 256)) * 0.05).astype(np.float32)
     b = np.zeros(256, np.float32)
     g = conv_geometry("ladder", x.shape, w.shape, 3, "valid")
-    dy = rng.standard_normal((args.batch, Ho, Wo, 256)).astype(np.float32)
-    flops = 2 * args.batch * Ho * Wo * w.size  # multiply-adds of the forward, x2
+    dy = rng.standard_normal((args.batch, g.Ho, g.Wo, 256)).astype(np.float32)
+    flops = 2 * args.batch * g.Ho * g.Wo * w.size  # multiply-adds of the forward, x2
 
     numba_threads, scipy_blas, numpy_blas = pools()
     host = lambda out: out  # each rung's outputs as NHWC / (KH, KW, C, F) host arrays

@@ -60,14 +60,17 @@ def timed_steps(gan, real, z, steps):
 
 
 def time_steps(batch_size, steps, device="cpu", recipe="documented", warmup=3, seed=0, world=None, **model_sizes):
-    """-> (first_step_seconds, per-step seconds array) for `steps` timed steps after `warmup`.
+    """-> (first_step_seconds, per-step seconds array) for `steps` timed steps after `warmup`
+    untimed ones, the first of which is timed alone; warmup=0: no untimed step, first None.
     On cuda each step ends with the loss copies to the host, which synchronise the device.
     Data-parallel (world), batch_size is the global batch and every step ends in collectives,
     so rank 0's times are the run's."""
     gan, real, z = gan_with_batch(batch_size, backends.get(device), recipe, seed, world, **model_sizes)
-    t0 = time.perf_counter()
-    gan.train_step(real, z)  # compiles (or loads from the cache) every kernel
-    first = time.perf_counter() - t0
+    first = None
+    if warmup:
+        t0 = time.perf_counter()
+        gan.train_step(real, z)  # compiles (or loads from the cache) every kernel
+        first = time.perf_counter() - t0
     for _ in range(max(warmup - 1, 0)):
         gan.train_step(real, z)
     return first, timed_steps(gan, real, z, steps)

@@ -29,8 +29,8 @@ from minigan.layers import Dropout
 from minigan.recipes import RECIPES
 
 STEPS, BATCH, SEED = 20, 32, 7
-RECIPE_CHANGES = {"default+dropout+mbstd": dict(d_dropout=0.3, d_minibatch_std=True),
-                  "default+no-sn": dict(d_spectral_norm=False)}  # the simulator's test: its power steps are slow there
+RECIPE_CHANGES = {"sharp+dropout+mbstd": dict(d_dropout=0.3, d_minibatch_std=True),
+                  "sharp+no-sn": dict(d_spectral_norm=False)}  # the simulator's test: its power steps are slow there
 TINY = dict(g_widths=(4, 4, 4), d_channels=(2, 2, 2))  # the simulator's CUDA is slow: tiny nets, batch 2
 
 

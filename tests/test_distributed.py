@@ -59,7 +59,7 @@ def worst_loss_error(report):
     return max(abs(a - b) / abs(b) for step in report["losses"] for a, b in step.values())
 
 
-@pytest.mark.parametrize("recipe", ["documented", "default+dropout+mbstd"])  # the plain default: the CLI test below
+@pytest.mark.parametrize("recipe", ["documented", "sharp+dropout+mbstd"])  # the default: the CLI test below
 def test_two_ranks_free_running_match_one_process_float64(tmp_path, mnist_dir, recipe):
     """20 steps, 2 ranks against one process beside them: every step's losses and D(x), D(G(z))
     to 1e-12, every parameter and optimizer moment to 1e-12 (relative to its largest entry);
@@ -89,7 +89,7 @@ def test_two_ranks_on_cuda_under_the_simulator_match_the_cpu(tmp_path, mnist_dir
     """--device cuda under MPI (tiny nets, one step at batch 2, both ranks sharing the simulator's
     one GPU; spectral norm off, its power steps are slow there): gradients go to the host for the
     allreduce, BatchNorm normalises over both ranks' one row each, and the run matches one CPU process."""
-    r = worker_report(tmp_path, mnist_dir, "default+no-sn", "float64", "free", "cuda", NUMBA_ENABLE_CUDASIM="1")
+    r = worker_report(tmp_path, mnist_dir, "sharp+no-sn", "float64", "free", "cuda", NUMBA_ENABLE_CUDASIM="1")
     assert len(r["losses"]) == 1 and worst_loss_error(r) < 1e-7
     assert max(r["parameter_error"]) < 1e-7 and all(r["same_everywhere"])
 

@@ -15,7 +15,7 @@ def test_gpu_check_tiny_under_the_simulator(tmp_path):
                           env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads((tmp_path / "gpu_check.json").read_text())
-    assert report["simulator"] and set(report["parity"]["worst_loss_rel_diff"]) == {"default+every-candidate"}
+    assert report["simulator"] and set(report["parity"]["worst_loss_rel_diff"]) == {"sharp+every-candidate"}
     assert max(report["parity"]["worst_loss_rel_diff"].values()) < 1e-4
     assert {k.rsplit(" ", 1)[1] for k in report["variants"]} == {"tiled", "naive", "direct"}
     assert report["step_times"]["minigan_cuda_default_b2_median_ms"] > 0

@@ -279,3 +279,16 @@ def test_train_refuses_wrong_or_uncompilable_kernels(tmp_path):
         from minigan.lab.kernels import student_backend
 
         student_backend(tmp_path / "slow")
+
+
+MINIGAN_KERNELS = {"dense": "dense", "relu": "activations", "leaky_relu": "activations", "tanh": "activations",
+                   "sigmoid": "activations", "bce_with_logits": "losses", "conv2d": "conv2d", "batchnorm": "batchnorm",
+                   "adam": "optim"}
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_minigans_own_kernel_files_pass_their_exercise(name):
+    """The grader's exercises are the kernel contract: minigan's own kernels/cpu file for each
+    exercise, checked as a student's file would be, is right."""
+    report = grade(name, REPO / "kernels" / "cpu" / f"{MINIGAN_KERNELS[name]}.py", seed=9, jit=False)
+    assert report["right"], report["problems"] or report["error"]

@@ -22,7 +22,7 @@ STEPS = 20
 # both recipes (the default has spectral norm and the averaged G), and the other departures
 # the ablation tried: dropout, a slower D, minibatch stddev
 PARITY_RECIPES = {**RECIPES,
-                  "default+dropout+mbstd+slower-D": dataclasses.replace(RECIPES["default"], d_dropout=0.3,
+                  "sharp+dropout+mbstd+slower-D": dataclasses.replace(RECIPES["sharp"], d_dropout=0.3,
                                                                         d_minibatch_std=True, d_lr_scale=0.25)}
 
 

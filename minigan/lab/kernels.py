@@ -79,24 +79,12 @@ def student_backend(folder, dtype=np.float32, log=print):
         setattr(ops, name, fn)
         theirs.extend(f"{present[m]}: {f}" for m, f in functions)
 
-    if "relu" in mods:
-        r = mods["relu"]
-        use("relu_forward", lambda x: cast(r.relu_forward(x), x), ("relu", "relu_forward"))
-        use("relu_backward", lambda dy, x: cast(r.relu_backward(dy, x), dy), ("relu", "relu_backward"))
-    if "leaky_relu" in mods:
-        lr = mods["leaky_relu"]
-        use("leaky_relu_forward", lambda x, alpha=0.2: cast(lr.leaky_relu_forward(x, alpha), x),
-            ("leaky_relu", "leaky_relu_forward"))
-        use("leaky_relu_backward", lambda dy, x, alpha=0.2: cast(lr.leaky_relu_backward(dy, x, alpha), dy),
-            ("leaky_relu", "leaky_relu_backward"))
-    if "tanh" in mods:
-        t = mods["tanh"]
-        use("tanh_forward", lambda x: cast(t.tanh_forward(x), x), ("tanh", "tanh_forward"))
-        use("tanh_backward", lambda dy, y: cast(t.tanh_backward(dy, y), dy), ("tanh", "tanh_backward"))
-    if "sigmoid" in mods:
-        s = mods["sigmoid"]
-        use("sigmoid_forward", lambda x: cast(s.sigmoid_forward(x), x), ("sigmoid", "sigmoid_forward"))
-        use("sigmoid_backward", lambda dy, y: cast(s.sigmoid_backward(dy, y), dy), ("sigmoid", "sigmoid_backward"))
+    for name in ("relu", "leaky_relu", "tanh", "sigmoid"):  # elementwise: (x[, alpha]) and (dy, x or y[, alpha])
+        if name in mods:
+            fwd, bwd = getattr(mods[name], f"{name}_forward"), getattr(mods[name], f"{name}_backward")
+            use(f"{name}_forward", lambda x, *alpha, f=fwd: cast(f(x, *alpha), x), (name, f"{name}_forward"))
+            use(f"{name}_backward", lambda dy, saved, *alpha, b=bwd: cast(b(dy, saved, *alpha), dy),
+                (name, f"{name}_backward"))
 
     def act_forward(y, activation, alpha):
         if activation is None:

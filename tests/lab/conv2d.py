@@ -1,29 +1,6 @@
 import numpy as np
 
-
-def conv2d_forward(x, w, b, stride, padding):
-    N, H, W, C = x.shape
-    KH, KW, _, F = w.shape
-    s, p = stride, padding
-    Ho, Wo = (H + 2 * p - KH) // s + 1, (W + 2 * p - KW) // s + 1
-    y = np.empty((N, Ho, Wo, F))
-    for n in range(N):
-        for oh in range(Ho):
-            for ow in range(Wo):
-                for f in range(F):
-                    acc = b[f]
-                    for kh in range(KH):
-                        ih = oh * s - p + kh
-                        if ih < 0 or ih >= H:
-                            continue
-                        for kw in range(KW):
-                            iw = ow * s - p + kw
-                            if iw < 0 or iw >= W:
-                                continue
-                            for c in range(C):
-                                acc += x[n, ih, iw, c] * w[kh, kw, c, f]
-                    y[n, oh, ow, f] = acc
-    return y
+from minigan.lab.stubs.conv2d import conv2d_forward  # noqa: F401  (the forward the stub gives)
 
 
 def conv2d_backward(dy, x, w, stride, padding):
