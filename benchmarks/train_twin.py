@@ -15,6 +15,7 @@ from those weights with the run's fixed noise.
 """
 
 import argparse
+import os
 import time
 import warnings
 
@@ -33,7 +34,29 @@ from minigan.train import Run, epoch_batches, epoch_means, fixed_noise, write_lo
 from minigan.weights import import_weights  # noqa: E402
 
 
-def train_twin(config, out_dir, data=None, threads=1, log=print):
+def save_checkpoint(path, twin, rng, epoch, rows):
+    """The twin's whole state after `epoch`, atomically (a crash keeps the last good one)."""
+    state = {"epoch": epoch, "rng": rng.bit_generator.state, "rows": rows, "G": twin.G.state_dict(),
+             "D": twin.D.state_dict(), "opt_g": twin.opt_g.state_dict(), "opt_d": twin.opt_d.state_dict(),
+             "G_ema": twin.G_ema.state_dict() if twin.G_ema is not None else None}
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path, twin, rng):
+    """-> (the epoch it was written after, the log rows so far); restores twin and rng."""
+    state = torch.load(path, weights_only=False)
+    for name in ("G", "D", "opt_g", "opt_d"):
+        getattr(twin, name).load_state_dict(state[name])
+    if twin.G_ema is not None:
+        twin.G_ema.load_state_dict(state["G_ema"])
+    rng.bit_generator.state = state["rng"]
+    return state["epoch"], state["rows"]
+
+
+def train_twin(config, out_dir, data=None, threads=1, log=print, resume=False):
+    """resume: continue from out_dir/twin_checkpoint.pt (written after every epoch), bit for bit."""
     images, _ = load_mnist("train", data)
     if config.limit:
         images = images[:config.limit]
@@ -50,10 +73,13 @@ def train_twin(config, out_dir, data=None, threads=1, log=print):
     twin = TwinGAN.from_recipe({k: v.copy() for k, v in viewer.named_arrays().items()}, recipe, mask_rng=rng,
                                lr=config.lr, beta1=config.beta1, beta2=config.beta2, eps=config.eps)
     noise = fixed_noise(config)
-    run.save_samples(viewer, noise, 0)
-    rows = []
-    log(f"training the PyTorch twin, recipe {config.recipe!r}, seed {config.seed}, {threads} thread(s)")
-    for epoch in range(1, config.epochs + 1):
+    checkpoint = run.dir / "twin_checkpoint.pt"
+    start, rows = load_checkpoint(checkpoint, twin, rng) if resume else (0, [])
+    if not resume:
+        run.save_samples(viewer, noise, 0)
+    log(f"training the PyTorch twin, recipe {config.recipe!r}, seed {config.seed}, {threads} thread(s)"
+        + (f", resumed after epoch {start}" if resume else ""))
+    for epoch in range(start + 1, config.epochs + 1):
         t0 = time.perf_counter()
         for s, real, z in epoch_batches(rng, x_all, B, config.z_dim, np.float32):
             rows.append({"epoch": epoch, "step": (epoch - 1) * steps_per_epoch + s + 1, **twin.train_step(real, z)})
@@ -67,6 +93,7 @@ def train_twin(config, out_dir, data=None, threads=1, log=print):
             run.save_weights({k: v.copy() for k, v in viewer.named_arrays().items()}, config, epoch, engine="pytorch")
             run.save_samples(viewer, noise, epoch)
             write_log(run.log, rows)
+        save_checkpoint(checkpoint, twin, rng, epoch, rows)
     return rows
 
 
@@ -83,11 +110,12 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1, help="torch threads (minigan's full runs used 1 each)")
     p.add_argument("--data")
     p.add_argument("--out", required=True)
+    p.add_argument("--resume", action="store_true", help="continue the run in --out after its last epoch")
     args = p.parse_args(argv)
     changes = dict(parse_recipe_change(c) for c in args.changes or ())
     config = TrainConfig(epochs=args.epochs, seed=args.seed, recipe=args.recipe, limit=args.limit,
                          sample_interval=args.sample_interval, recipe_changes=changes)
-    train_twin(config, args.out, args.data, args.threads)
+    train_twin(config, args.out, args.data, args.threads, resume=args.resume)
     return 0
 
 

@@ -23,7 +23,8 @@ def test_twin_run_starts_where_minigan_does_and_is_scored_by_evaluate(mnist_dir,
     train(config, tmp_path / "minigan", data=mnist_dir, log=lambda *_: None)
     train_twin(config, tmp_path / "twin", data=mnist_dir, log=lambda *_: None)
     names = sorted(p.name for p in (tmp_path / "twin").iterdir())
-    assert names == ["losses.csv", "samples_epoch_000.png", "samples_epoch_001.png", "weights_epoch_001.npz"]
+    assert names == ["losses.csv", "samples_epoch_000.png", "samples_epoch_001.png", "twin_checkpoint.pt",
+                     "weights_epoch_001.npz"]
     # the same seed: the same initial weights, batches and noise, so the first steps agree to
     # float32 round-off (later ones drift apart, as any two float32 engines would)
     for mine, twin in zip(first_rows(tmp_path / "minigan" / "losses.csv", 2), first_rows(tmp_path / "twin" / "losses.csv", 2)):
@@ -38,3 +39,18 @@ def test_twin_run_starts_where_minigan_does_and_is_scored_by_evaluate(mnist_dir,
                           n=40, classifier_path=clf, data=mnist_dir)
     assert (twin["engine"], mine["engine"]) == ("pytorch", "minigan") and twin["epoch"] == mine["epoch"] == 1
     assert np.isfinite(twin["fid"]) and twin["fid_train_vs_test"] == mine["fid_train_vs_test"]
+
+
+def test_twin_run_resumes_bit_for_bit(mnist_dir, tmp_path):
+    """Two epochs in one go equal one epoch, then --resume for the second (spectral norm's
+    vectors, Adam's state and the shared RNG all carried by twin_checkpoint.pt)."""
+    def config(epochs):
+        return TrainConfig(epochs=epochs, limit=96, sample_interval=1, n_samples=16, seed=4)
+
+    train_twin(config(2), tmp_path / "full", data=mnist_dir, log=lambda *_: None)
+    train_twin(config(1), tmp_path / "split", data=mnist_dir, log=lambda *_: None)
+    train_twin(config(2), tmp_path / "split", data=mnist_dir, log=lambda *_: None, resume=True)
+    assert (tmp_path / "full" / "losses.csv").read_text() == (tmp_path / "split" / "losses.csv").read_text()
+    a, _ = load_checkpoint(tmp_path / "full" / "weights_epoch_002.npz")
+    b, _ = load_checkpoint(tmp_path / "split" / "weights_epoch_002.npz")
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
