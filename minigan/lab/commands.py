@@ -112,7 +112,11 @@ def format_report(r):
     for row in r["cases"]:
         out.append(f"  {row['case']}")
         for grad, v in row["grads"].items():
-            out.append(f"    {grad:<22} {fmt(v['reference']):>12}   {fmt(v['gradcheck']):>12}")
+            if "shape" in v:
+                got, want = (tuple(s) for s in v["shape"])
+                out.append(f"    {grad:<22} shape {got}, expected {want}")
+            else:
+                out.append(f"    {grad:<22} {fmt(v['reference']):>12}   {fmt(v['gradcheck']):>12}")
     out += ["", "(relative error: max |yours - theirs| / max |theirs|; right is below 1e-7)", ""]
     if r["right"]:
         out.append(f"RIGHT: every case matches. Numba: {r['numba']}.")

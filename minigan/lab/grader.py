@@ -79,7 +79,9 @@ def judge(exercise, case, grad, value, expected, numeric):
     if value is None:
         return row, {"mistake": None, "message": f"{grad} is None: return an array shaped like {expected.shape}"}
     value = np.asarray(value, dtype=np.float64)
-    if value.shape == expected.shape:
+    if value.shape != expected.shape:
+        row["shape"] = [list(value.shape), list(expected.shape)]
+    else:
         scale = max(np.max(np.abs(expected), initial=0.0), 1e-300)
         with np.errstate(invalid="ignore"):
             row["reference"] = float(np.max(np.abs(value - expected), initial=0.0) / scale)
