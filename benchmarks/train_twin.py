@@ -15,7 +15,6 @@ from those weights with the run's fixed noise.
 """
 
 import argparse
-import os
 import time
 import warnings
 
@@ -28,23 +27,22 @@ import kernels.cpu as K  # noqa: E402
 from benchmarks.torch_twin import TwinGAN  # noqa: E402
 from minigan.config import TrainConfig  # noqa: E402
 from minigan.data import load_mnist, to_gan_range  # noqa: E402
+from minigan.files import atomic_write  # noqa: E402
 from minigan.gan import GAN  # noqa: E402
 from minigan.recipes import RECIPES, parse_recipe_change  # noqa: E402
 from minigan.train import Run, epoch_batches, epoch_means, fixed_noise, write_log  # noqa: E402
 from minigan.weights import import_weights  # noqa: E402
 
 
-def save_checkpoint(path, twin, rng, epoch, rows):
+def save_twin_state(path, twin, rng, epoch, rows):
     """The twin's whole state after `epoch`, atomically (a crash keeps the last good one)."""
     state = {"epoch": epoch, "rng": rng.bit_generator.state, "rows": rows, "G": twin.G.state_dict(),
              "D": twin.D.state_dict(), "opt_g": twin.opt_g.state_dict(), "opt_d": twin.opt_d.state_dict(),
              "G_ema": twin.G_ema.state_dict() if twin.G_ema is not None else None}
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: torch.save(state, f))
 
 
-def load_checkpoint(path, twin, rng):
+def load_twin_state(path, twin, rng):
     """-> (the epoch it was written after, the log rows so far); restores twin and rng."""
     state = torch.load(path, weights_only=False)
     for name in ("G", "D", "opt_g", "opt_d"):
@@ -74,7 +72,7 @@ def train_twin(config, out_dir, data=None, threads=1, log=print, resume=False):
                                lr=config.lr, beta1=config.beta1, beta2=config.beta2, eps=config.eps)
     noise = fixed_noise(config)
     checkpoint = run.dir / "twin_checkpoint.pt"
-    start, rows = load_checkpoint(checkpoint, twin, rng) if resume else (0, [])
+    start, rows = load_twin_state(checkpoint, twin, rng) if resume else (0, [])
     if not resume:
         run.save_samples(viewer, noise, 0)
     log(f"training the PyTorch twin, recipe {config.recipe!r}, seed {config.seed}, {threads} thread(s)"
@@ -93,7 +91,7 @@ def train_twin(config, out_dir, data=None, threads=1, log=print, resume=False):
             run.save_weights({k: v.copy() for k, v in viewer.named_arrays().items()}, config, epoch, engine="pytorch")
             run.save_samples(viewer, noise, epoch)
             write_log(run.log, rows)
-        save_checkpoint(checkpoint, twin, rng, epoch, rows)
+        save_twin_state(checkpoint, twin, rng, epoch, rows)
     return rows
 
 

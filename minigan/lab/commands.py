@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from minigan.lab.exercises import EXERCISES
+from minigan.lab.grader import new_report
 
 STUBS = Path(__file__).with_name("stubs")
 TIMEOUT_S = 120
@@ -74,20 +75,14 @@ def run_graders(files, seed, timeout_s=TIMEOUT_S, jit=True):
     except subprocess.TimeoutExpired:
         why = (f"your code ran for more than {timeout_s} s and was stopped (a loop that never ends? "
                f"--timeout raises the limit)")
-        return {name: failed(name, path, seed, why) for name, path in files.items()}
+        return {name: new_report(name, path, seed, why) for name, path in files.items()}
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
         tail = proc.stderr.strip().splitlines()[-1:] or [""]
         why = f"your code stopped the Python process ({how}) {tail[0]}".strip()
-        return {name: failed(name, path, seed, why) for name, path in files.items()}
+        return {name: new_report(name, path, seed, why) for name, path in files.items()}
     return {r["exercise"]: r for r in json.loads(lines[-1])}
-
-
-def failed(name, path, seed, message):
-    return {"exercise": name, "file": str(path), "seed": seed, "right": False, "cases": [], "problems": [],
-            "error": {"message": message, "line": None, "text": None, "function": None}, "not_written": None,
-            "numba": None}
 
 
 def fmt(v):
@@ -117,7 +112,7 @@ def format_report(r):
                 out.append(f"    {grad:<22} shape {got}, expected {want}")
             else:
                 out.append(f"    {grad:<22} {fmt(v['reference']):>12}   {fmt(v['gradcheck']):>12}")
-    out += ["", "(relative error: max |yours - theirs| / max |theirs|; right is below 1e-7)", ""]
+    out += ["", "(relative error: max |yours - theirs| / the larger array's largest entry; right is at most 1e-7)", ""]
     if r["right"]:
         out.append(f"RIGHT: every case matches. Numba: {r['numba']}.")
         return "\n".join(out)

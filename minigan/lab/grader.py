@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minigan.gradcheck import compare
 from minigan.lab.exercises import EXERCISES
 from minigan.lab.mistakes import close, diagnose
 
@@ -30,16 +31,27 @@ class StudentError(Exception):
         self.report = report
 
 
+def error_info(message, line=None, text=None, function=None):
+    """A report's error: what went wrong and, when it was the student's code, where in their file."""
+    return {"message": message, "line": line, "text": text, "function": function}
+
+
+def new_report(name, path, seed, error=None):
+    """A report before anything is judged; error: why the file could not be graded at all."""
+    return {"exercise": name, "file": str(path), "seed": seed, "right": False, "cases": [], "problems": [],
+            "error": None if error is None else error_info(error), "not_written": None, "numba": None}
+
+
 def where_in_file(err, path):
-    """-> {message, line, text, function} for an exception raised from the student's file."""
+    """-> error_info for an exception raised from the student's file."""
     path = str(Path(path).resolve())
-    info = {"message": f"{type(err).__name__}: {err}", "line": None, "text": None, "function": None}
+    message = f"{type(err).__name__}: {err}"
     if isinstance(err, SyntaxError) and err.filename and str(Path(err.filename).resolve()) == path:
-        return {**info, "line": err.lineno, "text": (err.text or "").strip()}
+        return error_info(message, err.lineno, (err.text or "").strip())
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
         if str(Path(frame.filename).resolve()) == path:
-            return {**info, "line": frame.lineno, "text": (frame.line or "").strip(), "function": frame.name}
-    return info
+            return error_info(message, frame.lineno, (frame.line or "").strip(), frame.name)
+    return error_info(message)
 
 
 def load(path, name):
@@ -82,12 +94,10 @@ def judge(exercise, case, grad, value, expected, numeric):
     if value.shape != expected.shape:
         row["shape"] = [list(value.shape), list(expected.shape)]
     else:
-        scale = max(np.max(np.abs(expected), initial=0.0), 1e-300)
         with np.errstate(invalid="ignore"):
-            row["reference"] = float(np.max(np.abs(value - expected), initial=0.0) / scale)
-        if grad in numeric:
-            num = numeric[grad]
-            row["gradcheck"] = float(np.max(np.abs(value - num), initial=0.0) / max(np.max(np.abs(num)), 1e-300))
+            row["reference"] = compare(grad, value, expected).rel_error
+            if grad in numeric:
+                row["gradcheck"] = compare(grad, value, numeric[grad]).rel_error
     if close(value, expected) and np.all(np.isfinite(value)):
         return row, None
     found = diagnose(exercise.name, grad, value, expected, case)
@@ -154,9 +164,7 @@ def compile_with_numba(module, exercise, case):
             setattr(module, n, fn)
     if why:
         return f"not compiled: {why}"
-    before = before if isinstance(before, tuple) else (before,)
-    after = after if isinstance(after, tuple) else (after,)
-    if not all(close(a, b) for a, b in zip(before, after)):
+    if not all(close(a, b) for a, b in zip(as_outputs(exercise, before)[0], as_outputs(exercise, after)[0])):
         return "not compiled: compiled, it gives different results from the Python version"
     return "compiled"
 
@@ -164,15 +172,13 @@ def compile_with_numba(module, exercise, case):
 def grade(name, path, seed, jit=True):
     """-> the report (a dict) of EXERCISE `name` for the student's file at `path`."""
     exercise = EXERCISES[name]
-    report = {"exercise": name, "file": str(path), "seed": seed, "right": False, "cases": [], "problems": [],
-              "error": None, "not_written": None, "numba": None}
+    report = new_report(name, path, seed)
     cases = exercise.cases(np.random.default_rng(seed))
     try:
         module = load(path, name)
         missing = [n for n in exercise.writes if not callable(getattr(module, n, None))]
         if missing:
-            report["error"] = {"message": f"the file defines no {', '.join(missing)}", "line": None, "text": None,
-                               "function": None}
+            report["error"] = error_info(f"the file defines no {', '.join(missing)}")
             return report
         report["cases"], report["problems"] = grade_cases(exercise, module, cases, path)
     except NotImplementedError as err:

@@ -16,6 +16,7 @@ the contract's plain signatures; the layers call the richer ones, so each is wra
 """
 
 import types
+from pathlib import Path
 
 import numpy as np
 
@@ -63,8 +64,6 @@ def plain_padding(op, stride, padding):
 
 def student_backend(folder, dtype=np.float32, log=print):
     """-> an ops namespace: kernels.cpu with the student's functions from `folder` in place."""
-    from pathlib import Path
-
     folder = Path(folder)
     present = {name: folder / f"{name}.py" for name in EXERCISES if (folder / f"{name}.py").is_file()}
     if not present:
@@ -75,16 +74,16 @@ def student_backend(folder, dtype=np.float32, log=print):
     ops = types.SimpleNamespace(**{n: getattr(kernels.cpu, n) for n in kernels.cpu.__all__})
     theirs = []
 
-    def use(name, fn, *functions):
+    def use(exercise, name, fn):
+        """ops.name becomes fn, which calls the student's function of that name from exercise's file."""
         setattr(ops, name, fn)
-        theirs.extend(f"{present[m]}: {f}" for m, f in functions)
+        theirs.append(f"{present[exercise]}: {name}")
 
     for name in ("relu", "leaky_relu", "tanh", "sigmoid"):  # elementwise: (x[, alpha]) and (dy, x or y[, alpha])
         if name in mods:
             fwd, bwd = getattr(mods[name], f"{name}_forward"), getattr(mods[name], f"{name}_backward")
-            use(f"{name}_forward", lambda x, *alpha, f=fwd: cast(f(x, *alpha), x), (name, f"{name}_forward"))
-            use(f"{name}_backward", lambda dy, saved, *alpha, b=bwd: cast(b(dy, saved, *alpha), dy),
-                (name, f"{name}_backward"))
+            use(name, f"{name}_forward", lambda x, *alpha, f=fwd: cast(f(x, *alpha), x))
+            use(name, f"{name}_backward", lambda dy, saved, *alpha, b=bwd: cast(b(dy, saved, *alpha), dy))
 
     def act_forward(y, activation, alpha):
         if activation is None:
@@ -110,8 +109,8 @@ def student_backend(folder, dtype=np.float32, log=print):
             dpre = act_backward(dy, y, activation, alpha)
             return keep([cast(g, dy) for g in d.dense_backward(dpre, x, w)], input_grad, param_grads)
 
-        use("dense_forward", dense_forward, ("dense", "dense_forward"))
-        use("dense_backward", dense_backward, ("dense", "dense_backward"))
+        use("dense", "dense_forward", dense_forward)
+        use("dense", "dense_backward", dense_backward)
     if "conv2d" in mods:
         c = mods["conv2d"]
 
@@ -125,15 +124,13 @@ def student_backend(folder, dtype=np.float32, log=print):
             dpre = np.ascontiguousarray(act_backward(dy, y, activation, alpha))
             return keep([cast(g, dy) for g in c.conv2d_backward(dpre, x, w, s, p)], input_grad, param_grads)
 
-        use("conv2d_forward", conv2d_forward, ("conv2d", "conv2d_forward"))
+        use("conv2d", "conv2d_forward", conv2d_forward)
         ops.conv2d_forward_with_cols = lambda *a, **k: (conv2d_forward(*a, **k), None)
-        use("conv2d_backward", conv2d_backward, ("conv2d", "conv2d_backward"))
+        use("conv2d", "conv2d_backward", conv2d_backward)
     if "bce_with_logits" in mods:
         bce = mods["bce_with_logits"]
-        use("bce_with_logits_forward", lambda z, t: z.dtype.type(bce.bce_with_logits_forward(z, t)),
-            ("bce_with_logits", "bce_with_logits_forward"))
-        use("bce_with_logits_backward", lambda z, t: cast(bce.bce_with_logits_backward(z, t), z),
-            ("bce_with_logits", "bce_with_logits_backward"))
+        use("bce_with_logits", "bce_with_logits_forward", lambda z, t: z.dtype.type(bce.bce_with_logits_forward(z, t)))
+        use("bce_with_logits", "bce_with_logits_backward", lambda z, t: cast(bce.bce_with_logits_backward(z, t), z))
     if "batchnorm" in mods:
         bn = mods["batchnorm"]
 
@@ -145,14 +142,13 @@ def student_backend(folder, dtype=np.float32, log=print):
         def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None):
             return tuple(cast(a, dy) for a in bn.batchnorm_backward(dy, xhat, gamma, inv_std))
 
-        use("batchnorm_forward", batchnorm_forward, ("batchnorm", "batchnorm_forward"))
-        use("batchnorm_backward", batchnorm_backward, ("batchnorm", "batchnorm_backward"))
+        use("batchnorm", "batchnorm_forward", batchnorm_forward)
+        use("batchnorm", "batchnorm_backward", batchnorm_backward)
     if "adam" in mods:
-        use("adam_update", mods["adam"].adam_update, ("adam", "adam_update"))
+        use("adam", "adam_update", mods["adam"].adam_update)
     log("training with your kernels (each checked first, as `lab check` does):")
     for line in theirs:
         log(f"  {line}")
-    unused = [n for n in ("sigmoid",) if n in mods]
-    if unused:
-        log(f"  ({', '.join(unused)}: checked, but the GAN's training step does not call it)")
+    if "sigmoid" in mods:
+        log("  (sigmoid: checked, but the GAN's training step does not call it)")
     return ops
