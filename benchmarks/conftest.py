@@ -140,11 +140,10 @@ def tensorflow(engine):
     """-> (tensorflow, a function that compiles a step as the engine runs it): eager as is,
     tf.function, or tf.function(jit_compile=True) (XLA). Both TensorFlow pools get THREADS."""
     tf = need("tensorflow", "TensorFlow is not installed: pip install -e '.[bench]'")
-    from benchmarks.keras_twin import pin_threads
+    from benchmarks.keras_twin import compiled, pin_threads
 
     pin_threads(THREADS)
-    modes = {"tf-eager": lambda f: f, "tf-function": tf.function, "tf-xla": lambda f: tf.function(f, jit_compile=True)}
-    return tf, modes[engine]
+    return tf, lambda f: compiled(f, engine.removeprefix("tf-"))
 
 
 def need(module, reason):

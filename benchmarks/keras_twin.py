@@ -33,6 +33,13 @@ D_LAYERS = ("conv1", "conv2", "conv3", "dense")
 MODES = ("eager", "function", "xla")
 
 
+def compiled(fn, mode):
+    """fn as TensorFlow runs it in mode: eager as it is, tf.function (a graph), or XLA."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    return fn if mode == "eager" else tf.function(fn, jit_compile=mode == "xla")
+
+
 def pin_threads(n):
     """TensorFlow's two pools (inside an op, and between ops) to n threads. TensorFlow fixes
     them when it first runs an op, so this must come first; a second call asking for the
@@ -114,8 +121,6 @@ class KerasGAN:
     """The documented GAN in Keras, from minigan's weights (a dict in minigan's .npz layout)."""
 
     def __init__(self, weights, dtype="float32", mode="eager", lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8):
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.dtype = dtype
         self.G, self.D = generator(dtype), discriminator(dtype)
         load_minigan_weights(self.G, weights, "G")
@@ -124,8 +129,7 @@ class KerasGAN:
         self.opt_g.build(self.G.trainable_variables)  # its m and v now, not inside a traced step
         self.opt_d.build(self.D.trainable_variables)
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype)  # the mean over the batch, in dtype
-        self.step = {"eager": self._step, "function": tf.function(self._step),
-                     "xla": tf.function(self._step, jit_compile=True)}[mode]
+        self.step = compiled(self._step, mode)
 
     def _step(self, real, z):
         B = tf.shape(real)[0]
