@@ -42,7 +42,7 @@ import numba
 import numpy as np
 import pytest
 
-from minigan.runtime import keep_freed_memory
+from minigan.runtime import keep_freed_memory, own_cores
 
 # glibc keeps freed blocks for reuse, for every engine in this process alike (minigan/runtime.py)
 MEMORY_KEPT = keep_freed_memory()
@@ -69,10 +69,7 @@ def cpu_name():
 def environment():
     from threadpoolctl import threadpool_info
 
-    numba.set_num_threads(THREADS)
-    import kernels.cpu as K  # load SciPy's OpenBLAS (minigan's GEMMs) so that it is listed too
-
-    K.dense_forward(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32), np.zeros(2, np.float32))
+    own_cores(THREADS)  # Numba's pool and both BLAS copies (SciPy's, behind the GEMMs, and NumPy's)
     env = {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": THREADS, "numpy": np.__version__,
            "numba": numba.__version__, "python": platform.python_version(),
            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"), "freed memory kept": MEMORY_KEPT,

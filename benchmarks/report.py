@@ -6,7 +6,7 @@ Several files (the suite run once per OpenMP policy, benchmarks/conftest.py) mer
 table; the table's header says how each file was run.
 
 writes docs/benchmarks/table.md (median time, GFLOP/s from analytic FLOP counts, ratio to
-PyTorch in the same run) and docs/benchmarks/chart.png (each engine's time relative to
+PyTorch in the same run; then the step under load against idle, and its p99) and docs/benchmarks/chart.png (each engine's time relative to
 PyTorch, per case; below 1 is faster than PyTorch).
 """
 
@@ -29,14 +29,31 @@ COLORS = {"minigan": "tab:green", "minigan-reference": "tab:olive", "numpy": "ta
 
 
 def load(paths):
-    """-> (the runs' JSON documents, {(case, batch): {engine: (median s, flops)}})."""
+    """-> (the runs' JSON documents, {(case, batch): {engine: (median s, flops)}}, {(engine, load):
+    (median s, p99 s)} for the cases timed beside a competing process (benchmarks/bench_load.py))."""
     runs = [json.loads(Path(p).read_text()) for p in paths]
-    results = defaultdict(dict)
+    results, loaded = defaultdict(dict), {}
     for data in runs:
         for b in data["benchmarks"]:
             info = b["extra_info"]
             results[(info["case"], info["batch"])][info["engine"]] = (b["stats"]["median"], info["flops"])
-    return runs, results
+            if "load" in info:
+                loaded[(info["engine"], info["load"])] = (b["stats"]["median"], info["p99"])
+    return runs, results, loaded
+
+
+def load_table(loaded):
+    """The step beside each competitor against the same engine idle, and each p99 against its median."""
+    if not loaded:
+        return ""
+    lines = ["", "The batch-32 step beside a competing process (benchmarks/bench_load.py): median, then "
+             "(×N) against the same engine idle in the same run; p99, then (×N) against its own median.", "",
+             "| engine | load | median | p99 |", "|---|---|---|---|"]
+    for (engine, load), (median, p99) in sorted(loaded.items(), key=lambda kv: (ENGINE_ORDER.index(kv[0][0]), kv[0][1] != "idle", kv[0][1])):
+        idle = loaded.get((engine, "idle"), (None,))[0]
+        vs_idle = f" (×{median / idle:.2f})" if idle else ""
+        lines.append(f"| {engine} | {load} | {median * 1e3:.1f} ms{vs_idle} | {p99 * 1e3:.1f} ms (×{p99 / median:.2f}) |")
+    return "\n".join(lines) + "\n"
 
 
 def run_line(data):
@@ -95,10 +112,10 @@ def main(argv=None):
     p.add_argument("json", nargs="+", help="pytest-benchmark JSON files (--benchmark-json)")
     p.add_argument("--out", default="docs/benchmarks", help="folder for table.md and chart.png")
     args = p.parse_args(argv)
-    runs, results = load(args.json)
+    runs, results, loaded = load(args.json)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "table.md").write_text(table(runs, results))
+    (out / "table.md").write_text(table(runs, results) + load_table(loaded))
     chart(results, out / "chart.png")
     print(f"wrote {out / 'table.md'} and {out / 'chart.png'} ({len(results)} cases)")
 

@@ -2,8 +2,10 @@
 readable loops, minigan's fast variant, plain NumPy, PyTorch (and minigan CUDA with
 --device cuda), forward and backward, with times and GFLOP/s. Every rung's y, dx, dw and db
 are checked against the reference loops' (float32, 1e-4 relative to the largest entry), and
-each rung says whose threads it ran on: a fast kernel timed beside a spinning thread pool of
-another library is slow for reasons of its own (docs/speed.md).
+each rung says whose threads it ran on. Every pool gets the same thread count (set one of
+NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS to choose it): a fast kernel timed
+beside a thread pool of another library sized to the whole machine is slow for reasons of its
+own (docs/speed.md).
 
     python examples/kernel_ladder.py [--batch 32] [--device cpu|cuda]
 """
@@ -20,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository r
 import kernels.cpu as K
 from kernels.conv_geometry import conv_geometry
 from kernels.cpu import conv2d as C
+from minigan.runtime import own_cores, thread_count
 
 
 def timed(fn, repeat):
@@ -41,19 +44,13 @@ def rel_err(a, b):
 
 
 def pools():
-    """Who runs what: Numba's thread count and the BLAS pools (threadpoolctl, when installed)."""
-    import numba
-
-    try:
-        from threadpoolctl import threadpool_info
-
-        blas = {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
-    except ImportError:
-        blas = {}
+    """Who runs what: one thread count for Numba's pool and both BLAS copies (minigan/runtime.py),
+    so that no pool sized to the machine spins beside another. -> (Numba's, SciPy's, NumPy's)."""
+    owned = own_cores(thread_count())
     # both wheels ship "libscipy_openblas"; the folder says whose copy it is
-    scipy_blas = next((n for f, n in blas.items() if "scipy.libs" in f), "?")
-    numpy_blas = next((n for f, n in blas.items() if "numpy.libs" in f), "?")
-    return numba.get_num_threads(), scipy_blas, numpy_blas
+    scipy_blas = next((n for f, n in owned["blas"] if "scipy.libs" in f), "?")
+    numpy_blas = next((n for f, n in owned["blas"] if "numpy.libs" in f), "?")
+    return owned["numba"], scipy_blas, numpy_blas
 
 
 def main(argv=None):

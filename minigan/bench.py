@@ -13,22 +13,17 @@ from minigan.gan import GAN
 from minigan.recipes import RECIPES
 
 
-def thread_count():
-    """Numba's thread count and every BLAS pool loaded. minigan's GEMMs go through SciPy's
-    OpenBLAS (Numba's np.dot calls scipy.linalg.cython_blas), NumPy's through its own copy:
-    two libraries, two thread pools, both listed."""
+def pools():
+    """Numba's thread count and every BLAS pool loaded (sized together by minigan/runtime.py's
+    own_cores). minigan's GEMMs go through SciPy's OpenBLAS (Numba's np.dot calls
+    scipy.linalg.cython_blas), NumPy's through its own copy: two libraries, both listed."""
     import numba
+    from threadpoolctl import threadpool_info
 
-    info = {"numba_threads": numba.get_num_threads()}
-    try:
-        from threadpoolctl import threadpool_info
-
-        pools = [p for p in threadpool_info() if p["user_api"] == "blas"]
-        info["blas"] = [f"{p['internal_api']} {p['version']} {p['filepath'].rsplit('/', 1)[-1]} "
-                        f"kernel {p.get('architecture')} x{p['num_threads']}" for p in pools]
-    except ImportError:
-        info["blas"] = ["(threadpoolctl not installed)"]
-    return info
+    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+    return {"numba_threads": numba.get_num_threads(),
+            "blas": [f"{p['internal_api']} {p['version']} {p['filepath'].rsplit('/', 1)[-1]} "
+                     f"kernel {p.get('architecture')} x{p['num_threads']}" for p in blas]}
 
 
 def check_counts(batch_size, steps):
@@ -82,7 +77,7 @@ def run_bench(batch_size, steps, device="cpu", as_json=False, recipe="documented
     first, times = time_steps(batch_size, steps, device, recipe, world=world)
     result = {"median_ms": float(np.median(times) * 1e3), "p99_ms": float(np.percentile(times, 99) * 1e3),
               "mean_ms": float(times.mean() * 1e3), "first_step_s": first, "batch_size": batch_size,
-              "steps": steps, "device": device, "recipe": recipe, "cpus": os.cpu_count(), **thread_count(),
+              "steps": steps, "device": device, "recipe": recipe, "cpus": os.cpu_count(), **pools(),
               "ranks": world.size if world else 1, "overlap": bool(world and world.parallel and world.overlap)}
     result["threads"] = result["numba_threads"]
     if world is not None and not world.is_root:

@@ -15,7 +15,7 @@ from minigan.files import atomic_write
 from minigan.lab.commands import add_lab, run_lab
 from minigan.plots import save_grid
 from minigan.recipes import RECIPES, parse_recipe_change
-from minigan.runtime import keep_freed_memory
+from minigan.runtime import keep_freed_memory, own_cores, thread_count
 from minigan.train import TrainingDiverged, resume_config, train
 from minigan.weights import load_gan
 
@@ -42,6 +42,7 @@ def add_train(sub):
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--share-gpus", action="store_true",
                    help="under mpiexec with --device cuda: let more ranks than GPUs share them")
+    add_threads(p)
     p.add_argument("--kernels", metavar="DIR",
                    help="train with the kernels you wrote in the lab (DIR/dense.py, ...; docs/lab.md), minigan's "
                         "for the rest; each is checked first. CPU, one process")
@@ -54,6 +55,13 @@ def add_sample(sub):
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--out", required=True, help="a .png grid, or a .npy array (N, 28, 28, 1) in [-1, 1]")
     add_generator_choice(p)
+
+
+def add_threads(p):
+    p.add_argument("--threads", type=int,
+                   help="threads for every pool of this process, Numba's and BLAS's alike (default: the smallest of "
+                        "NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS that is set, else the cores, shared "
+                        "among the MPI ranks on this machine)")
 
 
 def add_generator_choice(p):
@@ -70,6 +78,7 @@ def add_bench(sub):
     p.add_argument("--recipe", choices=sorted(RECIPES), default="documented")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--profile", action="store_true", help="time every kernel call; print where the step's time goes (cpu)")
+    add_threads(p)
     p.add_argument("--no-overlap", action="store_true",
                    help="under mpiexec: send D's gradients in one allreduce after its backward, not layer by layer during it")
 
@@ -85,7 +94,6 @@ def run_bench(args, world):
         run_profile(args.batch_size, args.steps, args.recipe)
     else:
         world.overlap = not args.no_overlap
-        world.share_cores()
         if args.device == "cuda" and world.parallel:
             world.select_gpu()
         bench(args.batch_size, args.steps, args.device, args.json, args.recipe, world if world.parallel else None)
@@ -105,6 +113,7 @@ def add_evaluate(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="MNIST folder")
     p.add_argument("--json", action="store_true")
+    add_threads(p)
     add_generator_choice(p)
 
 
@@ -133,7 +142,6 @@ def run_train(args, world):
         config = resume_config(args.out, options)
     else:
         config = TrainConfig(**{k: v for k, v in options.items() if v is not None})
-    world.share_cores()
     if world.parallel and config.device == "cuda":
         world.select_gpu(share=args.share_gpus)
     ops = None
@@ -179,6 +187,9 @@ def main(argv=None):
     try:
         if args.command in ("train", "bench"):
             world = World.from_launcher()  # under mpiexec: this process's rank (minigan/distributed.py)
+        # one thread count for Numba's pool and BLAS's: pools sized apart fight over the cores
+        own_cores(thread_count(getattr(args, "threads", None), world.local_size))
+        if args.command in ("train", "bench"):
             (run_train if args.command == "train" else run_bench)(args, world)
         else:
             commands[args.command](args)

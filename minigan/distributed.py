@@ -91,23 +91,6 @@ class World:
         """Rank 0: the one rank that logs and writes files."""
         return self.rank == 0
 
-    def share_cores(self):
-        """Give each of this machine's ranks its share of the cores (Numba's pool and, with
-        threadpoolctl, BLAS's), so that the ranks' thread pools do not fight over them; a
-        thread count set in the environment wins."""
-        if not self.parallel or any(v in os.environ for v in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
-                                                                "OPENBLAS_NUM_THREADS")):
-            return
-        import numba
-
-        threads = max(1, (os.cpu_count() or 1) // self.local_size)
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            return
-        threadpool_limits(threads)
-
     def select_gpu(self, share=False):
         """--device cuda: this rank takes the GPU numbered by its local rank. More ranks on a
         machine than GPUs is refused unless share=True (then GPU local_rank mod count)."""

@@ -1,4 +1,13 @@
-"""Process-wide settings that make training steps fast; the entry points (CLI, benchmarks) call them.
+"""Process-wide settings that make training steps fast; the entry points (CLI, examples,
+benchmarks) call them.
+
+Why own_cores: a minigan process has three thread pools, each sized to the machine by
+default: Numba's (its ``prange`` kernels: im2col, the epilogues, Adam), SciPy's OpenBLAS
+(the GEMMs: Numba's ``np.dot`` calls it) and NumPy's OpenBLAS. They take turns, never run
+at once, but an OpenBLAS pool left at the machine's size while Numba's is pinned keeps its
+threads spinning after each GEMM, and beside a second process they then fight for the
+cores (docs/speed.md, under load). So one number sizes them all: pinning any one of them
+in the environment pins every one.
 
 Why keep_freed_memory: a training step allocates its activations, gradients and im2col
 matrices afresh and frees them again. glibc serves blocks above its mmap threshold with
@@ -10,10 +19,13 @@ by hand also turns off glibc's sliding threshold. Other C libraries are left as 
 
 import ctypes
 import ctypes.util
+import os
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's <malloc.h>
 LARGEST_HEAP_BLOCK = 32 << 20  # glibc refuses an mmap threshold above 32 MiB (64-bit)
 KEEP_FREE_TOP = 1 << 30  # free heap top kept up to 1 GiB instead of returned to the kernel
+
+POOL_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def keep_freed_memory():
@@ -25,3 +37,43 @@ def keep_freed_memory():
     except (OSError, AttributeError, TypeError):
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, LARGEST_HEAP_BLOCK)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREE_TOP))
+
+
+def thread_count(asked=None, processes_here=1):
+    """The one thread count of this process: `asked` (--threads); else the smallest pool size
+    set in the environment (NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS); else
+    this machine's cores shared among the `processes_here` (MPI ranks on this machine)."""
+    if asked is not None:
+        if asked < 1:
+            raise ValueError(f"--threads must be at least 1, got {asked}")
+        return asked
+    pinned = []
+    for name in POOL_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if value:
+            if not value.isdigit() or int(value) < 1:
+                raise ValueError(f"{name}={value!r} is not a thread count: set it to a positive integer, or unset it")
+            pinned.append(int(value))
+    if pinned:
+        return min(pinned)
+    return max(1, (os.cpu_count() or 1) // processes_here)
+
+
+def own_cores(threads):
+    """Size every pool of this process to `threads`: Numba's and each BLAS library's (SciPy's,
+    loaded here so that the limit reaches it before the first GEMM, and NumPy's).
+    -> {'numba': n, 'blas': [(library path, n), ...]}, as threadpoolctl reads them back."""
+    import numba
+    import scipy.linalg.cython_blas  # noqa: F401  (loads the OpenBLAS that Numba's np.dot calls)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import kernels  # noqa: F401  (sets OpenMP's idle policy to PASSIVE: set_num_threads below starts the runtime)
+
+    most = numba.config.NUMBA_NUM_THREADS  # Numba's pool is sized once, when it starts
+    if threads > most:
+        raise ValueError(f"{threads} threads asked for, but Numba's pool has {most} (NUMBA_NUM_THREADS={most} in the "
+                         f"environment, or this machine's cores): ask for at most {most}, or raise NUMBA_NUM_THREADS")
+    numba.set_num_threads(threads)
+    threadpool_limits(threads, user_api="blas")
+    blas = [(p["filepath"], p["num_threads"]) for p in threadpool_info() if p["user_api"] == "blas"]
+    return {"numba": numba.get_num_threads(), "blas": blas}

@@ -19,6 +19,7 @@ import io
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from minigan.checkpoint import load_checkpoint, save_checkpoint
@@ -159,7 +160,8 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=N
         log(f"data-parallel over {world.size} ranks, {B}/{world.size} = {world.per_rank_batch} images per rank")
     changes = "".join(f", {k}={v}" for k, v in config.recipe_changes.items())
     log(f"training recipe {config.recipe!r}{changes}: {n} images, batch {B}, {steps_per_epoch} steps/epoch, "
-        f"epochs {start + 1}..{config.epochs}, seed {config.seed}, {config.dtype} on {config.device}")
+        f"epochs {start + 1}..{config.epochs}, seed {config.seed}, {config.dtype} on {config.device}"
+        + (f", {numba.get_num_threads()} thread(s)" if config.device == "cpu" else ""))
 
     for epoch in range(start + 1, config.epochs + 1):
         progress = Progress(steps_per_epoch, f"epoch {epoch}/{config.epochs}", enabled=None if root else False)

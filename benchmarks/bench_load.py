@@ -1,0 +1,83 @@
+"""The training step on a busy machine: idle, then beside a competing process that this file
+starts itself: a pure-Python loop (one core's worth of work that shares nothing), or a second
+minigan run at one thread (what a user training two seeds does).
+
+Each competitor ends by itself after MINIGAN_BENCH_LOAD_SECONDS (a deadline inside it), and is
+killed, group and all, when its cases are done. The step is timed for MINIGAN_BENCH_LOAD_STEPS
+rounds (p99 needs a few hundred); each case records its p99 beside pytest-benchmark's median,
+and benchmarks/report.py tables the loaded medians against idle and the p99s against their
+medians. PyTorch runs in the suite's second process (-k torch) under the same loads.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import kernels.cpu as K
+from benchmarks.bench_step import batch_data, step_flops
+from benchmarks.conftest import need
+from minigan.gan import GAN
+from minigan.recipes import RECIPES
+
+SECONDS = int(os.environ.get("MINIGAN_BENCH_LOAD_SECONDS", "300"))
+STEPS = int(os.environ.get("MINIGAN_BENCH_LOAD_STEPS", "300"))
+WARM_SECONDS = 6  # a competitor's start (imports, Numba's cache) before the timing begins
+
+BUSY_LOOP = f"""
+import time
+end = time.monotonic() + {SECONDS}
+while time.monotonic() < end:
+    pass
+"""
+MINIGAN_RUN = f"""
+import signal
+signal.alarm({SECONDS})  # SIGALRM ends the process: the deadline
+from minigan.cli import main
+main(["bench", "--steps", "100000000", "--threads", "1"])
+"""
+LOADS = {"idle": None, "python-loop": BUSY_LOOP, "minigan-1-thread": MINIGAN_RUN}
+ENGINES = ["minigan", "torch"]
+
+
+@pytest.fixture(scope="module", params=list(LOADS))
+def load(request):
+    """The competing process for this group of cases (None: idle), running and warm."""
+    code = LOADS[request.param]
+    if code is None:
+        yield request.param
+        return
+    env = {k: v for k, v in os.environ.items() if k not in ("MINIGAN_BENCH_OMP", "OMP_WAIT_POLICY")}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(WARM_SECONDS)
+    if proc.poll() is not None:
+        pytest.fail(f"the competing process ({request.param}) ended before the timing began, code {proc.returncode}")
+    try:
+        yield request.param
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_train_step_under_load(benchmark, load, engine):
+    real, z = batch_data(32)
+    minigan_gan = GAN(RECIPES["documented"], np.random.default_rng(0), K)
+    if engine == "torch":
+        need("torch", "PyTorch is not installed: pip install torch==2.13.0")
+        from benchmarks.torch_twin import TwinGAN
+
+        gan = TwinGAN.from_recipe(minigan_gan.state(), RECIPES["documented"])  # the same weights
+    else:
+        gan = minigan_gan
+    for _ in range(3):  # compile, warm up
+        gan.train_step(real, z)
+    benchmark.group = "train step b32 under load"
+    benchmark.extra_info.update(engine=engine, flops=step_flops(32), case=f"train step, {load}", batch=32, load=load)
+    benchmark.pedantic(lambda: gan.train_step(real, z), rounds=STEPS, iterations=1, warmup_rounds=0)
+    benchmark.extra_info["p99"] = float(np.percentile(benchmark.stats.stats.data, 99))
