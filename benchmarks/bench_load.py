@@ -2,11 +2,12 @@
 starts itself: a pure-Python loop (one core's worth of work that shares nothing), or a second
 minigan run at one thread (what a user training two seeds does).
 
-Each competitor ends by itself after MINIGAN_BENCH_LOAD_SECONDS (a deadline inside it), and is
-killed, group and all, when its cases are done. The step is timed for MINIGAN_BENCH_LOAD_STEPS
-rounds (p99 needs a few hundred); each case records its p99 beside pytest-benchmark's median,
-and benchmarks/report.py tables the loaded medians against idle and the p99s against their
-medians. PyTorch runs in the suite's second process (-k torch) under the same loads.
+Each competitor ends by itself after MINIGAN_BENCH_LOAD_SECONDS (a deadline inside it), with
+pytest if pytest dies first (Linux's parent-death signal), and is killed, group and all, when
+its cases are done. The step is timed for up to MINIGAN_BENCH_LOAD_STEPS rounds (a hundred or
+more, fewer than all when the step is slow); each case records its p99 beside pytest-benchmark's
+median, and benchmarks/report.py tables the loaded medians against idle and the p99s against
+their medians. PyTorch runs in the suite's second process (-k torch) under the same loads.
 """
 
 import os
@@ -25,16 +26,20 @@ from minigan.gan import GAN
 from minigan.recipes import RECIPES
 
 SECONDS = int(os.environ.get("MINIGAN_BENCH_LOAD_SECONDS", "300"))
-STEPS = int(os.environ.get("MINIGAN_BENCH_LOAD_STEPS", "300"))
-WARM_SECONDS = 6  # a competitor's start (imports, Numba's cache) before the timing begins
+STEPS = int(os.environ.get("MINIGAN_BENCH_LOAD_STEPS", "300"))  # at most; at least a third of it
+BUDGET_SECONDS = 20  # per case: a step slowed 20x beside a competitor still ends in about a minute
+WARM_SECONDS = float(os.environ.get("MINIGAN_BENCH_LOAD_WARM", "6"))  # a competitor's start (imports, Numba's cache)
 
-BUSY_LOOP = f"""
+# in the competitor's command line, so that a test can look for one left behind
+MARKER = os.environ.get("MINIGAN_BENCH_LOAD_MARKER", "minigan-bench-load-competitor")
+DIE_WITH_PARENT = f"# {MARKER}\nimport ctypes; ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: ends with pytest\n"
+BUSY_LOOP = DIE_WITH_PARENT + f"""
 import time
 end = time.monotonic() + {SECONDS}
 while time.monotonic() < end:
     pass
 """
-MINIGAN_RUN = f"""
+MINIGAN_RUN = DIE_WITH_PARENT + f"""
 import signal
 signal.alarm({SECONDS})  # SIGALRM ends the process: the deadline
 from minigan.cli import main
@@ -77,7 +82,10 @@ def test_train_step_under_load(benchmark, load, engine):
         gan = minigan_gan
     for _ in range(3):  # compile, warm up
         gan.train_step(real, z)
+    start = time.perf_counter()
+    gan.train_step(real, z)
+    rounds = int(min(STEPS, max(BUDGET_SECONDS / (time.perf_counter() - start), STEPS // 3)))
     benchmark.group = "train step b32 under load"
     benchmark.extra_info.update(engine=engine, flops=step_flops(32), case=f"train step, {load}", batch=32, load=load)
-    benchmark.pedantic(lambda: gan.train_step(real, z), rounds=STEPS, iterations=1, warmup_rounds=0)
+    benchmark.pedantic(lambda: gan.train_step(real, z), rounds=rounds, iterations=1, warmup_rounds=0)
     benchmark.extra_info["p99"] = float(np.percentile(benchmark.stats.stats.data, 99))
