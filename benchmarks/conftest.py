@@ -42,12 +42,13 @@ import numba
 import numpy as np
 import pytest
 
-from minigan.runtime import keep_freed_memory, own_cores
+from minigan.runtime import keep_freed_memory, own_cores, thread_count
 
 # glibc keeps freed blocks for reuse, for every engine in this process alike (minigan/runtime.py)
 MEMORY_KEPT = keep_freed_memory()
 
-THREADS = int(os.environ.get("MINIGAN_BENCH_THREADS", os.cpu_count()))
+# every engine gets the thread count minigan would take here (minigan/runtime.py): the cores, or the pinned count
+THREADS = int(os.environ.get("MINIGAN_BENCH_THREADS", thread_count()))
 
 
 def cpu_name():
