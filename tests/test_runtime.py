@@ -33,63 +33,73 @@ def test_importing_torch_first_is_warned_about():
     assert chosen.returncode == 0 and "OpenMP" not in chosen.stderr
 
 
+
 POOLS = """
-import json, sys
+import json, os
 from minigan.runtime import own_cores, thread_count
-print(json.dumps(own_cores(thread_count(None if len(sys.argv) < 2 else int(sys.argv[1])))))
+report = own_cores(thread_count())  # first thing: nothing has imported the kernels yet
+report["policy"] = os.environ.get("OMP_WAIT_POLICY")
+report["openmp_loaded"] = any("libgomp" in line for line in open("/proc/self/maps"))
+try:
+    own_cores(os.cpu_count() + 1)
+except ValueError as err:
+    report["too_many"] = str(err)
+print(json.dumps(report))
 """
 
 
-def pools_of(*args, **env):
+def pools_of(**env):
+    """own_cores in a fresh process, with no pool variable set but those in env."""
     import json
     import os
     import subprocess
     import sys
 
     env = {**{k: v for k, v in os.environ.items() if k not in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
-                                                             "OPENBLAS_NUM_THREADS")}, **env}
-    done = subprocess.run([sys.executable, "-c", POOLS, *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=300)
+                                                             "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY")}, **env}
+    done = subprocess.run([sys.executable, "-c", POOLS], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
+    assert "OpenMP runtime was loaded before" not in done.stderr, done.stderr
     return json.loads(done.stdout)
 
 
-def test_pinning_one_pool_pins_every_pool():
+@pytest.mark.skipif(platform.system() != "Linux", reason="the check reads /proc/self/maps")
+def test_one_count_sizes_every_pool():
     """The issue's collapse: a run that pinned Numba alone still had BLAS pools the size of the
     machine. Now one number sizes Numba's pool and both OpenBLAS copies (SciPy's, behind the
-    GEMMs, and NumPy's)."""
-    for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        pools = pools_of(**{var: "1"})
-        assert pools["numba"] == 1 and len(pools["blas"]) == 2, (var, pools)
-        assert all(n == 1 for _, n in pools["blas"]), (var, pools)
-        assert any("scipy_openblas-" in name for name, _ in pools["blas"])  # SciPy's: minigan's GEMMs
-
-
-def test_threads_asked_for_size_every_pool_and_bad_counts_are_refused(monkeypatch):
+    GEMMs, and NumPy's); unpinned, every pool takes the cores. own_cores called before the
+    kernels are imported still starts OpenMP with sleeping idle threads (it reads its policy
+    once; a spinning pool made the step 3x slower beside a busy loop, docs/speed.md)."""
     import os
 
-    from minigan.runtime import thread_count
+    pinned = pools_of(NUMBA_NUM_THREADS="1")
+    assert pinned["numba"] == 1 and len(pinned["blas"]) == 2, pinned
+    assert all(n == 1 for _, n in pinned["blas"]), pinned
+    assert any("scipy_openblas-" in path for path, _ in pinned["blas"])  # SciPy's: minigan's GEMMs
+    assert "ask for at most 1, or raise NUMBA_NUM_THREADS" in pinned["too_many"]
+    free = pools_of()
+    cores = os.cpu_count()
+    assert free["numba"] == cores and all(n == cores for _, n in free["blas"]), free
+    assert free["policy"] == "PASSIVE" and free["openmp_loaded"]
 
-    pools = pools_of(1)
-    assert pools["numba"] == 1 and all(n == 1 for _, n in pools["blas"])
-    if (os.cpu_count() or 1) >= 2:
-        pools = pools_of()
-        assert pools["numba"] == os.cpu_count() and all(n == os.cpu_count() for _, n in pools["blas"])
+
+def test_the_thread_count_comes_from_the_flag_else_the_smallest_pinned_pool(monkeypatch):
+    import os
+
+    from minigan.runtime import POOL_VARIABLES, thread_count
+
+    for name in POOL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert thread_count() == os.cpu_count() and thread_count(processes_here=os.cpu_count() * 2) == 1
+    for name in POOL_VARIABLES:
+        monkeypatch.setenv(name, "1")
+        assert thread_count() == 1 and thread_count(3) == 3
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert thread_count() == 2
     with pytest.raises(ValueError, match="--threads must be at least 1"):
         thread_count(0)
     monkeypatch.setenv("OMP_NUM_THREADS", "two")
     with pytest.raises(ValueError, match="OMP_NUM_THREADS='two' is not a thread count"):
         thread_count()
-    too_many = run_python("from minigan.runtime import own_cores; own_cores(8)", NUMBA_NUM_THREADS="1")
-    assert too_many.returncode != 0 and "ask for at most 1, or raise NUMBA_NUM_THREADS" in too_many.stderr
-
-
-def test_owning_the_cores_first_still_starts_openmp_with_sleeping_threads():
-    """numba.set_num_threads starts Numba's OpenMP runtime, which reads its idle policy once:
-    own_cores called before anything imported the kernels must still start it PASSIVE (a
-    spinning pool made the step 3x slower beside a busy loop, docs/speed.md)."""
-    code = ("import os; from minigan.runtime import own_cores; own_cores(1); "
-            "print(os.environ.get('OMP_WAIT_POLICY'), any('libgomp' in l for l in open('/proc/self/maps')))")
-    done = run_python(code)
-    assert done.returncode == 0 and "OpenMP runtime was loaded before" not in done.stderr, done.stderr
-    assert done.stdout.split() == ["PASSIVE", "True"]
