@@ -4,10 +4,10 @@ benchmarks) call them.
 Why own_cores: a minigan process has three thread pools, each sized to the machine by
 default: Numba's (its ``prange`` kernels: im2col, the epilogues, Adam), SciPy's OpenBLAS
 (the GEMMs: Numba's ``np.dot`` calls it) and NumPy's OpenBLAS. They take turns, never run
-at once, but an OpenBLAS pool left at the machine's size while Numba's is pinned keeps its
-threads spinning after each GEMM, and beside a second process they then fight for the
-cores (docs/speed.md, under load). So one number sizes them all: pinning any one of them
-in the environment pins every one.
+at once; but a user who pins Numba's pool to share the machine with a second run would
+keep BLAS's at every core, and a threaded call whose second thread waits for a core the
+other run holds waits with it, call after call (docs/speed.md, "Beside other work"). So
+one number sizes them all: pinning any one of them in the environment pins every one.
 
 Why keep_freed_memory: a training step allocates its activations, gradients and im2col
 matrices afresh and frees them again. glibc serves blocks above its mmap threshold with
