@@ -68,16 +68,14 @@ def cpu_name():
 
 
 def environment():
-    from threadpoolctl import threadpool_info
+    from minigan.bench import pools
 
     own_cores(THREADS)  # Numba's pool and both BLAS copies (SciPy's, behind the GEMMs, and NumPy's)
     env = {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": THREADS, "numpy": np.__version__,
            "numba": numba.__version__, "python": platform.python_version(),
            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"), "freed memory kept": MEMORY_KEPT,
            "OpenMP idle policy": OMP_POLICY}
-    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
-    env["blas"] = "; ".join(f"{p['filepath'].rsplit('/', 1)[-1]} ({p['internal_api']} {p['version']}, kernel "
-                            f"{p.get('architecture')}, {p['num_threads']} threads)" for p in blas)
+    env["blas"] = "; ".join(pools()["blas"])  # as `minigan bench` lists them
     try:
         import torch
 

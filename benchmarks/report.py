@@ -6,8 +6,9 @@ Several files (the suite run once per OpenMP policy, benchmarks/conftest.py) mer
 table; the table's header says how each file was run.
 
 writes docs/benchmarks/table.md (median time, GFLOP/s from analytic FLOP counts, ratio to
-PyTorch in the same run; then the step under load against idle, and its p99) and docs/benchmarks/chart.png (each engine's time relative to
-PyTorch, per case; below 1 is faster than PyTorch).
+PyTorch in the same run; then the step under load against idle, and its p99) and
+docs/benchmarks/chart.png (each engine's time relative to PyTorch, per case; below 1 is
+faster than PyTorch).
 """
 
 import argparse

@@ -12,12 +12,13 @@ def test_keep_freed_memory_is_applied_on_glibc():
     assert keep_freed_memory() is True
 
 
-def run_python(code, **env):
+def run_python(code, drop=(), **env):
+    """code in a fresh interpreter, with OMP_WAIT_POLICY and the variables in drop unset, env set."""
     import os
     import subprocess
     import sys
 
-    env = {**{k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}, **env}
+    env = {**{k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", *drop)}, **env}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -51,13 +52,10 @@ print(json.dumps(report))
 def pools_of(**env):
     """own_cores in a fresh process, with no pool variable set but those in env."""
     import json
-    import os
-    import subprocess
-    import sys
 
-    env = {**{k: v for k, v in os.environ.items() if k not in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
-                                                             "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY")}, **env}
-    done = subprocess.run([sys.executable, "-c", POOLS], capture_output=True, text=True, env=env, timeout=300)
+    from minigan.runtime import POOL_VARIABLES
+
+    done = run_python(POOLS, drop=POOL_VARIABLES, **env)
     assert done.returncode == 0, done.stderr
     assert "OpenMP runtime was loaded before" not in done.stderr, done.stderr
     return json.loads(done.stdout)
