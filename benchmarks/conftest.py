@@ -42,10 +42,7 @@ import numba
 import numpy as np
 import pytest
 
-from minigan.runtime import keep_freed_memory, own_cores, thread_count
-
-# glibc keeps freed blocks for reuse, for every engine in this process alike (minigan/runtime.py)
-MEMORY_KEPT = keep_freed_memory()
+from minigan.runtime import own_cores, thread_count
 
 # every engine gets the thread count minigan would take here (minigan/runtime.py): the cores, or the pinned count
 THREADS = int(os.environ.get("MINIGAN_BENCH_THREADS", thread_count()))
@@ -73,7 +70,7 @@ def environment():
     own_cores(THREADS)  # Numba's pool and both BLAS copies (SciPy's, behind the GEMMs, and NumPy's)
     env = {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": THREADS, "numpy": np.__version__,
            "numba": numba.__version__, "python": platform.python_version(),
-           "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"), "freed memory kept": MEMORY_KEPT,
+           "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
            "OpenMP idle policy": OMP_POLICY}
     env["blas"] = "; ".join(pools()["blas"])  # as `minigan bench` lists them
     try:

@@ -63,8 +63,7 @@ def run_line(data):
     return (f"Run {data['datetime'][:16]} ({', '.join(engines)}) on {env.get('cpu', '?')} ({env.get('cores', '?')} cores, "
             f"{env.get('threads', '?')} threads for every engine); OpenMP idle policy: "
             f"{env.get('OpenMP idle policy', '?')}. BLAS: {env.get('blas', '?')}; "
-            f"OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '?')}; freed memory kept for reuse (minigan/runtime.py): "
-            f"{env.get('freed memory kept', '?')}. numpy {env.get('numpy')}, numba "
+            f"OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '?')}. numpy {env.get('numpy')}, numba "
             f"{env.get('numba')}, torch {env.get('torch')}, tensorflow {env.get('tensorflow')}.")
 
 

@@ -21,7 +21,7 @@ from minigan.evaluate import class_histogram
 from minigan.gan import GAN
 from minigan.plots import save_grid
 from minigan.recipes import RECIPES, Recipe
-from minigan.runtime import keep_freed_memory, own_cores, thread_count
+from minigan.runtime import own_cores, thread_count
 
 DEFAULT, SHARP = RECIPES["default"], RECIPES["sharp"]
 # round 3's default (docs/deviations.md): a slower D and Dropout(0.3) where `sharp` has
@@ -69,8 +69,7 @@ def main(argv=None):
     p.add_argument("--data")
     p.add_argument("--out", default="runs/ablation")
     args = p.parse_args(argv)
-    keep_freed_memory()  # as the CLI does (minigan/runtime.py)
-    own_cores(thread_count())
+    own_cores(thread_count())  # as the CLI does (minigan/runtime.py)
     images, _ = load_mnist("train", args.data)
     x = to_gan_range(images[: args.limit])
     test_images, test_labels = load_mnist("test", args.data)

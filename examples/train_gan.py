@@ -10,7 +10,7 @@ import argparse
 
 from minigan.config import TrainConfig
 from minigan.recipes import RECIPES
-from minigan.runtime import keep_freed_memory, own_cores, thread_count
+from minigan.runtime import own_cores, thread_count
 from minigan.train import train
 
 
@@ -24,8 +24,7 @@ def main(argv=None):
     p.add_argument("--data", help="MNIST folder (default: $MINIGAN_DATA, else the user cache)")
     p.add_argument("--out", default="runs/example")
     args = p.parse_args(argv)
-    keep_freed_memory()  # as the CLI does: glibc reuses the step's freed arrays (minigan/runtime.py)
-    own_cores(thread_count())  # and one thread count for every pool
+    own_cores(thread_count())  # as the CLI does: one thread count for every pool (minigan/runtime.py)
     if args.full:
         config = TrainConfig(recipe=args.recipe, device=args.device)
     else:

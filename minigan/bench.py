@@ -102,7 +102,7 @@ class TimedOps:
 
     def __getattr__(self, name):
         kernel = getattr(self.ops, name)
-        if not callable(kernel):
+        if not callable(kernel) or isinstance(kernel, type):  # constants, and the Workspace class
             return kernel
 
         def timed(*args, **kwargs):

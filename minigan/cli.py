@@ -15,7 +15,7 @@ from minigan.files import atomic_write
 from minigan.lab.commands import add_lab, run_lab
 from minigan.plots import save_grid
 from minigan.recipes import RECIPES, parse_recipe_change
-from minigan.runtime import keep_freed_memory, own_cores, thread_count
+from minigan.runtime import own_cores, thread_count
 from minigan.train import TrainingDiverged, resume_config, train
 from minigan.weights import load_gan
 
@@ -181,7 +181,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "lab":
         return run_lab(args)
-    keep_freed_memory()  # every command runs training steps or model passes (minigan/runtime.py)
     commands = {"sample": run_sample, "train-classifier": run_train_classifier, "evaluate": run_evaluate}
     world = World(None)
     try:

@@ -53,6 +53,11 @@ class GAN:
                                    batchnorm=recipe.g_batchnorm, widths=g_widths)
             self.G_ema.load_params({k: ops.to_host(v) for k, v in self.G.arrays().items()})
             self.G_ema.set_training(False)
+        self.workspace = None  # the step's own buffers: [real; fake], dL/dlogits
+        if hasattr(ops, "Workspace"):  # backends without buffers (NumPy's, a student's kernels) allocate
+            self.workspace = ops.Workspace()
+            for net in (self.G, self.D):  # G_ema samples rarely: it allocates
+                net.use_workspaces()
         if self.world.parallel:
             self.share_batch_statistics()
         self.opt_g = Adam(self.G.params(), ops, lr, beta1, beta2, eps)
@@ -80,6 +85,10 @@ class GAN:
         backward(flat.layer_done)
         return flat.finish()
 
+    def out(self):
+        """The kernels' out= argument for the step's own buffers (as Layer.out)."""
+        return {} if self.workspace is None else {"out": self.workspace}
+
     def targets(self, batch):
         """(2B, 1) D-step labels (real_label for the real half, 0 for the fake half) and (B, 1) ones."""
         if batch not in self._targets:  # made once per batch size, kept on the device
@@ -91,9 +100,9 @@ class GAN:
     def d_loss_and_grads(self, real, fake):
         """L_D on [real; fake] -> (loss, logits, D's gradients); moves nothing."""
         d_targets, _ = self.targets(real.shape[0])
-        logits = self.D.forward(self.ops.concat_rows(real, fake))  # (2B, 1)
+        logits = self.D.forward(self.ops.concat_rows(real, fake, **self.out()))  # (2B, 1)
         loss = self.ops.bce_with_logits_forward(logits, d_targets)
-        dlogits = self.ops.bce_with_logits_backward(logits, d_targets)
+        dlogits = self.ops.bce_with_logits_backward(logits, d_targets, **self.out())
         grads = self.averaged_grads("D", self.D, lambda done: self.D.backward(dlogits, input_grad=False,  # no dL/dimages
                                                                               layer_done=done))
         return loss, logits, grads
@@ -104,7 +113,7 @@ class GAN:
         _, g_targets = self.targets(fake.shape[0])
         logits = self.D.forward(fake)  # (B, 1)
         loss = self.ops.bce_with_logits_forward(logits, g_targets)
-        dfake = self.D.backward(self.ops.bce_with_logits_backward(logits, g_targets), param_grads=False)
+        dfake = self.D.backward(self.ops.bce_with_logits_backward(logits, g_targets, **self.out()), param_grads=False)
         grads = self.averaged_grads("G", self.G, lambda done: self.G.backward(dfake, input_grad=False,  # no dL/dz
                                                                               layer_done=done))
         return loss, grads
@@ -158,11 +167,12 @@ class GAN:
 
     def sample(self, z, averaged=True):
         """G(z) in inference mode (BatchNorm on its running averages), as Keras' predict; from
-        the averaged G when the recipe keeps one, unless averaged=False asks for the trained G."""
+        the averaged G when the recipe keeps one, unless averaged=False asks for the trained G.
+        A new host array: G's own output buffer is overwritten by its next pass."""
         net = self.G_ema if averaged and self.G_ema is not None else self.G
         net.set_training(False)
         try:
-            return self.ops.to_host(net.forward(self.ops.to_device(z)))
+            return np.array(self.ops.to_host(net.forward(self.ops.to_device(z))))
         finally:
             self.G.set_training(True)  # G_ema stays in inference mode: it never trains
 

@@ -9,6 +9,12 @@ same names, ``kernels.cuda``), passed in as ``ops``:
 ``backward`` never changes a parameter: the optimizer does that, later, from ``grads``.
 That keeps every backward a pure function of (dy, cache, params), so it can be
 gradient-checked, and lets the trainer decide when and whether parameters move.
+
+A layer given a workspace (``use_workspace``, which the GAN does for its nets) hands it to
+every kernel it calls as ``out=``: its outputs, gradients and temporaries are then allocated
+once and overwritten by the next call (kernels/workspace.py). Without one, each call
+allocates fresh arrays, which is what a test comparing two forwards needs, and what the
+backends without buffers (NumPy's baseline, a student's kernels) get.
 """
 
 import numpy as np
@@ -30,6 +36,15 @@ class Layer:
         self.buffers = {}  # state that is not trained by gradients (BatchNorm's running averages)
         self.training = True
         self.ops = None  # the kernel module, set by the model
+        self.workspace = None  # this layer's buffers, lent to its kernels (use_workspace)
+
+    def use_workspace(self):
+        """From now on, the kernels write into buffers this layer owns (ops.Workspace)."""
+        self.workspace = self.ops.Workspace()
+
+    def out(self):
+        """The kernels' out= argument: {'out': workspace}, or nothing at all without one."""
+        return {} if self.workspace is None else {"out": self.workspace}
 
     def forward(self, x):
         raise NotImplementedError
@@ -59,7 +74,7 @@ class WeightLayer(Layer):
         if not self.spectral_norm:
             return self.params["w"]
         self.w_sn, self.sigma = self.ops.spectral_norm_forward(self.params["w"], self.buffers["sn_u"],
-                                                               self.buffers["sn_v"])
+                                                               self.buffers["sn_v"], **self.out())
         return self.w_sn
 
     def kernel_grad(self, dkernel):
@@ -67,7 +82,7 @@ class WeightLayer(Layer):
         if not self.spectral_norm:
             return dkernel
         return self.ops.spectral_norm_backward(dkernel, self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"],
-                                               self.sigma)
+                                               self.sigma, **self.out())
 
     def power_iteration(self):
         if self.spectral_norm:
@@ -100,12 +115,12 @@ class Dense(WeightLayer):
 
     def forward(self, x):
         self.x, self.w = x, self.kernel()  # dw = x.T @ dpre needs the input, dx = dpre @ w.T the kernel
-        self.y = self.ops.dense_forward(x, self.w, self.bias(), self.activation, self.alpha)
+        self.y = self.ops.dense_forward(x, self.w, self.bias(), self.activation, self.alpha, **self.out())
         return self.y  # kept: the activation's slope is read off it
 
     def backward(self, dy, input_grad=True, param_grads=True):
         dx, dw, db = self.ops.dense_backward(dy, self.x, self.w, input_grad, param_grads, self.y,
-                                             self.activation, self.alpha)
+                                             self.activation, self.alpha, **self.out())
         if param_grads:
             self.grads["w"] = self.kernel_grad(dw)
             if "b" in self.params:
@@ -131,13 +146,13 @@ class Conv2D(WeightLayer):
         self.x, self.w = x, self.kernel()
         # y kept: the activation's slope is read off it; cols (im2col of x) kept: dw = cols.T @ dpre
         self.y, self.cols = self.ops.conv2d_forward_with_cols(x, self.w, self.params["b"], self.stride,
-                                                              self.padding, self.activation, self.alpha)
+                                                              self.padding, self.activation, self.alpha, **self.out())
         return self.y
 
     def backward(self, dy, input_grad=True, param_grads=True):
         dx, dw, db = self.ops.conv2d_backward(dy, self.x, self.w, self.stride, self.padding,
                                               input_grad, param_grads, self.y, self.activation, self.alpha,
-                                              self.cols)
+                                              self.cols, **self.out())
         if param_grads:
             self.grads["w"], self.grads["b"] = self.kernel_grad(dw), db
         return dx
@@ -146,10 +161,10 @@ class Conv2D(WeightLayer):
 class ReLU(Layer):
     def forward(self, x):
         self.x = x  # the slope is [x > 0]
-        return self.ops.relu_forward(x)
+        return self.ops.relu_forward(x, **self.out())
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        return self.ops.relu_backward(dy, self.x)
+        return self.ops.relu_backward(dy, self.x, **self.out())
 
 
 class LeakyReLU(Layer):
@@ -159,19 +174,19 @@ class LeakyReLU(Layer):
 
     def forward(self, x):
         self.x = x
-        return self.ops.leaky_relu_forward(x, self.alpha)
+        return self.ops.leaky_relu_forward(x, self.alpha, **self.out())
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        return self.ops.leaky_relu_backward(dy, self.x, self.alpha)
+        return self.ops.leaky_relu_backward(dy, self.x, self.alpha, **self.out())
 
 
 class Tanh(Layer):
     def forward(self, x):
-        self.y = x = self.ops.tanh_forward(x)  # the slope 1 - y^2 is cheapest from the output
+        self.y = x = self.ops.tanh_forward(x, **self.out())  # the slope 1 - y^2 is cheapest from the output
         return x
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        return self.ops.tanh_backward(dy, self.y)
+        return self.ops.tanh_backward(dy, self.y, **self.out())
 
 
 class Reshape(Layer):
@@ -211,14 +226,14 @@ class BatchNorm(Layer):
         if not self.training:
             return self.ops.batchnorm_inference(x, p["gamma"], p["beta"], buf["moving_mean"], buf["moving_var"], self.eps)
         y, mean, self.inv_std, self.xhat = self.ops.batchnorm_forward(x, p["gamma"], p["beta"], self.eps,
-                                                                       self.reduce)
+                                                                       self.reduce, **self.out())
         self.ops.batchnorm_running_update(buf["moving_mean"], buf["moving_var"], mean, self.inv_std,
                                           self.momentum, self.eps)
         return y
 
     def backward(self, dy, input_grad=True, param_grads=True):
         dx, dgamma, dbeta = self.ops.batchnorm_backward(dy, self.xhat, self.params["gamma"], self.inv_std,
-                                                          self.reduce)
+                                                          self.reduce, **self.out())
         if param_grads:
             self.grads["gamma"], self.grads["beta"] = dgamma, dbeta
         return dx
@@ -260,12 +275,12 @@ class Dropout(Layer):
             whole_rows, mine = self.shard.rows(x.shape[0])
             mask = keep_mask(self.rng, (whole_rows,) + tuple(x.shape[1:]), self.rate, x.dtype)[mine]
         self.mask = self.ops.to_device(mask)
-        return self.ops.dropout_forward(x, self.mask, self.rate)
+        return self.ops.dropout_forward(x, self.mask, self.rate, **self.out())
 
     def backward(self, dy, input_grad=True, param_grads=True):
         if self.mask is None:
             return dy
-        return self.ops.dropout_backward(dy, self.mask, self.rate)
+        return self.ops.dropout_backward(dy, self.mask, self.rate, **self.out())
 
 
 class MinibatchStddev(Layer):
@@ -277,7 +292,7 @@ class MinibatchStddev(Layer):
 
     def forward(self, x):
         self.x = x  # the statistic's gradient depends on the deviations of x
-        return self.ops.minibatch_stddev_forward(x, self.group_size)
+        return self.ops.minibatch_stddev_forward(x, self.group_size, **self.out())
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        return self.ops.minibatch_stddev_backward(dy, self.x, self.group_size)
+        return self.ops.minibatch_stddev_backward(dy, self.x, self.group_size, **self.out())

@@ -63,6 +63,12 @@ class Sequential:
         """{"layer/buffer": array}: non-trained state (BatchNorm running averages)."""
         return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.buffers.items()}
 
+    def use_workspaces(self):
+        """Every layer's kernels write into buffers the layer owns from now on (minigan/layers.py):
+        after the first pass, a pass allocates nothing, and each overwrites the last one's output."""
+        for layer in self.layers:
+            layer.use_workspace()
+
     def power_iteration(self):
         """One power-iteration step in every spectrally normalised layer (minigan/layers.py)."""
         for layer in self.layers:

@@ -1,5 +1,5 @@
-"""Process-wide settings that make training steps fast; the entry points (CLI, examples,
-benchmarks) call them.
+"""The process-wide setting that keeps training steps fast; the entry points (CLI, examples,
+benchmarks) call it.
 
 Why own_cores: a minigan process has three thread pools, each sized to the machine by
 default: Numba's (its ``prange`` kernels: im2col, the epilogues, Adam), SciPy's OpenBLAS
@@ -9,34 +9,13 @@ keep BLAS's at every core, and a threaded call whose second thread waits for a c
 other run holds waits with it, call after call (docs/speed.md, "Beside other work"). So
 one number sizes them all: pinning any one of them in the environment pins every one.
 
-Why keep_freed_memory: a training step allocates its activations, gradients and im2col
-matrices afresh and frees them again. glibc serves blocks above its mmap threshold with
-fresh pages from the kernel and hands them back on free (or trims the heap top), so every
-step pays a page fault, and the kernel's zeroing, for each 4 KiB of those temporaries
-(docs/speed.md has the step with and without). Setting the thresholds
-by hand also turns off glibc's sliding threshold. Other C libraries are left as they are.
+(Memory needs no setting: the layers own their buffers, so a steady step allocates nothing
+for the C library to hand back to the kernel; kernels/workspace.py.)
 """
 
-import ctypes
-import ctypes.util
 import os
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's <malloc.h>
-LARGEST_HEAP_BLOCK = 32 << 20  # glibc refuses an mmap threshold above 32 MiB (64-bit)
-KEEP_FREE_TOP = 1 << 30  # free heap top kept up to 1 GiB instead of returned to the kernel
-
 POOL_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
-
-def keep_freed_memory():
-    """Ask glibc to reuse freed memory for later allocations instead of returning it to the
-    kernel. True if applied, False on a C library without mallopt (macOS, musl)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):
-        return False
-    return bool(mallopt(M_MMAP_THRESHOLD, LARGEST_HEAP_BLOCK)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREE_TOP))
 
 
 def thread_count(asked=None, processes_here=1):

@@ -9,10 +9,11 @@ from numba import njit
 from numba.core.registry import CPUDispatcher
 
 import kernels.cpu as K
-from kernels.cpu import activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim, spectral_norm
+from kernels.cpu import (activations, batchnorm, conv2d, dense, dropout, epilogue, gemm, losses, minibatch_stddev, optim,
+                         spectral_norm)
 from kernels.conv_geometry import conv_geometry
 
-MODULES = [activations, batchnorm, conv2d, dense, dropout, epilogue, losses, minibatch_stddev, optim, spectral_norm]
+MODULES = [activations, batchnorm, conv2d, dense, dropout, epilogue, gemm, losses, minibatch_stddev, optim, spectral_norm]
 
 
 def compiled_kernels():
@@ -38,7 +39,10 @@ def test_size_dispatch_runs_both_builds_alike():
     from kernels.cpu.parallel import PARALLEL_MIN_SIZE
 
     x = np.random.default_rng(0).standard_normal(PARALLEL_MIN_SIZE + 3).astype(np.float32)
-    assert np.array_equal(activations._tanh_forward.serial(x), activations._tanh_forward.parallel(x))
+    serial, parallel = np.empty_like(x), np.empty_like(x)
+    activations._tanh_forward.serial(x, serial)
+    activations._tanh_forward.parallel(x, parallel)
+    assert np.array_equal(serial, parallel)
     assert np.array_equal(K.relu_forward(x[:100]), np.maximum(x[:100], 0))
 
 
@@ -49,37 +53,40 @@ def float32_args(name):
     x4, w4, dy4 = a(2, 6, 6, 2), a(3, 3, 2, 3), a(2, 2, 2, 3)
     g = conv_geometry("numerics", x4.shape, w4.shape, 3, "valid")  # 6x6 -> 2x2
     table = {
-        "dense_forward_loops": (a(3, 4), a(4, 5), a(5)), "dense_linear_fast": (a(3, 4), a(4, 5)),
+        "dense_forward_loops": (a(3, 4), a(4, 5), a(5)), "gemm_into": (a(3, 4), a(4, 5), a(3, 5)),
         "dense_backward_loops": (a(3, 5), a(3, 4), a(4, 5)),
-        "conv2d_forward_loops": (x4, w4, a(3), g), "conv2d_linear_fast": (x4, w4, g),
+        "conv2d_forward_loops": (x4, w4, a(3), g),
         "conv2d_backward_loops": (dy4, x4, w4, g),
-        "dense_input_grad_fast": (a(3, 5), a(4, 5)), "dense_weight_grad_fast": (a(3, 5), a(3, 4)),
-        "conv2d_input_grad_fast": (dy4, x4.shape, w4, g), "conv2d_weight_grad_fast": (dy4, a(8, 18), w4.shape),
         "_bias_activation_forward": (a(4, 3), a(3), 2, 0.2),
-        "_group_stats": (a(8, 3), 4, 1e-8), "_forward": (a(8, 3), 4, 1e-8), "_backward": (a(8, 4), a(8, 3), 4, 1e-8),
-        "_activation_backward_and_bias_grad": (a(4, 3), a(4, 3), 2, 0.2, a(4, 3)),
+        "_group_stats": (a(8, 3), 4, 1e-8, a(2, 3), a(2, 3), a(2)),
+        "_forward": (a(8, 3), 4, 1e-8, a(2, 3), a(2, 3), a(2), a(8, 4)),
+        "_backward": (a(8, 4), a(8, 3), 4, 1e-8, a(2, 3), a(2, 3), a(2), a(8, 3)),
+        "_activation_backward_and_bias_grad": (a(4, 3), a(4, 3), 2, 0.2, a(4, 3), a(3)),
         "_activation_backward_threaded": (a(4, 3), a(4, 3), 2, 0.2, a(4, 3)), "_through_activation": (np.float32(1), np.float32(-1), 2, np.float32(0.2), np.float32(0)),
-        "im2col": (x4, g), "_patches": (x4, a(8, 18), g, 0),
-        "taps_inside": (g,), "windows_tile": (g,), "col2im": (a(8, 18), (2, 6, 6, 2), g), "window_is_whole_input": (g,),
-        "_tanh_forward_rational": (a(5), activations.TANH_P32, activations.TANH_Q32, 7.9, 4e-4), "stable_sigmoid": (np.float32(0.5),),
+        "im2col_into": (x4, g, a(8, 18)), "_patches": (x4, a(8, 18), g, 0),
+        "taps_inside": (g,), "windows_tile": (g,), "col2im_into": (a(8, 18), g, a(2, 6, 6, 2)), "window_is_whole_input": (g,),
+        "_tanh_forward_rational": (a(5), activations.TANH_P32, activations.TANH_Q32, 7.9, 4e-4, a(5)),
+        "stable_sigmoid": (np.float32(0.5),),
         "_adam_update": (a(5), a(5), a(5), np.abs(a(5)), 1e-3, 0.5, 0.9, 0.999, 0.1, 0.001, 1e-8, 1e-38),
         "_sgd_momentum_update": (a(5), a(5), a(5), 1e-2, 0.9), "_ema_update": (a(5), a(5), 0.999, 0.001),
         "spectral_norm_power_iteration_reference": (a(6, 4), a(4), a(6), np.float32(1e-12)),
         "spectral_norm_power_iteration_fast": (a(6, 4), a(4), a(6), np.float32(1e-12)),
-        "spectral_norm_forward_reference": (a(6, 4), a(4), a(6)), "spectral_norm_forward_fast": (a(6, 4), a(4), a(6)),
+        "spectral_norm_forward_reference": (a(6, 4), a(4), a(6)),
+        "spectral_norm_forward_fast": (a(6, 4), a(4), a(6), a(6), a(6, 4)),
         "spectral_norm_backward_reference": (a(6, 4), a(6, 4), a(4), a(6), np.float32(2.0)),
-        "spectral_norm_backward_fast": (a(6, 4), a(6, 4), a(4), a(6), np.float32(2.0)),
-        "_feature_sums": (a(4, 3),), "_centred_square_sums": (a(4, 3), np.array([1, 2, 3, 4], np.float32)),
-        "_normalise": (a(4, 3), a(3), a(3), np.array([1, 2, 3, 4], np.float32), np.abs(a(3)), 1e-3),
-        "_gradient_sums": (a(4, 3), a(4, 3)),
-        "_input_grad": (a(4, 3), a(4, 3), a(3), np.abs(a(3)), np.abs(a(7)) + 1),
+        "spectral_norm_backward_fast": (a(6, 4), a(6, 4), a(4), a(6), np.float32(2.0), a(6, 4)),
+        "_feature_sums": (a(4, 3), a(4)), "_centred_square_sums": (a(4, 3), np.array([1, 2, 3, 4], np.float32), a(3)),
+        "_normalise": (a(4, 3), a(3), a(3), np.array([1, 2, 3, 4], np.float32), np.abs(a(3)), 1e-3, a(4, 3), a(3), a(3),
+                       a(4, 3)),
+        "_gradient_sums": (a(4, 3), a(4, 3), a(7)),
+        "_input_grad": (a(4, 3), a(4, 3), a(3), np.abs(a(3)), np.abs(a(7)) + 1, a(4, 3)),
         "_batchnorm_inference": (a(4, 3), a(3), a(3), a(3), np.abs(a(3)), 1e-3),
         "_batchnorm_running_update": (a(3), np.abs(a(3)), a(3), np.abs(a(3)) + 1, 0.8, 0.2, 1e-3),
-        "_masked_scale": (a(5), a(5), 0.3),
-        "_leaky_relu_forward": (a(5), 0.2), "_leaky_relu_backward": (a(5), a(5), 0.2),
+        "_masked_scale": (a(5), a(5), 0.3, a(5)),
+        "_leaky_relu_forward": (a(5), 0.2, a(5)), "_leaky_relu_backward": (a(5), a(5), 0.2, a(5)),
         "_softmax_cross_entropy": (a(4, 3), np.array([0, 2, 1, 1])),
         "_softmax_cross_entropy_backward": (a(4, 3), np.array([0, 2, 1, 1])),
-        "_bce_with_logits_forward": (a(5), a(5)), "_bce_with_logits_backward": (a(5), a(5)),
+        "_bce_with_logits_forward": (a(5), a(5)), "_bce_with_logits_backward": (a(5), a(5), a(5)),
     }
     if name in table:
         return table[name]

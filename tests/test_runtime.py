@@ -4,14 +4,6 @@ import platform
 
 import pytest
 
-from minigan.runtime import keep_freed_memory
-
-
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's; elsewhere nothing is set")
-def test_keep_freed_memory_is_applied_on_glibc():
-    assert keep_freed_memory() is True
-
-
 def run_python(code, drop=(), **env):
     """code in a fresh interpreter, with OMP_WAIT_POLICY and the variables in drop unset, env set."""
     import os

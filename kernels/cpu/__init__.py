@@ -34,6 +34,11 @@
 Every function takes float32 or float64 arrays (one dtype per call) and returns arrays
 of that dtype. Readable loop references sit beside the fast variants in each module.
 
+Every pass a training step runs (the README lists them) also takes out=None, or a
+Workspace() to take its results and temporaries from (kernels/workspace.py): caller-owned buffers, allocated on first use and overwritten
+by the next call, so a training step allocates nothing once the first has run. The
+references, and a call without out=, allocate fresh arrays.
+
 Host/device helpers, so one trainer drives either backend: to_device, to_host,
 zeros_like, concat_rows (on the CPU they are plain NumPy).
 """
@@ -60,7 +65,7 @@ from kernels.cpu.dense import dense_backward, dense_backward_reference, dense_fo
 from kernels.cpu.dropout import dropout_backward, dropout_forward
 from kernels.cpu.spectral_norm import spectral_norm_backward, spectral_norm_forward, spectral_norm_power_iteration
 from kernels.cpu.minibatch_stddev import minibatch_stddev_backward, minibatch_stddev_forward
-from kernels.cpu.memory import concat_rows, copy_into, to_device, to_host, zeros_like
+from kernels.cpu.memory import Workspace, concat_rows, copy_into, to_device, to_host, zeros_like
 from kernels.cpu.losses import (
     bce_with_logits_backward,
     bce_with_logits_forward,
@@ -78,5 +83,5 @@ __all__ = [
     "spectral_norm_power_iteration", "spectral_norm_forward", "spectral_norm_backward",
     "bce_with_logits_forward", "bce_with_logits_backward",
     "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "adam_update", "sgd_momentum_update", "ema_update",
-    "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",
+    "to_device", "to_host", "zeros_like", "concat_rows", "copy_into", "Workspace",
 ]

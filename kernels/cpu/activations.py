@@ -12,7 +12,9 @@ faster: docs/speed.md); float64, and the reference, keep np.tanh.
     sigmoid     y = 1 / (1 + e^-x)            dx = dy * y * (1 - y)      (from y, as saved)
 
 relu/leaky_relu backward take the forward's input x; tanh/sigmoid backward take its
-output y, since their derivative is cheapest written in y.
+output y, since their derivative is cheapest written in y. Every public function takes
+out=None, or a Workspace (kernels/workspace.py) to write its result into, named after the
+function ("tanh_forward").
 
 NaN in, NaN out: comparisons are written so that a NaN input fails them and passes
 through (``0 if x <= 0 else x``), and no fastmath flag lets LLVM assume NaNs away.
@@ -27,53 +29,44 @@ import numpy as np
 from numba import njit, prange
 
 from kernels.checks import check_same_shape, require_float
+from kernels.cpu.memory import buffer
 from kernels.cpu.parallel import by_size
 
 
 @by_size
-def _relu_forward(x):
-    y = np.empty_like(x)
+def _relu_forward(x, y):
     zero = x.dtype.type(0)
     for i in prange(x.size):  # flat (size,)
         y[i] = zero if x[i] <= zero else x[i]
-    return y
 
 
 @by_size
-def _relu_backward(dy, x):
-    dx = np.empty_like(dy)
+def _relu_backward(dy, x, dx):
     zero = x.dtype.type(0)
     for i in prange(x.size):  # flat (size,)
         dx[i] = dy[i] if x[i] > zero else zero  # slope 1 where the forward passed x through
-    return dx
 
 
 @by_size
-def _leaky_relu_forward(x, alpha):
-    y = np.empty_like(x)
+def _leaky_relu_forward(x, alpha, y):
     a = x.dtype.type(alpha)
     zero = x.dtype.type(0)
     for i in prange(x.size):  # flat (size,)
         y[i] = a * x[i] if x[i] <= zero else x[i]
-    return y
 
 
 @by_size
-def _leaky_relu_backward(dy, x, alpha):
-    dx = np.empty_like(dy)
+def _leaky_relu_backward(dy, x, alpha, dx):
     a = x.dtype.type(alpha)
     zero = x.dtype.type(0)
     for i in prange(x.size):  # flat (size,)
         dx[i] = dy[i] if x[i] > zero else a * dy[i]
-    return dx
 
 
 @by_size
-def _tanh_forward(x):
-    y = np.empty_like(x)
+def _tanh_forward(x, y):
     for i in prange(x.size):  # flat (size,)
         y[i] = np.tanh(x[i])
-    return y
 
 
 # Eigen's float32 tanh (generic_fast_tanh_float, also TensorFlow's and XLA's): tanh(x) ~ x P(x^2) / Q(x^2)
@@ -87,9 +80,8 @@ TANH_P32, TANH_Q32 = np.array(TANH_P, np.float32), np.array(TANH_Q, np.float32)
 
 
 @by_size
-def _tanh_forward_rational(x, p, q, clamp, linear):
+def _tanh_forward_rational(x, p, q, clamp, linear, y):
     """p (7,), q (4,): TANH_P and TANH_Q in x's dtype, so that no float64 constant enters the loop."""
-    y = np.empty_like(x)
     lim, lin = x.dtype.type(clamp), x.dtype.type(linear)
     for i in prange(x.size):  # flat (size,); no branch but selects, so it vectorizes
         v = min(max(x[i], -lim), lim)  # a NaN passes through min/max and the polynomials
@@ -97,16 +89,13 @@ def _tanh_forward_rational(x, p, q, clamp, linear):
         num = ((((((p[6] * v2 + p[5]) * v2 + p[4]) * v2 + p[3]) * v2 + p[2]) * v2 + p[1]) * v2 + p[0]) * v
         den = ((q[3] * v2 + q[2]) * v2 + q[1]) * v2 + q[0]
         y[i] = x[i] if abs(x[i]) < lin else num / den
-    return y
 
 
 @by_size
-def _tanh_backward(dy, y):
-    dx = np.empty_like(dy)
+def _tanh_backward(dy, y, dx):
     one = y.dtype.type(1)
     for i in prange(y.size):  # flat (size,); d tanh(x)/dx = 1 - tanh(x)^2
         dx[i] = dy[i] * (one - y[i] * y[i])
-    return dx
 
 
 @njit(cache=True)
@@ -120,73 +109,74 @@ def stable_sigmoid(v):
 
 
 @by_size
-def _sigmoid_forward(x):
-    y = np.empty_like(x)
+def _sigmoid_forward(x, y):
     for i in prange(x.size):  # flat (size,)
         y[i] = stable_sigmoid(x[i])
-    return y
 
 
 @by_size
-def _sigmoid_backward(dy, y):
-    dx = np.empty_like(dy)
+def _sigmoid_backward(dy, y, dx):
     one = y.dtype.type(1)
     for i in prange(y.size):  # flat (size,); d sigma(x)/dx = sigma(x) (1 - sigma(x))
         dx[i] = dy[i] * y[i] * (one - y[i])
-    return dx
 
 
 def _flat(a):
     return np.ascontiguousarray(a).reshape(-1)
 
 
-def _unary(op, kernel, x, *args):
+def _unary(op, kernel, x, *args, out=None):
     require_float(op, "x", x)
-    return kernel(_flat(x), *args).reshape(x.shape)
+    y = buffer(out, op, x.shape, x.dtype)
+    kernel(_flat(x), *args, y.reshape(-1))
+    return y
 
 
-def _binary(op, kernel, dy, saved_name, saved, *args):
+def _binary(op, kernel, dy, saved_name, saved, *args, out=None):
     check_same_shape(op, dy=dy, **{saved_name: saved})
-    return kernel(_flat(dy), _flat(saved), *args).reshape(dy.shape)
+    dx = buffer(out, op, dy.shape, dy.dtype)
+    kernel(_flat(dy), _flat(saved), *args, dx.reshape(-1))
+    return dx
 
 
-def relu_forward(x):
+def relu_forward(x, out=None):
     """y = max(x, 0), any shape."""
-    return _unary("relu_forward", _relu_forward, x)
+    return _unary("relu_forward", _relu_forward, x, out=out)
 
 
-def relu_backward(dy, x):
+def relu_backward(dy, x, out=None):
     """dx = dy * [x > 0]; x is the forward's input."""
-    return _binary("relu_backward", _relu_backward, dy, "x", x)
+    return _binary("relu_backward", _relu_backward, dy, "x", x, out=out)
 
 
-def leaky_relu_forward(x, alpha=0.2):
+def leaky_relu_forward(x, alpha=0.2, out=None):
     """y = x if x > 0 else alpha * x, any shape."""
-    return _unary("leaky_relu_forward", _leaky_relu_forward, x, float(alpha))
+    return _unary("leaky_relu_forward", _leaky_relu_forward, x, float(alpha), out=out)
 
 
-def leaky_relu_backward(dy, x, alpha=0.2):
+def leaky_relu_backward(dy, x, alpha=0.2, out=None):
     """dx = dy * (1 if x > 0 else alpha); x is the forward's input."""
-    return _binary("leaky_relu_backward", _leaky_relu_backward, dy, "x", x, float(alpha))
+    return _binary("leaky_relu_backward", _leaky_relu_backward, dy, "x", x, float(alpha), out=out)
 
 
-def tanh_forward(x):
+def tanh_forward(x, out=None):
     """y = tanh(x), any shape; float32 through the vectorized rational approximation."""
     if getattr(x, "dtype", None) == np.float32:
-        return _unary("tanh_forward", _tanh_forward_rational, x, TANH_P32, TANH_Q32, TANH_CLAMP, TANH_LINEAR)
-    return _unary("tanh_forward", _tanh_forward, x)
+        return _unary("tanh_forward", _tanh_forward_rational, x, TANH_P32, TANH_Q32, TANH_CLAMP, TANH_LINEAR,
+                      out=out)
+    return _unary("tanh_forward", _tanh_forward, x, out=out)
 
 
-def tanh_backward(dy, y):
+def tanh_backward(dy, y, out=None):
     """dx = dy * (1 - y^2); y is the forward's output."""
-    return _binary("tanh_backward", _tanh_backward, dy, "y", y)
+    return _binary("tanh_backward", _tanh_backward, dy, "y", y, out=out)
 
 
-def sigmoid_forward(x):
+def sigmoid_forward(x, out=None):
     """y = 1 / (1 + exp(-x)), evaluated without overflow for either sign of x."""
-    return _unary("sigmoid_forward", _sigmoid_forward, x)
+    return _unary("sigmoid_forward", _sigmoid_forward, x, out=out)
 
 
-def sigmoid_backward(dy, y):
+def sigmoid_backward(dy, y, out=None):
     """dx = dy * y * (1 - y); y is the forward's output."""
-    return _binary("sigmoid_backward", _sigmoid_backward, dy, "y", y)
+    return _binary("sigmoid_backward", _sigmoid_backward, dy, "y", y, out=out)

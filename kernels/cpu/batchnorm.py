@@ -28,105 +28,110 @@ import numpy as np
 from numba import njit
 
 from kernels.checks import check_batch_count, check_batchnorm, check_batchnorm_backward, check_running_update
+from kernels.cpu.memory import buffer
 
 
 @njit(cache=True)
-def _feature_sums(x):
+def _feature_sums(x, sums):
     N, F = x.shape
-    sums = np.zeros(F + 1, dtype=x.dtype)
+    sums[:] = 0
     for n in range(N):  # sum over the rows: (F,), then the row count
         for f in range(F):
             sums[f] += x[n, f]
     sums[F] = N
-    return sums
 
 
 @njit(cache=True)
-def _centred_square_sums(x, sums):
+def _centred_square_sums(x, sums, squares):
     # sums: the whole batch's (F,) feature sums and its row count, from _feature_sums
     N, F = x.shape
     inv_n = x.dtype.type(1) / sums[F]
-    squares = np.zeros(F, dtype=x.dtype)
+    squares[:] = 0
     for n in range(N):  # about the batch mean (two passes: no cancellation): (F,)
         for f in range(F):
             d = x[n, f] - sums[f] * inv_n
             squares[f] += d * d
-    return squares
 
 
 @njit(cache=True)
-def _normalise(x, gamma, beta, sums, squares, eps):
+def _normalise(x, gamma, beta, sums, squares, eps, y, mean, inv_std, xhat):
     N, F = x.shape
     one = x.dtype.type(1)
     inv_n = one / sums[F]
-    mean = np.empty(F, dtype=x.dtype)
-    inv_std = np.empty(F, dtype=x.dtype)
     for f in range(F):  # mu and 1 / sqrt(var + eps): (F,)
         mean[f] = sums[f] * inv_n
         inv_std[f] = one / np.sqrt(squares[f] * inv_n + x.dtype.type(eps))
-    xhat = np.empty_like(x)
-    y = np.empty_like(x)
     for n in range(N):  # normalise, scale and shift: (N, F)
         for f in range(F):
             xhat[n, f] = (x[n, f] - mean[f]) * inv_std[f]
             y[n, f] = gamma[f] * xhat[n, f] + beta[f]
-    return y, mean, inv_std, xhat
 
 
 @njit(cache=True)
-def _gradient_sums(dy, xhat):
+def _gradient_sums(dy, xhat, sums):
     N, F = dy.shape
-    sums = np.zeros(2 * F + 1, dtype=dy.dtype)
+    sums[:] = 0
     for n in range(N):  # (F,) dbeta = sum_n dy, then (F,) dgamma = sum_n dy * xhat, then the count
         for f in range(F):
             sums[f] += dy[n, f]
             sums[F + f] += dy[n, f] * xhat[n, f]
     sums[2 * F] = N
-    return sums
 
 
 @njit(cache=True)
-def _input_grad(dy, xhat, gamma, inv_std, sums):
+def _input_grad(dy, xhat, gamma, inv_std, sums, dx):
     # forward was y = gamma * xhat + beta, xhat = (x - mean_batch(x)) * inv_std; sums: the whole
     # batch's dbeta, dgamma and count. sum_m dxhat[m, f] = gamma * dbeta; sum_m dxhat * xhat = gamma * dgamma
     N, F = dy.shape
     n_ = sums[2 * F]
-    dx = np.empty_like(dy)
     for n in range(N):  # (N, F)
         for f in range(F):
             dxhat = dy[n, f] * gamma[f]
             dx[n, f] = inv_std[f] / n_ * (n_ * dxhat - gamma[f] * sums[f] - xhat[n, f] * gamma[f] * sums[F + f])
-    return dx
 
 
 def _whole_batch(reduce, sums):
     return sums if reduce is None else reduce(sums)
 
 
-def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None):
+def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, out=None):
     """x (N, F), gamma, beta (F,) -> y (N, F), batch mean (F,), inv_std (F,), xhat (N, F).
 
     eps defaults to Keras' 1e-3. With reduce, x is this process's shard of the batch and
-    the statistics are the whole batch's: reduce sums the partial sums over the shards."""
+    the statistics are the whole batch's: reduce sums the partial sums over the shards.
+    out: a Workspace (kernels/workspace.py) for the results and the sums, or None."""
     check_batchnorm("batchnorm_forward", x, gamma, beta, reduce)
     x = np.ascontiguousarray(x)
-    sums = _whole_batch(reduce, _feature_sums(x))
+    N, F = x.shape
+    sums = buffer(out, "batchnorm.sums", (F + 1,), x.dtype)
+    _feature_sums(x, sums)
+    sums = _whole_batch(reduce, sums)
     check_batch_count("batchnorm_forward", sums[-1])
-    squares = _whole_batch(reduce, _centred_square_sums(x, sums))
-    return _normalise(x, gamma, beta, sums, squares, float(eps))
+    squares = buffer(out, "batchnorm.squares", (F,), x.dtype)
+    _centred_square_sums(x, sums, squares)
+    squares = _whole_batch(reduce, squares)
+    y, xhat = buffer(out, "batchnorm.y", x.shape, x.dtype), buffer(out, "batchnorm.xhat", x.shape, x.dtype)
+    mean, inv_std = buffer(out, "batchnorm.mean", (F,), x.dtype), buffer(out, "batchnorm.inv_std", (F,), x.dtype)
+    _normalise(x, gamma, beta, sums, squares, float(eps), y, mean, inv_std, xhat)
+    return y, mean, inv_std, xhat
 
 
-def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None):
+def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None, out=None):
     """dy, xhat (N, F), gamma, inv_std (F,) -> dx (N, F), dgamma (F,), dbeta (F,).
 
     With reduce (as in the forward), dx takes the whole batch's sums, and dgamma, dbeta
-    are this shard's part of theirs (summed with the other gradients later)."""
+    are this shard's part of theirs (summed with the other gradients later). out as in
+    batchnorm_forward."""
     check_batchnorm_backward("batchnorm_backward", dy, xhat, gamma, inv_std, reduce)
     dy = np.ascontiguousarray(dy)
-    local = _gradient_sums(dy, xhat)
     F = dy.shape[1]
-    dx = _input_grad(dy, xhat, gamma, inv_std, _whole_batch(reduce, local))
-    return dx, local[F:2 * F].copy(), local[:F].copy()
+    local = buffer(out, "batchnorm.gradient_sums", (2 * F + 1,), dy.dtype)
+    _gradient_sums(dy, xhat, local)
+    dx = buffer(out, "batchnorm.dx", dy.shape, dy.dtype)
+    _input_grad(dy, xhat, gamma, inv_std, _whole_batch(reduce, local), dx)
+    dgamma, dbeta = buffer(out, "batchnorm.dgamma", (F,), dy.dtype), buffer(out, "batchnorm.dbeta", (F,), dy.dtype)
+    dgamma[:], dbeta[:] = local[F:2 * F], local[:F]
+    return dx, dgamma, dbeta
 
 
 @njit(cache=True)

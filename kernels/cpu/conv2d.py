@@ -40,6 +40,8 @@ from numba import njit, prange
 
 from kernels.checks import check_activation_output, check_cols, check_conv2d, check_upstream
 from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, activation_code, bias_activation_forward
+from kernels.cpu.gemm import gemm_into
+from kernels.cpu.memory import buffer
 
 
 @njit(cache=True)
@@ -152,102 +154,112 @@ def window_is_whole_input(g):
 
 
 @njit(cache=True)
-def im2col(x, g):
-    """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C); row r holds the receptive field of output
-    pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
+def im2col_into(x, g, cols):
+    """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C), written over: row r holds the receptive field
+    of output pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
+    if not taps_inside(g):
+        cols[:] = 0  # the padding taps are never written
+    _patches(x, cols, g, GATHER)
+
+
+@njit(cache=True)
+def col2im_into(dcols, g, dx):
+    """The adjoint of im2col: dcols (N*Ho*Wo, KH*KW*C) -> dx (N, H, W, C), written over,
+    adding each entry back onto the input pixel it was copied from (overlapping windows sum)."""
+    if windows_tile(g):
+        _patches(dx, dcols, g, SCATTER_SET)
+        return
+    dx[:] = 0
+    _patches(dx, dcols, g, SCATTER_ADD)
+
+
+def im2col(x, g, out=None):
+    """x's im2col matrix (N*Ho*Wo, KH*KW*C) in a Workspace buffer ("conv2d.cols") or a fresh
+    array; a view of x itself when one window is the whole image (window_is_whole_input)."""
     N, H, W, C = x.shape
     if window_is_whole_input(g):
-        return x.reshape(N, H * W * C)  # a view of x (C-contiguous): no copy
-    shape = (N * g.Ho * g.Wo, g.KH * g.KW * C)
-    cols = np.empty(shape, x.dtype) if taps_inside(g) else np.zeros(shape, x.dtype)
-    _patches(x, cols, g, GATHER)
+        return x.reshape(N, H * W * C)  # C-contiguous: no copy
+    cols = buffer(out, "conv2d.cols", (N * g.Ho * g.Wo, g.KH * g.KW * C), x.dtype)
+    im2col_into(x, g, cols)
     return cols
 
 
-@njit(cache=True)
-def col2im(dcols, x_shape, g):
-    """The adjoint of im2col: dcols (N*Ho*Wo, KH*KW*C) -> dx (N, H, W, C), adding each
-    entry back onto the input pixel it was copied from (overlapping windows sum)."""
+def col2im(dcols, x_shape, g, out=None):
+    """dcols back onto the image: dx (N, H, W, C) in a Workspace buffer ("conv2d.dx") or a fresh
+    array; dcols itself, reshaped, when one window is the whole image."""
     if window_is_whole_input(g):
         return dcols.reshape(x_shape)  # every entry has exactly one pixel, in memory order
-    if windows_tile(g):
-        dx = np.empty(x_shape, dtype=dcols.dtype)
-        _patches(dx, dcols, g, SCATTER_SET)
-        return dx
-    dx = np.zeros(x_shape, dtype=dcols.dtype)
-    _patches(dx, dcols, g, SCATTER_ADD)
+    dx = buffer(out, "conv2d.dx", x_shape, dcols.dtype)
+    col2im_into(dcols, g, dx)
     return dx
 
 
-@njit(cache=True)
-def conv2d_linear_fast(x, w, g):
-    KH, KW, C, F = w.shape
-    cols = im2col(x, g)  # (N*Ho*Wo, KH*KW*C)
-    return np.dot(cols, w.reshape(KH * KW * C, F)), cols  # (N*Ho*Wo, F), one GEMM; cols kept for dw
-
-
-@njit(cache=True)
-def conv2d_input_grad_fast(dy, x_shape, w, g):
-    KH, KW, C, F = w.shape
-    dcols = np.dot(dy.reshape(-1, F), w.reshape(KH * KW * C, F).T)  # (N*Ho*Wo, F) @ (F, K)
-    return col2im(dcols, x_shape, g)
-
-
-@njit(cache=True)
-def conv2d_weight_grad_fast(dy, cols, w_shape):
-    KH, KW, C, F = w_shape
-    return np.dot(cols.T, dy.reshape(-1, F)).reshape(KH, KW, C, F)  # (K, N*Ho*Wo) @ (N*Ho*Wo, F)
-
-
-def conv2d_forward_fast(x, w, b, g, act=LINEAR, alpha=0.0):
+def conv2d_forward_fast(x, w, b, g, act=LINEAR, alpha=0.0, out=None):
     """-> (y, cols): act(conv(x, w) + b) by im2col and one GEMM, then bias and activation in
     one pass (kernels/cpu/epilogue.py) over the (N*Ho*Wo, F) output; and the im2col matrix,
-    which the weight gradient needs again."""
-    y, cols = conv2d_linear_fast(x, w, g)
-    return bias_activation_forward(y, b, act, alpha).reshape(x.shape[0], g.Ho, g.Wo, w.shape[3]), cols
+    which the weight gradient needs again. out: a Workspace for y ("conv2d.y") and cols, or None."""
+    KH, KW, C, F = w.shape
+    cols = im2col(x, g, out)  # (N*Ho*Wo, KH*KW*C)
+    y = buffer(out, "conv2d.y", (x.shape[0], g.Ho, g.Wo, F), x.dtype)
+    h = y.reshape(-1, F)  # (N*Ho*Wo, F)
+    gemm_into(cols, w.reshape(KH * KW * C, F), h)
+    bias_activation_forward(h, b, act, alpha)
+    return y, cols
 
 
-def conv2d_backward_fast(dy, x, w, g, y=None, act=LINEAR, alpha=0.0, input_grad=True, param_grads=True, cols=None):
+def conv2d_backward_fast(dy, x, w, g, y=None, act=LINEAR, alpha=0.0, input_grad=True, param_grads=True, cols=None,
+                         out=None):
     """dy through the activation (read off the forward's output y) and into db in one pass,
-    then the two GEMMs: dw from the forward's cols (rebuilt when not given), dx through col2im."""
-    F = w.shape[3]
-    dpre, db = activation_backward_and_bias_grad(dy.reshape(-1, F), None if y is None else y.reshape(-1, F), act, alpha)
-    dpre = dpre.reshape(dy.shape)  # (N, Ho, Wo, F)
-    dx = conv2d_input_grad_fast(dpre, x.shape, w, g) if input_grad else None
+    then the two GEMMs: dw from the forward's cols (rebuilt when not given), dx through col2im.
+    out: a Workspace for dx, dw, the temporaries dcols ("conv2d.dcols") and the epilogue's, or None."""
+    KH, KW, C, F = w.shape
+    K = KH * KW * C
+    dpre, db = activation_backward_and_bias_grad(dy.reshape(-1, F), None if y is None else y.reshape(-1, F), act,
+                                                 alpha, out)  # (N*Ho*Wo, F), (F,)
+    dx = None
+    if input_grad:
+        dcols = buffer(out, "conv2d.dcols", (dpre.shape[0], K), dy.dtype)
+        gemm_into(dpre, w.reshape(K, F).T, dcols)  # (N*Ho*Wo, F) @ (F, K)
+        dx = col2im(dcols, x.shape, g, out)
     if not param_grads:
         return dx, None, None
     if cols is None:
-        cols = im2col(x, g)
-    return dx, conv2d_weight_grad_fast(dpre, cols, w.shape), db
+        cols = im2col(x, g, out)
+    dw = buffer(out, "conv2d.dw", w.shape, w.dtype)
+    gemm_into(cols.T, dpre, dw.reshape(K, F))  # (K, N*Ho*Wo) @ (N*Ho*Wo, F)
+    return dx, dw, db
 
 
-def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2):
+def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, out=None):
     """-> (y, cols): y as conv2d_forward, and the im2col matrix it multiplied, (N*Ho*Wo,
     KH*KW*C). A layer that keeps cols hands it to conv2d_backward(cols=...), which then takes
     dw = cols.T @ dpre without rebuilding it (docs/speed.md has what that saves)."""
     act = activation_code("conv2d_forward", activation, alpha)
     g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
-    return conv2d_forward_fast(x, w, b, g, act, alpha)
+    return conv2d_forward_fast(x, w, b, g, act, alpha, out)
 
 
-def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2):
+def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, out=None):
     """y = act(conv(x, w) + b).  x (N, H, W, C), w (KH, KW, C, F), b (F,) -> y (N, Ho, Wo, F).
 
     stride: int or (sh, sw); padding: int, (ph, pw), 'valid' or 'same'; activation: None
     (linear), 'relu' or 'leaky_relu' (slope alpha below 0), fused with the bias.  Fast variant.
+    out: a Workspace (kernels/workspace.py) that y and the im2col matrix are taken from and that
+    the next call overwrites, or None for fresh arrays.
     """
-    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha)[0]
+    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, out)[0]
 
 
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                    alpha=0.2, cols=None):
+                    alpha=0.2, cols=None, out=None):
     """dy (N, Ho, Wo, F), x, w as in the forward -> dx (N, H, W, C), dw (KH, KW, C, F), db (F,).
 
     Formulas in the module docstring, applied to dpre = dy * act'(.) (dy itself when linear;
     with an activation, y is the forward's output, act' is read off it).  Fast variant.
     input_grad / param_grads as in dense_backward: a skipped gradient is None and costs nothing.
     cols: the forward's im2col matrix (conv2d_forward_with_cols), reused for dw if given.
+    out: a Workspace for the gradients and the temporaries, or None, as in conv2d_forward.
     """
     act = activation_code("conv2d_backward", activation, alpha)
     g = check_conv2d("conv2d_backward", x, w, None, stride, padding)
@@ -258,7 +270,7 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
     if cols is not None:
         cols = np.ascontiguousarray(cols)
     dy, x, w = np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w)
-    return conv2d_backward_fast(dy, x, w, g, y, act, alpha, input_grad, param_grads, cols)
+    return conv2d_backward_fast(dy, x, w, g, y, act, alpha, input_grad, param_grads, cols, out)
 
 
 def conv2d_forward_reference(x, w, b, stride, padding):

@@ -10,9 +10,9 @@ Backward, given dy = dL/dy (N, O):
 
 Two variants of each pass:
 - ``*_reference``: the formulas above as plain loops, what a student reads first.
-- ``*_fast``: the same sums as GEMMs, ``np.dot`` inside ``@njit`` (Numba calls BLAS
-  sgemm/dgemm through SciPy), with the bias added in one pass after the GEMM that can also
-  apply the layer's activation (kernels/cpu/epilogue.py). Used by the public
+- ``*_fast``: the same sums as GEMMs (kernels/cpu/gemm.py: BLAS, writing into the caller's
+  array), with the bias added in one pass after the GEMM that can also apply the layer's
+  activation (kernels/cpu/epilogue.py). Used by the public
   ``dense_forward`` / ``dense_backward`` because it is faster by measurement
   (``benchmarks/``), and tested equal to the reference.
 
@@ -25,6 +25,8 @@ from numba import njit
 
 from kernels.checks import check_activation_output, check_dense, check_upstream
 from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, activation_code, bias_activation_forward
+from kernels.cpu.gemm import gemm_into
+from kernels.cpu.memory import buffer
 
 
 @njit(cache=True)
@@ -58,57 +60,55 @@ def dense_backward_loops(dy, x, w):
     return dx, dw, db
 
 
-@njit(cache=True)
-def dense_linear_fast(x, w):
-    return np.dot(x, w)  # (N, I) @ (I, O) -> (N, O), one BLAS GEMM
+def dense_forward_fast(x, w, b, act=LINEAR, alpha=0.0, out=None):
+    """act(x @ w + b): the GEMM into y, then bias and activation in one pass over it
+    (kernels/cpu/epilogue.py). out: a Workspace for y ("dense.y"), or None."""
+    y = buffer(out, "dense.y", (x.shape[0], w.shape[1]), x.dtype)
+    gemm_into(x, w, y)  # (N, I) @ (I, O) -> (N, O)
+    return bias_activation_forward(y, b, act, alpha)
 
 
-@njit(cache=True)
-def dense_input_grad_fast(dy, w):
-    return np.dot(dy, w.T)  # (N, O) @ (O, I) -> (N, I)
+def dense_backward_fast(dy, x, w, y=None, act=LINEAR, alpha=0.0, input_grad=True, param_grads=True, out=None):
+    """dy through the activation (read off the forward's output y), then the two GEMMs.
+    out: a Workspace for dx, dw ("dense.dx", "dense.dw") and the epilogue's dpre and db, or None."""
+    dpre, db = activation_backward_and_bias_grad(dy, y, act, alpha, out)  # (N, O), (O,)
+    dx = dw = None
+    if input_grad:
+        dx = buffer(out, "dense.dx", x.shape, x.dtype)
+        gemm_into(dpre, w.T, dx)  # (N, O) @ (O, I) -> (N, I)
+    if param_grads:
+        dw = buffer(out, "dense.dw", w.shape, w.dtype)
+        gemm_into(x.T, dpre, dw)  # (I, N) @ (N, O) -> (I, O)
+    return dx, dw, (db if param_grads else None)
 
 
-@njit(cache=True)
-def dense_weight_grad_fast(dy, x):
-    return np.dot(x.T, dy)  # (I, N) @ (N, O) -> (I, O)
-
-
-def dense_forward_fast(x, w, b, act=LINEAR, alpha=0.0):
-    """act(x @ w + b): the GEMM, then bias and activation in one pass (kernels/cpu/epilogue.py)."""
-    return bias_activation_forward(dense_linear_fast(x, w), b, act, alpha)
-
-
-def dense_backward_fast(dy, x, w, y=None, act=LINEAR, alpha=0.0, input_grad=True, param_grads=True):
-    """dy through the activation (read off the forward's output y), then the two GEMMs."""
-    dpre, db = activation_backward_and_bias_grad(dy, y, act, alpha)  # (N, O), (O,)
-    dx = dense_input_grad_fast(dpre, w) if input_grad else None
-    return dx, (dense_weight_grad_fast(dpre, x) if param_grads else None), (db if param_grads else None)
-
-
-def dense_forward(x, w, b, activation=None, alpha=0.2):
+def dense_forward(x, w, b, activation=None, alpha=0.2, out=None):
     """y = act(x @ w + b).  x (N, I), w (I, O), b (O,) -> y (N, O).  Fast variant.
 
     activation: None (linear), 'relu' or 'leaky_relu' (slope alpha below 0), fused with the
-    bias into one pass over y (kernels/cpu/epilogue.py)."""
+    bias into one pass over y (kernels/cpu/epilogue.py). out: a Workspace (kernels/workspace.py)
+    that y is taken from and that the next call overwrites, or None for a fresh array."""
     act = activation_code("dense_forward", activation, alpha)
     check_dense("dense_forward", x, w, b)
-    return dense_forward_fast(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b), act, alpha)
+    return dense_forward_fast(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b), act, alpha,
+                              out)
 
 
-def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2):
+def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2, out=None):
     """dy (N, O), x (N, I), w (I, O) -> dx = dpre @ w.T, dw = x.T @ dpre, db = sum_n dpre, with
     dpre = dy * act'(.) (dy itself when linear). Fast variant.
 
     With an activation, y is the forward's output (act' is read off it). input_grad=False
     skips dx (the first layer of a net fed by data), param_grads=False skips dw and db (a net
-    that only passes gradients on, as D in the G step); a skipped gradient is returned as None."""
+    that only passes gradients on, as D in the G step); a skipped gradient is returned as None.
+    out: a Workspace for the gradients and the temporaries, or None, as in dense_forward."""
     act = activation_code("dense_backward", activation, alpha)
     check_dense("dense_backward", x, w)
     check_upstream("dense_backward", dy, (x.shape[0], w.shape[1]), x.dtype)
     if check_activation_output("dense_backward", activation, y, dy) is not None:
         y = np.ascontiguousarray(y)
     return dense_backward_fast(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w), y, act,
-                               alpha, input_grad, param_grads)
+                               alpha, input_grad, param_grads, out)
 
 
 def dense_forward_reference(x, w, b):

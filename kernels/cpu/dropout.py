@@ -10,31 +10,33 @@ import numpy as np
 from numba import prange
 
 from kernels.checks import check_same_shape
+from kernels.cpu.memory import buffer
 from kernels.cpu.parallel import by_size
 
 
 @by_size
-def _masked_scale(a, mask, scale):
-    out = np.empty_like(a)
+def _masked_scale(a, mask, scale, out):
     s = a.dtype.type(scale)
     for i in prange(a.size):  # flat (size,)
         out[i] = a[i] * mask[i] * s
-    return out
 
 
-def _apply(op, a, mask, rate):
+def _apply(op, a, mask, rate, out):
     check_same_shape(op, x=a, mask=mask)
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"{op}: rate must be in [0, 1), got {rate}")
-    flat = _masked_scale(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(mask).reshape(-1), 1.0 / (1.0 - rate))
-    return flat.reshape(a.shape)
+    result = buffer(out, op, a.shape, a.dtype)
+    _masked_scale(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(mask).reshape(-1), 1.0 / (1.0 - rate),
+                  result.reshape(-1))
+    return result
 
 
-def dropout_forward(x, mask, rate):
-    """y = x * mask / (1 - rate); mask has x's shape and dtype, entries 0 or 1."""
-    return _apply("dropout_forward", x, mask, rate)
+def dropout_forward(x, mask, rate, out=None):
+    """y = x * mask / (1 - rate); mask has x's shape and dtype, entries 0 or 1. out: a
+    Workspace (kernels/workspace.py) to write y into, or None for a fresh array."""
+    return _apply("dropout_forward", x, mask, rate, out)
 
 
-def dropout_backward(dy, mask, rate):
-    """dx = dy * mask / (1 - rate)."""
-    return _apply("dropout_backward", dy, mask, rate)
+def dropout_backward(dy, mask, rate, out=None):
+    """dx = dy * mask / (1 - rate); out as in dropout_forward."""
+    return _apply("dropout_backward", dy, mask, rate, out)

@@ -29,10 +29,10 @@ NaN in, NaN out, as in kernels/cpu/activations.py: ``zero if p <= zero else p`` 
 NaN through, and no fastmath flag is set.
 """
 
-import numpy as np
 from numba import njit, prange
 
 from kernels.checks import ACTIVATIONS, check_activation
+from kernels.cpu.memory import buffer
 from kernels.cpu.parallel import by_size
 
 LINEAR, RELU, LEAKY_RELU = 0, 1, 2
@@ -70,19 +70,18 @@ def _through_activation(g, y, act, a, zero):
 
 
 @njit(cache=True)
-def _activation_backward_and_bias_grad(dy, y, act, alpha, dpre):
+def _activation_backward_and_bias_grad(dy, y, act, alpha, dpre, db):
     # forward was y = act(h + b); one pass: dpre = dy * act'(.) read off y (not written when
     # linear: dpre is then dy itself), db[f] += dpre[r, f] down the rows
     R, F = dy.shape
     a, zero = dy.dtype.type(alpha), dy.dtype.type(0)
-    db = np.zeros(F, dtype=dy.dtype)
+    db[:] = zero
     for r in range(R):  # rows in order: db summed as the reference sums it
         for f in range(F):  # output channels, contiguous: vectorized
             g = _through_activation(dy[r, f], y[r, f], act, a, zero)
             if act != LINEAR:
                 dpre[r, f] = g
             db[f] += g
-    return db
 
 
 @njit(cache=True, parallel=True)
@@ -101,13 +100,18 @@ def bias_activation_forward(h, b, act, alpha):
     return h
 
 
-def activation_backward_and_bias_grad(dy, y, act, alpha):
+def activation_backward_and_bias_grad(dy, y, act, alpha, out=None):
     """dy, y (R, F) -> (dpre = dy * act'(.), db = sum_r dpre). For linear, dpre is dy itself
-    (no copy); y is then not read and may be None."""
+    (no copy); y is then not read and may be None. out: a Workspace (kernels/workspace.py)
+    for dpre ("epilogue.dpre") and db ("epilogue.db"), or None to allocate them."""
+    db = buffer(out, "epilogue.db", (dy.shape[1],), dy.dtype)
     if act == LINEAR:
-        return dy, _activation_backward_and_bias_grad(dy, dy, act, 0.0, dy)
-    dpre = np.empty_like(dy)
+        _activation_backward_and_bias_grad(dy, dy, act, 0.0, dy, db)
+        return dy, db
+    dpre = buffer(out, "epilogue.dpre", dy.shape, dy.dtype)
     if dy.size < PARALLEL_BACKWARD_MIN:
-        return dpre, _activation_backward_and_bias_grad(dy, y, act, float(alpha), dpre)
+        _activation_backward_and_bias_grad(dy, y, act, float(alpha), dpre, db)
+        return dpre, db
     _activation_backward_threaded(dy, y, act, float(alpha), dpre)
-    return dpre, _activation_backward_and_bias_grad(dpre, dpre, LINEAR, 0.0, dpre)  # column sums, in order
+    _activation_backward_and_bias_grad(dpre, dpre, LINEAR, 0.0, dpre, db)  # column sums, in order
+    return dpre, db

@@ -18,6 +18,7 @@ from numba import njit
 
 from kernels.checks import check_same_shape, check_softmax_cross_entropy
 from kernels.cpu.activations import stable_sigmoid
+from kernels.cpu.memory import buffer
 
 
 @njit(cache=True)
@@ -31,12 +32,10 @@ def _bce_with_logits_forward(z, t):
 
 
 @njit(cache=True)
-def _bce_with_logits_backward(z, t):
+def _bce_with_logits_backward(z, t, dz):
     inv_m = z.dtype.type(1) / z.dtype.type(z.size)
-    dz = np.empty_like(z)
     for i in range(z.size):  # flat (M,)
         dz[i] = (stable_sigmoid(z[i]) - t[i]) * inv_m
-    return dz
 
 
 def bce_with_logits_forward(logits, targets):
@@ -45,11 +44,14 @@ def bce_with_logits_forward(logits, targets):
     return _bce_with_logits_forward(np.ascontiguousarray(logits).reshape(-1), np.ascontiguousarray(targets).reshape(-1))
 
 
-def bce_with_logits_backward(logits, targets):
-    """dL/dlogits = (sigmoid(logits) - targets) / M, shaped like logits."""
+def bce_with_logits_backward(logits, targets, out=None):
+    """dL/dlogits = (sigmoid(logits) - targets) / M, shaped like logits; into a Workspace's
+    "bce_with_logits_backward" if out is one (kernels/workspace.py), else a fresh array."""
     check_same_shape("bce_with_logits_backward", logits=logits, targets=targets)
-    dz = _bce_with_logits_backward(np.ascontiguousarray(logits).reshape(-1), np.ascontiguousarray(targets).reshape(-1))
-    return dz.reshape(logits.shape)
+    dz = buffer(out, "bce_with_logits_backward", logits.shape, logits.dtype)
+    _bce_with_logits_backward(np.ascontiguousarray(logits).reshape(-1), np.ascontiguousarray(targets).reshape(-1),
+                              dz.reshape(-1))
+    return dz
 
 
 @njit(cache=True)

@@ -2,6 +2,20 @@
 
 import numpy as np
 
+from kernels import workspace
+
+
+class Workspace(workspace.Workspace):
+    """Host buffers for the kernels' out= argument (kernels/workspace.py): NumPy arrays."""
+
+    def __init__(self):
+        super().__init__(np.empty)
+
+
+def buffer(out, name, shape, dtype):
+    """A kernel's result or temporary: from the workspace `out`, or a fresh array when out is None."""
+    return workspace.buffer(out, name, shape, dtype, np.empty)
+
 
 def to_device(a):
     return np.ascontiguousarray(a)
@@ -15,9 +29,10 @@ def zeros_like(a):
     return np.zeros_like(a)
 
 
-def concat_rows(a, b):
+def concat_rows(a, b, out=None):
     """[a; b] along the first axis (the D step's real-then-fake batch)."""
-    return np.concatenate([a, b])
+    rows = buffer(out, "concat_rows", (a.shape[0] + b.shape[0],) + tuple(a.shape[1:]), a.dtype)
+    return np.concatenate([a, b], out=rows)
 
 
 def copy_into(dst, src):

@@ -22,17 +22,18 @@ import numpy as np
 from numba import njit
 
 from kernels.checks import check_minibatch_stddev
+from kernels.cpu.memory import buffer
 
 
 @njit(cache=True)
-def _group_stats(h, S, eps):
-    """-> mu (N/S, F), sd (N/S, F), stat (N/S,)."""
+def _group_stats(h, S, eps, mu, sd, stat):
+    """-> mu (N/S, F), sd (N/S, F), stat (N/S,), written over."""
     N, F = h.shape
     t = h.dtype.type
     G = N // S
-    mu = np.zeros((G, F), dtype=h.dtype)
-    sd = np.zeros((G, F), dtype=h.dtype)
-    stat = np.zeros(G, dtype=h.dtype)
+    mu[:] = 0
+    sd[:] = 0
+    stat[:] = 0
     for g in range(G):  # groups
         for s in range(g * S, (g + 1) * S):  # mean over the group: (F,)
             for f in range(F):
@@ -47,27 +48,23 @@ def _group_stats(h, S, eps):
             sd[g, f] = np.sqrt(sd[g, f] / t(S) + t(eps))
             stat[g] += sd[g, f]
         stat[g] /= t(F)
-    return mu, sd, stat
 
 
 @njit(cache=True)
-def _forward(h, S, eps):
+def _forward(h, S, eps, mu, sd, stat, y):
     N, F = h.shape
-    _, _, stat = _group_stats(h, S, eps)
-    y = np.empty((N, F + 1), dtype=h.dtype)
+    _group_stats(h, S, eps, mu, sd, stat)
     for n in range(N):  # (N, F + 1)
         for f in range(F):
             y[n, f] = h[n, f]
         y[n, F] = stat[n // S]
-    return y
 
 
 @njit(cache=True)
-def _backward(dy, h, S, eps):
+def _backward(dy, h, S, eps, mu, sd, stat, dh):
     # forward was y = [h, stat_group]; stat = mean_f sqrt(var_group(h[:, f]) + eps)
     N, F = h.shape
-    mu, sd, _ = _group_stats(h, S, eps)
-    dh = np.empty_like(h)
+    _group_stats(h, S, eps, mu, sd, stat)
     for g in range(N // S):  # groups
         dstat = dy.dtype.type(0)
         for s in range(g * S, (g + 1) * S):
@@ -75,16 +72,28 @@ def _backward(dy, h, S, eps):
         for s in range(g * S, (g + 1) * S):  # (S, F)
             for f in range(F):
                 dh[s, f] = dy[s, f] + dstat / dy.dtype.type(F) * (h[s, f] - mu[g, f]) / (dy.dtype.type(S) * sd[g, f])
-    return dh
 
 
-def minibatch_stddev_forward(h, group_size=4, eps=1e-8):
-    """h (N, F) -> y (N, F + 1): h with its group's mean standard deviation appended."""
+def _stats(out, h, group_size):
+    """The group statistics' room: mu, sd (N/S, F) and stat (N/S,)."""
+    G, F = h.shape[0] // group_size, h.shape[1]
+    return (buffer(out, "minibatch_stddev.mu", (G, F), h.dtype), buffer(out, "minibatch_stddev.sd", (G, F), h.dtype),
+            buffer(out, "minibatch_stddev.stat", (G,), h.dtype))
+
+
+def minibatch_stddev_forward(h, group_size=4, eps=1e-8, out=None):
+    """h (N, F) -> y (N, F + 1): h with its group's mean standard deviation appended.
+    out: a Workspace (kernels/workspace.py) for y and the group statistics, or None."""
     check_minibatch_stddev("minibatch_stddev_forward", h, group_size)
-    return _forward(np.ascontiguousarray(h), int(group_size), float(eps))
+    y = buffer(out, "minibatch_stddev.y", (h.shape[0], h.shape[1] + 1), h.dtype)
+    _forward(np.ascontiguousarray(h), int(group_size), float(eps), *_stats(out, h, group_size), y)
+    return y
 
 
-def minibatch_stddev_backward(dy, h, group_size=4, eps=1e-8):
-    """dy (N, F + 1), h (N, F) -> dh (N, F)."""
+def minibatch_stddev_backward(dy, h, group_size=4, eps=1e-8, out=None):
+    """dy (N, F + 1), h (N, F) -> dh (N, F); out as in minibatch_stddev_forward."""
     check_minibatch_stddev("minibatch_stddev_backward", h, group_size, dy)
-    return _backward(np.ascontiguousarray(dy), np.ascontiguousarray(h), int(group_size), float(eps))
+    dh = buffer(out, "minibatch_stddev.dh", h.shape, h.dtype)
+    _backward(np.ascontiguousarray(dy), np.ascontiguousarray(h), int(group_size), float(eps), *_stats(out, h, group_size),
+              dh)
+    return dh

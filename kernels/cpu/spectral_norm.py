@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from kernels.checks import check_spectral_norm
+from kernels.cpu.memory import buffer
 
 
 # The readable references: the formulas above as plain loops over M (I, O), row-major.
@@ -89,23 +90,32 @@ def spectral_norm_backward_reference(dM_sn, M, u, v, sigma):
 
 @njit(cache=True)
 def spectral_norm_power_iteration_fast(M, u, v, eps):
-    v[:] = np.dot(M, u)  # (I,)
+    np.dot(M, u, v)  # v = M u: (I,)
     v /= max(np.sqrt(np.dot(v, v)), eps)
-    u[:] = np.dot(v, M)  # (O,) = M^T v
+    np.dot(v, M, u)  # u = M^T v: (O,)
     u /= max(np.sqrt(np.dot(u, u)), eps)
 
 
 @njit(cache=True)
-def spectral_norm_forward_fast(M, u, v):
-    sigma = np.dot(v, np.dot(M, u))
-    return M * (M.dtype.type(1) / sigma), sigma
+def spectral_norm_forward_fast(M, u, v, Mu, M_sn):
+    """Mu (I,): room for M u. M_sn (I, O) <- M / sigma; -> sigma."""
+    np.dot(M, u, Mu)
+    sigma = np.dot(v, Mu)
+    inv = M.dtype.type(1) / sigma
+    for i in range(M.shape[0]):  # rows of M: (I,)
+        for o in range(M.shape[1]):  # (O,), contiguous
+            M_sn[i, o] = M[i, o] * inv
+    return sigma
 
 
 @njit(cache=True)
-def spectral_norm_backward_fast(dM_sn, M, u, v, sigma):
+def spectral_norm_backward_fast(dM_sn, M, u, v, sigma, dM):
+    """dM (I, O) <- (dM_sn - <dM_sn, M_sn> v u^T) / sigma."""
     inv = M.dtype.type(1) / M.dtype.type(sigma)
     inner = np.dot(dM_sn.ravel(), M.ravel()) * inv  # <dM_sn, M_sn>
-    return (dM_sn - inner * np.outer(v, u)) * inv
+    for i in range(M.shape[0]):  # rows: (I,)
+        for o in range(M.shape[1]):  # (O,), contiguous
+            dM[i, o] = (dM_sn[i, o] - inner * (v[i] * u[o])) * inv
 
 
 def _matrix(w):
@@ -118,14 +128,20 @@ def spectral_norm_power_iteration(w, u, v, eps=1e-12):
     spectral_norm_power_iteration_fast(_matrix(w), u, v, w.dtype.type(eps))
 
 
-def spectral_norm_forward(w, u, v):
-    """-> (w_sn, sigma): w / sigma with sigma = v^T M u, w_sn shaped as w, sigma a 0-d array."""
+def spectral_norm_forward(w, u, v, out=None):
+    """-> (w_sn, sigma): w / sigma with sigma = v^T M u, w_sn shaped as w, sigma a scalar of w's
+    dtype. out: a Workspace (kernels/workspace.py) for w_sn and M u, or None to allocate them."""
     check_spectral_norm("spectral_norm_forward", w, u, v)
-    w_sn, sigma = spectral_norm_forward_fast(_matrix(w), u, v)
-    return w_sn.reshape(w.shape), np.asarray(sigma, dtype=w.dtype)
+    w_sn = buffer(out, "spectral_norm.w_sn", w.shape, w.dtype)
+    Mu = buffer(out, "spectral_norm.Mu", v.shape, w.dtype)
+    sigma = spectral_norm_forward_fast(_matrix(w), u, v, Mu, _matrix(w_sn))
+    return w_sn, w.dtype.type(sigma)
 
 
-def spectral_norm_backward(dw_sn, w, u, v, sigma):
-    """dw_sn shaped as w -> dw = (dw_sn - <dw_sn, w_sn> v u^T) / sigma, shaped as w."""
+def spectral_norm_backward(dw_sn, w, u, v, sigma, out=None):
+    """dw_sn shaped as w -> dw = (dw_sn - <dw_sn, w_sn> v u^T) / sigma, shaped as w; into a
+    Workspace's "spectral_norm.dw" if out is one, else a fresh array."""
     check_spectral_norm("spectral_norm_backward", w, u, v, dw_sn)
-    return spectral_norm_backward_fast(_matrix(dw_sn), _matrix(w), u, v, w.dtype.type(sigma)).reshape(w.shape)
+    dw = buffer(out, "spectral_norm.dw", w.shape, w.dtype)
+    spectral_norm_backward_fast(_matrix(dw_sn), _matrix(w), u, v, w.dtype.type(sigma), _matrix(dw))
+    return dw

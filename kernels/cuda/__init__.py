@@ -42,7 +42,7 @@ from kernels.cuda.losses import (
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
 )
-from kernels.cuda.memory import concat_rows, copy_into, to_device, to_host, zeros_like
+from kernels.cuda.memory import Workspace, concat_rows, copy_into, to_device, to_host, zeros_like
 from kernels.cuda.minibatch_stddev import (
     minibatch_stddev_backward,
     minibatch_stddev_forward,
@@ -63,6 +63,6 @@ __all__ = [
     "spectral_norm_power_iteration", "spectral_norm_forward", "spectral_norm_backward",
     "bce_with_logits_forward", "bce_with_logits_backward",
     "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "adam_update", "sgd_momentum_update", "ema_update",
-    "to_device", "to_host", "zeros_like", "concat_rows", "copy_into",
+    "to_device", "to_host", "zeros_like", "concat_rows", "copy_into", "Workspace",
     "dense_forward_reference", "dense_backward_reference", "conv2d_forward_reference", "conv2d_backward_reference",
 ]

@@ -7,6 +7,7 @@ from numba import cuda
 
 from kernels.checks import check_same_shape, require_float
 from kernels.cuda.launch import elementwise
+from kernels.cuda.memory import buffer
 
 
 @cuda.jit(device=True)
@@ -76,41 +77,41 @@ def _sigmoid_backward(dy, y, dx):
         dx[i] = dy[i] * y[i] * (y.dtype.type(1) - y[i])
 
 
-def relu_forward(x):
+def relu_forward(x, out=None):
     require_float("relu_forward", "x", x)
-    return elementwise(_relu_forward, x, x)
+    return elementwise(_relu_forward, buffer(out, "relu_forward", x.shape, x.dtype), x)
 
 
-def relu_backward(dy, x):
+def relu_backward(dy, x, out=None):
     check_same_shape("relu_backward", dy=dy, x=x)
-    return elementwise(_relu_backward, dy, dy, x)
+    return elementwise(_relu_backward, buffer(out, "relu_backward", dy.shape, dy.dtype), dy, x)
 
 
-def leaky_relu_forward(x, alpha=0.2):
+def leaky_relu_forward(x, alpha=0.2, out=None):
     require_float("leaky_relu_forward", "x", x)
-    return elementwise(_leaky_relu_forward, x, x, float(alpha))
+    return elementwise(_leaky_relu_forward, buffer(out, "leaky_relu_forward", x.shape, x.dtype), x, float(alpha))
 
 
-def leaky_relu_backward(dy, x, alpha=0.2):
+def leaky_relu_backward(dy, x, alpha=0.2, out=None):
     check_same_shape("leaky_relu_backward", dy=dy, x=x)
-    return elementwise(_leaky_relu_backward, dy, dy, x, float(alpha))
+    return elementwise(_leaky_relu_backward, buffer(out, "leaky_relu_backward", dy.shape, dy.dtype), dy, x, float(alpha))
 
 
-def tanh_forward(x):
+def tanh_forward(x, out=None):
     require_float("tanh_forward", "x", x)
-    return elementwise(_tanh_forward, x, x)
+    return elementwise(_tanh_forward, buffer(out, "tanh_forward", x.shape, x.dtype), x)
 
 
-def tanh_backward(dy, y):
+def tanh_backward(dy, y, out=None):
     check_same_shape("tanh_backward", dy=dy, y=y)
-    return elementwise(_tanh_backward, dy, dy, y)
+    return elementwise(_tanh_backward, buffer(out, "tanh_backward", dy.shape, dy.dtype), dy, y)
 
 
-def sigmoid_forward(x):
+def sigmoid_forward(x, out=None):
     require_float("sigmoid_forward", "x", x)
-    return elementwise(_sigmoid_forward, x, x)
+    return elementwise(_sigmoid_forward, buffer(out, "sigmoid_forward", x.shape, x.dtype), x)
 
 
-def sigmoid_backward(dy, y):
+def sigmoid_backward(dy, y, out=None):
     check_same_shape("sigmoid_backward", dy=dy, y=y)
-    return elementwise(_sigmoid_backward, dy, dy, y)
+    return elementwise(_sigmoid_backward, buffer(out, "sigmoid_backward", dy.shape, dy.dtype), dy, y)

@@ -14,6 +14,7 @@ from kernels.checks import (
     check_running_update,
 )
 from kernels.cuda.launch import device_empty, grid_1d
+from kernels.cuda.memory import buffer
 
 
 @cuda.jit
@@ -114,31 +115,31 @@ def _whole_batch(reduce, sums):
     return sums if reduce is None else reduce(sums)
 
 
-def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None):
+def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, out=None):
     check_batchnorm("batchnorm_forward", x, gamma, beta, reduce)
     F = x.shape[1]
-    sums, squares = device_empty((F + 1,), x.dtype), device_empty((F,), x.dtype)
+    sums, squares = buffer(out, "batchnorm.sums", (F + 1,), x.dtype), buffer(out, "batchnorm.squares", (F,), x.dtype)
     blocks, threads = grid_1d(F)
     _feature_sums[blocks, threads](x, sums)
     sums = _whole_batch(reduce, sums)
     check_batch_count("batchnorm_forward", x.shape[0] if reduce is None else float(sums[F]))
     _centred_square_sums[blocks, threads](x, sums, squares)
     squares = _whole_batch(reduce, squares)
-    mean, inv_std = device_empty((F,), x.dtype), device_empty((F,), x.dtype)
+    mean, inv_std = buffer(out, "batchnorm.mean", (F,), x.dtype), buffer(out, "batchnorm.inv_std", (F,), x.dtype)
     _statistics[blocks, threads](sums, squares, eps, mean, inv_std)
-    y, xhat = device_empty(x.shape, x.dtype), device_empty(x.shape, x.dtype)
+    y, xhat = buffer(out, "batchnorm.y", x.shape, x.dtype), buffer(out, "batchnorm.xhat", x.shape, x.dtype)
     blocks, threads = grid_1d(x.size)
     _normalise[blocks, threads](x, gamma, beta, mean, inv_std, y, xhat)
     return y, mean, inv_std, xhat
 
 
-def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None):
+def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None, out=None):
     check_batchnorm_backward("batchnorm_backward", dy, xhat, gamma, inv_std, reduce)
     F = dy.shape[1]
-    local = device_empty((2 * F + 1,), dy.dtype)
+    local = buffer(out, "batchnorm.gradient_sums", (2 * F + 1,), dy.dtype)
     blocks, threads = grid_1d(F)
     _gradient_sums[blocks, threads](dy, xhat, local)
-    dx = device_empty(dy.shape, dy.dtype)
+    dx = buffer(out, "batchnorm.dx", dy.shape, dy.dtype)
     blocks, threads = grid_1d(dy.size)
     _input_grad[blocks, threads](dy, xhat, gamma, inv_std, _whole_batch(reduce, local), dx)
     return dx, local[F:2 * F], local[:F]

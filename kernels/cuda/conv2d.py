@@ -23,6 +23,7 @@ from kernels.checks import (
 from kernels.cuda.epilogue import activation_backward, activation_forward
 from kernels.cuda.gemm import column_sums, gemm_tiled
 from kernels.cuda.launch import device_empty, grid_1d
+from kernels.cuda.memory import buffer
 
 
 @cuda.jit(device=True)
@@ -159,39 +160,43 @@ def conv2d_backward_reference(dy, x, w, stride, padding, input_grad=True, param_
     return dx, dw, column_sums(dy.reshape(dy.size // w.shape[3], w.shape[3]))
 
 
-def _cols(x, g):
-    cols = device_empty((x.shape[0] * g.Ho * g.Wo, g.KH * g.KW * x.shape[3]), x.dtype)
+def _cols(x, g, out):
+    cols = buffer(out, "conv2d.cols", (x.shape[0] * g.Ho * g.Wo, g.KH * g.KW * x.shape[3]), x.dtype)
     return _launch(_im2col, cols, x, g)
 
 
-def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2):
+def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, out=None):
     activation = check_activation("conv2d_forward", activation, alpha)
     g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     KH, KW, C, F = w.shape
-    cols = _cols(x, g)
-    y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b).reshape(x.shape[0], g.Ho, g.Wo, F)
-    return activation_forward(y, activation, alpha), cols
+    cols = _cols(x, g, out)
+    h = buffer(out, "conv2d.y", (cols.shape[0], F), x.dtype)
+    y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b, h).reshape(x.shape[0], g.Ho, g.Wo, F)
+    return activation_forward(y, activation, alpha, out), cols
 
 
-def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2):
-    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha)[0]
+def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, out=None):
+    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, out)[0]
 
 
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                    alpha=0.2, cols=None):
+                    alpha=0.2, cols=None, out=None):
     g = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
     check_activation_output("conv2d_backward", activation, y, dy)
     check_cols("conv2d_backward", cols, x, w, g.Ho, g.Wo)
-    dy = activation_backward(dy, y, check_activation("conv2d_backward", activation, alpha), alpha)  # dpre: the formulas below apply to it
+    # dpre: the formulas below apply to it
+    dy = activation_backward(dy, y, check_activation("conv2d_backward", activation, alpha), alpha, out)
     KH, KW, C, F = w.shape
     dy2 = dy.reshape(x.shape[0] * g.Ho * g.Wo, F)
     dx = dw = db = None
     if input_grad:
-        dcols = gemm_tiled(dy2, w.reshape(KH * KW * C, F).T)
-        dx = _launch(_col2im, device_empty(x.shape, x.dtype), dcols, g)
+        dcols = buffer(out, "conv2d.dcols", (dy2.shape[0], KH * KW * C), x.dtype)
+        gemm_tiled(dy2, w.reshape(KH * KW * C, F).T, None, dcols)
+        dx = _launch(_col2im, buffer(out, "conv2d.dx", x.shape, x.dtype), dcols, g)
     if param_grads:
         if cols is None:  # not kept by the forward: rebuild it
-            cols = _cols(x, g)
-        dw, db = gemm_tiled(cols.T, dy2).reshape(KH, KW, C, F), column_sums(dy2)
+            cols = _cols(x, g, out)
+        dw = gemm_tiled(cols.T, dy2, None, buffer(out, "conv2d.dw", (KH * KW * C, F), w.dtype)).reshape(KH, KW, C, F)
+        db = column_sums(dy2, buffer(out, "conv2d.db", (F,), w.dtype))
     return dx, dw, db

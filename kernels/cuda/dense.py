@@ -11,30 +11,36 @@ from kernels.checks import (
 )
 from kernels.cuda.epilogue import activation_backward, activation_forward
 from kernels.cuda.gemm import column_sums, gemm_naive, gemm_tiled
+from kernels.cuda.memory import buffer
 
 
-def _forward(gemm, x, w, b):
+def _forward(gemm, x, w, b, out=None):
     check_dense("dense_forward", x, w, b)
-    return gemm(x, w, b)  # (N, I) @ (I, O) + b, bias fused into the GEMM's epilogue
+    y = buffer(out, "dense.y", (x.shape[0], w.shape[1]), x.dtype)
+    return gemm(x, w, b, y)  # (N, I) @ (I, O) + b, bias fused into the GEMM's epilogue
 
 
-def _backward(gemm, dy, x, w, input_grad, param_grads):
+def _backward(gemm, dy, x, w, input_grad, param_grads, out=None):
     check_dense("dense_backward", x, w)
     check_upstream("dense_backward", dy, (x.shape[0], w.shape[1]), x.dtype)
-    dx = gemm(dy, w.T) if input_grad else None  # dy w^T
-    dw, db = (gemm(x.T, dy), column_sums(dy)) if param_grads else (None, None)  # x^T dy, sum_n dy
+    dx = gemm(dy, w.T, None, buffer(out, "dense.dx", x.shape, x.dtype)) if input_grad else None  # dy w^T
+    dw = db = None
+    if param_grads:
+        dw = gemm(x.T, dy, None, buffer(out, "dense.dw", w.shape, w.dtype))  # x^T dy
+        db = column_sums(dy, buffer(out, "dense.db", (w.shape[1],), w.dtype))  # sum_n dy
     return dx, dw, db
 
 
-def dense_forward(x, w, b, activation=None, alpha=0.2):
+def dense_forward(x, w, b, activation=None, alpha=0.2, out=None):
     activation = check_activation("dense_forward", activation, alpha)
-    return activation_forward(_forward(gemm_tiled, x, w, b), activation, alpha)
+    y = _forward(gemm_tiled, x, w, b, out)
+    return activation_forward(y, activation, alpha, out)
 
 
-def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2):
+def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2, out=None):
     check_activation_output("dense_backward", activation, y, dy)
-    dpre = activation_backward(dy, y, check_activation("dense_backward", activation, alpha), alpha)
-    return _backward(gemm_tiled, dpre, x, w, input_grad, param_grads)
+    dpre = activation_backward(dy, y, check_activation("dense_backward", activation, alpha), alpha, out)
+    return _backward(gemm_tiled, dpre, x, w, input_grad, param_grads, out)
 
 
 def dense_forward_reference(x, w, b):

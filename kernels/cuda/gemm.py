@@ -63,21 +63,24 @@ def _make_tiled(dtype):
 _TILED = {np.dtype(np.float32): _make_tiled(np.float32), np.dtype(np.float64): _make_tiled(np.float64)}
 
 
-def _out(A, B, bias):
-    C = device_empty((A.shape[0], B.shape[1]), A.dtype)
+def _out(A, B, bias, C):
+    if C is None:
+        C = device_empty((A.shape[0], B.shape[1]), A.dtype)
     use_bias = bias is not None
     return C, (bias if use_bias else C[0]), use_bias  # a dummy row stands in for a missing bias
 
 
-def gemm_naive(A, B, bias=None):
-    C, bias, use_bias = _out(A, B, bias)
+def gemm_naive(A, B, bias=None, C=None):
+    """-> C = A @ B (+ bias), into C if given (M, N), else a new array."""
+    C, bias, use_bias = _out(A, B, bias, C)
     blocks, threads = grid_1d(C.shape[0] * C.shape[1])
     _gemm_naive[blocks, threads](A, B, bias, use_bias, C)
     return C
 
 
-def gemm_tiled(A, B, bias=None):
-    C, bias, use_bias = _out(A, B, bias)
+def gemm_tiled(A, B, bias=None, C=None):
+    """-> C = A @ B (+ bias), into C if given (M, N), else a new array."""
+    C, bias, use_bias = _out(A, B, bias, C)
     blocks = ((C.shape[1] + TILE - 1) // TILE, (C.shape[0] + TILE - 1) // TILE)
     _TILED[np.dtype(A.dtype)][blocks, (TILE, TILE)](A, B, bias, use_bias, C)
     return C
@@ -93,9 +96,10 @@ def _column_sums(a, out):
         out[c] = acc
 
 
-def column_sums(a):
-    """(R, C) -> (C,): bias gradients, one thread per column."""
-    out = device_empty((a.shape[1],), a.dtype)
+def column_sums(a, out=None):
+    """(R, C) -> (C,): bias gradients, one thread per column; into out (C,) if given."""
+    if out is None:
+        out = device_empty((a.shape[1],), a.dtype)
     blocks, threads = grid_1d(a.shape[1])
     _column_sums[blocks, threads](a, out)
     return out

@@ -23,11 +23,10 @@ def flat(a):
     return a.reshape(a.size)
 
 
-def elementwise(kernel, out_like, *arrays_and_scalars):
+def elementwise(kernel, result, *arrays_and_scalars):
     """Launch a one-thread-per-element kernel over flat views of the arrays (scalars pass as
-    they are), writing a new array shaped like out_like -> that array."""
-    out = device_empty(out_like.shape, out_like.dtype)
+    they are), writing the array `result` -> result."""
     args = [flat(a) if hasattr(a, "shape") else a for a in arrays_and_scalars]
-    blocks, threads = grid_1d(out_like.size)
-    kernel[blocks, threads](*args, flat(out))
-    return out
+    blocks, threads = grid_1d(result.size)
+    kernel[blocks, threads](*args, flat(result))
+    return result

@@ -12,6 +12,7 @@ from numba import cuda
 from kernels.checks import check_same_shape, check_softmax_cross_entropy
 from kernels.cuda.activations import stable_sigmoid
 from kernels.cuda.launch import device_empty, flat, grid_1d
+from kernels.cuda.memory import buffer
 
 
 @cuda.jit
@@ -39,9 +40,9 @@ def bce_with_logits_forward(logits, targets):
     return out.copy_to_host()[0]
 
 
-def bce_with_logits_backward(logits, targets):
+def bce_with_logits_backward(logits, targets, out=None):
     check_same_shape("bce_with_logits_backward", logits=logits, targets=targets)
-    dz = device_empty(logits.shape, logits.dtype)
+    dz = buffer(out, "bce_with_logits_backward", logits.shape, logits.dtype)
     blocks, threads = grid_1d(logits.size)
     _bce_backward[blocks, threads](flat(logits), flat(targets), 1.0 / logits.size, flat(dz))
     return dz

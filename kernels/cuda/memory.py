@@ -3,8 +3,21 @@
 import numpy as np
 from numba import cuda
 
+from kernels import workspace
 from kernels.checks import require_same_dtype
 from kernels.cuda.launch import device_empty, grid_1d
+
+
+class Workspace(workspace.Workspace):
+    """Device buffers for the kernels' out= argument (kernels/workspace.py)."""
+
+    def __init__(self):
+        super().__init__(device_empty)
+
+
+def buffer(out, name, shape, dtype):
+    """A kernel's result or temporary: from the workspace `out`, or a fresh device array when out is None."""
+    return workspace.buffer(out, name, shape, dtype, device_empty)
 
 
 def to_device(a):
@@ -26,13 +39,13 @@ def _concat_rows(a, b, out):
         out[i] = a[i] if i < a.size else b[i - a.size]  # rows are contiguous: a's elements, then b's
 
 
-def concat_rows(a, b):
+def concat_rows(a, b, out=None):
     """[a; b] along the first axis (the D step's real-then-fake batch)."""
     require_same_dtype("concat_rows", a=a, b=b)
-    out = device_empty((a.shape[0] + b.shape[0],) + tuple(a.shape[1:]), a.dtype)
-    blocks, threads = grid_1d(out.size)
-    _concat_rows[blocks, threads](a.reshape(a.size), b.reshape(b.size), out.reshape(out.size))
-    return out
+    rows = buffer(out, "concat_rows", (a.shape[0] + b.shape[0],) + tuple(a.shape[1:]), a.dtype)
+    blocks, threads = grid_1d(rows.size)
+    _concat_rows[blocks, threads](a.reshape(a.size), b.reshape(b.size), rows.reshape(rows.size))
+    return rows
 
 
 def copy_into(dst, src):

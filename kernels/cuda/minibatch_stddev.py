@@ -10,7 +10,8 @@ import math
 from numba import cuda
 
 from kernels.checks import check_minibatch_stddev
-from kernels.cuda.launch import device_empty, grid_1d
+from kernels.cuda.launch import grid_1d
+from kernels.cuda.memory import buffer
 
 
 @cuda.jit
@@ -66,34 +67,34 @@ def _backward(dy, h, mu, sd, S, dh):
         dh[n, f] = dy[n, f] + dstat / t(F) * (h[n, f] - mu[g, f]) / (t(S) * sd[g, f])
 
 
-def _stats(h, S, eps):
+def _stats(h, S, eps, out):
     G, F = h.shape[0] // S, h.shape[1]
-    mu, sd = device_empty((G, F), h.dtype), device_empty((G, F), h.dtype)
+    mu, sd = buffer(out, "minibatch_stddev.mu", (G, F), h.dtype), buffer(out, "minibatch_stddev.sd", (G, F), h.dtype)
     blocks, threads = grid_1d(G * F)
     _group_stats[blocks, threads](h, S, eps, mu, sd)
     return mu, sd
 
 
-def minibatch_stddev_forward(h, group_size=4, eps=1e-8):
+def minibatch_stddev_forward(h, group_size=4, eps=1e-8, out=None):
     """h (N, F) -> y (N, F + 1): h with its group's mean standard deviation appended."""
     check_minibatch_stddev("minibatch_stddev_forward", h, group_size)
     S = int(group_size)
-    _, sd = _stats(h, S, float(eps))
-    stat = device_empty(sd.shape[0], h.dtype)
+    _, sd = _stats(h, S, float(eps), out)
+    stat = buffer(out, "minibatch_stddev.stat", (sd.shape[0],), h.dtype)
     blocks, threads = grid_1d(sd.shape[0])
     _group_stat[blocks, threads](sd, stat)
-    y = device_empty((h.shape[0], h.shape[1] + 1), h.dtype)
+    y = buffer(out, "minibatch_stddev.y", (h.shape[0], h.shape[1] + 1), h.dtype)
     blocks, threads = grid_1d(y.size)
     _append_stat[blocks, threads](h, stat, S, y)
     return y
 
 
-def minibatch_stddev_backward(dy, h, group_size=4, eps=1e-8):
+def minibatch_stddev_backward(dy, h, group_size=4, eps=1e-8, out=None):
     """dy (N, F + 1), h (N, F) -> dh (N, F)."""
     check_minibatch_stddev("minibatch_stddev_backward", h, group_size, dy)
     S = int(group_size)
-    mu, sd = _stats(h, S, float(eps))  # recomputed, as the CPU's backward does: cheap next to D's GEMMs
-    dh = device_empty(h.shape, h.dtype)
+    mu, sd = _stats(h, S, float(eps), out)  # recomputed, as the CPU's backward does: cheap next to D's GEMMs
+    dh = buffer(out, "minibatch_stddev.dh", h.shape, h.dtype)
     blocks, threads = grid_1d(h.size)
     _backward[blocks, threads](dy, h, mu, sd, S, dh)
     return dh

@@ -12,6 +12,7 @@ from numba import cuda
 
 from kernels.checks import check_spectral_norm
 from kernels.cuda.launch import device_empty, flat, grid_1d
+from kernels.cuda.memory import buffer
 
 
 @cuda.jit
@@ -115,27 +116,27 @@ def spectral_norm_power_iteration(w, u, v, eps=1e-12):
     _normalise_in_place(u, eps)
 
 
-def spectral_norm_forward(w, u, v):
+def spectral_norm_forward(w, u, v, out=None):
     """-> (w_sn, sigma): w / sigma, sigma = v^T M u as a (1,) device array."""
     check_spectral_norm("spectral_norm_forward", w, u, v)
     M = _matrix(w)
-    mu = device_empty(v.size, w.dtype)
+    mu = buffer(out, "spectral_norm.Mu", (v.size,), w.dtype)
     _launch(_matvec, v.size, M, u, mu)
-    sigma = device_empty(1, w.dtype)
+    sigma = buffer(out, "spectral_norm.sigma", (1,), w.dtype)
     _launch(_dot, 1, v, mu, sigma)
-    w_sn = device_empty(w.shape, w.dtype)
+    w_sn = buffer(out, "spectral_norm.w_sn", w.shape, w.dtype)
     _launch(_scale, w.size, flat(w), sigma, flat(w_sn))
     return w_sn, sigma
 
 
-def spectral_norm_backward(dw_sn, w, u, v, sigma):
+def spectral_norm_backward(dw_sn, w, u, v, sigma, out=None):
     """dw = (dw_sn - <dw_sn, w_sn> v u^T) / sigma, shaped as w."""
     check_spectral_norm("spectral_norm_backward", w, u, v, dw_sn)
     M, dM_sn = _matrix(w), _matrix(dw_sn)
-    rows = device_empty(v.size, w.dtype)
+    rows = buffer(out, "spectral_norm.rows", (v.size,), w.dtype)
     _launch(_row_inner, v.size, dM_sn, M, rows)
-    inner = device_empty(1, w.dtype)
+    inner = buffer(out, "spectral_norm.inner", (1,), w.dtype)
     _launch(_total, 1, rows, inner)
-    dw = device_empty(w.shape, w.dtype)
+    dw = buffer(out, "spectral_norm.dw", w.shape, w.dtype)
     _launch(_backward, w.size, dM_sn, M, u, v, sigma, inner, _matrix(dw))
     return dw

@@ -12,7 +12,9 @@ the contract's plain signatures; the layers call the richer ones, so each is wra
 - input_grad / param_grads: every gradient is computed and the unwanted ones dropped;
 - the convolution's cols (the im2col matrix minigan's forward hands its backward) is None:
   the student's conv recomputes what it needs; its padding is an int ('valid' is 0);
-- the stubs' loops allocate float64 arrays: results are cast back to the training dtype.
+- the stubs' loops allocate float64 arrays: results are cast back to the training dtype;
+- no out= buffers (kernels/workspace.py): the backend has no Workspace, so every kernel,
+  the student's and minigan's, allocates its results as a student's kernel does.
 """
 
 import types
@@ -71,7 +73,8 @@ def student_backend(folder, dtype=np.float32, log=print):
                        f"writes one; the names are {', '.join(EXERCISES)})")
     reports = run_graders(present, GRADING_SEED, jit=False)  # one child process for all the files
     mods = {name: graded_module(name, path, reports[name], dtype) for name, path in present.items()}
-    ops = types.SimpleNamespace(**{n: getattr(kernels.cpu, n) for n in kernels.cpu.__all__})
+    # without Workspace: the student's functions return fresh arrays, so the GAN lends no buffers (minigan/gan.py)
+    ops = types.SimpleNamespace(**{n: getattr(kernels.cpu, n) for n in kernels.cpu.__all__ if n != "Workspace"})
     theirs = []
 
     def use(exercise, name, fn):
