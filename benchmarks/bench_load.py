@@ -89,3 +89,52 @@ def test_train_step_under_load(benchmark, load, engine):
     benchmark.extra_info.update(engine=engine, flops=step_flops(32), case=f"train step, {load}", batch=32, load=load)
     benchmark.pedantic(lambda: gan.train_step(real, z), rounds=rounds, iterations=1, warmup_rounds=0)
     benchmark.extra_info["p99"] = float(np.percentile(benchmark.stats.stats.data, 99))
+
+
+def owner_kernels():
+    """{name: (owner, call)}: one kernel of each owner in the table of docs/speed.md ("Who owns
+    the cores"), at D's conv2 / conv3 shapes of the D step (batch 32, so 64 rows), on a
+    workspace as in the step."""
+    from kernels.cpu.conv2d import im2col
+    from kernels.cpu.epilogue import activation_backward_and_bias_grad
+    from kernels.cpu.gemm import gemm_into
+    from kernels.conv_geometry import conv_geometry
+
+    rng = np.random.default_rng(0)
+    a = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
+    cols, w2, h = a(576, 1152), a(1152, 256), np.empty((576, 256), np.float32)
+    x2, g2 = a(64, 9, 9, 128), conv_geometry("owner", (64, 9, 9, 128), (3, 3, 128, 256), 3, "valid")
+    dy, y, ws = a(5184, 128), np.abs(a(5184, 128)), K.Workspace()
+    p, grad, m, v = a(3, 3, 256, 512), a(3, 3, 256, 512), np.zeros((3, 3, 256, 512), np.float32), np.ones((3, 3, 256, 512), np.float32)
+    return {
+        "conv2 GEMM 576x1152x256": ("OpenBLAS", lambda: gemm_into(cols, w2, h)),
+        "conv2 im2col (64, 9, 9, 128)": ("Numba prange", lambda: im2col(x2, g2, ws)),
+        "conv1 epilogue backward (5184, 128)": ("Numba, serial below 1 M elements",
+                                                lambda: activation_backward_and_bias_grad(dy, y, 1, 0.2, ws)),
+        "Adam over conv3's 1.18 M weights": ("Numba by_size", lambda: K.adam_update(p, grad, m, v, 3, 2e-4, 0.5,
+                                                                                     0.999, 1e-8)),
+    }
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kernel", list(owner_kernels()))
+def test_kernel_owner_under_load(benchmark, load, kernel, threads):
+    """One kernel per owner at 1 and 2 threads (every pool at that count: minigan/runtime.py),
+    beside each competitor: which thread count wins each op, idle and loaded."""
+    from benchmarks.conftest import THREADS
+    from minigan.runtime import own_cores
+
+    owner, call = owner_kernels()[kernel]
+    own_cores(threads)
+    try:
+        for _ in range(3):
+            call()
+        start = time.perf_counter()
+        call()
+        rounds = int(min(STEPS, max(BUDGET_SECONDS / 4 / max(time.perf_counter() - start, 1e-6), STEPS // 3)))
+        benchmark.group = f"owner: {kernel}"
+        benchmark.extra_info.update(engine="minigan", flops=0, case=f"owner: {kernel}", batch=0, load=load,
+                                    owner=owner, kernel=kernel, threads=threads)
+        benchmark.pedantic(call, rounds=rounds, iterations=1, warmup_rounds=0)
+    finally:
+        own_cores(THREADS)

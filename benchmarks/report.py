@@ -31,16 +31,20 @@ COLORS = {"minigan": "tab:green", "minigan-reference": "tab:olive", "numpy": "ta
 
 def load(paths):
     """-> (the runs' JSON documents, {(case, batch): {engine: (median s, flops)}}, {(engine, load):
-    (median s, p99 s)} for the cases timed beside a competing process (benchmarks/bench_load.py))."""
+    (median s, p99 s)} for the steps timed beside a competing process (benchmarks/bench_load.py),
+    {(kernel, owner, load): {threads: median s}} for its one-kernel-per-owner cases)."""
     runs = [json.loads(Path(p).read_text()) for p in paths]
-    results, loaded = defaultdict(dict), {}
+    results, loaded, owners = defaultdict(dict), {}, defaultdict(dict)
     for data in runs:
         for b in data["benchmarks"]:
             info = b["extra_info"]
+            if "owner" in info:
+                owners[(info["kernel"], info["owner"], info["load"])][info["threads"]] = b["stats"]["median"]
+                continue
             results[(info["case"], info["batch"])][info["engine"]] = (b["stats"]["median"], info["flops"])
             if "load" in info:
                 loaded[(info["engine"], info["load"])] = (b["stats"]["median"], info["p99"])
-    return runs, results, loaded
+    return runs, results, loaded, owners
 
 
 def load_table(loaded):
@@ -54,6 +58,20 @@ def load_table(loaded):
         idle = loaded.get((engine, "idle"), (None,))[0]
         vs_idle = f" (×{median / idle:.2f})" if idle else ""
         lines.append(f"| {engine} | {load} | {median * 1e3:.1f} ms{vs_idle} | {p99 * 1e3:.1f} ms (×{p99 / median:.2f}) |")
+    return "\n".join(lines) + "\n"
+
+
+def owner_table(owners):
+    """Each owner's kernel at 1 and 2 threads, idle and beside each competitor: which count wins."""
+    if not owners:
+        return ""
+    lines = ["", "One kernel per owner (benchmarks/bench_load.py), every pool at 1 or 2 threads: medians, and "
+             "the faster count.", "", "| kernel | owner | load | 1 thread | 2 threads | faster |", "|---|---|---|---|---|---|"]
+    for (kernel, owner, load), by_threads in sorted(owners.items(), key=lambda kv: (kv[0][0], kv[0][2] != "idle", kv[0][2])):
+        one, two = by_threads.get(1), by_threads.get(2)
+        faster = "–" if one is None or two is None else f"{'1' if one < two else '2'} (×{max(one, two) / min(one, two):.2f})"
+        cell = lambda t: "–" if t is None else f"{t * 1e3:.3f} ms"  # noqa: E731
+        lines.append(f"| {kernel} | {owner} | {load} | {cell(one)} | {cell(two)} | {faster} |")
     return "\n".join(lines) + "\n"
 
 
@@ -112,10 +130,10 @@ def main(argv=None):
     p.add_argument("json", nargs="+", help="pytest-benchmark JSON files (--benchmark-json)")
     p.add_argument("--out", default="docs/benchmarks", help="folder for table.md and chart.png")
     args = p.parse_args(argv)
-    runs, results, loaded = load(args.json)
+    runs, results, loaded, owners = load(args.json)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "table.md").write_text(table(runs, results) + load_table(loaded))
+    (out / "table.md").write_text(table(runs, results) + load_table(loaded) + owner_table(owners))
     chart(results, out / "chart.png")
     print(f"wrote {out / 'table.md'} and {out / 'chart.png'} ({len(results)} cases)")
 

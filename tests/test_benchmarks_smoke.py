@@ -47,11 +47,12 @@ def test_load_benchmark_starts_and_stops_its_competitor(tmp_path):
     """benchmarks/bench_load.py, idle and beside its Python loop, a few steps: every case has its
     p99, the report tables it against idle, and no competitor outlives the run."""
     marker = f"MINIGAN_BENCH_LOAD_SECONDS={tmp_path.name}"  # tells this run's competitor apart
-    data = run_slice(tmp_path / "load.json", "bench_load and minigan and (idle or python-loop)",
+    data = run_slice(tmp_path / "load.json", "bench_load and (test_train_step_under_load and minigan or GEMM) and (idle or python-loop)",
                      MINIGAN_BENCH_LOAD_STEPS="6", MINIGAN_BENCH_LOAD_WARM="0.5", MINIGAN_BENCH_LOAD_SECONDS="120",
                      MINIGAN_BENCH_LOAD_MARKER=marker)
-    cases = {b["extra_info"]["load"]: b for b in data["benchmarks"]}
-    assert set(cases) == {"idle", "python-loop"}
+    steps = [b for b in data["benchmarks"] if "owner" not in b["extra_info"]]
+    cases = {b["extra_info"]["load"]: b for b in steps}
+    assert set(cases) == {"idle", "python-loop"} and len(data["benchmarks"]) == len(steps) + 4  # GEMM: 2 loads x 2 counts
     assert all(b["extra_info"]["p99"] >= b["stats"]["median"] > 0 for b in cases.values())
     left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
     assert left.stdout == "", f"a competitor outlived the benchmark: {left.stdout}"
@@ -60,6 +61,7 @@ def test_load_benchmark_starts_and_stops_its_competitor(tmp_path):
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "rep" / "table.md").read_text()
     assert "| minigan | idle |" in table and "| minigan | python-loop |" in table and "(×1.00)" in table
+    assert "| conv2 GEMM 576x1152x256 | OpenBLAS | idle |" in table  # the owner table
 
 
 def test_bench_command_json(capsys):
