@@ -10,7 +10,7 @@ each of them from the workspace instead, by a name the kernel gives it ("dense.y
     y = dense_forward(x, w, b, out=ws)    later calls: the same array, overwritten
 
 So a training step that hands every kernel its layer's workspace allocates nothing once
-the first step has run (tests/test_allocations.py measures it). The price is the llm.c
+the first step has run (tests/test_workspace.py measures it). The price is the llm.c
 contract: what a kernel returns lives in the workspace and is overwritten by that
 workspace's next call with the same name and shape, so a caller that keeps a result
 longer copies it. One workspace per layer keeps the names apart; a layer run at two batch

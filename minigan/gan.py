@@ -26,7 +26,7 @@ on G_ema itself (estimate_average_statistics), which the trainer does before eve
 import numpy as np
 
 from minigan.distributed import World
-from minigan.layers import BatchNorm, Dropout
+from minigan.layers import BatchNorm, Dropout, out_argument
 from minigan.models import D_CHANNELS, G_WIDTHS, Z_DIM, discriminator, generator
 from minigan.optim import Adam
 
@@ -86,8 +86,8 @@ class GAN:
         return flat.finish()
 
     def out(self):
-        """The kernels' out= argument for the step's own buffers (as Layer.out)."""
-        return {} if self.workspace is None else {"out": self.workspace}
+        """The kernels' out= argument for the step's own buffers."""
+        return out_argument(self.workspace)
 
     def targets(self, batch):
         """(2B, 1) D-step labels (real_label for the real half, 0 for the fake half) and (B, 1) ones."""

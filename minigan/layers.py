@@ -26,6 +26,12 @@ def glorot_uniform(rng, shape, fan_in, fan_out, dtype):
     return rng.uniform(-limit, limit, size=shape).astype(dtype)
 
 
+def out_argument(workspace):
+    """A kernel's out= argument: {'out': workspace}, or nothing at all without one (so that
+    backends whose kernels take no buffers can still be called)."""
+    return {} if workspace is None else {"out": workspace}
+
+
 class Layer:
     """A layer without parameters unless it sets them in __init__."""
 
@@ -43,8 +49,7 @@ class Layer:
         self.workspace = self.ops.Workspace()
 
     def out(self):
-        """The kernels' out= argument: {'out': workspace}, or nothing at all without one."""
-        return {} if self.workspace is None else {"out": self.workspace}
+        return out_argument(self.workspace)
 
     def forward(self, x):
         raise NotImplementedError
