@@ -110,7 +110,7 @@ def owner_kernels():
         "conv2 GEMM 576x1152x256": ("OpenBLAS", lambda: gemm_into(cols, w2, h)),
         "conv2 im2col (64, 9, 9, 128)": ("Numba prange", lambda: im2col(x2, g2, ws)),
         "conv1 epilogue backward (5184, 128)": ("Numba, serial below 1 M elements",
-                                                lambda: activation_backward_and_bias_grad(dy, y, 1, 0.2, ws)),
+                                                lambda: activation_backward_and_bias_grad(dy, y, 1, 0.2, np.float32(1), ws)),
         "Adam over conv3's 1.18 M weights": ("Numba by_size", lambda: K.adam_update(p, grad, m, v, 3, 2e-4, 0.5,
                                                                                      0.999, 1e-8)),
     }

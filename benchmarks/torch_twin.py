@@ -100,8 +100,8 @@ def kernel_matrix(layer):
 
 class Discriminator(nn.Module):
     """spectral_norm: each layer's weight divided by sigma = v^T M u, with u and v buffers
-    stepped by power_iteration() once per training step, written out as minigan does
-    (torch.nn.utils.spectral_norm would iterate at every forward: twice a step here)."""
+    stepped by power_iteration() once per training step, as minigan does (torch.nn.utils.spectral_norm
+    would iterate at every forward: twice a step here), and divided out of each layer's product."""
 
     LAYERS = ("conv1", "conv2", "conv3", "dense")
 
@@ -133,16 +133,17 @@ class Discriminator(nn.Module):
             u.copy_(M.T @ v)
             u /= torch.clamp(u.norm(), min=eps)
 
-    def kernel(self, name):
-        """The weight the layer multiplies by: w, or w / (v^T M u) with u, v constants to autograd."""
-        layer = getattr(self, name)
+    def scaled(self, name, h):
+        """A layer's product before its bias, divided by sigma = v^T M u as minigan's epilogue
+        divides it (times 1 / sigma; u, v constants to autograd, sigma not): w / sigma is not formed."""
         if not self.spectral_norm:
-            return layer.weight
+            return h
         u, v = self.singular_vectors(name)
-        return layer.weight / (v @ (kernel_matrix(layer) @ u))
+        return h * (1 / (v @ (kernel_matrix(getattr(self, name)) @ u)))
 
     def conv(self, name, h):
-        return F.conv2d(h, self.kernel(name), getattr(self, name).bias, stride=3)
+        layer = getattr(self, name)
+        return self.scaled(name, F.conv2d(h, layer.weight, None, stride=3)) + layer.bias.view(1, -1, 1, 1)
 
     def forward(self, x):
         h = x.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW, contiguous: PyTorch's fast conv path
@@ -152,7 +153,7 @@ class Discriminator(nn.Module):
         h = h.flatten(1)
         if self.minibatch_std:
             h = minibatch_stddev(h)
-        return F.linear(h, self.kernel("dense"), self.dense.bias)  # logits (N, 1)
+        return self.scaled("dense", F.linear(h, self.dense.weight)) + self.dense.bias  # logits (N, 1)
 
 
 def torch_layout(layer, w):

@@ -36,6 +36,7 @@ def cases(K, up, down):
     xs, bias = rng.standard_normal((4, 5)) * 0.05, np.array([0.7, -0.6, 0.9])
     ws = rng.standard_normal((5, 3)) * 0.5
     w_sn, u, v = rng.standard_normal((5, 3)), rng.standard_normal(3), rng.standard_normal(5)
+    x_sn = rng.standard_normal((4, 5))
     u, v = u / np.linalg.norm(u), v / np.linalg.norm(v)
 
     def f(fn):  # host arrays in, host arrays out, the kernel on the chosen device
@@ -52,8 +53,13 @@ def cases(K, up, down):
         _, _, inv_std, xhat = K.batchnorm_forward(x, g, bb)
         return K.batchnorm_backward(dy, xhat, g, inv_std)
 
-    def sigma_normalised(w):  # w / sigma(w), u and v held fixed
-        return K.spectral_norm_forward(w, up(u), up(v))[0]
+    def sigma_normalised(x, w):  # x @ (w / sigma(w)) + bias, u and v held fixed
+        return K.dense_forward(x, w, up(bias), sigma=K.spectral_norm_forward(w, up(u), up(v)))
+
+    def sigma_normalised_backward(dy, x, w):  # the kernel's dw holds sigma fixed; then sigma's own part
+        sigma = K.spectral_norm_forward(w, up(u), up(v))
+        dx, dw, _ = K.dense_backward(dy, x, w, sigma=sigma)
+        return dx, K.spectral_norm_backward(dw, w, up(u), up(v), sigma)
 
     return [
         ("dense", f(K.dense_forward), b(lambda dy, x, w, bb: K.dense_backward(dy, x, w)), [x2, w2, b2], "x w b"),
@@ -72,9 +78,7 @@ def cases(K, up, down):
          b(lambda dy, x: [K.dropout_backward(dy, up(mask), 0.3)]), [x2], "x"),
         ("minibatch stddev", f(lambda x: K.minibatch_stddev_forward(x, 4)),
          b(lambda dy, x: [K.minibatch_stddev_backward(dy, x, 4)]), [h], "h"),
-        ("spectral norm (u, v fixed)", f(sigma_normalised),
-         b(lambda dy, w: [K.spectral_norm_backward(dy, w, up(u), up(v), K.spectral_norm_forward(w, up(u), up(v))[1])]),
-         [w_sn], "w"),
+        ("dense, spectral norm (u, v fixed)", f(sigma_normalised), b(sigma_normalised_backward), [x_sn, w_sn], "x w"),
         ("bce_with_logits", lambda z: K.bce_with_logits_forward(up(z), up(t)),
          lambda dy, z: [dy * down(K.bce_with_logits_backward(up(z), up(t)))], [z], "logits"),
         ("softmax cross-entropy", lambda lg: K.softmax_cross_entropy_forward(up(lg), up(labels)),

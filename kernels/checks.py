@@ -181,17 +181,17 @@ def check_minibatch_stddev(op, h, group_size, dy=None):
         check_upstream(op, dy, (h.shape[0], h.shape[1] + 1), h.dtype)
 
 
-def check_spectral_norm(op, w, u, v, dw_sn=None):
-    """w (I, O) or (KH, KW, C_in, O), read as the matrix (I, O); u (O,); v (I,); dw_sn shaped as w."""
-    arrays = dict(w=w, u=u, v=v) if dw_sn is None else dict(w=w, u=u, v=v, dw_sn=dw_sn)
+def check_spectral_norm(op, w, u, v, dw=None):
+    """w (I, O) or (KH, KW, C_in, O), read as the matrix (I, O); u (O,); v (I,); dw shaped as w."""
+    arrays = dict(w=w, u=u, v=v) if dw is None else dict(w=w, u=u, v=v, dw=dw)
     require_same_dtype(op, **arrays)
     if len(w.shape) not in (2, 4):
         raise ValueError(f"{op}: w must be a dense (I, O) or conv (KH, KW, C_in, C_out) kernel, got shape {_shape(w)}")
     n_out = int(w.shape[len(w.shape) - 1])  # not shape[-1]: the CUDA simulator's shapes take no negative index
     require_shape(op, "u", u, (n_out,), f"one entry per output of w, w.shape={_shape(w)}")
     require_shape(op, "v", v, (int(np.prod(w.shape)) // n_out,), f"one entry per input of w, w.shape={_shape(w)}")
-    if dw_sn is not None:
-        require_shape(op, "dw_sn", dw_sn, _shape(w), "the gradient of w / sigma is shaped as w")
+    if dw is not None:
+        require_shape(op, "dw", dw, _shape(w), "the gradient of w is shaped as w")
 
 
 def check_softmax_cross_entropy(op, logits, labels):

@@ -63,10 +63,13 @@ class WeightLayer(Layer):
     """A layer that multiplies by a kernel w: Dense and Conv2D. With spectral_norm it multiplies
     by w / sigma(w) instead (kernels/cpu/spectral_norm.py): sigma's singular vectors u (O,) and
     v (I,) are buffers, stepped by power_iteration(), which the trainer calls once per training
-    step; the forward divides by sigma and the backward turns d(w / sigma) into dw."""
+    step. The forward hands sigma to its kernel, which divides by it in the pass that adds the
+    bias (w / sigma is never written out); the kernel's backward returns dw with sigma held
+    fixed, and spectral_norm_backward adds sigma's own dependence on w."""
 
     def init_spectral_norm(self, rng, spectral_norm):
         self.spectral_norm = spectral_norm
+        self.sigma = None
         if spectral_norm:
             w = self.params["w"]
             n_out = w.shape[-1]
@@ -74,19 +77,24 @@ class WeightLayer(Layer):
                 a = rng.standard_normal(n)
                 self.buffers[name] = (a / np.linalg.norm(a)).astype(w.dtype)
 
-    def kernel(self):
-        """What the forward multiplies by: w, or w / sigma(w)."""
+    def scaling(self):
+        """The kernel's sigma= argument for this forward: {'sigma': sigma(w)} with spectral norm
+        (computed now: w has moved since the last forward), else nothing."""
         if not self.spectral_norm:
-            return self.params["w"]
-        self.w_sn, self.sigma = self.ops.spectral_norm_forward(self.params["w"], self.buffers["sn_u"],
-                                                               self.buffers["sn_v"], **self.out())
-        return self.w_sn
+            return {}
+        self.sigma = self.ops.spectral_norm_forward(self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"],
+                                                    **self.out())
+        return {"sigma": self.sigma}
 
-    def kernel_grad(self, dkernel):
-        """dL/dw from dL/d(the kernel the forward used)."""
+    def kept_scaling(self):
+        """The backward's sigma= argument: the one its forward divided by."""
+        return {} if self.sigma is None else {"sigma": self.sigma}
+
+    def kernel_grad(self, dw):
+        """dL/dw from the kernel's dw (taken with sigma held fixed, when there is one)."""
         if not self.spectral_norm:
-            return dkernel
-        return self.ops.spectral_norm_backward(dkernel, self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"],
+            return dw
+        return self.ops.spectral_norm_backward(dw, self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"],
                                                self.sigma, **self.out())
 
     def power_iteration(self):
@@ -119,13 +127,14 @@ class Dense(WeightLayer):
         return self.no_bias
 
     def forward(self, x):
-        self.x, self.w = x, self.kernel()  # dw = x.T @ dpre needs the input, dx = dpre @ w.T the kernel
-        self.y = self.ops.dense_forward(x, self.w, self.bias(), self.activation, self.alpha, **self.out())
+        self.x = x  # dw = x.T @ dpre needs the input
+        self.y = self.ops.dense_forward(x, self.params["w"], self.bias(), self.activation, self.alpha,
+                                        **self.scaling(), **self.out())
         return self.y  # kept: the activation's slope is read off it
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        dx, dw, db = self.ops.dense_backward(dy, self.x, self.w, input_grad, param_grads, self.y,
-                                             self.activation, self.alpha, **self.out())
+        dx, dw, db = self.ops.dense_backward(dy, self.x, self.params["w"], input_grad, param_grads, self.y,
+                                             self.activation, self.alpha, **self.kept_scaling(), **self.out())
         if param_grads:
             self.grads["w"] = self.kernel_grad(dw)
             if "b" in self.params:
@@ -148,16 +157,17 @@ class Conv2D(WeightLayer):
         self.init_spectral_norm(rng, spectral_norm)
 
     def forward(self, x):
-        self.x, self.w = x, self.kernel()
+        self.x = x
         # y kept: the activation's slope is read off it; cols (im2col of x) kept: dw = cols.T @ dpre
-        self.y, self.cols = self.ops.conv2d_forward_with_cols(x, self.w, self.params["b"], self.stride,
-                                                              self.padding, self.activation, self.alpha, **self.out())
+        self.y, self.cols = self.ops.conv2d_forward_with_cols(x, self.params["w"], self.params["b"], self.stride,
+                                                              self.padding, self.activation, self.alpha,
+                                                              **self.scaling(), **self.out())
         return self.y
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        dx, dw, db = self.ops.conv2d_backward(dy, self.x, self.w, self.stride, self.padding,
+        dx, dw, db = self.ops.conv2d_backward(dy, self.x, self.params["w"], self.stride, self.padding,
                                               input_grad, param_grads, self.y, self.activation, self.alpha,
-                                              self.cols, **self.out())
+                                              self.cols, **self.kept_scaling(), **self.out())
         if param_grads:
             self.grads["w"], self.grads["b"] = self.kernel_grad(dw), db
         return dx

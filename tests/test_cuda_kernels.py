@@ -200,12 +200,26 @@ def test_spectral_norm(dtype):
     CPU.spectral_norm_power_iteration(w, u, v)
     GPU.spectral_norm_power_iteration(d_w, d_u, d_v)
     assert rel_err(d_u.copy_to_host(), u) < TOL[dtype] and rel_err(d_v.copy_to_host(), v) < TOL[dtype]
-    w_sn, sigma = CPU.spectral_norm_forward(w, u, v)
-    d_w_sn, d_sigma = GPU.spectral_norm_forward(d_w, d_u, d_v)
-    assert rel_err(d_w_sn.copy_to_host(), w_sn) < TOL[dtype] and abs(d_sigma.copy_to_host()[0] - sigma) < TOL[dtype] * sigma
-    dw_sn = randn(rng, w.shape, dtype)
-    (dw,) = host(GPU.spectral_norm_backward(cuda.to_device(dw_sn), d_w, d_u, d_v, d_sigma))
-    assert rel_err(dw, CPU.spectral_norm_backward(dw_sn, w, u, v, sigma)) < TOL[dtype]
+    sigma, d_sigma = CPU.spectral_norm_forward(w, u, v), GPU.spectral_norm_forward(d_w, d_u, d_v)
+    assert abs(d_sigma.copy_to_host()[0] - sigma) < TOL[dtype] * sigma
+    dw_fixed = randn(rng, w.shape, dtype)
+    (dw,) = host(GPU.spectral_norm_backward(cuda.to_device(dw_fixed), d_w, d_u, d_v, d_sigma))
+    assert rel_err(dw, CPU.spectral_norm_backward(dw_fixed, w, u, v, sigma)) < TOL[dtype]
+    # the layer's kernels given sigma divide by it (its GEMMs' epilogue), as the CPU's do
+    x, b, dy = randn(rng, (2, 6, 6, 2), dtype), randn(rng, 4, dtype), randn(rng, (2, 2, 2, 4), dtype)
+    y = CPU.conv2d_forward(x, w, b, 3, "valid", "relu", sigma=sigma)
+    d_y = GPU.conv2d_forward(*up(x, w, b), 3, "valid", "relu", sigma=d_sigma)
+    assert rel_err(d_y.copy_to_host(), y) < TOL[dtype]
+    grads = GPU.conv2d_backward(*up(dy, x, w), 3, "valid", y=d_y, activation="relu", sigma=d_sigma)
+    for name, g, ref in zip("dx dw db".split(), host(*grads),
+                            CPU.conv2d_backward(dy, x, w, 3, "valid", y=y, activation="relu", sigma=sigma)):
+        assert rel_err(g, ref) < TOL[dtype], name
+    xd, wd, dyd = randn(rng, (3, 18), dtype), w.reshape(18, 4), randn(rng, (3, 4), dtype)
+    d_yd = GPU.dense_forward(*up(xd, wd, b), sigma=d_sigma)
+    assert rel_err(d_yd.copy_to_host(), CPU.dense_forward(xd, wd, b, sigma=sigma)) < TOL[dtype]
+    for name, g, ref in zip("dx dw db".split(), host(*GPU.dense_backward(*up(dyd, xd, wd), sigma=d_sigma)),
+                            CPU.dense_backward(dyd, xd, wd, sigma=sigma)):
+        assert rel_err(g, ref) < TOL[dtype], name
 
 
 TINY = dict(g_widths=(4, 4, 4), d_channels=(2, 2, 2))

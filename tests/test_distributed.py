@@ -78,10 +78,14 @@ def test_two_ranks_free_running_match_one_process_float64(tmp_path, mnist_dir, r
 def test_two_ranks_float32_step_by_step(tmp_path, mnist_dir):
     """Teacher-forced float32, as the twin test: before each step the one-process GAN takes the
     2-rank state; losses to 1e-5, parameters to 1e-2 norm-relative (tests/test_torch_twin_parity.py
-    says why float32 cannot be held tighter step for step)."""
+    says why float32 cannot be held tighter step for step) from the second step on. The first
+    is left out of the parameters: from zero moments Adam moves every entry by lr * sign(g), so
+    one float32 tie (a ReLU input within rounding of 0 on one side and not the other: the rows
+    are multiplied 32 at a time here and 64 there) flips entries of the zero-initialised biases,
+    all of size lr: an O(1) change of a vector that small. The float64 tests above hold it all."""
     r = worker_report(tmp_path, mnist_dir, "default", "float32", "forced")
     assert worst_loss_error(r) < 1e-5
-    assert max(r["parameter_error"]) < 1e-2
+    assert len(r["parameter_error"]) == 20 and max(r["parameter_error"][1:]) < 1e-2
     assert all(r["same_everywhere"])
 
 

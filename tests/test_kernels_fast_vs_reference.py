@@ -6,6 +6,7 @@ import pytest
 from kernels.conv_geometry import conv_geometry
 from kernels.cpu import conv2d as C
 from kernels.cpu import dense as D
+from kernels.cpu.epilogue import RELU
 import kernels.cpu as K
 from cases import CONV_CASES, DENSE_CASES, case_id, conv_arrays, dense_arrays
 from conftest import rel_err
@@ -43,6 +44,30 @@ def test_conv2d_fast_equals_reference(case, dtype):
         assert rel_err(f, r) < TOL[dtype], name
     with_cols = C.conv2d_backward_fast(dy, x, w, g, cols=cols)  # the forward's im2col, reused
     assert all(np.array_equal(a, b) for a, b in zip(with_cols, fast))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigma_divides_as_if_the_kernel_were_w_over_sigma(dtype):
+    """Given sigma, dense and conv act as the plain layer with kernel w / sigma (spectral norm's
+    w_sn, never written out), and their dw is that layer's dw / sigma: dL/dw with sigma fixed."""
+    sigma = dtype(1.7)
+    x, w, b = dense_arrays((6, 9, 5), dtype)
+    dy = np.random.default_rng(1).standard_normal((6, 5)).astype(dtype)
+    y = D.dense_forward_fast(x, w, b, sigma=sigma)
+    assert y.dtype == dtype and rel_err(y, D.dense_forward_loops(x, w / sigma, b)) < TOL[dtype]
+    dx, dw, db = D.dense_backward_loops(dy, x, w / sigma)
+    for name, f, r in zip(["dx", "dw", "db"], D.dense_backward_fast(dy, x, w, sigma=sigma), (dx, dw / sigma, db)):
+        assert f.dtype == dtype and rel_err(f, r) < TOL[dtype], name
+    x, w, b, stride, padding = conv_arrays(CONV_CASES[3], dtype)
+    g = conv_geometry("test", x.shape, w.shape, stride, padding)
+    y, cols = C.conv2d_forward_fast(x, w, b, g, RELU, 0.2, sigma)
+    y_ref = np.maximum(C.conv2d_forward_loops(x, w / sigma, b, g), 0)
+    assert rel_err(y, y_ref) < TOL[dtype]
+    dy = np.random.default_rng(2).standard_normal(y.shape).astype(dtype)
+    dx, dw, db = C.conv2d_backward_loops(dy * (y_ref > 0), x, w / sigma, g)
+    fast = C.conv2d_backward_fast(dy, x, w, g, y, RELU, 0.2, sigma, cols=cols)
+    for name, f, r in zip(["dx", "dw", "db"], fast, (dx, dw / sigma, db)):
+        assert f.dtype == dtype and rel_err(f, r) < TOL[dtype], name
 
 
 def test_skipped_gradients_are_none_and_the_rest_unchanged():
@@ -92,28 +117,31 @@ def test_fused_activation_equals_reference_conv_then_activation(dtype, activatio
         assert rel_err(f, r) < TOL[dtype]
 
 
+@pytest.mark.parametrize("s", [1.0, 0.37])
 @pytest.mark.parametrize("activation", ["linear", "relu", "leaky_relu"])
-def test_epilogue_serial_and_threaded_paths_agree_bit_for_bit(activation):
+def test_epilogue_serial_and_threaded_paths_agree_bit_for_bit(activation, s):
     """Both epilogue passes pick their build by size (kernels/cpu/epilogue.py); db is summed
-    down the rows in order either way, so the bits must match."""
+    down the rows in order either way, so the bits must match, with and without a scale."""
     from kernels.cpu import epilogue as E
 
     rng = np.random.default_rng(0)
     R, F = E.PARALLEL_BACKWARD_MIN // 128 + 3, 128
     h, b = rng.standard_normal((R, F)).astype(np.float32), rng.standard_normal(F).astype(np.float32)
-    act = E.activation_code("test", activation)
+    act, s = E.activation_code("test", activation), np.float32(s)
     y_serial = h.copy()
-    E._bias_activation_forward.serial(y_serial, b, act, 0.2)
-    y = E.bias_activation_forward(h.copy(), b, act, 0.2)  # large: the threaded build
+    E._bias_activation_forward.serial(y_serial, b, act, 0.2, s)
+    y = E.bias_activation_forward(h.copy(), b, act, 0.2, s)  # large: the threaded build
     assert np.array_equal(y, y_serial)
     dy = rng.standard_normal((R, F)).astype(np.float32)
-    dpre_big, db_big = E.activation_backward_and_bias_grad(dy, y, act, 0.2)  # threaded dpre + in-order sums
-    dpre_one, db_one = np.empty_like(dy), np.empty(F, np.float32)
-    E._activation_backward_and_bias_grad(dy, y, act, 0.2, dpre_one, db_one)  # the single serial pass
-    if act == E.LINEAR:
-        dpre_one = dy
-    assert np.array_equal(dpre_big, dpre_one) and np.array_equal(db_big, db_one)
-    assert rel_err(db_one, dpre_one.astype(np.float64).sum(axis=0)) < 1e-5
+    dh_big, db_big = E.activation_backward_and_bias_grad(dy, y, act, 0.2, s)  # threaded dpre + in-order sums
+    dh_one, db_one = np.empty_like(dy), np.empty(F, np.float32)
+    E._activation_backward_and_bias_grad(dy, y, act, 0.2, s, dh_one, db_one)  # the single serial pass
+    if act == E.LINEAR and s == 1:
+        assert dh_big is dy  # nothing to write: dy is passed on
+        dh_one = dy
+    assert np.array_equal(dh_big, dh_one) and np.array_equal(db_big, db_one)
+    assert np.array_equal(dh_one, s * np.where((y > 0) | (act == E.LINEAR), dy, dy * (0.2 if act == E.LEAKY_RELU else 0)))
+    assert rel_err(db_one, (dh_one / s).astype(np.float64).sum(axis=0)) < 1e-5
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -127,10 +155,9 @@ def test_spectral_norm_fast_equals_reference(dtype):
     sn.spectral_norm_power_iteration_fast(M, u, v, dtype(1e-12))
     sn.spectral_norm_power_iteration_reference(M, u_ref, v_ref, dtype(1e-12))
     assert rel_err(u, u_ref) < TOL[dtype] and rel_err(v, v_ref) < TOL[dtype]
-    M_sn, Mu = np.empty_like(M), np.empty(27, dtype)
-    sigma = sn.spectral_norm_forward_fast(M, u, v, Mu, M_sn)
-    M_sn_ref, sigma_ref = sn.spectral_norm_forward_reference(M, u, v)
-    assert rel_err(M_sn, M_sn_ref) < TOL[dtype] and abs(sigma - sigma_ref) < TOL[dtype] * sigma_ref
+    sigma = sn.spectral_norm_forward_fast(M, u, v, np.empty(27, dtype))
+    sigma_ref = sn.spectral_norm_forward_reference(M, u, v)
+    assert abs(sigma - sigma_ref) < TOL[dtype] * sigma_ref
     dM, fast = rng.standard_normal(M.shape).astype(dtype), np.empty_like(M)
     sn.spectral_norm_backward_fast(dM, M, u, v, sigma, fast)
     assert fast.dtype == dtype and rel_err(fast, sn.spectral_norm_backward_reference(dM, M, u, v, sigma)) < TOL[dtype]
@@ -142,8 +169,8 @@ def test_power_iteration_finds_the_largest_singular_value():
     u, v = rng.standard_normal(6), rng.standard_normal(36)
     for _ in range(100):
         K.spectral_norm_power_iteration(w, u, v)
-    w_sn, sigma = K.spectral_norm_forward(w, u, v)
+    sigma = K.spectral_norm_forward(w, u, v)
     assert abs(float(sigma) - np.linalg.svd(w.reshape(36, 6), compute_uv=False)[0]) < 1e-10
-    assert abs(np.linalg.svd(w_sn.reshape(36, 6), compute_uv=False)[0] - 1) < 1e-10
+    assert abs(np.linalg.svd((w / sigma).reshape(36, 6), compute_uv=False)[0] - 1) < 1e-10
     with pytest.raises(ValueError, match="one entry per input of w"):
         K.spectral_norm_forward(w, u, v[:35])

@@ -191,19 +191,33 @@ def test_dense_with_fused_activation_gradients(case, activation):
 
 @pytest.mark.parametrize("shape", [(6, 4), (3, 3, 2, 5)])
 def test_spectral_norm_gradient_with_u_and_v_fixed(shape):
-    """dL/dw through w / sigma(w), sigma = v^T M u, with u and v held constant (as the paper
-    and the trainer do: one power-iteration step per training step, outside the forward)."""
+    """dL/dx and dL/dw of a layer that multiplies by w / sigma(w), sigma = v^T M u, with u and v
+    held constant (as the paper and the trainer do: one power-iteration step per training step,
+    outside the forward): the dense or conv kernel given sigma (its dw holds sigma fixed), then
+    spectral_norm_backward (sigma's own dependence on w)."""
     rng = np.random.default_rng(len(shape))
     w = rng.standard_normal(shape)
     u, v = rng.standard_normal(shape[-1]), rng.standard_normal(w.size // shape[-1])
     for _ in range(3):
         K.spectral_norm_power_iteration(w, u, v)
-    u0, v0 = u.copy(), v.copy()
+    u0, v0, b = u.copy(), v.copy(), rng.standard_normal(shape[-1])
+    if len(shape) == 2:
+        x = rng.standard_normal((3, shape[0]))
+        layer = lambda x, w, sigma: K.dense_forward(x, w, b, "leaky_relu", 0.1, sigma=sigma)
+        layer_grads = lambda dy, x, w, y, sigma: K.dense_backward(dy, x, w, y=y, activation="leaky_relu", alpha=0.1,
+                                                                  sigma=sigma)
+    else:
+        x = rng.standard_normal((2, 5, 5, shape[2]))
+        layer = lambda x, w, sigma: K.conv2d_forward(x, w, b, 1, "valid", "leaky_relu", 0.1, sigma=sigma)
+        layer_grads = lambda dy, x, w, y, sigma: K.conv2d_backward(dy, x, w, 1, "valid", y=y, activation="leaky_relu",
+                                                                   alpha=0.1, sigma=sigma)
 
-    def forward(w):
-        return K.spectral_norm_forward(w, u0, v0)[0]
+    def forward(x, w):
+        return layer(x, w, K.spectral_norm_forward(w, u0, v0))
 
-    def backward(dy, w):
-        return (K.spectral_norm_backward(dy, w, u0, v0, K.spectral_norm_forward(w, u0, v0)[1]),)
+    def backward(dy, x, w):
+        sigma = K.spectral_norm_forward(w, u0, v0)
+        dx, dw, _ = layer_grads(dy, x, w, layer(x, w, sigma), sigma)
+        return dx, K.spectral_norm_backward(dw, w, u0, v0, sigma)
 
-    assert_report(check_gradients(forward, backward, [w], ["w"], label=f"spectral norm {shape}"))
+    assert_report(check_gradients(forward, backward, [x, w], ["x", "w"], label=f"spectral norm {shape}"))

@@ -74,7 +74,10 @@ def test_twenty_training_steps_match_pytorch_float64(batches, recipe):
 @pytest.mark.parametrize("recipe", sorted(PARITY_RECIPES))
 def test_each_float32_step_matches_pytorch(batches, recipe):
     """Teacher-forced float32: before each of 20 steps the twin is loaded with minigan's weights
-    and Adam state, so each step is compared on its own. Losses agree to 1e-5 every step.
+    and Adam state, so each step is compared on its own. D's loss, taken on the loaded weights,
+    agrees to 1e-5 every step; G's loss is taken through D after D's Adam step, so it inherits
+    what a ReLU tie (below) does to that step: held to 1e-4 (seen: 1.35e-5, `sharp`, step 17,
+    where every other step of every recipe stays under 2.2e-6).
 
     Parameters are held to 1e-2 (||a - b|| / ||b|| per tensor), not 1e-4: in float32 a ReLU
     pre-activation within rounding of zero can take opposite signs in two engines (seen: one
@@ -82,17 +85,19 @@ def test_each_float32_step_matches_pytorch(batches, recipe):
     lr * sign(g), pass that on to the parameters (measured 2.5e-3 then). The float64 test above
     shows there is no other difference between the engines."""
     mine, twin, rng = twins(recipe, "float32")
-    worst_loss, worst_param = 0.0, 0.0
+    worst = {"d_loss": 0.0, "g_loss": 0.0, "parameters": 0.0}
     for i in range(STEPS):
         twin.load_minigan_state(mine.state())
         z = rng.standard_normal((32, 100)).astype(np.float32)
         real = batches[i].astype(np.float32)
-        worst_loss = max(worst_loss, loss_error(*step(mine, twin, rng, real, z)))
+        a, b = step(mine, twin, rng, real, z)
+        for k in ("d_loss", "g_loss"):
+            worst[k] = max(worst[k], abs(a[k] - b[k]) / abs(b[k]))
         param, report = parameter_report(mine, twin, norm_rel)
         assert param < 1e-2, f"step {i + 1}: {report}"
-        worst_param = max(worst_param, param)
-    print(f"float32 teacher-forced: worst loss error {worst_loss:.2e}, worst parameter error {worst_param:.2e}")
-    assert worst_loss < 1e-5, f"worst loss error {worst_loss:.2e}"
+        worst["parameters"] = max(worst["parameters"], param)
+    print("float32 teacher-forced, worst errors:", ", ".join(f"{k} {v:.2e}" for k, v in worst.items()))
+    assert worst["d_loss"] < 1e-5 and worst["g_loss"] < 1e-4, worst
 
 
 def torch_layer(kind, x, w, b):

@@ -29,7 +29,7 @@ def kernel_calls(K, rng):
     yi, cols = K.conv2d_forward_with_cols(xi, wi, bi, 2, 1, "leaky_relu", 0.2)
     dyi = a(*yi.shape)
     u, v = a(2), a(18)
-    w_sn, sigma = K.spectral_norm_forward(wi, u, v)
+    sigma = K.spectral_norm_forward(wi, u, v)
     mask = K.to_device((rng.random((6, 5)) > 0.3).astype(np.float64))
     gamma, beta = a(5), a(5)
     _, _, inv_std, xhat = K.batchnorm_forward(x, gamma, beta)
@@ -45,8 +45,11 @@ def kernel_calls(K, rng):
         ("leaky_relu", lambda out: (K.leaky_relu_forward(x, 0.2, out=out), K.leaky_relu_backward(x, x, 0.2, out=out))),
         ("sigmoid", lambda out: (K.sigmoid_forward(x, out=out), K.sigmoid_backward(x, K.sigmoid_forward(x), out=out))),
         ("bce_with_logits_backward", lambda out: K.bce_with_logits_backward(dy, K.sigmoid_forward(dy), out=out)),
-        ("spectral_norm", lambda out: (K.spectral_norm_forward(wi, u, v, out=out)[0],
-                                       K.spectral_norm_backward(w_sn, wi, u, v, sigma, out=out))),
+        ("spectral_norm", lambda out: (K.spectral_norm_forward(wi, u, v, out=out),
+                                       K.spectral_norm_backward(wi, wi, u, v, sigma, out=out))),
+        ("conv2d with sigma", lambda out: (K.conv2d_forward(xi, wi, bi, 2, 1, "relu", sigma=sigma, out=out),
+                                           K.conv2d_backward(dyi, xi, wi, 2, 1, y=yi, activation="relu", sigma=sigma,
+                                                             out=out))),
         ("batchnorm", lambda out: (K.batchnorm_forward(x, gamma, beta, out=out),
                                    K.batchnorm_backward(x, xhat, gamma, inv_std, out=out))),
         ("dropout", lambda out: (K.dropout_forward(x, mask, 0.3, out=out), K.dropout_backward(x, mask, 0.3, out=out))),

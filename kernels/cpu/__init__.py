@@ -1,14 +1,16 @@
 """CPU kernels (Numba ``@njit``). The public contract, one name per pass:
 
-    y          = dense_forward(x, w, b[, activation, alpha])                 x (N, I), w (I, O), b (O,)
-    dx, dw, db = dense_backward(dy, x, w[, input_grad, param_grads, y, activation, alpha])
-    y          = conv2d_forward(x, w, b, stride, padding[, activation, alpha])   x (N, H, W, C), w (KH, KW, C, F)
+    y          = dense_forward(x, w, b[, activation, alpha, sigma])                 x (N, I), w (I, O), b (O,)
+    dx, dw, db = dense_backward(dy, x, w[, input_grad, param_grads, y, activation, alpha, sigma])
+    y          = conv2d_forward(x, w, b, stride, padding[, activation, alpha, sigma])   x (N, H, W, C), w (KH, KW, C, F)
     y, cols    = conv2d_forward_with_cols(...)    the same, and the im2col matrix for the backward to reuse
-    dx, dw, db = conv2d_backward(dy, x, w, stride, padding[, input_grad, param_grads, y, activation, alpha, cols])
+    dx, dw, db = conv2d_backward(dy, x, w, stride, padding[, input_grad, param_grads, y, activation, alpha, cols,
+                                 sigma])
     dense_forward_reference, dense_backward_reference, conv2d_forward_reference,
     conv2d_backward_reference: the readable loops, same arguments without the activation
         activation: None, 'relu' or 'leaky_relu', fused with the bias (epilogue.py); its
         backward reads the slope off the forward's output y
+        sigma: spectral norm's; the layer multiplies by w / sigma without writing it out
     y = relu_forward(x)               dx = relu_backward(dy, x)
     y = leaky_relu_forward(x, alpha)  dx = leaky_relu_backward(dy, x, alpha)
     y = tanh_forward(x)               dx = tanh_backward(dy, y)
@@ -25,7 +27,8 @@
     batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps)   in place
     y = minibatch_stddev_forward(h, group_size, eps)   dh = minibatch_stddev_backward(dy, h, group_size, eps)
     spectral_norm_power_iteration(w, u, v)   in place on u (O,), v (I,); w (I, O) or (KH, KW, C_in, O)
-    w_sn, sigma = spectral_norm_forward(w, u, v)     dw = spectral_norm_backward(dw_sn, w, u, v, sigma)
+    sigma = spectral_norm_forward(w, u, v)     dw = spectral_norm_backward(dw_fixed, w, u, v, sigma)
+        dw_fixed: dL/dw with sigma held fixed, what dense/conv2d_backward(..., sigma=) return
     y = dropout_forward(x, mask, rate)    dx = dropout_backward(dy, mask, rate)
     adam_update(param, grad, m, v, step, lr, beta1, beta2, eps)      in place
     sgd_momentum_update(param, grad, velocity, lr, momentum)         in place

@@ -32,14 +32,23 @@ Two variants:
 
 The public functions take an optional activation (relu, leaky_relu), applied together with
 the bias in one pass after the GEMM (kernels/cpu/epilogue.py): y = act(conv(x, w) + b), and
-in the backward the formulas above are applied to dpre = dy * act'(.) instead of dy.
+in the backward the formulas above are applied to dpre = dy * act'(.) instead of dy. A
+spectrally normalised layer (kernels/cpu/spectral_norm.py) passes sigma, and the same pass
+divides by it, as in kernels/cpu/dense.py: y = act(conv(x, w) / sigma + b), and dx, dw from
+dpre / sigma, so w / sigma is never written out.
 """
 
 import numpy as np
 from numba import njit, prange
 
 from kernels.checks import check_activation_output, check_cols, check_conv2d, check_upstream
-from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, activation_code, bias_activation_forward
+from kernels.cpu.epilogue import (
+    LINEAR,
+    activation_backward_and_bias_grad,
+    activation_code,
+    bias_activation_forward,
+    scale_of,
+)
 from kernels.cpu.gemm import gemm_into
 from kernels.cpu.memory import buffer
 
@@ -194,28 +203,29 @@ def col2im(dcols, x_shape, g, out=None):
     return dx
 
 
-def conv2d_forward_fast(x, w, b, g, act=LINEAR, alpha=0.0, out=None):
-    """-> (y, cols): act(conv(x, w) + b) by im2col and one GEMM, then bias and activation in
-    one pass (kernels/cpu/epilogue.py) over the (N*Ho*Wo, F) output; and the im2col matrix,
-    which the weight gradient needs again. out: a Workspace for y ("conv2d.y") and cols, or None."""
+def conv2d_forward_fast(x, w, b, g, act=LINEAR, alpha=0.0, sigma=None, out=None):
+    """-> (y, cols): act(conv(x, w) / sigma + b) by im2col and one GEMM, then the scale, bias and
+    activation in one pass (kernels/cpu/epilogue.py) over the (N*Ho*Wo, F) output; and the im2col
+    matrix, which the weight gradient needs again. out: a Workspace for y ("conv2d.y") and cols, or None."""
     KH, KW, C, F = w.shape
     cols = im2col(x, g, out)  # (N*Ho*Wo, KH*KW*C)
     y = buffer(out, "conv2d.y", (x.shape[0], g.Ho, g.Wo, F), x.dtype)
     h = y.reshape(-1, F)  # (N*Ho*Wo, F)
     gemm_into(cols, w.reshape(KH * KW * C, F), h)
-    bias_activation_forward(h, b, act, alpha)
+    bias_activation_forward(h, b, act, alpha, scale_of(sigma, x.dtype))
     return y, cols
 
 
-def conv2d_backward_fast(dy, x, w, g, y=None, act=LINEAR, alpha=0.0, input_grad=True, param_grads=True, cols=None,
-                         out=None):
-    """dy through the activation (read off the forward's output y) and into db in one pass,
-    then the two GEMMs: dw from the forward's cols (rebuilt when not given), dx through col2im.
+def conv2d_backward_fast(dy, x, w, g, y=None, act=LINEAR, alpha=0.0, sigma=None, input_grad=True, param_grads=True,
+                         cols=None, out=None):
+    """dy through the activation (read off the forward's output y) and into db in one pass, which
+    also divides by sigma; then the two GEMMs: dw from the forward's cols (rebuilt when not
+    given), dx through col2im.
     out: a Workspace for dx, dw, the temporaries dcols ("conv2d.dcols") and the epilogue's, or None."""
     KH, KW, C, F = w.shape
     K = KH * KW * C
     dpre, db = activation_backward_and_bias_grad(dy.reshape(-1, F), None if y is None else y.reshape(-1, F), act,
-                                                 alpha, out)  # (N*Ho*Wo, F), (F,)
+                                                 alpha, scale_of(sigma, x.dtype), out)  # dpre / sigma, (F,)
     dx = None
     if input_grad:
         dcols = buffer(out, "conv2d.dcols", (dpre.shape[0], K), dy.dtype)
@@ -230,35 +240,39 @@ def conv2d_backward_fast(dy, x, w, g, y=None, act=LINEAR, alpha=0.0, input_grad=
     return dx, dw, db
 
 
-def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, out=None):
+def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out=None):
     """-> (y, cols): y as conv2d_forward, and the im2col matrix it multiplied, (N*Ho*Wo,
     KH*KW*C). A layer that keeps cols hands it to conv2d_backward(cols=...), which then takes
     dw = cols.T @ dpre without rebuilding it (docs/speed.md has what that saves)."""
     act = activation_code("conv2d_forward", activation, alpha)
     g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
-    return conv2d_forward_fast(x, w, b, g, act, alpha, out)
+    return conv2d_forward_fast(x, w, b, g, act, alpha, sigma, out)
 
 
-def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, out=None):
-    """y = act(conv(x, w) + b).  x (N, H, W, C), w (KH, KW, C, F), b (F,) -> y (N, Ho, Wo, F).
+def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out=None):
+    """y = act(conv(x, w) + b), or with sigma act(conv(x, w) / sigma + b).  x (N, H, W, C),
+    w (KH, KW, C, F), b (F,) -> y (N, Ho, Wo, F).
 
     stride: int or (sh, sw); padding: int, (ph, pw), 'valid' or 'same'; activation: None
-    (linear), 'relu' or 'leaky_relu' (slope alpha below 0), fused with the bias.  Fast variant.
+    (linear), 'relu' or 'leaky_relu' (slope alpha below 0), fused with the bias; sigma:
+    spectral_norm_forward's, for a layer that multiplies by w / sigma, or None.  Fast variant.
     out: a Workspace (kernels/workspace.py) that y and the im2col matrix are taken from and that
     the next call overwrites, or None for fresh arrays.
     """
-    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, out)[0]
+    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, sigma, out)[0]
 
 
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                    alpha=0.2, cols=None, out=None):
+                    alpha=0.2, cols=None, sigma=None, out=None):
     """dy (N, Ho, Wo, F), x, w as in the forward -> dx (N, H, W, C), dw (KH, KW, C, F), db (F,).
 
     Formulas in the module docstring, applied to dpre = dy * act'(.) (dy itself when linear;
     with an activation, y is the forward's output, act' is read off it).  Fast variant.
     input_grad / param_grads as in dense_backward: a skipped gradient is None and costs nothing.
     cols: the forward's im2col matrix (conv2d_forward_with_cols), reused for dw if given.
+    sigma: the forward's, if it had one: dx and dw then use dpre / sigma (dw is dL/dw with sigma
+    held fixed, as in dense_backward).
     out: a Workspace for the gradients and the temporaries, or None, as in conv2d_forward.
     """
     act = activation_code("conv2d_backward", activation, alpha)
@@ -270,7 +284,7 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
     if cols is not None:
         cols = np.ascontiguousarray(cols)
     dy, x, w = np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w)
-    return conv2d_backward_fast(dy, x, w, g, y, act, alpha, input_grad, param_grads, cols, out)
+    return conv2d_backward_fast(dy, x, w, g, y, act, alpha, sigma, input_grad, param_grads, cols, out)
 
 
 def conv2d_forward_reference(x, w, b, stride, padding):

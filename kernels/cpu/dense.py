@@ -8,6 +8,12 @@ Backward, given dy = dL/dy (N, O):
     dw[i, o] = sum_n x[n, i] * dy[n, o]      i.e. dw = x.T @ dy     (I, O)
     db[o]    = sum_n dy[n, o]                                       (O,)
 
+A spectrally normalised layer multiplies by w / sigma (kernels/cpu/spectral_norm.py). The fast
+pair takes that sigma and divides inside the pass that adds the bias, never writing w / sigma:
+    y  = act((x @ w) / sigma + b)
+    dx = (dpre / sigma) @ w.T,   dw = x.T @ (dpre / sigma),   db = sum_n dpre
+where dw is dL/dw with sigma held fixed; spectral_norm_backward adds sigma's own dependence on w.
+
 Two variants of each pass:
 - ``*_reference``: the formulas above as plain loops, what a student reads first.
 - ``*_fast``: the same sums as GEMMs (kernels/cpu/gemm.py: BLAS, writing into the caller's
@@ -24,7 +30,13 @@ import numpy as np
 from numba import njit
 
 from kernels.checks import check_activation_output, check_dense, check_upstream
-from kernels.cpu.epilogue import LINEAR, activation_backward_and_bias_grad, activation_code, bias_activation_forward
+from kernels.cpu.epilogue import (
+    LINEAR,
+    activation_backward_and_bias_grad,
+    activation_code,
+    bias_activation_forward,
+    scale_of,
+)
 from kernels.cpu.gemm import gemm_into
 from kernels.cpu.memory import buffer
 
@@ -60,43 +72,48 @@ def dense_backward_loops(dy, x, w):
     return dx, dw, db
 
 
-def dense_forward_fast(x, w, b, act=LINEAR, alpha=0.0, out=None):
-    """act(x @ w + b): the GEMM into y, then bias and activation in one pass over it
-    (kernels/cpu/epilogue.py). out: a Workspace for y ("dense.y"), or None."""
+def dense_forward_fast(x, w, b, act=LINEAR, alpha=0.0, sigma=None, out=None):
+    """act((x @ w) / sigma + b): the GEMM into y, then the scale, bias and activation in one pass
+    over it (kernels/cpu/epilogue.py). out: a Workspace for y ("dense.y"), or None."""
     y = buffer(out, "dense.y", (x.shape[0], w.shape[1]), x.dtype)
     gemm_into(x, w, y)  # (N, I) @ (I, O) -> (N, O)
-    return bias_activation_forward(y, b, act, alpha)
+    return bias_activation_forward(y, b, act, alpha, scale_of(sigma, x.dtype))
 
 
-def dense_backward_fast(dy, x, w, y=None, act=LINEAR, alpha=0.0, input_grad=True, param_grads=True, out=None):
-    """dy through the activation (read off the forward's output y), then the two GEMMs.
-    out: a Workspace for dx, dw ("dense.dx", "dense.dw") and the epilogue's dpre and db, or None."""
-    dpre, db = activation_backward_and_bias_grad(dy, y, act, alpha, out)  # (N, O), (O,)
+def dense_backward_fast(dy, x, w, y=None, act=LINEAR, alpha=0.0, sigma=None, input_grad=True, param_grads=True,
+                        out=None):
+    """dy through the activation (read off the forward's output y) and 1 / sigma, then the two
+    GEMMs. out: a Workspace for dx, dw ("dense.dx", "dense.dw") and the epilogue's, or None."""
+    dh, db = activation_backward_and_bias_grad(dy, y, act, alpha, scale_of(sigma, x.dtype), out)  # dpre / sigma
     dx = dw = None
     if input_grad:
         dx = buffer(out, "dense.dx", x.shape, x.dtype)
-        gemm_into(dpre, w.T, dx)  # (N, O) @ (O, I) -> (N, I)
+        gemm_into(dh, w.T, dx)  # (N, O) @ (O, I) -> (N, I)
     if param_grads:
         dw = buffer(out, "dense.dw", w.shape, w.dtype)
-        gemm_into(x.T, dpre, dw)  # (I, N) @ (N, O) -> (I, O)
+        gemm_into(x.T, dh, dw)  # (I, N) @ (N, O) -> (I, O)
     return dx, dw, (db if param_grads else None)
 
 
-def dense_forward(x, w, b, activation=None, alpha=0.2, out=None):
-    """y = act(x @ w + b).  x (N, I), w (I, O), b (O,) -> y (N, O).  Fast variant.
+def dense_forward(x, w, b, activation=None, alpha=0.2, sigma=None, out=None):
+    """y = act(x @ w + b), or with sigma act((x @ w) / sigma + b).  x (N, I), w (I, O), b (O,)
+    -> y (N, O).  Fast variant.
 
     activation: None (linear), 'relu' or 'leaky_relu' (slope alpha below 0), fused with the
-    bias into one pass over y (kernels/cpu/epilogue.py). out: a Workspace (kernels/workspace.py)
-    that y is taken from and that the next call overwrites, or None for a fresh array."""
+    bias into one pass over y (kernels/cpu/epilogue.py). sigma: spectral_norm_forward's, for a
+    layer that multiplies by w / sigma, or None. out: a Workspace (kernels/workspace.py) that y
+    is taken from and that the next call overwrites, or None for a fresh array."""
     act = activation_code("dense_forward", activation, alpha)
     check_dense("dense_forward", x, w, b)
     return dense_forward_fast(np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b), act, alpha,
-                              out)
+                              sigma, out)
 
 
-def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2, out=None):
+def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2, sigma=None,
+                   out=None):
     """dy (N, O), x (N, I), w (I, O) -> dx = dpre @ w.T, dw = x.T @ dpre, db = sum_n dpre, with
-    dpre = dy * act'(.) (dy itself when linear). Fast variant.
+    dpre = dy * act'(.) (dy itself when linear); with sigma, dx and dw use dpre / sigma (dw is
+    then dL/dw with sigma held fixed: spectral_norm_backward completes it). Fast variant.
 
     With an activation, y is the forward's output (act' is read off it). input_grad=False
     skips dx (the first layer of a net fed by data), param_grads=False skips dw and db (a net
@@ -108,7 +125,7 @@ def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activati
     if check_activation_output("dense_backward", activation, y, dy) is not None:
         y = np.ascontiguousarray(y)
     return dense_backward_fast(np.ascontiguousarray(dy), np.ascontiguousarray(x), np.ascontiguousarray(w), y, act,
-                               alpha, input_grad, param_grads, out)
+                               alpha, sigma, input_grad, param_grads, out)
 
 
 def dense_forward_reference(x, w, b):

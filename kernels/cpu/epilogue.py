@@ -3,11 +3,12 @@
 Shapes: h (R, F), the GEMM's output: R rows (N samples for a dense layer, N*Ho*Wo output
 pixels for a convolution), F output channels; b (F,).
 
-Forward, in place on h:
-    y[r, f] = act(h[r, f] + b[f])
+Forward, in place on h, with s a scalar (1 / sigma for a spectrally normalised layer, else 1):
+    y[r, f] = act(s * h[r, f] + b[f])
 Backward, given dy (R, F) and the forward's output y:
-    dpre[r, f] = dy[r, f] * act'(pre[r, f])      pre = h + b, the activation's input
+    dpre[r, f] = dy[r, f] * act'(pre[r, f])      pre = s * h + b, the activation's input
     db[f]      = sum_r dpre[r, f]                 (pre depends on b[f] with slope 1)
+    dh[r, f]   = s * dpre[r, f]                   (what the GEMMs' gradients start from)
 for the activations
     linear      act(p) = p                         act'(p) = 1
     relu        act(p) = max(p, 0)                 act'(p) = [p > 0]
@@ -15,9 +16,10 @@ for the activations
 In all three, y > 0 exactly when p > 0, so act' is read off y and the forward may overwrite
 h: nothing but y is kept.
 
-Why fused: adding the bias and applying the activation are each a pass that reads and
-writes the whole output; one pass does both (and the activation layer's separate output
-array is never allocated). The backward, likewise, applies act' and takes db's column sums
+Why fused: scaling, adding the bias and applying the activation are each a pass that reads
+and writes the whole output; one pass does all three (and the activation layer's separate
+output array is never allocated). The scale is how spectral norm's w / sigma is applied
+without writing w / sigma out: (x @ w) / sigma = x @ (w / sigma), and s = 1 is exact. The backward, likewise, applies act' and takes db's column sums
 in one pass. db[f] is always summed down the rows in order, as the reference loops sum it,
 so the bits never depend on the thread count. On large arrays (PARALLEL_BACKWARD_MIN) a
 threaded pass writes dpre first and a second pass sums its columns, which beats the single
@@ -47,13 +49,13 @@ def activation_code(op, activation, alpha=0.2):
 
 
 @by_size
-def _bias_activation_forward(h, b, act, alpha):
-    # y = act(h + b), written over h (R, F)
+def _bias_activation_forward(h, b, act, alpha, s):
+    # y = act(s * h + b), written over h (R, F)
     R, F = h.shape
     a, zero = h.dtype.type(alpha), h.dtype.type(0)
     for r in prange(R):  # rows: samples or output pixels
         for f in range(F):  # output channels, contiguous: vectorized
-            p = h[r, f] + b[f]
+            p = s * h[r, f] + b[f]
             if act == RELU:
                 p = zero if p <= zero else p
             elif act == LEAKY_RELU:
@@ -70,17 +72,18 @@ def _through_activation(g, y, act, a, zero):
 
 
 @njit(cache=True)
-def _activation_backward_and_bias_grad(dy, y, act, alpha, dpre, db):
-    # forward was y = act(h + b); one pass: dpre = dy * act'(.) read off y (not written when
-    # linear: dpre is then dy itself), db[f] += dpre[r, f] down the rows
+def _activation_backward_and_bias_grad(dy, y, act, alpha, s, dh, db):
+    # forward was y = act(s * h + b); one pass: dpre = dy * act'(.) read off y, db[f] += dpre[r, f]
+    # down the rows, dh = s * dpre (not written when linear with s = 1: dh is then dy itself)
     R, F = dy.shape
     a, zero = dy.dtype.type(alpha), dy.dtype.type(0)
+    write = act != LINEAR or s != dy.dtype.type(1)
     db[:] = zero
     for r in range(R):  # rows in order: db summed as the reference sums it
         for f in range(F):  # output channels, contiguous: vectorized
             g = _through_activation(dy[r, f], y[r, f], act, a, zero)
-            if act != LINEAR:
-                dpre[r, f] = g
+            if write:
+                dh[r, f] = s * g
             db[f] += g
 
 
@@ -94,24 +97,31 @@ def _activation_backward_threaded(dy, y, act, alpha, dpre):
             dpre[r, f] = _through_activation(dy[r, f], y[r, f], act, a, zero)
 
 
-def bias_activation_forward(h, b, act, alpha):
-    """y = act(h + b) over h (R, F), in place; returns h. act: a code from activation_code."""
-    _bias_activation_forward(h, b, act, float(alpha))
+def scale_of(sigma, dtype):
+    """The epilogue's s, in the kernel's dtype: 1 / sigma, or 1 without a sigma."""
+    one = dtype.type(1)
+    return one if sigma is None else one / dtype.type(sigma)
+
+
+def bias_activation_forward(h, b, act, alpha, s):
+    """y = act(s * h + b) over h (R, F), in place; returns h. act: a code from activation_code;
+    s: a scalar of h's dtype (scale_of)."""
+    _bias_activation_forward(h, b, act, float(alpha), s)
     return h
 
 
-def activation_backward_and_bias_grad(dy, y, act, alpha, out=None):
-    """dy, y (R, F) -> (dpre = dy * act'(.), db = sum_r dpre). For linear, dpre is dy itself
-    (no copy); y is then not read and may be None. out: a Workspace (kernels/workspace.py)
-    for dpre ("epilogue.dpre") and db ("epilogue.db"), or None to allocate them."""
+def activation_backward_and_bias_grad(dy, y, act, alpha, s, out=None):
+    """dy, y (R, F) -> (dh = s * dpre, db = sum_r dpre) with dpre = dy * act'(.). For linear with
+    s = 1, dh is dy itself (no copy); y is not read when linear and may be None. out: a
+    Workspace (kernels/workspace.py) for dh ("epilogue.dpre") and db ("epilogue.db"), or None."""
     db = buffer(out, "epilogue.db", (dy.shape[1],), dy.dtype)
-    if act == LINEAR:
-        _activation_backward_and_bias_grad(dy, dy, act, 0.0, dy, db)
+    if act == LINEAR and s == 1:
+        _activation_backward_and_bias_grad(dy, dy, act, 0.0, s, dy, db)
         return dy, db
-    dpre = buffer(out, "epilogue.dpre", dy.shape, dy.dtype)
+    dh = buffer(out, "epilogue.dpre", dy.shape, dy.dtype)
     if dy.size < PARALLEL_BACKWARD_MIN:
-        _activation_backward_and_bias_grad(dy, y, act, float(alpha), dpre, db)
-        return dpre, db
-    _activation_backward_threaded(dy, y, act, float(alpha), dpre)
-    _activation_backward_and_bias_grad(dpre, dpre, LINEAR, 0.0, dpre, db)  # column sums, in order
-    return dpre, db
+        _activation_backward_and_bias_grad(dy, dy if y is None else y, act, float(alpha), s, dh, db)
+        return dh, db
+    _activation_backward_threaded(dy, dy if y is None else y, act, float(alpha), dh)
+    _activation_backward_and_bias_grad(dh, dh, LINEAR, 0.0, s, dh, db)  # column sums in order, then dh *= s
+    return dh, db

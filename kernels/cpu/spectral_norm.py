@@ -9,9 +9,14 @@ vectors u (O,) and v (I,) are estimated by power iteration, one step each time i
 With u and v held constant, as the paper does:
     sigma = v^T M u,          w_sn = w / sigma                               (forward)
     d sigma / d M = v u^T
-    dw = (dw_sn - <dw_sn, w_sn> v u^T) / sigma                              (backward)
-where <a, b> = sum of a * b over every entry. (From dw_sn / dM = I / sigma - M (v u^T) / sigma^2:
-dL/dM = dw_sn / sigma - <dw_sn, M> v u^T / sigma^2.)
+    dL/dM = dw_sn / sigma - <dw_sn, M> v u^T / sigma^2      (from d w_sn / dM = I / sigma - M (v u^T) / sigma^2)
+where <a, b> = sum of a * b over every entry and dw_sn = dL/dw_sn.
+
+w_sn is never written out: the layer hands sigma to its dense or conv kernel, which divides
+inside the pass that adds the bias (x @ (w / sigma) = (x @ w) / sigma; kernels/cpu/dense.py),
+and whose backward returns dw = dw_sn / sigma, the gradient with sigma held fixed. What is
+left for the backward here is sigma's own dependence on M:
+    dL/dM = dw - (<dw, M> / sigma) v u^T                                   (backward)
 
 The trainer runs one power-iteration step per training step, not per forward: D runs forward
 twice a step (D step, G step) with one u, v, and its sigma follows W's update in between.
@@ -62,27 +67,24 @@ def spectral_norm_forward_reference(M, u, v):
         for o in range(O):
             acc += M[i, o] * u[o]
         sigma += v[i] * acc
-    M_sn = np.empty_like(M)
-    for i in range(I):  # M / sigma: (I, O)
-        for o in range(O):
-            M_sn[i, o] = M[i, o] / sigma
-    return M_sn, sigma
+    return sigma
 
 
 @njit(cache=True)
-def spectral_norm_backward_reference(dM_sn, M, u, v, sigma):
-    # forward was M_sn = M / sigma with sigma = v^T M u (u, v constant)
+def spectral_norm_backward_reference(dM, M, u, v, sigma):
+    # forward was sigma = v^T M u (u, v constant); the layer used M / sigma, and dM is its
+    # gradient with sigma held fixed
     I, O = M.shape
-    sigma = M.dtype.type(sigma)
     inner = M.dtype.type(0)
-    for i in range(I):  # <dM_sn, M_sn>
+    for i in range(I):  # <dM, M>
         for o in range(O):
-            inner += dM_sn[i, o] * (M[i, o] / sigma)
-    dM = np.empty_like(M)
-    for i in range(I):  # (dM_sn - inner v u^T) / sigma: (I, O)
+            inner += dM[i, o] * M[i, o]
+    c = inner / M.dtype.type(sigma)
+    out = np.empty_like(M)
+    for i in range(I):  # dM - (<dM, M> / sigma) v u^T: (I, O)
         for o in range(O):
-            dM[i, o] = (dM_sn[i, o] - inner * v[i] * u[o]) / sigma
-    return dM
+            out[i, o] = dM[i, o] - c * v[i] * u[o]
+    return out
 
 
 # The fast variants: the same steps, the matrix-vector products and the inner product in BLAS
@@ -97,25 +99,20 @@ def spectral_norm_power_iteration_fast(M, u, v, eps):
 
 
 @njit(cache=True)
-def spectral_norm_forward_fast(M, u, v, Mu, M_sn):
-    """Mu (I,): room for M u. M_sn (I, O) <- M / sigma; -> sigma."""
+def spectral_norm_forward_fast(M, u, v, Mu):
+    """Mu (I,): room for M u. -> sigma = v^T M u."""
     np.dot(M, u, Mu)
-    sigma = np.dot(v, Mu)
-    inv = M.dtype.type(1) / sigma
-    for i in range(M.shape[0]):  # rows of M: (I,)
-        for o in range(M.shape[1]):  # (O,), contiguous
-            M_sn[i, o] = M[i, o] * inv
-    return sigma
+    return np.dot(v, Mu)
 
 
 @njit(cache=True)
-def spectral_norm_backward_fast(dM_sn, M, u, v, sigma, dM):
-    """dM (I, O) <- (dM_sn - <dM_sn, M_sn> v u^T) / sigma."""
-    inv = M.dtype.type(1) / M.dtype.type(sigma)
-    inner = np.dot(dM_sn.ravel(), M.ravel()) * inv  # <dM_sn, M_sn>
+def spectral_norm_backward_fast(dM, M, u, v, sigma, out):
+    """out (I, O) <- dM - (<dM, M> / sigma) v u^T."""
+    c = np.dot(dM.ravel(), M.ravel()) / M.dtype.type(sigma)
     for i in range(M.shape[0]):  # rows: (I,)
+        cv = c * v[i]
         for o in range(M.shape[1]):  # (O,), contiguous
-            dM[i, o] = (dM_sn[i, o] - inner * (v[i] * u[o])) * inv
+            out[i, o] = dM[i, o] - cv * u[o]
 
 
 def _matrix(w):
@@ -129,19 +126,19 @@ def spectral_norm_power_iteration(w, u, v, eps=1e-12):
 
 
 def spectral_norm_forward(w, u, v, out=None):
-    """-> (w_sn, sigma): w / sigma with sigma = v^T M u, w_sn shaped as w, sigma a scalar of w's
-    dtype. out: a Workspace (kernels/workspace.py) for w_sn and M u, or None to allocate them."""
+    """-> sigma = v^T M u, a scalar of w's dtype: what the layer divides by, passed as sigma= to
+    dense_forward / conv2d_forward (w / sigma itself is never formed). out: a Workspace
+    (kernels/workspace.py) for M u, or None to allocate it."""
     check_spectral_norm("spectral_norm_forward", w, u, v)
-    w_sn = buffer(out, "spectral_norm.w_sn", w.shape, w.dtype)
     Mu = buffer(out, "spectral_norm.Mu", v.shape, w.dtype)
-    sigma = spectral_norm_forward_fast(_matrix(w), u, v, Mu, _matrix(w_sn))
-    return w_sn, w.dtype.type(sigma)
+    return w.dtype.type(spectral_norm_forward_fast(_matrix(w), u, v, Mu))
 
 
-def spectral_norm_backward(dw_sn, w, u, v, sigma, out=None):
-    """dw_sn shaped as w -> dw = (dw_sn - <dw_sn, w_sn> v u^T) / sigma, shaped as w; into a
+def spectral_norm_backward(dw, w, u, v, sigma, out=None):
+    """dw: dL/dw with sigma held fixed (what dense_backward / conv2d_backward return given
+    sigma), shaped as w -> dL/dw = dw - (<dw, w> / sigma) v u^T, shaped as w; into a
     Workspace's "spectral_norm.dw" if out is one, else a fresh array."""
-    check_spectral_norm("spectral_norm_backward", w, u, v, dw_sn)
-    dw = buffer(out, "spectral_norm.dw", w.shape, w.dtype)
-    spectral_norm_backward_fast(_matrix(dw_sn), _matrix(w), u, v, w.dtype.type(sigma), _matrix(dw))
-    return dw
+    check_spectral_norm("spectral_norm_backward", w, u, v, dw)
+    grad = buffer(out, "spectral_norm.dw", w.shape, w.dtype)
+    spectral_norm_backward_fast(_matrix(dw), _matrix(w), u, v, w.dtype.type(sigma), _matrix(grad))
+    return grad

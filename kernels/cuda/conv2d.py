@@ -7,6 +7,8 @@ Two variants, both tested against the CPU kernels:
   output); a thread per dw[kh, kw, c, f] sums over the batch and output pixels.
 - im2col + tiled GEMM (the default): the same three matrices as on the CPU,
   cols (N*Ho*Wo, KH*KW*C), one tiled GEMM forward and two backward, col2im as a gather.
+  Given spectral norm's sigma, the three GEMMs divide by it as they write (w / sigma is
+  never formed).
 Every kernel takes the convolution's ConvGeometry g (kernels/conv_geometry.py); a launch
 passes its twelve ints.
 """
@@ -165,22 +167,22 @@ def _cols(x, g, out):
     return _launch(_im2col, cols, x, g)
 
 
-def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, out=None):
+def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out=None):
     activation = check_activation("conv2d_forward", activation, alpha)
     g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
     KH, KW, C, F = w.shape
     cols = _cols(x, g, out)
     h = buffer(out, "conv2d.y", (cols.shape[0], F), x.dtype)
-    y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b, h).reshape(x.shape[0], g.Ho, g.Wo, F)
+    y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b, h, sigma).reshape(x.shape[0], g.Ho, g.Wo, F)
     return activation_forward(y, activation, alpha, out), cols
 
 
-def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, out=None):
-    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, out)[0]
+def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out=None):
+    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, sigma, out)[0]
 
 
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                    alpha=0.2, cols=None, out=None):
+                    alpha=0.2, cols=None, sigma=None, out=None):
     g = check_conv2d("conv2d_backward", x, w, None, stride, padding)
     check_upstream("conv2d_backward", dy, (x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
     check_activation_output("conv2d_backward", activation, y, dy)
@@ -192,11 +194,11 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
     dx = dw = db = None
     if input_grad:
         dcols = buffer(out, "conv2d.dcols", (dy2.shape[0], KH * KW * C), x.dtype)
-        gemm_tiled(dy2, w.reshape(KH * KW * C, F).T, None, dcols)
+        gemm_tiled(dy2, w.reshape(KH * KW * C, F).T, None, dcols, sigma)
         dx = _launch(_col2im, buffer(out, "conv2d.dx", x.shape, x.dtype), dcols, g)
     if param_grads:
         if cols is None:  # not kept by the forward: rebuild it
             cols = _cols(x, g, out)
-        dw = gemm_tiled(cols.T, dy2, None, buffer(out, "conv2d.dw", (KH * KW * C, F), w.dtype)).reshape(KH, KW, C, F)
+        dw = gemm_tiled(cols.T, dy2, None, buffer(out, "conv2d.dw", (KH * KW * C, F), w.dtype), sigma).reshape(KH, KW, C, F)
         db = column_sums(dy2, buffer(out, "conv2d.db", (F,), w.dtype))
     return dx, dw, db

@@ -1,4 +1,6 @@
-"""Matrix products on the GPU: C = A @ B (+ bias per column), A (M, K), B (K, N).
+"""Matrix products on the GPU: C = A @ B (+ bias per column), A (M, K), B (K, N); the tiled
+one also C = (A @ B) / sigma (+ bias), sigma a (1,) device array (spectral norm's, so that
+w / sigma is never written out: kernels/cpu/spectral_norm.py).
 
 Two variants, both tested against NumPy:
 - ``gemm_naive``: one thread per C element, a K-long dot product straight from global
@@ -33,7 +35,7 @@ def _make_tiled(dtype):
     nb = numba.from_dtype(np.dtype(dtype))
 
     @cuda.jit
-    def gemm(A, B, bias, use_bias, C):
+    def gemm(A, B, bias, use_bias, sigma, use_sigma, C):
         sA = cuda.shared.array((TILE, TILE), nb)  # A[row block, k tile]
         sB = cuda.shared.array((TILE, TILE), nb)  # B[k tile, col block]
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
@@ -53,6 +55,8 @@ def _make_tiled(dtype):
                 acc += sA[ty, kk] * sB[kk, tx]
             cuda.syncthreads()  # everyone is done reading before the next load
         if row < M and col < N:
+            if use_sigma:
+                acc *= C.dtype.type(1) / sigma[0]  # the reciprocal times, as the CPU epilogue does
             if use_bias:
                 acc += bias[col]
             C[row, col] = acc
@@ -78,11 +82,13 @@ def gemm_naive(A, B, bias=None, C=None):
     return C
 
 
-def gemm_tiled(A, B, bias=None, C=None):
-    """-> C = A @ B (+ bias), into C if given (M, N), else a new array."""
+def gemm_tiled(A, B, bias=None, C=None, sigma=None):
+    """-> C = A @ B (+ bias), or with sigma (1,) C = (A @ B) / sigma (+ bias); into C if given
+    (M, N), else a new array."""
     C, bias, use_bias = _out(A, B, bias, C)
+    use_sigma = sigma is not None
     blocks = ((C.shape[1] + TILE - 1) // TILE, (C.shape[0] + TILE - 1) // TILE)
-    _TILED[np.dtype(A.dtype)][blocks, (TILE, TILE)](A, B, bias, use_bias, C)
+    _TILED[np.dtype(A.dtype)][blocks, (TILE, TILE)](A, B, bias, use_bias, sigma if use_sigma else bias, use_sigma, C)
     return C
 
 

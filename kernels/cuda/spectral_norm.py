@@ -2,16 +2,17 @@
 
 The kernel w is read as the matrix M (I, O). Matrix-vector products: one thread per output
 entry (M u: a thread per row; M^T v: a thread per column, so neighbouring threads read
-neighbouring entries). Sums of a vector (norms, v^T (M u), and the row sums of
-dw_sn * w): one thread, over at most I entries; the (I, O) sum itself is first split into
-I row sums, one thread each. sigma stays on the device as a (1,) array."""
+neighbouring entries). Sums of a vector (norms, v^T (M u), and the row sums of dw * w):
+one thread, over at most I entries; the (I, O) sum itself is first split into I row sums,
+one thread each. sigma stays on the device as a (1,) array, which the tiled GEMMs of the
+layer's dense or conv kernels divide by (w / sigma is never written out)."""
 
 import math
 
 from numba import cuda
 
 from kernels.checks import check_spectral_norm
-from kernels.cuda.launch import device_empty, flat, grid_1d
+from kernels.cuda.launch import device_empty, grid_1d
 from kernels.cuda.memory import buffer
 
 
@@ -74,20 +75,13 @@ def _normalise(a, eps, norm):
 
 
 @cuda.jit
-def _scale(M, sigma, out):
-    i = cuda.grid(1)
-    if i < M.size:
-        out[i] = M[i] / sigma[0]
-
-
-@cuda.jit
-def _backward(dM_sn, M, u, v, sigma, inner, dM):
+def _backward(dM, M, u, v, sigma, inner, out):
     i = cuda.grid(1)
     I, O = M.shape
     if i < M.size:
         r, c = i // O, i % O  # (I, O)
-        # inner[0] holds <dM_sn, M>; <dM_sn, M_sn> = inner / sigma
-        dM[r, c] = (dM_sn[r, c] - inner[0] / sigma[0] * v[r] * u[c]) / sigma[0]
+        # inner[0] holds <dM, M>; dM is the gradient with sigma held fixed
+        out[r, c] = dM[r, c] - inner[0] / sigma[0] * v[r] * u[c]
 
 
 def _matrix(w):
@@ -117,26 +111,24 @@ def spectral_norm_power_iteration(w, u, v, eps=1e-12):
 
 
 def spectral_norm_forward(w, u, v, out=None):
-    """-> (w_sn, sigma): w / sigma, sigma = v^T M u as a (1,) device array."""
+    """-> sigma = v^T M u as a (1,) device array, for the layer's kernel's sigma=."""
     check_spectral_norm("spectral_norm_forward", w, u, v)
     M = _matrix(w)
     mu = buffer(out, "spectral_norm.Mu", (v.size,), w.dtype)
     _launch(_matvec, v.size, M, u, mu)
     sigma = buffer(out, "spectral_norm.sigma", (1,), w.dtype)
     _launch(_dot, 1, v, mu, sigma)
-    w_sn = buffer(out, "spectral_norm.w_sn", w.shape, w.dtype)
-    _launch(_scale, w.size, flat(w), sigma, flat(w_sn))
-    return w_sn, sigma
+    return sigma
 
 
-def spectral_norm_backward(dw_sn, w, u, v, sigma, out=None):
-    """dw = (dw_sn - <dw_sn, w_sn> v u^T) / sigma, shaped as w."""
-    check_spectral_norm("spectral_norm_backward", w, u, v, dw_sn)
-    M, dM_sn = _matrix(w), _matrix(dw_sn)
+def spectral_norm_backward(dw, w, u, v, sigma, out=None):
+    """dw (with sigma held fixed) -> dL/dw = dw - (<dw, w> / sigma) v u^T, shaped as w."""
+    check_spectral_norm("spectral_norm_backward", w, u, v, dw)
+    M, dM = _matrix(w), _matrix(dw)
     rows = buffer(out, "spectral_norm.rows", (v.size,), w.dtype)
-    _launch(_row_inner, v.size, dM_sn, M, rows)
+    _launch(_row_inner, v.size, dM, M, rows)
     inner = buffer(out, "spectral_norm.inner", (1,), w.dtype)
     _launch(_total, 1, rows, inner)
-    dw = buffer(out, "spectral_norm.dw", w.shape, w.dtype)
-    _launch(_backward, w.size, dM_sn, M, u, v, sigma, inner, _matrix(dw))
-    return dw
+    grad = buffer(out, "spectral_norm.dw", w.shape, w.dtype)
+    _launch(_backward, w.size, dM, M, u, v, sigma, inner, _matrix(grad))
+    return grad

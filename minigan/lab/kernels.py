@@ -102,30 +102,42 @@ def student_backend(folder, dtype=np.float32, log=print):
         dx, dw, db = grads
         return (dx if input_grad else None), (dw if param_grads else None), (db if param_grads else None)
 
+    def divided(a, sigma):
+        """A spectrally normalised layer's w / sigma, formed here so that the student's kernel
+        sees a plain w; and the dw of w / sigma turned into dw with sigma held fixed."""
+        return a if sigma is None else a / sigma
+
+    def through_sigma(grads, sigma):
+        dx, dw, db = grads
+        return dx, divided(dw, sigma), db
+
     if "dense" in mods:
         d = mods["dense"]
 
-        def dense_forward(x, w, b, activation=None, alpha=0.2):
-            return act_forward(cast(d.dense_forward(x, w, b), x), activation, alpha)
+        def dense_forward(x, w, b, activation=None, alpha=0.2, sigma=None):
+            return act_forward(cast(d.dense_forward(x, divided(w, sigma), b), x), activation, alpha)
 
-        def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2):
+        def dense_backward(dy, x, w, input_grad=True, param_grads=True, y=None, activation=None, alpha=0.2,
+                           sigma=None):
             dpre = act_backward(dy, y, activation, alpha)
-            return keep([cast(g, dy) for g in d.dense_backward(dpre, x, w)], input_grad, param_grads)
+            grads = through_sigma(d.dense_backward(dpre, x, divided(w, sigma)), sigma)
+            return keep([cast(g, dy) for g in grads], input_grad, param_grads)
 
         use("dense", "dense_forward", dense_forward)
         use("dense", "dense_backward", dense_backward)
     if "conv2d" in mods:
         c = mods["conv2d"]
 
-        def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2):
+        def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None):
             s, p = plain_padding("conv2d_forward", stride, padding)
-            return act_forward(cast(c.conv2d_forward(x, w, b, s, p), x), activation, alpha)
+            return act_forward(cast(c.conv2d_forward(x, divided(w, sigma), b, s, p), x), activation, alpha)
 
         def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                            alpha=0.2, cols=None):
+                            alpha=0.2, cols=None, sigma=None):
             s, p = plain_padding("conv2d_backward", stride, padding)
             dpre = np.ascontiguousarray(act_backward(dy, y, activation, alpha))
-            return keep([cast(g, dy) for g in c.conv2d_backward(dpre, x, w, s, p)], input_grad, param_grads)
+            grads = through_sigma(c.conv2d_backward(dpre, x, divided(w, sigma), s, p), sigma)
+            return keep([cast(g, dy) for g in grads], input_grad, param_grads)
 
         use("conv2d", "conv2d_forward", conv2d_forward)
         ops.conv2d_forward_with_cols = lambda *a, **k: (conv2d_forward(*a, **k), None)
