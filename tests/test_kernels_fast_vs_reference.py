@@ -70,6 +70,27 @@ def test_sigma_divides_as_if_the_kernel_were_w_over_sigma(dtype):
         assert f.dtype == dtype and rel_err(f, r) < TOL[dtype], name
 
 
+def test_patches_serial_and_threaded_builds_agree_and_the_work_picks_one():
+    """im2col / col2im run _patches serially below PATCHES_PARALLEL_MIN (kernels/cpu/conv2d.py):
+    both builds give the same bits, and D's conv2 picks serial at batch 32, threads at 256."""
+    rng = np.random.default_rng(4)
+    for shape, stride, mode in (((3, 7, 7, 2), 2, C.SCATTER_ADD), ((2, 9, 9, 4), 3, C.SCATTER_SET)):
+        g = conv_geometry("test", shape, (3, 3, shape[3], 5), stride, "valid")
+        x = rng.standard_normal(shape).astype(np.float32)
+        cols = [np.zeros((shape[0] * g.Ho * g.Wo, 9 * shape[3]), np.float32) for _ in range(2)]
+        C._patches.serial(x, cols[0], g, C.GATHER)
+        C._patches.parallel(x, cols[1], g, C.GATHER)
+        assert np.array_equal(cols[0], cols[1]) and cols[0].any()
+        dx = [np.zeros(shape, np.float32) for _ in range(2)]
+        C._patches.serial(dx[0], cols[0], g, mode)
+        C._patches.parallel(dx[1], cols[0], g, mode)
+        assert np.array_equal(dx[0], dx[1]) and dx[0].any()
+    for batch, threaded in ((64, False), (512, True)):  # D's conv2 in the D step, batch 32 and 256
+        g = conv_geometry("test", (batch, 9, 9, 128), (3, 3, 128, 256), 3, "valid")
+        work = C.patches_work(np.empty((batch, 9, 9, 128), np.float32), None, g, C.GATHER)
+        assert (work >= C.PATCHES_PARALLEL_MIN) == threaded
+
+
 def test_skipped_gradients_are_none_and_the_rest_unchanged():
     import kernels.cpu as K
 

@@ -63,8 +63,8 @@ def float32_args(name):
         "_backward": (a(8, 4), a(8, 3), 4, 1e-8, a(2, 3), a(2, 3), a(2), a(8, 3)),
         "_activation_backward_and_bias_grad": (a(4, 3), a(4, 3), 2, 0.2, np.float32(0.5), a(4, 3), a(3)),
         "_activation_backward_threaded": (a(4, 3), a(4, 3), 2, 0.2, a(4, 3)), "_through_activation": (np.float32(1), np.float32(-1), 2, np.float32(0.2), np.float32(0)),
-        "im2col_into": (x4, g, a(8, 18)), "_patches": (x4, a(8, 18), g, 0),
-        "taps_inside": (g,), "windows_tile": (g,), "col2im_into": (a(8, 18), g, a(2, 6, 6, 2)), "window_is_whole_input": (g,),
+        "_patches": (x4, a(8, 18), g, 0),
+        "taps_inside": (g,), "windows_tile": (g,), "window_is_whole_input": (g,),
         "_tanh_forward_rational": (a(5), activations.TANH_P32, activations.TANH_Q32, 7.9, 4e-4, a(5)),
         "stable_sigmoid": (np.float32(0.5),),
         "_adam_update": (a(5), a(5), a(5), np.abs(a(5)), 1e-3, 0.5, 0.9, 0.999, 0.1, 0.001, 1e-8, 1e-38),
@@ -141,10 +141,11 @@ def test_serial_and_parallel_builds_keep_separate_caches():
     and line, not by flags, so one name would make the parallel build load the serial code
     (it did: Adam ran 6x slower). Each build must own its cache files."""
     import kernels.cpu.activations as A
+    import kernels.cpu.conv2d as Cv
     import kernels.cpu.dropout as Dr
     import kernels.cpu.optim as O
 
-    builds = [v for m in (A, Dr, O) for v in vars(m).values() if hasattr(v, "serial") and hasattr(v, "parallel")]
+    builds = [v for m in (A, Cv, Dr, O) for v in vars(m).values() if hasattr(v, "serial") and hasattr(v, "parallel")]
     assert len(builds) >= 10
     for d in builds:
         assert d.parallel.targetoptions.get("parallel") and not d.serial.targetoptions.get("parallel")

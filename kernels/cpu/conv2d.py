@@ -51,6 +51,7 @@ from kernels.cpu.epilogue import (
 )
 from kernels.cpu.gemm import gemm_into
 from kernels.cpu.memory import buffer
+from kernels.cpu.parallel import by_size
 
 
 @njit(cache=True)
@@ -107,9 +108,16 @@ def conv2d_backward_loops(dy, x, w, g):
 
 
 GATHER, SCATTER_ADD, SCATTER_SET = 0, 1, 2  # _patches' modes: im2col; col2im; col2im when windows tile
+TAP_COST = 16  # a window tap's index work, in channel copies: what makes conv1's C = 1 loops dear
+PATCHES_PARALLEL_MIN = 1_500_000  # taps * (C + TAP_COST); below, the serial build is faster (docs/speed.md)
 
 
-@njit(cache=True, parallel=True)
+def patches_work(images, cols, g, mode):
+    """_patches' cost: every tap of every window, each a fixed index cost plus C copies."""
+    return images.shape[0] * g.Ho * g.Wo * g.KH * g.KW * (images.shape[3] + TAP_COST)
+
+
+@by_size(work=patches_work, min_work=PATCHES_PARALLEL_MIN)
 def _patches(images, cols, g, mode):
     """Walk every (output pixel, kernel tap, channel) once. GATHER copies images -> cols
     (im2col); SCATTER_ADD adds cols -> images (col2im, its adjoint); SCATTER_SET writes them,
@@ -162,7 +170,6 @@ def window_is_whole_input(g):
     return g.Ho == 1 and g.Wo == 1 and g.KH == g.H and g.KW == g.W and g.pt == 0 and g.pl == 0
 
 
-@njit(cache=True)
 def im2col_into(x, g, cols):
     """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C), written over: row r holds the receptive field
     of output pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
@@ -171,7 +178,6 @@ def im2col_into(x, g, cols):
     _patches(x, cols, g, GATHER)
 
 
-@njit(cache=True)
 def col2im_into(dcols, g, dx):
     """The adjoint of im2col: dcols (N*Ho*Wo, KH*KW*C) -> dx (N, H, W, C), written over,
     adding each entry back onto the input pixel it was copied from (overlapping windows sum)."""

@@ -26,13 +26,18 @@ def _renamed(fn, suffix):
     return clone
 
 
-def by_size(fn):
-    """Compile ``fn`` serially and in parallel; call the build that suits the first argument's size."""
+def by_size(fn=None, *, work=None, min_work=PARALLEL_MIN_SIZE):
+    """Compile ``fn`` serially and in parallel; call the build that suits the work: the first
+    argument's size, or ``work(*args)`` where a loop's cost is not its first array's size
+    (then with its own threshold ``min_work``, measured like the default one)."""
+    if fn is None:
+        return lambda f: by_size(f, work=work, min_work=min_work)
     serial = njit(cache=True)(fn)
     parallel = njit(cache=True, parallel=True)(_renamed(fn, "_parallel"))
+    measure = work or (lambda *args: args[0].size)
 
     def dispatch(*args):
-        return (parallel if args[0].size >= PARALLEL_MIN_SIZE else serial)(*args)
+        return (parallel if measure(*args) >= min_work else serial)(*args)
 
     dispatch.serial, dispatch.parallel, dispatch.py_func = serial, parallel, fn
     dispatch.__name__, dispatch.__doc__ = fn.__name__, fn.__doc__
