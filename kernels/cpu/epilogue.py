@@ -19,9 +19,10 @@ h: nothing but y is kept.
 Why fused: scaling, adding the bias and applying the activation are each a pass that reads
 and writes the whole output; one pass does all three (and the activation layer's separate
 output array is never allocated). The scale is how spectral norm's w / sigma is applied
-without writing w / sigma out: (x @ w) / sigma = x @ (w / sigma), and s = 1 is exact. The backward, likewise, applies act' and takes db's column sums
-in one pass. db[f] is always summed down the rows in order, as the reference loops sum it,
-so the bits never depend on the thread count. On large arrays (PARALLEL_BACKWARD_MIN) a
+without writing w / sigma out: (x @ w) / sigma = x @ (w / sigma), and s = 1 is exact. The
+backward, likewise, applies act' and s and takes db's column sums in one pass. db[f] is
+always summed down the rows in order, as the reference loops sum it, so the bits never
+depend on the thread count. On large arrays (PARALLEL_BACKWARD_MIN) a
 threaded pass writes dpre first and a second pass sums its columns, which beats the single
 serial pass only on the largest arrays (docs/speed.md). (Splitting the columns among threads
 instead, so that one pass could stay threaded, was slower still: each thread then strides

@@ -199,6 +199,7 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
     if param_grads:
         if cols is None:  # not kept by the forward: rebuild it
             cols = _cols(x, g, out)
-        dw = gemm_tiled(cols.T, dy2, None, buffer(out, "conv2d.dw", (KH * KW * C, F), w.dtype), sigma).reshape(KH, KW, C, F)
+        dw = gemm_tiled(cols.T, dy2, None, buffer(out, "conv2d.dw", (KH * KW * C, F), w.dtype),
+                        sigma).reshape(KH, KW, C, F)
         db = column_sums(dy2, buffer(out, "conv2d.db", (F,), w.dtype))
     return dx, dw, db
