@@ -108,7 +108,7 @@ def owner_kernels():
     p, grad, m, v = a(3, 3, 256, 512), a(3, 3, 256, 512), np.zeros((3, 3, 256, 512), np.float32), np.ones((3, 3, 256, 512), np.float32)
     return {
         "conv2 GEMM 576x1152x256": ("OpenBLAS", lambda: gemm_into(cols, w2, h)),
-        "conv2 im2col (64, 9, 9, 128)": ("Numba prange", lambda: im2col(x2, g2, ws)),
+        "conv2 im2col (64, 9, 9, 128)": ("Numba, serial below 1.5 M units of work", lambda: im2col(x2, g2, ws)),
         "conv1 epilogue backward (5184, 128)": ("Numba, serial below 1 M elements",
                                                 lambda: activation_backward_and_bias_grad(dy, y, 1, 0.2, np.float32(1), ws)),
         "Adam over conv3's 1.18 M weights": ("Numba by_size", lambda: K.adam_update(p, grad, m, v, 3, 2e-4, 0.5,

@@ -80,11 +80,10 @@ class WeightLayer(Layer):
     def scaling(self):
         """The kernel's sigma= argument for this forward: {'sigma': sigma(w)} with spectral norm
         (computed now: w has moved since the last forward), else nothing."""
-        if not self.spectral_norm:
-            return {}
-        self.sigma = self.ops.spectral_norm_forward(self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"],
-                                                    **self.out())
-        return {"sigma": self.sigma}
+        if self.spectral_norm:
+            self.sigma = self.ops.spectral_norm_forward(self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"],
+                                                        **self.out())
+        return self.kept_scaling()
 
     def kept_scaling(self):
         """The backward's sigma= argument: the one its forward divided by."""

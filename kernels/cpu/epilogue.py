@@ -120,9 +120,10 @@ def activation_backward_and_bias_grad(dy, y, act, alpha, s, out=None):
         _activation_backward_and_bias_grad(dy, dy, act, 0.0, s, dy, db)
         return dy, db
     dh = buffer(out, "epilogue.dpre", dy.shape, dy.dtype)
+    y = dy if y is None else y  # linear: never read
     if dy.size < PARALLEL_BACKWARD_MIN:
-        _activation_backward_and_bias_grad(dy, dy if y is None else y, act, float(alpha), s, dh, db)
+        _activation_backward_and_bias_grad(dy, y, act, float(alpha), s, dh, db)
         return dh, db
-    _activation_backward_threaded(dy, dy if y is None else y, act, float(alpha), dh)
+    _activation_backward_threaded(dy, y, act, float(alpha), dh)
     _activation_backward_and_bias_grad(dh, dh, LINEAR, 0.0, s, dh, db)  # column sums in order, then dh *= s
     return dh, db
