@@ -24,6 +24,7 @@ from benchmarks.bench_step import batch_data, step_flops
 from benchmarks.conftest import need
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
+from minigan.runtime import follow_load
 
 SECONDS = int(os.environ.get("MINIGAN_BENCH_LOAD_SECONDS", "300"))
 STEPS = int(os.environ.get("MINIGAN_BENCH_LOAD_STEPS", "300"))  # at most; at least a third of it
@@ -87,7 +88,8 @@ def test_train_step_under_load(benchmark, load, engine):
     rounds = int(min(STEPS, max(BUDGET_SECONDS / (time.perf_counter() - start), STEPS // 3)))
     benchmark.group = "train step b32 under load"
     benchmark.extra_info.update(engine=engine, flops=step_flops(32), case=f"train step, {load}", batch=32, load=load)
-    benchmark.pedantic(lambda: gan.train_step(real, z), rounds=rounds, iterations=1, warmup_rounds=0)
+    step = gan.train_step if engine == "torch" else lambda real, z: (follow_load(), gan.train_step(real, z))
+    benchmark.pedantic(step, args=(real, z), rounds=rounds, iterations=1, warmup_rounds=0)
     benchmark.extra_info["p99"] = float(np.percentile(benchmark.stats.stats.data, 99))
 
 
@@ -97,7 +99,7 @@ def owner_kernels():
     workspace as in the step."""
     from kernels.cpu.conv2d import im2col
     from kernels.cpu.epilogue import activation_backward_and_bias_grad
-    from kernels.cpu.gemm import gemm_into
+    from kernels.cpu.gemm import BLAS_NAME, gemm_into
     from kernels.conv_geometry import conv_geometry
 
     rng = np.random.default_rng(0)
@@ -107,7 +109,7 @@ def owner_kernels():
     dy, y, ws = a(5184, 128), np.abs(a(5184, 128)), K.Workspace()
     p, grad, m, v = a(3, 3, 256, 512), a(3, 3, 256, 512), np.zeros((3, 3, 256, 512), np.float32), np.ones((3, 3, 256, 512), np.float32)
     return {
-        "conv2 GEMM 576x1152x256": ("OpenBLAS", lambda: gemm_into(cols, w2, h)),
+        "conv2 GEMM 576x1152x256": (BLAS_NAME, lambda: gemm_into(cols, w2, h)),
         "conv2 im2col (64, 9, 9, 128)": ("Numba, serial below 1.5 M units of work", lambda: im2col(x2, g2, ws)),
         "conv1 epilogue backward (5184, 128)": ("Numba, serial below 1 M elements",
                                                 lambda: activation_backward_and_bias_grad(dy, y, 1, 0.2, np.float32(1), ws)),

@@ -7,10 +7,11 @@ signatures in ``numba.cuda``. This package never imports ``minigan``.
 import os
 import warnings
 
-# Numba's parallel kernels run on OpenMP threads, BLAS on its own pthreads. OpenMP's
-# default is to spin after each parallel loop, which starves the BLAS threads that run
-# next, several-fold on 2 cores. PASSIVE makes idle
-# OpenMP threads sleep (docs/speed.md, "Figures behind the code"). Read once, when the OpenMP runtime loads, hence here.
+# MKL's GEMMs run on OpenMP threads (kernels/cpu/gemm.py), as do Numba's parallel kernels
+# where TBB is not installed. OpenMP's default is to spin after each parallel loop, which
+# starves the threads that run next, several-fold on 2 cores. PASSIVE makes idle OpenMP
+# threads sleep (docs/speed.md, "Figures behind the code"). Read once, when the OpenMP
+# runtime loads, hence here.
 
 
 def _openmp_runtime_loaded():

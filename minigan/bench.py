@@ -11,12 +11,13 @@ import numpy as np
 from minigan import backends
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
+from minigan.runtime import follow_load
 
 
 def pools():
     """Numba's thread count and every BLAS pool loaded (sized together by minigan/runtime.py's
-    own_cores). minigan's GEMMs go through SciPy's OpenBLAS (Numba's np.dot calls
-    scipy.linalg.cython_blas), NumPy's through its own copy: two libraries, both listed."""
+    own_cores): MKL where it runs the GEMMs (kernels/cpu/gemm.py), SciPy's OpenBLAS (the GEMMs
+    otherwise; spectral norm's matrix-vector products) and NumPy's own copy, all listed."""
     import numba
     from threadpoolctl import threadpool_info
 
@@ -49,6 +50,7 @@ def timed_steps(gan, real, z, steps):
     times = np.empty(steps)
     for i in range(steps):
         t = time.perf_counter()
+        follow_load()  # as the trainer does
         gan.train_step(real, z)
         times[i] = time.perf_counter() - t
     return times

@@ -60,8 +60,9 @@ def add_sample(sub):
 def add_threads(p):
     p.add_argument("--threads", type=int,
                    help="threads for every pool of this process, Numba's and BLAS's alike (default: the smallest of "
-                        "NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS that is set, else the cores, shared "
-                        "among the MPI ranks on this machine)")
+                        "NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS that is set, else "
+                        "the cores, shared among the MPI ranks on this machine). With MKL (kernels/cpu/gemm.py) the "
+                        "most: a step runs on fewer while other processes keep cores busy")
 
 
 def add_generator_choice(p):

@@ -10,7 +10,8 @@ A run folder holds
     checkpoint.npz             weights, Adam state, RNG state, epoch and config, rewritten
                                atomically after every epoch
 Resuming from checkpoint.npz replays nothing and skips nothing: the RNG state is restored,
-so the losses match an uninterrupted run bit for bit (same seed, same thread count).
+so the losses match an uninterrupted run bit for bit (same seed; with MKL at any thread count,
+with OpenBLAS at the same one: kernels/cpu/gemm.py).
 """
 
 import csv
@@ -29,6 +30,7 @@ from minigan.distributed import World
 from minigan.files import atomic_write
 from minigan.plots import save_grid, save_loss_curves
 from minigan.progress import Progress
+from minigan.runtime import follow_load
 from minigan.weights import (
     CHECKPOINT_FORMAT,
     WEIGHTS_FORMAT,
@@ -167,6 +169,7 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=N
         progress = Progress(steps_per_epoch, f"epoch {epoch}/{config.epochs}", enabled=None if root else False)
         t0 = time.perf_counter()
         for s, real, z in epoch_batches(rng, x_all, B, config.z_dim, config.dtype):
+            follow_load()  # fewer threads while other processes keep cores busy (minigan/runtime.py)
             out = gan.train_step(world.shard(real), world.shard(z))
             if not (np.isfinite(out["d_loss"]) and np.isfinite(out["g_loss"])):
                 progress.close()

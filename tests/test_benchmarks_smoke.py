@@ -7,6 +7,8 @@ import sys
 
 from conftest import REPO
 
+from kernels.cpu.gemm import BLAS_NAME
+
 
 def run_slice(out, select, **env):
     cmd = [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", "--benchmark-enable",
@@ -61,7 +63,7 @@ def test_load_benchmark_starts_and_stops_its_competitor(tmp_path):
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "rep" / "table.md").read_text()
     assert "| minigan | idle |" in table and "| minigan | python-loop |" in table and "(×1.00)" in table
-    assert "| conv2 GEMM 576x1152x256 | OpenBLAS | idle |" in table  # the owner table
+    assert f"| conv2 GEMM 576x1152x256 | {BLAS_NAME} | idle |" in table  # the owner table
 
 
 def test_bench_command_json(capsys):

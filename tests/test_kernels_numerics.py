@@ -53,7 +53,9 @@ def float32_args(name):
     x4, w4, dy4 = a(2, 6, 6, 2), a(3, 3, 2, 3), a(2, 2, 2, 3)
     g = conv_geometry("numerics", x4.shape, w4.shape, 3, "valid")  # 6x6 -> 2x2
     table = {
-        "dense_forward_loops": (a(3, 4), a(4, 5), a(5)), "gemm_into": (a(3, 4), a(4, 5), a(3, 5)),
+        "dense_forward_loops": (a(3, 4), a(4, 5), a(5)), "_gemm_into_mkl": (a(3, 4), a(4, 5), a(3, 5)),
+        "_gemm_into_openblas": (a(3, 4), a(4, 5), a(3, 5)), "gemm_into": (a(3, 4), a(4, 5), a(3, 5)),
+        "_operand": (a(3, 4),),
         "dense_backward_loops": (a(3, 5), a(3, 4), a(4, 5)),
         "conv2d_forward_loops": (x4, w4, a(3), g),
         "conv2d_backward_loops": (dy4, x4, w4, g),

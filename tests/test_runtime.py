@@ -54,23 +54,29 @@ def pools_of(**env):
 
 
 @pytest.mark.skipif(platform.system() != "Linux", reason="the check reads /proc/self/maps")
-def test_one_count_sizes_every_pool():
+@pytest.mark.parametrize("blas", ["mkl", "openblas"])
+def test_one_count_sizes_every_pool(blas):
     """The issue's collapse: a run that pinned Numba alone still had BLAS pools the size of the
-    machine. Now one number sizes Numba's pool and both OpenBLAS copies (SciPy's, behind the
-    GEMMs, and NumPy's); unpinned, every pool takes the cores. own_cores called before the
-    kernels are imported still starts OpenMP with sleeping idle threads (it reads its policy
-    once; a spinning pool made the step 3x slower beside a busy loop, docs/speed.md)."""
+    machine. Now one number sizes Numba's pool and the GEMMs' BLAS (MKL, or SciPy's OpenBLAS);
+    beside MKL both OpenBLAS copies (SciPy's and NumPy's) get one thread, so no idle OpenBLAS
+    worker spins while MKL works. Unpinned, the pools take the cores. own_cores called before
+    the kernels are imported still starts OpenMP (MKL's) with sleeping idle threads (it reads
+    its policy once; a spinning pool made the step 3x slower beside a busy loop, docs/speed.md)."""
     import os
 
-    pinned = pools_of(NUMBA_NUM_THREADS="1")
-    assert pinned["numba"] == 1 and len(pinned["blas"]) == 2, pinned
+    gemm_library = "libmkl_rt" if blas == "mkl" else "scipy_openblas-"  # SciPy's OpenBLAS: behind np.dot
+    pinned = pools_of(NUMBA_NUM_THREADS="1", MINIGAN_BLAS=blas)
+    assert pinned["numba"] == 1 and len(pinned["blas"]) == (3 if blas == "mkl" else 2), pinned
     assert all(n == 1 for _, n in pinned["blas"]), pinned
-    assert any("scipy_openblas-" in path for path, _ in pinned["blas"])  # SciPy's: minigan's GEMMs
+    assert any(gemm_library in path for path, _ in pinned["blas"]), pinned
     assert "ask for at most 1, or raise NUMBA_NUM_THREADS" in pinned["too_many"]
-    free = pools_of()
+    free = pools_of(MINIGAN_BLAS=blas)
     cores = os.cpu_count()
-    assert free["numba"] == cores and all(n == cores for _, n in free["blas"]), free
-    assert free["policy"] == "PASSIVE" and free["openmp_loaded"]
+    assert free["numba"] == cores, free
+    for path, n in free["blas"]:
+        assert n == (1 if blas == "mkl" and "openblas" in path else cores), free
+    assert free["policy"] == "PASSIVE"
+    assert free["openmp_loaded"] == (blas == "mkl")  # MKL's threads are OpenMP's; Numba's are TBB's where it is installed
 
 
 def test_the_thread_count_comes_from_the_flag_else_the_smallest_pinned_pool(monkeypatch):

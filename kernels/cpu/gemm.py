@@ -1,14 +1,121 @@
 """The one matrix product every fast CPU kernel uses: C = A @ B, written into C.
 
-``np.dot(a, b, out)`` inside ``@njit``: Numba calls BLAS sgemm/dgemm (SciPy's OpenBLAS)
-with the caller's array as the output, so the product allocates nothing. A or B may be a
-transposed view (``w.T``, F-ordered): BLAS reads it as stored, without a copy.
+Two BLAS libraries can serve it; which one is settled when this module loads (``BLAS``):
+- **MKL** (the ``mkl`` wheel, x86-64 Linux), when it is installed: ``cblas_sgemm`` /
+  ``cblas_dgemm`` called from ``@njit`` by symbol name, so the compiled kernel caches like any
+  other. MKL runs on the GNU OpenMP runtime (the one Numba's threads are), so a process has one
+  thread pool, asleep when idle; and in MKL's strict reproducibility mode, so a product's bits do
+  not depend on the thread count: the count can follow the machine's load without changing a
+  run (minigan/runtime.py). It is also the faster of the two at this network's shapes
+  (docs/speed.md, "The BLAS").
+- **OpenBLAS** otherwise (SciPy's, which Numba's ``np.dot`` calls): ``np.dot(a, b, out)``
+  inside ``@njit``. Its bits change with its thread count.
+``MINIGAN_BLAS=openblas`` picks OpenBLAS where both are there, to compare them;
+``MINIGAN_BLAS=mkl`` insists on MKL and says how to install it when it is missing.
+
+A or B may be a transposed view (``w.T``, F-ordered): BLAS reads it as stored, without a copy.
 """
 
+import os
+
 import numpy as np
-from numba import njit
+from numba import njit, types
+
+# MKL reads these when it loads: its threads are libgomp's (Numba's runtime, asleep when idle
+# under OMP_WAIT_POLICY=PASSIVE: kernels/__init__.py) instead of a second OpenMP runtime's that
+# spin; and results are reproducible whatever the thread count (AUTO picks this CPU's code path).
+MKL_SETTINGS = {"MKL_THREADING_LAYER": "GNU", "MKL_CBWR": "AUTO,STRICT"}
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
+
+
+def _mkl_library():
+    """The path of the mkl wheel's libmkl_rt, or None when the wheel is not installed."""
+    from importlib.metadata import PackageNotFoundError, files
+
+    try:
+        found = [f for f in files("mkl") or () if f.name.startswith("libmkl_rt.so")]
+    except PackageNotFoundError:
+        return None
+    paths = [str(f.locate()) for f in found if os.path.exists(f.locate())]
+    return sorted(paths)[0] if paths else None
+
+
+def _choose_blas():
+    """'mkl' or 'openblas', from MINIGAN_BLAS (unset: MKL when it is installed); loads MKL."""
+    asked = os.environ.get("MINIGAN_BLAS", "").strip().lower()
+    if asked not in ("", "mkl", "openblas"):
+        raise ValueError(f"MINIGAN_BLAS={asked!r}: set it to 'mkl' or 'openblas', or unset it (MKL when installed)")
+    if asked == "openblas":
+        return "openblas"
+    path = _mkl_library()
+    if path is None:
+        if asked == "mkl":
+            raise RuntimeError("MINIGAN_BLAS=mkl, but MKL is not installed: pip install mkl (x86-64 Linux), "
+                               "or unset MINIGAN_BLAS to use OpenBLAS")
+        return "openblas"
+    for name, value in MKL_SETTINGS.items():
+        if os.environ.setdefault(name, value) != value:
+            raise RuntimeError(f"{name}={os.environ[name]!r} in the environment, but minigan runs MKL with "
+                               f"{name}={value} (one thread pool; bits independent of the thread count): "
+                               f"unset it, or set MINIGAN_BLAS=openblas")
+    import llvmlite.binding as llvm
+
+    llvm.load_library_permanently(path)  # cblas_?gemm resolve by name in the compiled kernels
+    return "mkl"
+
+
+BLAS = _choose_blas()
+BLAS_NAME = {"mkl": "MKL", "openblas": "OpenBLAS"}[BLAS]
+
+# cblas_?gemm(layout, transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); the pointers
+# pass as 64-bit integers (arr.ctypes.data), which the x86-64 calling convention treats alike.
+_I, _P = types.intc, types.uintp
+_cblas_sgemm = types.ExternalFunction("cblas_sgemm", types.void(_I, _I, _I, _I, _I, _I, types.float32, _P, _I, _P,
+                                                                _I, types.float32, _P, _I))
+_cblas_dgemm = types.ExternalFunction("cblas_dgemm", types.void(_I, _I, _I, _I, _I, _I, types.float64, _P, _I, _P,
+                                                                _I, types.float64, _P, _I))
 
 
 @njit(cache=True)
-def gemm_into(a, b, c):
+def _operand(x):
+    """How BLAS reads the matrix x (R, C) in place: (NO_TRANS, row stride) for rows contiguous,
+    (TRANS, column stride) for columns contiguous (a transposed view), (0, 0) for neither."""
+    R, C = x.shape
+    s0, s1 = x.strides[0] // x.itemsize, x.strides[1] // x.itemsize
+    if (s1 == 1 or C == 1) and (R == 1 or s0 >= max(1, C)):
+        return NO_TRANS, max(1, C) if R == 1 else s0
+    if (s0 == 1 or R == 1) and (C == 1 or s1 >= max(1, R)):
+        return TRANS, max(1, R) if C == 1 else s1
+    return 0, 0
+
+
+@njit(cache=True)
+def _gemm_into_mkl(a, b, c):
+    M, K = a.shape
+    N = b.shape[1]
+    if M == 0 or N == 0:
+        return
+    if K == 0:
+        c[:] = 0
+        return
+    ta, lda = _operand(a)
+    tb, ldb = _operand(b)
+    tc, ldc = _operand(c)
+    if ta == 0 or tb == 0 or tc != NO_TRANS:  # strided views the kernels never pass: BLAS through NumPy
+        np.dot(a, b, c)
+        return
+    one, zero = c.dtype.type(1), c.dtype.type(0)
+    if a.itemsize == 4:  # float32 (a kernel takes one dtype, float32 or float64)
+        _cblas_sgemm(ROW_MAJOR, ta, tb, M, N, K, one, a.ctypes.data, lda, b.ctypes.data, ldb, zero, c.ctypes.data,
+                     ldc)  # (M, K) @ (K, N) -> c (M, N)
+    else:
+        _cblas_dgemm(ROW_MAJOR, ta, tb, M, N, K, one, a.ctypes.data, lda, b.ctypes.data, ldb, zero, c.ctypes.data,
+                     ldc)
+
+
+@njit(cache=True)
+def _gemm_into_openblas(a, b, c):
     np.dot(a, b, c)  # (M, K) @ (K, N) -> c (M, N)
+
+
+gemm_into = _gemm_into_mkl if BLAS == "mkl" else _gemm_into_openblas
