@@ -49,7 +49,7 @@ def thread_count(asked=None, processes_here=1):
 
 def own_cores(threads):
     """Size every pool of this process to `threads`: Numba's and the BLAS that runs the GEMMs
-    (kernels/cpu/gemm.py: MKL, on Numba's own OpenMP threads, or SciPy's OpenBLAS, loaded here
+    (kernels/cpu/gemm.py: MKL, on libgomp's threads, or SciPy's OpenBLAS, loaded here
     so that the limit reaches it before the first GEMM). Where MKL runs the GEMMs, both
     OpenBLAS copies (SciPy's, left with spectral norm's matrix-vector products, and NumPy's)
     get one thread, so that no idle OpenBLAS worker spins beside MKL's. `threads` is also the
@@ -70,7 +70,7 @@ def own_cores(threads):
     blas = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
     gemms = [lib for lib in blas if lib.internal_api == BLAS]
     for lib in blas:
-        lib.set_num_threads(1 if lib.internal_api == "openblas" and BLAS == "mkl" else threads)
+        lib.set_num_threads(threads if lib in gemms else 1)
     numba.set_num_threads(threads)
     _follower = LoadFollower(threads, gemms) if BLAS == "mkl" and threads > 1 else None
     return {"numba": numba.get_num_threads(), "blas": [(lib.filepath, lib.get_num_threads()) for lib in blas]}

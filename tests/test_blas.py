@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from benchmarks.gemm_floor import step_gemms
 from kernels.cpu import gemm
 from minigan.bench import gan_with_batch
-from minigan.runtime import LoadFollower, follow_load, own_cores, threads_beside
+from minigan.runtime import POOL_VARIABLES, LoadFollower, follow_load, own_cores, threads_beside
 
 import kernels.cpu as K
 
@@ -150,8 +150,7 @@ def test_the_count_follows_a_busy_process_and_comes_back():
     import json
 
     done = subprocess.run([sys.executable, "-c", FOLLOW], capture_output=True, text=True, timeout=120,
-                          env={k: v for k, v in os.environ.items() if k not in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
-                                                                                 "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+                          env={k: v for k, v in os.environ.items() if k not in POOL_VARIABLES})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"idle": 2, "beside a busy loop": 1, "after it": 2}
 

@@ -3,8 +3,8 @@
 Two BLAS libraries can serve it; which one is settled when this module loads (``BLAS``):
 - **MKL** (the ``mkl`` wheel, x86-64 Linux), when it is installed: ``cblas_sgemm`` /
   ``cblas_dgemm`` called from ``@njit`` by symbol name, so the compiled kernel caches like any
-  other. MKL runs on the GNU OpenMP runtime (the one Numba's threads are), so a process has one
-  thread pool, asleep when idle; and in MKL's strict reproducibility mode, so a product's bits do
+  other. MKL runs on the GNU OpenMP runtime, whose idle threads sleep (kernels/__init__.py),
+  not on Intel's, whose idle threads spin; and in MKL's strict reproducibility mode, so a product's bits do
   not depend on the thread count: the count can follow the machine's load without changing a
   run (minigan/runtime.py). It is also the faster of the two at this network's shapes
   (docs/speed.md, "The BLAS").
@@ -21,8 +21,8 @@ import os
 import numpy as np
 from numba import njit, types
 
-# MKL reads these when it loads: its threads are libgomp's (Numba's runtime, asleep when idle
-# under OMP_WAIT_POLICY=PASSIVE: kernels/__init__.py) instead of a second OpenMP runtime's that
+# MKL reads these when it loads: its threads are libgomp's (asleep when idle under
+# OMP_WAIT_POLICY=PASSIVE: kernels/__init__.py) instead of Intel's OpenMP runtime's, which
 # spin; and results are reproducible whatever the thread count (AUTO picks this CPU's code path).
 MKL_SETTINGS = {"MKL_THREADING_LAYER": "GNU", "MKL_CBWR": "AUTO,STRICT"}
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
@@ -36,7 +36,7 @@ def _mkl_library():
         found = [f for f in files("mkl") or () if f.name.startswith("libmkl_rt.so")]
     except PackageNotFoundError:
         return None
-    paths = [str(f.locate()) for f in found if os.path.exists(f.locate())]
+    paths = [path for path in (str(f.locate()) for f in found) if os.path.exists(path)]
     return sorted(paths)[0] if paths else None
 
 
