@@ -14,11 +14,11 @@ import warnings
 
 # One OpenMP runtime (the system's libgomp) serves Numba's parallel kernels and PyTorch's
 # intra-op pool, and it reads OMP_WAIT_POLICY once, when it loads. minigan wants idle threads
-# asleep (PASSIVE, set by kernels/__init__.py): they would otherwise spin on the cores its
-# BLAS calls need. PyTorch is fastest under libgomp's default (spin a while, then sleep).
+# asleep after a short spin (PASSIVE and GOMP_SPINCOUNT, set by kernels/__init__.py): they
+# would otherwise spin on the cores its kernels need next. PyTorch is fastest under libgomp's default (spin a while, then sleep).
 # So each engine is timed under its own best policy, in its own process (the figures:
 # docs/speed.md, Figures behind the code): MINIGAN_BENCH_OMP=default loads PyTorch (and with
-# it libgomp) before anything sets the policy; otherwise every engine here runs PASSIVE.
+# it libgomp) before anything sets the policy; otherwise every engine here runs minigan's.
 # TensorFlow has pools of its own (pinned to THREADS by tensorflow() below) and runs in a
 # process of its own too (-k tf), so that nothing it leaves behind touches the others.
 OMP_MODE = os.environ.get("MINIGAN_BENCH_OMP", "passive")
@@ -33,8 +33,9 @@ if OMP_MODE == "default":
     warnings.filterwarnings("ignore", message="the OpenMP runtime was loaded before", category=RuntimeWarning)
     OMP_POLICY = "libgomp default (spin, then sleep)"
 elif OMP_MODE == "passive":
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    OMP_POLICY = os.environ["OMP_WAIT_POLICY"]
+    import kernels  # noqa: F401  (sets PASSIVE and libgomp's short spin before the runtime loads)
+
+    OMP_POLICY = f"{os.environ['OMP_WAIT_POLICY']}, GOMP_SPINCOUNT={os.environ.get('GOMP_SPINCOUNT', 'unset')}"
 else:
     raise RuntimeError(f"MINIGAN_BENCH_OMP must be 'passive' or 'default', got {OMP_MODE!r}")
 

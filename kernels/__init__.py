@@ -10,8 +10,12 @@ import warnings
 # MKL's GEMMs run on OpenMP threads (kernels/cpu/gemm.py), as do Numba's parallel kernels
 # where TBB is not installed. OpenMP's default is to spin after each parallel loop, which
 # starves the threads that run next, several-fold on 2 cores. PASSIVE makes idle OpenMP
-# threads sleep (docs/speed.md, "Figures behind the code"). Read once, when the OpenMP
-# runtime loads, hence here.
+# threads sleep; a sleeping thread, though, takes a wake-up (a futex, on a VM an interrupt
+# between virtual CPUs) at every one of the step's 30 GEMMs, so libgomp's threads first spin
+# for a short count (GOMP_SPINCOUNT, about a millisecond or less) and then sleep: the step keeps
+# its threads hot between one GEMM and the next, and an idle process frees the cores at once
+# (docs/speed.md, "Figures behind the code"). Read once, when the OpenMP runtime loads, hence here.
+SPIN_COUNT = "20000"
 
 
 def _openmp_runtime_loaded():
@@ -29,4 +33,5 @@ if "OMP_WAIT_POLICY" not in os.environ and _openmp_runtime_loaded():
                   "Import minigan before torch, or set OMP_WAIT_POLICY=PASSIVE in "
                   "the environment.", RuntimeWarning, stacklevel=2)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)
 

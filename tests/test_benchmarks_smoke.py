@@ -7,6 +7,7 @@ import sys
 
 from conftest import REPO
 
+from kernels import SPIN_COUNT
 from kernels.cpu.gemm import BLAS_NAME
 
 
@@ -31,7 +32,7 @@ def test_benchmark_slice_and_report(tmp_path):
     assert {b["extra_info"]["engine"] for b in mine["benchmarks"]} == {"minigan", "numpy", "memory-floor"}
     assert {b["extra_info"]["engine"] for b in torch["benchmarks"]} == {"torch"}
     assert {b["extra_info"]["engine"] for b in tf["benchmarks"]} == {"tf-eager", "tf-function", "tf-xla"}
-    assert mine["machine_info"]["minigan"]["OpenMP idle policy"] == "PASSIVE"
+    assert mine["machine_info"]["minigan"]["OpenMP idle policy"] == f"PASSIVE, GOMP_SPINCOUNT={SPIN_COUNT}"
     assert torch["machine_info"]["minigan"]["OpenMP idle policy"].startswith("libgomp default")
     assert all(b["stats"]["median"] > 0 for b in mine["benchmarks"] + torch["benchmarks"] + tf["benchmarks"])
     files = [str(tmp_path / f"bench{suffix}.json") for suffix in ("", "-torch", "-tf")]

@@ -3,11 +3,11 @@
 Two BLAS libraries can serve it; which one is settled when this module loads (``BLAS``):
 - **MKL** (the ``mkl`` wheel, x86-64 Linux), when it is installed: ``cblas_sgemm`` /
   ``cblas_dgemm`` called from ``@njit`` by symbol name, so the compiled kernel caches like any
-  other. MKL runs on the GNU OpenMP runtime, whose idle threads sleep (kernels/__init__.py),
-  not on Intel's, whose idle threads spin; and in MKL's strict reproducibility mode, so a product's bits do
-  not depend on the thread count: the count can follow the machine's load without changing a
-  run (minigan/runtime.py). It is also the faster of the two at this network's shapes
-  (docs/speed.md, "The BLAS").
+  other. MKL runs on the GNU OpenMP runtime, whose idle threads sleep after a short spin
+  (kernels/__init__.py), not on Intel's, whose idle threads spin for 200 ms; and in MKL's strict
+  reproducibility mode, so a product's bits do not depend on the thread count: the count can
+  follow the machine's load without changing a run (minigan/runtime.py). Its GEMMs are as fast
+  as OpenBLAS's at this network's shapes or faster (docs/speed.md, "The BLAS").
 - **OpenBLAS** otherwise (SciPy's, which Numba's ``np.dot`` calls): ``np.dot(a, b, out)``
   inside ``@njit``. Its bits change with its thread count.
 ``MINIGAN_BLAS=openblas`` picks OpenBLAS where both are there, to compare them;
@@ -21,9 +21,9 @@ import os
 import numpy as np
 from numba import njit, types
 
-# MKL reads these when it loads: its threads are libgomp's (asleep when idle under
+# MKL reads these when it loads: its threads are libgomp's (asleep soon after idle under
 # OMP_WAIT_POLICY=PASSIVE: kernels/__init__.py) instead of Intel's OpenMP runtime's, which
-# spin; and results are reproducible whatever the thread count (AUTO picks this CPU's code path).
+# spin far longer; and results are reproducible whatever the thread count (AUTO picks this CPU's code path).
 MKL_SETTINGS = {"MKL_THREADING_LAYER": "GNU", "MKL_CBWR": "AUTO,STRICT"}
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
