@@ -107,15 +107,16 @@ class LoadFollower:
         self.last = self.reading()
 
     @staticmethod
-    def reading():
+    def reading(now=None):
+        """(when, the machine's busy CPU seconds or None, this process's CPU seconds)."""
         own = os.times()
-        return time.monotonic(), busy_seconds(), own.user + own.system
+        return time.monotonic() if now is None else now, busy_seconds(), own.user + own.system
 
     def poll(self):
         now = time.monotonic()
         if now - self.last[0] < self.interval:
             return self.threads
-        reading = self.reading()
+        reading = self.reading(now)
         (t0, busy0, own0), (t1, busy1, own1) = self.last, reading
         self.last = reading
         if busy0 is None or busy1 is None:

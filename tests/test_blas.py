@@ -110,12 +110,12 @@ class FakeLibrary:
 def test_the_follower_sets_the_count_from_the_cpu_time_others_took(monkeypatch):
     """Readings (seconds, machine busy seconds, this process's CPU seconds): others took what
     the machine's busy time gained beyond this process's own."""
-    readings = iter([(0.0, 10.0, 1.0),     # at start
-                     (1.0, 11.9, 2.0),     # others 0.9 cores -> 1 thread
-                     (2.0, 14.0, 4.0),     # others 0.0 -> 2 threads
-                     (2.1, 99.0, 4.1)])    # before the interval ends: no reading taken
-    monkeypatch.setattr(LoadFollower, "reading", staticmethod(lambda: next(readings)))
-    clock = iter([1.0, 2.0, 2.1, 2.2])
+    machine = iter([(10.0, 1.0),    # at start
+                    (11.9, 2.0),    # 1 s on: others took 0.9 cores -> 1 thread
+                    (14.0, 4.0)])   # 1 s on: others 0.1 -> 2 threads; none left: no reading after
+    monkeypatch.setattr(LoadFollower, "reading",
+                        staticmethod(lambda now=None: (0.0 if now is None else now, *next(machine))))
+    clock = iter([1.0, 2.0, 2.1])  # one clock read a poll
     monkeypatch.setattr(time, "monotonic", lambda: next(clock))
     library = FakeLibrary()
     follower = LoadFollower(2, [library], interval=0.25, cores=2)
