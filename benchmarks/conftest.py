@@ -15,7 +15,8 @@ import warnings
 # One OpenMP runtime (the system's libgomp) serves Numba's parallel kernels and PyTorch's
 # intra-op pool, and it reads OMP_WAIT_POLICY once, when it loads. minigan wants idle threads
 # asleep after a short spin (PASSIVE and GOMP_SPINCOUNT, set by kernels/__init__.py): they
-# would otherwise spin on the cores its kernels need next. PyTorch is fastest under libgomp's default (spin a while, then sleep).
+# would otherwise spin on the cores its kernels need next. PyTorch is fastest under libgomp's
+# default (spin a while, then sleep).
 # So each engine is timed under its own best policy, in its own process (the figures:
 # docs/speed.md, Figures behind the code): MINIGAN_BENCH_OMP=default loads PyTorch (and with
 # it libgomp) before anything sets the policy; otherwise every engine here runs minigan's.

@@ -12,8 +12,8 @@ import warnings
 # starves the threads that run next, several-fold on 2 cores. PASSIVE makes idle OpenMP
 # threads sleep; a sleeping thread, though, takes a wake-up (a futex, on a VM an interrupt
 # between virtual CPUs) at every one of the step's 30 GEMMs, so libgomp's threads first spin
-# for a short count (GOMP_SPINCOUNT, about a millisecond or less) and then sleep: the step keeps
-# its threads hot between one GEMM and the next, and an idle process frees the cores at once
+# for a short count (GOMP_SPINCOUNT: a fraction of a millisecond) and then sleep: the step keeps
+# its threads hot between one GEMM and the next, and a process that stops frees the cores soon
 # (docs/speed.md, "Figures behind the code"). Read once, when the OpenMP runtime loads, hence here.
 SPIN_COUNT = "20000"
 
