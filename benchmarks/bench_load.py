@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import kernels.cpu as K
+from kernels import OPENMP_IDLE
 from benchmarks.bench_step import batch_data, step_flops
 from benchmarks.conftest import need
 from minigan.gan import GAN
@@ -57,7 +58,7 @@ def load(request):
     if code is None:
         yield request.param
         return
-    env = {k: v for k, v in os.environ.items() if k not in ("MINIGAN_BENCH_OMP", "OMP_WAIT_POLICY")}
+    env = {k: v for k, v in os.environ.items() if k not in ("MINIGAN_BENCH_OMP", *OPENMP_IDLE)}
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(WARM_SECONDS)

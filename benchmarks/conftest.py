@@ -24,8 +24,10 @@ import warnings
 # process of its own too (-k tf), so that nothing it leaves behind touches the others.
 OMP_MODE = os.environ.get("MINIGAN_BENCH_OMP", "passive")
 if OMP_MODE == "default":
-    if "OMP_WAIT_POLICY" in os.environ:
-        raise RuntimeError("MINIGAN_BENCH_OMP=default times libgomp's default policy: unset OMP_WAIT_POLICY")
+    # kernels.OPENMP_IDLE's names: importing kernels here would set them before torch loads libgomp
+    chosen = [name for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT") if name in os.environ]
+    if chosen:
+        raise RuntimeError(f"MINIGAN_BENCH_OMP=default times libgomp's default policy: unset {' and '.join(chosen)}")
     try:
         import torch  # noqa: F401  (loads libgomp now, with the policy unset)
     except ImportError:

@@ -15,7 +15,7 @@ import warnings
 # for a short count (GOMP_SPINCOUNT: a fraction of a millisecond) and then sleep: the step keeps
 # its threads hot between one GEMM and the next, and a process that stops frees the cores soon
 # (docs/speed.md, "Figures behind the code"). Read once, when the OpenMP runtime loads, hence here.
-SPIN_COUNT = "20000"
+OPENMP_IDLE = {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "20000"}
 
 
 def _openmp_runtime_loaded():
@@ -32,6 +32,6 @@ if "OMP_WAIT_POLICY" not in os.environ and _openmp_runtime_loaded():
                   "with spinning idle threads, which slows minigan's training step several-fold (docs/speed.md). "
                   "Import minigan before torch, or set OMP_WAIT_POLICY=PASSIVE in "
                   "the environment.", RuntimeWarning, stacklevel=2)
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)
+for _name, _value in OPENMP_IDLE.items():
+    os.environ.setdefault(_name, _value)
 

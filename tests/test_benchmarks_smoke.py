@@ -7,14 +7,14 @@ import sys
 
 from conftest import REPO
 
-from kernels import SPIN_COUNT
+from kernels import OPENMP_IDLE
 from kernels.cpu.gemm import BLAS_NAME
 
 
 def run_slice(out, select, **env):
     cmd = [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", "--benchmark-enable",
            f"--benchmark-json={out}", "-k", select]
-    env = {**{k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}, "MINIGAN_BENCH_SECONDS": "0.2", **env}
+    env = {**{k: v for k, v in os.environ.items() if k not in OPENMP_IDLE}, "MINIGAN_BENCH_SECONDS": "0.2", **env}
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "minigan benchmarks: blas=" in proc.stdout  # the BLAS kernel in use is printed
@@ -32,7 +32,8 @@ def test_benchmark_slice_and_report(tmp_path):
     assert {b["extra_info"]["engine"] for b in mine["benchmarks"]} == {"minigan", "numpy", "memory-floor"}
     assert {b["extra_info"]["engine"] for b in torch["benchmarks"]} == {"torch"}
     assert {b["extra_info"]["engine"] for b in tf["benchmarks"]} == {"tf-eager", "tf-function", "tf-xla"}
-    assert mine["machine_info"]["minigan"]["OpenMP idle policy"] == f"PASSIVE, GOMP_SPINCOUNT={SPIN_COUNT}"
+    spin = OPENMP_IDLE["GOMP_SPINCOUNT"]
+    assert mine["machine_info"]["minigan"]["OpenMP idle policy"] == f"PASSIVE, GOMP_SPINCOUNT={spin}"
     assert torch["machine_info"]["minigan"]["OpenMP idle policy"].startswith("libgomp default")
     assert all(b["stats"]["median"] > 0 for b in mine["benchmarks"] + torch["benchmarks"] + tf["benchmarks"])
     files = [str(tmp_path / f"bench{suffix}.json") for suffix in ("", "-torch", "-tf")]

@@ -4,7 +4,7 @@ import platform
 
 import pytest
 
-from kernels import SPIN_COUNT
+from kernels import OPENMP_IDLE
 
 def run_python(code, drop=(), **env):
     """code in a fresh interpreter, with OpenMP's idle settings and the variables in drop unset, env set."""
@@ -12,7 +12,7 @@ def run_python(code, drop=(), **env):
     import subprocess
     import sys
 
-    env = {**{k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", *drop)}, **env}
+    env = {**{k: v for k, v in os.environ.items() if k not in (*OPENMP_IDLE, *drop)}, **env}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -33,7 +33,8 @@ POOLS = """
 import json, os
 from minigan.runtime import own_cores, thread_count
 report = own_cores(thread_count())  # first thing: nothing has imported the kernels yet
-report["policy"] = os.environ.get("OMP_WAIT_POLICY"), os.environ.get("GOMP_SPINCOUNT")
+from kernels import OPENMP_IDLE
+report["policy"] = {name: os.environ.get(name) for name in OPENMP_IDLE}
 report["openmp_loaded"] = any("libgomp" in line for line in open("/proc/self/maps"))
 try:
     own_cores(os.cpu_count() + 1)
@@ -77,7 +78,7 @@ def test_one_count_sizes_every_pool(blas):
     assert free["numba"] == cores, free
     for path, n in free["blas"]:
         assert n == (1 if blas == "mkl" and "openblas" in path else cores), free
-    assert free["policy"] == ["PASSIVE", SPIN_COUNT]  # set before own_cores loads the runtime
+    assert free["policy"] == OPENMP_IDLE  # set before own_cores loads the runtime
     assert free["openmp_loaded"] == (blas == "mkl")  # MKL's threads are OpenMP's; Numba's are TBB's where it is installed
 
 

@@ -4,7 +4,7 @@ Two BLAS libraries can serve it; which one is settled when this module loads (``
 - **MKL** (the ``mkl`` wheel, x86-64 Linux), when it is installed: ``cblas_sgemm`` /
   ``cblas_dgemm`` called from ``@njit`` by symbol name, so the compiled kernel caches like any
   other. MKL runs on the GNU OpenMP runtime, whose idle threads sleep after a short spin
-  (kernels/__init__.py), not on Intel's, whose idle threads spin for 200 ms; and in MKL's strict
+  (kernels/__init__.py), not on Intel's, whose idle threads spin far longer; and in MKL's strict
   reproducibility mode, so a product's bits do not depend on the thread count: the count can
   follow the machine's load without changing a run (minigan/runtime.py). Its GEMMs are as fast
   as OpenBLAS's at this network's shapes or faster (docs/speed.md, "The BLAS").
@@ -22,8 +22,8 @@ import numpy as np
 from numba import njit, types
 
 # MKL reads these when it loads: its threads are libgomp's (asleep soon after idle under
-# OMP_WAIT_POLICY=PASSIVE: kernels/__init__.py) instead of Intel's OpenMP runtime's, which
-# spin far longer; and results are reproducible whatever the thread count (AUTO picks this CPU's code path).
+# OMP_WAIT_POLICY=PASSIVE: kernels/__init__.py) instead of Intel's OpenMP runtime's; and
+# results are reproducible whatever the thread count (AUTO picks this CPU's code path).
 MKL_SETTINGS = {"MKL_THREADING_LAYER": "GNU", "MKL_CBWR": "AUTO,STRICT"}
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
