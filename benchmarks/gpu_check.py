@@ -179,8 +179,9 @@ def step_times(tiny):
             from minigan.gan import GAN
             from minigan.recipes import RECIPES
 
-            twin = TwinGAN.from_recipe(GAN(RECIPES[recipe], np.random.default_rng(0), CPU).state(), RECIPES[recipe],
-                                       mask_rng=np.random.default_rng(0))
+            mine = GAN(RECIPES[recipe], np.random.default_rng(0), CPU)
+            twin = TwinGAN.from_recipe(mine.state(), RECIPES[recipe],
+                                       mask_keys=[layer.key for layer in mine.dropouts()])
             twin.G.cuda()
             twin.D.cuda()
             real = torch.rand(batch, 28, 28, 1, device="cuda") * 2 - 1

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from kernels.checks import check_conv2d
+from kernels.conv_geometry import depth_to_space, space_to_depth
 from kernels.cpu.memory import concat_rows, copy_into, to_device, to_host, zeros_like  # noqa: F401 (host arrays already)
 
 
@@ -46,20 +47,23 @@ def _padded_windows(x, w, stride, padding):
     return win.transpose(0, 1, 2, 4, 5, 3), g
 
 
-def conv2d_forward(x, w, b, stride, padding, kind=None, alpha=0.2):
+def conv2d_forward(x, w, b, stride, padding, kind=None, alpha=0.2, out_block=1):
     win, g = _padded_windows(x, w, stride, padding)
     KH, KW, C, F = w.shape
     cols = win.reshape(-1, KH * KW * C)  # copies the windows: im2col
-    return activation(cols @ w.reshape(-1, F) + b, kind, alpha).reshape(x.shape[0], g.Ho, g.Wo, F)
+    y = activation(cols @ w.reshape(-1, F) + b, kind, alpha).reshape(x.shape[0], g.Ho, g.Wo, F)
+    return y if out_block == 1 else space_to_depth(y, out_block)  # blocked by a copy: kernels/conv_geometry.py
 
 
-def conv2d_forward_with_cols(x, w, b, stride, padding, kind=None, alpha=0.2):
-    return conv2d_forward(x, w, b, stride, padding, kind, alpha), None  # its windows are a view: nothing to keep
+def conv2d_forward_with_cols(x, w, b, stride, padding, kind=None, alpha=0.2, out_block=1):
+    return conv2d_forward(x, w, b, stride, padding, kind, alpha, out_block), None  # its windows are a view
 
 
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, kind=None, alpha=0.2,
-                    cols=None):
+                    cols=None, out_block=1):
     dy = through_activation(dy, y, kind, alpha)
+    if out_block != 1:
+        dy = depth_to_space(dy, out_block)
     win, g = _padded_windows(x, w, stride, padding)
     sh, sw, pt, pl, Ho, Wo = g.sh, g.sw, g.pt, g.pl, g.Ho, g.Wo
     KH, KW, C, F = w.shape

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from minigan.layers import keep_mask
+from kernels.counter_rng import keep_mask, splitmix64
 
 
 def activation(kind):
@@ -67,18 +67,20 @@ class Generator(nn.Module):
 
 
 class MaskedDropout(nn.Module):
-    """Inverted dropout whose keep masks come from a NumPy generator, drawn in minigan's NHWC
-    layout and order (minigan/layers.py, Dropout), so both engines drop the same units when
-    their generators share a state."""
+    """Inverted dropout that drops the units minigan's layer of the same key drops: its masks are
+    kernels/counter_rng.py's keep_mask, in minigan's NHWC layout, keyed per call as minigan's
+    Dropout keys them (minigan/layers.py: splitmix64(key, draws), draws counting the training calls)."""
 
-    def __init__(self, rate, mask_rng):
+    def __init__(self, rate, key):
         super().__init__()
-        self.rate, self.mask_rng = rate, mask_rng
+        self.rate, self.key, self.draws = rate, key, 0
 
     def forward(self, h):  # h (N, C, H, W)
         if not self.training:
             return h
-        keep = keep_mask(self.mask_rng, h.permute(0, 2, 3, 1).shape, self.rate, np.float32)  # (N, H, W, C), as minigan
+        call_key = splitmix64(self.key, self.draws)
+        self.draws += 1
+        keep = keep_mask(call_key, h.permute(0, 2, 3, 1).shape, self.rate, np.float32)  # (N, H, W, C), as minigan
         mask = torch.from_numpy(keep).to(device=h.device, dtype=h.dtype).permute(0, 3, 1, 2)
         return h * mask / (1 - self.rate)
 
@@ -105,14 +107,16 @@ class Discriminator(nn.Module):
 
     LAYERS = ("conv1", "conv2", "conv3", "dense")
 
-    def __init__(self, act="relu", dropout=0.0, minibatch_std=False, mask_rng=None, spectral_norm=False):
+    def __init__(self, act="relu", dropout=0.0, minibatch_std=False, mask_keys=None, spectral_norm=False):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 128, 3, 3)
         self.conv2 = nn.Conv2d(128, 256, 3, 3)
         self.conv3 = nn.Conv2d(256, 512, 3, 3)
         self.dense = nn.Linear(512 + int(minibatch_std), 1)
         self.act = activation(act)
-        self.drop = MaskedDropout(dropout, mask_rng) if dropout else nn.Identity()
+        # one dropout a convolution, keyed as minigan's drop1, drop2, drop3
+        self.drops = nn.ModuleList([MaskedDropout(dropout, key) for key in mask_keys] if dropout else
+                                   [nn.Identity()] * 3)
         self.minibatch_std = minibatch_std
         self.spectral_norm = spectral_norm
         if spectral_norm:  # loaded from minigan's weights (sn_u, sn_v)
@@ -147,9 +151,9 @@ class Discriminator(nn.Module):
 
     def forward(self, x):
         h = x.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW, contiguous: PyTorch's fast conv path
-        h = self.drop(self.act(self.conv("conv1", h)))  # 28 -> 9
-        h = self.drop(self.act(self.conv("conv2", h)))  # 9 -> 3
-        h = self.drop(self.act(self.conv("conv3", h)))  # 3 -> 1
+        h = self.drops[0](self.act(self.conv("conv1", h)))  # 28 -> 9
+        h = self.drops[1](self.act(self.conv("conv2", h)))  # 9 -> 3
+        h = self.drops[2](self.act(self.conv("conv3", h)))  # 3 -> 1
         h = h.flatten(1)
         if self.minibatch_std:
             h = minibatch_stddev(h)
@@ -210,13 +214,12 @@ def minigan_layout(module, prefix):
 class TwinGAN:
     def __init__(self, weights, dtype=torch.float32, g_activation="relu", d_activation="relu", real_label=1.0,
                  lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8, g_batchnorm=False, d_lr_scale=1.0,
-                 d_dropout=0.0, d_minibatch_std=False, mask_rng=None, g_ema_decay=0.0, d_spectral_norm=False):
-        """mask_rng: the NumPy generator dropout masks are drawn from (minigan draws them from
-        the trainer's; hand the twin one in the same state to drop the same units)."""
+                 d_dropout=0.0, d_minibatch_std=False, mask_keys=None, g_ema_decay=0.0, d_spectral_norm=False):
+        """mask_keys: with dropout, the keys of minigan's three Dropout layers (GAN.dropouts()), so
+        that the twin drops the same units."""
         self.dtype = dtype
         self.G = Generator(g_activation, g_batchnorm).to(dtype)
-        self.mask_rng = mask_rng
-        self.D = Discriminator(d_activation, d_dropout, d_minibatch_std, mask_rng, d_spectral_norm).to(dtype)
+        self.D = Discriminator(d_activation, d_dropout, d_minibatch_std, mask_keys, d_spectral_norm).to(dtype)
         load_minigan_weights(self.G, weights, "G")
         load_minigan_weights(self.D, weights, "D")
         self.g_ema_decay = g_ema_decay
@@ -227,11 +230,11 @@ class TwinGAN:
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr * d_lr_scale, **adam)
 
     @classmethod
-    def from_recipe(cls, weights, recipe, dtype=torch.float32, mask_rng=None, **adam):
+    def from_recipe(cls, weights, recipe, dtype=torch.float32, mask_keys=None, **adam):
         """The twin of minigan's GAN(recipe): the same layers and learning rates."""
         return cls(weights, dtype, recipe.g_activation, recipe.d_activation, recipe.real_label,
                    g_batchnorm=recipe.g_batchnorm, d_lr_scale=recipe.d_lr_scale, d_dropout=recipe.d_dropout,
-                   d_minibatch_std=recipe.d_minibatch_std, mask_rng=mask_rng, g_ema_decay=recipe.g_ema_decay,
+                   d_minibatch_std=recipe.d_minibatch_std, mask_keys=mask_keys, g_ema_decay=recipe.g_ema_decay,
                    d_spectral_norm=recipe.d_spectral_norm, **adam)
 
     def train_step(self, real, z):

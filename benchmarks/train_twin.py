@@ -38,7 +38,8 @@ def save_twin_state(path, twin, rng, epoch, rows):
     """The twin's whole state after `epoch`, atomically (a crash keeps the last good one)."""
     state = {"epoch": epoch, "rng": rng.bit_generator.state, "rows": rows, "G": twin.G.state_dict(),
              "D": twin.D.state_dict(), "opt_g": twin.opt_g.state_dict(), "opt_d": twin.opt_d.state_dict(),
-             "G_ema": twin.G_ema.state_dict() if twin.G_ema is not None else None}
+             "G_ema": twin.G_ema.state_dict() if twin.G_ema is not None else None,
+             "draws": [getattr(m, "draws", 0) for m in twin.D.drops]}
     atomic_write(path, lambda f: torch.save(state, f))
 
 
@@ -49,6 +50,8 @@ def load_twin_state(path, twin, rng):
         getattr(twin, name).load_state_dict(state[name])
     if twin.G_ema is not None:
         twin.G_ema.load_state_dict(state["G_ema"])
+    for m, draws in zip(twin.D.drops, state["draws"]):
+        m.draws = draws
     rng.bit_generator.state = state["rng"]
     return state["epoch"], state["rows"]
 
@@ -68,7 +71,8 @@ def train_twin(config, out_dir, data=None, threads=1, log=print, resume=False):
     rng = np.random.default_rng(config.seed)
     recipe = config.recipe_spec()
     viewer = GAN(recipe, rng, K)  # draws the initial weights exactly as minigan's trainer does
-    twin = TwinGAN.from_recipe({k: v.copy() for k, v in viewer.named_arrays().items()}, recipe, mask_rng=rng,
+    twin = TwinGAN.from_recipe({k: v.copy() for k, v in viewer.named_arrays().items()}, recipe,
+                               mask_keys=[layer.key for layer in viewer.dropouts()],
                                lr=config.lr, beta1=config.beta1, beta2=config.beta2, eps=config.eps)
     noise = fixed_noise(config)
     checkpoint = run.dir / "twin_checkpoint.pt"

@@ -71,8 +71,9 @@ def check_dense(op, x, w, b=None):
         require_shape(op, "b", b, (w.shape[1],), f"one bias per output, w.shape={_shape(w)}")
 
 
-def check_conv2d(op, x, w, b, stride, padding):
-    """x (N, H, W, C_in) NHWC, w (KH, KW, C_in, C_out), b (C_out,) -> their ConvGeometry."""
+def check_conv2d(op, x, w, b, stride, padding, out_block=1):
+    """x (N, H, W, C_in) NHWC, w (KH, KW, C_in, C_out), b (C_out,) -> their ConvGeometry
+    (out_block: the output's block, kernels/conv_geometry.py)."""
     arrays = dict(x=x, w=w) if b is None else dict(x=x, w=w, b=b)
     require_same_dtype(op, **arrays)
     require_ndim(op, "x", x, 4, "NHWC (N, H, W, C_in)")
@@ -87,7 +88,20 @@ def check_conv2d(op, x, w, b, stride, padding):
         )
     if b is not None:
         require_shape(op, "b", b, (w.shape[3],), f"one bias per output channel, w.shape={_shape(w)}")
-    return conv_geometry(op, _shape(x), _shape(w), stride, padding)
+    return conv_geometry(op, _shape(x), _shape(w), stride, padding, out_block)
+
+
+def check_dropout(op, a, rate, key, rows):
+    """a float (N, ...); rate in [0, 1); key an int in [0, 2^64); rows None or N integers."""
+    require_float(op, "x" if op.endswith("forward") else "dy", a)
+    require_nonempty(op, "x", a)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"{op}: rate must be in [0, 1), got {rate}")
+    if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not 0 <= int(key) < 2**64:
+        raise ValueError(f"{op}: key must be an int in [0, 2^64) (the layer's, one a call), got {key!r}")
+    if rows is not None and (np.dtype(rows.dtype).kind not in "iu" or _shape(rows) != (a.shape[0],)):
+        raise ValueError(f"{op}: rows must be {a.shape[0]} integers, one per row of x (its index in the whole "
+                         f"batch), got dtype {rows.dtype} shape {_shape(rows)}; or None for 0 ... N-1")
 
 
 def check_upstream(op, dy, expected_shape, dtype):

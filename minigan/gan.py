@@ -186,11 +186,18 @@ class GAN:
         return arrays
 
     def state(self):
-        """Every array a checkpoint needs, named G/…, D/…, G_ema/… (minigan/weights.py), opt_G/…, opt_D/…."""
+        """Every array a checkpoint needs, named G/…, D/…, G_ema/… (minigan/weights.py), opt_G/…, opt_D/…,
+        and dropout/<layer>/draws."""
         arrays = {k: self.ops.to_host(v) for k, v in self.named_arrays().items()}
         arrays.update({f"opt_G/{k}": v for k, v in self.opt_g.state().items()})
         arrays.update({f"opt_D/{k}": v for k, v in self.opt_d.state().items()})
+        arrays.update({f"dropout/{layer.name}/draws": np.array(layer.draws, np.int64) for layer in self.dropouts()})
         return arrays
+
+    def dropouts(self):
+        """D's Dropout layers: their counts of training calls (which key their next mask) are
+        training state, kept by checkpoints beside Adam's."""
+        return [layer for layer in self.D.layers if isinstance(layer, Dropout)]
 
     def load_state(self, arrays, with_optimizers=True):
         def part(prefix):
@@ -203,3 +210,10 @@ class GAN:
         if with_optimizers:
             self.opt_g.load_state(part("opt_G/"))
             self.opt_d.load_state(part("opt_D/"))
+            for layer in self.dropouts():
+                name = f"dropout/{layer.name}/draws"
+                if name not in arrays:
+                    raise ValueError(f"the checkpoint has no {name}: it was written before dropout drew its masks from "
+                                     f"a counter (or without dropout), so training cannot resume as it ran; "
+                                     f"start a new run, or resume with the recipe it was written with")
+                layer.draws = int(arrays[name])

@@ -19,6 +19,8 @@ backends without buffers (NumPy's baseline, a student's kernels) get.
 
 import numpy as np
 
+from kernels.counter_rng import splitmix64
+
 
 def glorot_uniform(rng, shape, fan_in, fan_out, dtype):
     """Keras' default kernel initialiser: U(-l, l), l = sqrt(6 / (fan_in + fan_out))."""
@@ -143,7 +145,13 @@ class Dense(WeightLayer):
 
 class Conv2D(WeightLayer):
     """NHWC convolution, y = act(conv(x, w) + b).  x (N, H, W, C_in), w (KH, KW, C_in, C_out),
-    b (C_out,); act as in Dense, fused with the bias."""
+    b (C_out,); act as in Dense, fused with the bias.
+
+    Two convolutions in a row where the second's windows tile the first's output (its kernel =
+    stride = B, no padding: D's three) pass the activations in B x B blocks (feed_in_blocks,
+    kernels/conv_geometry.py): the first writes y blocked, out_block = B, and the second, in_block
+    = B, is a 1 x 1 convolution over them with w seen as (1, 1, B*B*C_in, C_out), so its im2col
+    and col2im are reshapes. The parameters keep their shapes either way."""
 
     def __init__(self, name, c_in, c_out, kernel_size, stride, padding, rng, dtype, activation=None, alpha=0.2,
                  spectral_norm=False):
@@ -154,21 +162,42 @@ class Conv2D(WeightLayer):
         self.params = {"w": glorot_uniform(rng, (kh, kw, c_in, c_out), kh * kw * c_in, kh * kw * c_out, dtype),
                        "b": np.zeros(c_out, dtype=dtype)}
         self.init_spectral_norm(rng, spectral_norm)
+        self.out_block = self.in_block = 1
+
+    def feed_in_blocks(self, following, out_size):
+        """Pass this layer's output, out_size (Ho, Wo) pixels, to the convolution `following` in
+        the blocks its windows tile, if they do: -> whether they do."""
+        kh, kw = following.params["w"].shape[:2]
+        tiles = (kh == kw > 1 and tuple(np.broadcast_to(following.stride, 2)) == (kh, kh)
+                 and following.padding in ("valid", 0, (0, 0)) and out_size[0] % kh == 0 and out_size[1] % kh == 0)
+        if tiles:
+            self.out_block = following.in_block = kh
+        return tiles
+
+    def kernel_args(self):
+        """w, stride and padding as the kernel sees them: over blocked input, a 1 x 1 convolution
+        whose input channels are the block's B*B*C_in values, in w's (kh, kw, c) order."""
+        w = self.params["w"]
+        if self.in_block == 1:
+            return w, self.stride, self.padding
+        return w.reshape(1, 1, w.size // w.shape[3], w.shape[3]), 1, "valid"
 
     def forward(self, x):
         self.x = x
+        w, stride, padding = self.kernel_args()
         # y kept: the activation's slope is read off it; cols (im2col of x) kept: dw = cols.T @ dpre
-        self.y, self.cols = self.ops.conv2d_forward_with_cols(x, self.params["w"], self.params["b"], self.stride,
-                                                              self.padding, self.activation, self.alpha,
-                                                              **self.scaling(), **self.out())
+        self.y, self.cols = self.ops.conv2d_forward_with_cols(x, w, self.params["b"], stride, padding, self.activation,
+                                                              self.alpha, **self.scaling(), out_block=self.out_block,
+                                                              **self.out())
         return self.y
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        dx, dw, db = self.ops.conv2d_backward(dy, self.x, self.params["w"], self.stride, self.padding,
-                                              input_grad, param_grads, self.y, self.activation, self.alpha,
-                                              self.cols, **self.kept_scaling(), **self.out())
+        w, stride, padding = self.kernel_args()
+        dx, dw, db = self.ops.conv2d_backward(dy, self.x, w, stride, padding, input_grad, param_grads, self.y,
+                                              self.activation, self.alpha, self.cols, **self.kept_scaling(),
+                                              out_block=self.out_block, **self.out())
         if param_grads:
-            self.grads["w"], self.grads["b"] = self.kernel_grad(dw), db
+            self.grads["w"], self.grads["b"] = self.kernel_grad(dw.reshape(self.params["w"].shape)), db
         return dx
 
 
@@ -253,48 +282,49 @@ class BatchNorm(Layer):
         return dx
 
 
-def keep_mask(rng, shape, rate, dtype):
-    """Dropout's keep mask: 1 where a unit is kept, 0 where it is dropped, each kept with
-    probability 1 - rate (to 1e-10). One 32-bit uniform integer per unit, compared with
-    rate * 2^32: each 64-bit draw of the generator gives two, where rng.random(shape) would
-    spend a whole draw on each unit. The generator is the step's cost here, so this halves
-    it (docs/speed.md)."""
-    n = int(np.prod(shape))
-    bits = rng.bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n]
-    threshold = np.uint32(min(round(rate * 2.0**32), 2**32 - 1))
-    return (bits >= threshold).astype(dtype).reshape(shape)
-
-
 class Dropout(Layer):
-    """Inverted dropout in training mode, identity in inference mode. The keep mask is drawn
-    from the model's RNG (the trainer's, so a checkpoint's RNG state covers it).
+    """Inverted dropout in training mode, identity in inference mode. The kernels draw the keep
+    mask themselves (kernels/cpu/dropout.py) from a key, one a call: the layer's own key, drawn
+    from the model's RNG when the layer is built (so it follows the seed), stepped by the count
+    of its training calls, ``draws``, which a checkpoint keeps (GAN.state). The mask is then a
+    function of (seed, layer, call, row of the whole batch): CPU and CUDA drop the same units,
+    the PyTorch twin given the key drops them too (benchmarks/torch_twin.py), and the backward
+    draws the forward's mask again instead of keeping it.
 
     ``shard`` (set by a data-parallel GAN, minigan/distributed.py) maps this process's rows
-    to their rows in the whole batch: every process draws the whole batch's mask, so the
-    RNG stays in step everywhere, and keeps its own rows of it."""
+    to their rows in the whole batch, so each rank draws just its rows of the whole batch's mask."""
 
     def __init__(self, name, rate, rng):
         super().__init__(name)
-        self.rate, self.rng = rate, rng
+        self.rate = rate
+        self.key = int(rng.bit_generator.random_raw())  # 64 bits
+        self.draws = 0
         self.shard = None
+        self._rows = {}  # batch rows -> their indices in the whole batch, on the device
+
+    def call_key(self):
+        """The key of the next training call; counts it."""
+        key = splitmix64(self.key, self.draws)
+        self.draws += 1
+        return key
+
+    def rows(self, n):
+        if n not in self._rows:
+            whole = np.arange(n) if self.shard is None else self.shard.rows(n)[1]
+            self._rows[n] = self.ops.to_device(whole.astype(np.int64))
+        return self._rows[n]
 
     def forward(self, x):
         if not self.training:
-            self.mask = None  # the identity: its backward passes dy through
+            self.key_used = None  # the identity: its backward passes dy through
             return x
-        # drawn on the host from the trainer's RNG, so CPU and CUDA runs drop the same units
-        if self.shard is None:
-            mask = keep_mask(self.rng, x.shape, self.rate, x.dtype)
-        else:
-            whole_rows, mine = self.shard.rows(x.shape[0])
-            mask = keep_mask(self.rng, (whole_rows,) + tuple(x.shape[1:]), self.rate, x.dtype)[mine]
-        self.mask = self.ops.to_device(mask)
-        return self.ops.dropout_forward(x, self.mask, self.rate, **self.out())
+        self.key_used, self.rows_used = self.call_key(), self.rows(x.shape[0])
+        return self.ops.dropout_forward(x, self.rate, self.key_used, self.rows_used, **self.out())
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        if self.mask is None:
+        if self.key_used is None:
             return dy
-        return self.ops.dropout_backward(dy, self.mask, self.rate, **self.out())
+        return self.ops.dropout_backward(dy, self.rate, self.key_used, self.rows_used, **self.out())
 
 
 class MinibatchStddev(Layer):

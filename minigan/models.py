@@ -15,6 +15,7 @@ for the file layout and the conversion to PyTorch's.
 import numpy as np
 
 from kernels.checks import ACTIVATIONS as KERNEL_ACTIVATIONS
+from kernels.conv_geometry import conv_geometry
 from minigan.layers import (BatchNorm, Conv2D, Dense, Dropout, LeakyReLU, MinibatchStddev, ReLU, Reshape, Tanh,
                             WeightLayer)
 
@@ -131,19 +132,28 @@ def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_
 
 
 def discriminator(rng, ops, dtype=np.float32, activation="relu", dropout=0.0, minibatch_std=False,
-                  channels=D_CHANNELS, spectral_norm=False):
+                  channels=D_CHANNELS, spectral_norm=False, blocks=True):
     """The documented D; each convolution's activation is fused into it (one pass with the
     bias); dropout > 0 adds Dropout(rate) after each; minibatch_std appends the minibatch
     standard deviation feature before the last Dense; spectral_norm divides every kernel
-    (the convolutions' and the Dense's) by its largest singular value."""
+    (the convolutions' and the Dense's) by its largest singular value; blocks: each convolution
+    hands the next its output in the 3 x 3 blocks the next one's windows tile (Conv2D in
+    minigan/layers.py; the same numbers up to float rounding, blocks=False gives the plain NHWC net)."""
     _check_activation(activation)
-    layers, c_in = [], IMAGE_SHAPE[2]
+    layers, c_in, size, before = [], IMAGE_SHAPE[2], IMAGE_SHAPE[:2], None
     for i, c_out in enumerate(channels, start=1):
-        layers.append(Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype, activation=activation,
-                             alpha=LEAKY_SLOPE, spectral_norm=spectral_norm))
+        conv = Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype, activation=activation, alpha=LEAKY_SLOPE,
+                      spectral_norm=spectral_norm)
+        if before is not None and blocks:
+            before.feed_in_blocks(conv, size)
+        layers.append(conv)
+        g = conv_geometry("discriminator", (1, *size, c_in), (3, 3, c_in, c_out), 3, "valid")
+        size, c_in = (g.Ho, g.Wo), c_out
+        # Dropout's masks are drawn in NHWC order (the twins draw the same): a Dropout between
+        # two convolutions keeps their activations unblocked.
+        before = None if dropout else conv
         if dropout:
             layers.append(Dropout(f"drop{i}", dropout, rng))
-        c_in = c_out
     layers.append(Reshape("flatten", (-1,)))
     if minibatch_std:
         layers.append(MinibatchStddev("mbstd", MINIBATCH_STD_GROUP))

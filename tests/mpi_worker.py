@@ -48,7 +48,14 @@ def record_forwards(gan, log):
         for layer in net.layers:
             if isinstance(layer, Dropout):
                 layer_forward = layer.forward
-                layer.forward = lambda x, f=layer_forward, l=layer: (lambda y: (log.append(("mask", l, l.mask)), y)[1])(f(x))
+                layer.forward = lambda x, f=layer_forward, l=layer: (lambda y: (log.append(("mask", l, kept(l, x))), y)[1])(f(x))
+
+
+def kept(layer, x):
+    """The keep mask the layer's kernel applied in its last forward of x: drawn again, by the
+    kernel, from the call's key and rows over an x of ones."""
+    ones = layer.ops.to_device(np.ones(x.shape, np.dtype(x.dtype)))
+    return layer.ops.to_host(layer.ops.dropout_forward(ones, layer.rate, layer.key_used, layer.rows_used)) != 0
 
 
 def steps(report_path, recipe_name, dtype, mode, device="cpu"):
@@ -79,7 +86,7 @@ def steps(report_path, recipe_name, dtype, mode, device="cpu"):
         state = par.state()
         out["same_everywhere"].append(world.same_everywhere([state[k] for k in sorted(state)]))
         masks = [m for kind, _, m in par_log if kind == "mask"]
-        gathered = world.comm.gather([ops.to_host(m) for m in masks], root=0)
+        gathered = world.comm.gather(masks, root=0)
         if not solo:
             continue
         one = solo.train_step(real_all[i], noise[i])

@@ -50,8 +50,10 @@ def z(*shape, dtype=f32):
     (lambda K: K.dense_forward(z(2, 3), z(3, 5), z(5), "leaky_relu", -0.5), ["alpha > 0", "alpha=-0.5"]),
     (lambda K: K.conv2d_backward(z(1, 1, 1, 2), z(1, 3, 3, 1), z(3, 3, 1, 2), 3, 0, y=z(1, 1, 1, 2),
                                activation="leaky_relu", alpha=float("nan")), ["finite slope alpha > 0"]),
-    (lambda K: K.dropout_forward(z(4, 3), z(4, 3), 1.0), ["rate must be in [0, 1)"]),
-    (lambda K: K.dropout_forward(z(4, 3), z(3, 4), 0.5), ["one shape"]),
+    (lambda K: K.dropout_forward(z(4, 3), 1.0, 5), ["rate must be in [0, 1)"]),
+    (lambda K: K.dropout_forward(z(4, 3), 0.5, -1), ["key must be an int in [0, 2^64)"]),
+    (lambda K: K.dropout_forward(z(4, 3), 0.5, 5, z(4)), ["rows must be 4 integers", "float"]),
+    (lambda K: K.dropout_forward(z(4, 3), 0.5, 5, np.arange(3)), ["rows must be 4 integers", "(3,)"]),
     (lambda K: K.softmax_cross_entropy_forward(z(4, 3), np.array([0, 1, 2])), ["labels must be integers of shape (4,)"]),
     (lambda K: K.softmax_cross_entropy_forward(z(2, 3), np.array([0, 3])), ["labels must lie in [0, 3)"]),
 ])

@@ -6,6 +6,7 @@ import pytest
 import kernels.cpu
 from minigan.gan import GAN
 from minigan.gradcheck import spot_check
+from minigan.layers import Dropout
 from minigan.models import discriminator, generator
 from minigan.recipes import RECIPES, Recipe
 
@@ -23,7 +24,9 @@ def test_documented_shapes():
     for layer in D.layers:
         x = layer.forward(x)
         shapes.append(x.shape)
-    assert shapes[:3] == [(5, 9, 9, 128), (5, 3, 3, 256), (5, 1, 1, 512)]  # each conv with its relu
+    # each conv with its relu; conv1 and conv2 hand on their outputs in the next one's 3 x 3 blocks
+    assert shapes[:3] == [(5, 3, 3, 9 * 128), (5, 1, 1, 9 * 256), (5, 1, 1, 512)]
+    assert [(layer.out_block, layer.in_block) for layer in D.layers[:3]] == [(3, 1), (3, 3), (1, 3)]
     assert [layer.activation for layer in D.layers[:3]] == ["relu"] * 3
     assert np.all(D.layers[1].y >= 0) and (D.layers[1].y == 0).any()  # the relu applied
     assert x.shape == (5, 1)
@@ -34,6 +37,29 @@ def test_documented_shapes():
     assert d_shapes == {"conv1/w": (3, 3, 1, 128), "conv1/b": (128,), "conv2/w": (3, 3, 128, 256),
                         "conv2/b": (256,), "conv3/w": (3, 3, 256, 512), "conv3/b": (512,),
                         "dense/w": (512, 1), "dense/b": (1,)}
+
+
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_blocked_discriminator_computes_what_the_plain_nhwc_one_does(spectral_norm):
+    """The 3 x 3 blocks between D's convolutions (minigan/layers.py, Conv2D) change only the
+    order of rows: the same logits and input gradient, and the same parameter gradients up to
+    the order of their sums."""
+    nets = [discriminator(np.random.default_rng(1), kernels.cpu, spectral_norm=spectral_norm, blocks=blocks)
+            for blocks in (True, False)]
+    assert [layer.out_block for layer in nets[1].layers[:3]] == [1, 1, 1]
+    x = np.random.default_rng(2).uniform(-1, 1, (6, 28, 28, 1)).astype(np.float32)
+    dlogits = np.random.default_rng(3).standard_normal((6, 1)).astype(np.float32)
+    (blocked, plain) = [(D.forward(x), D.backward(dlogits), D.grads()) for D in nets]
+    np.testing.assert_allclose(blocked[0], plain[0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(blocked[1], plain[1], rtol=1e-5, atol=1e-7)
+    assert blocked[2].keys() == plain[2].keys()
+    for name in plain[2]:
+        np.testing.assert_allclose(blocked[2][name], plain[2][name], rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def test_dropout_keeps_the_discriminator_unblocked():
+    D = discriminator(np.random.default_rng(0), kernels.cpu, dropout=0.3)
+    assert [layer.out_block for layer in D.layers if hasattr(layer, "out_block")] == [1, 1, 1]
 
 
 def test_glorot_uniform_init_and_zero_biases():
@@ -61,20 +87,22 @@ STEP_RECIPES = {**RECIPES,
 @pytest.mark.parametrize("recipe", sorted(STEP_RECIPES))
 def test_training_step_gradients_match_finite_differences(recipe):
     """Both halves of a step, in float64 on a batch of 4: dL_D/dD-params and dL_G/dG-params,
-    spot-checked at random entries of every parameter tensor. Dropout draws its masks from
-    the model's RNG, so every loss evaluation restarts that RNG: one set of masks throughout."""
+    spot-checked at random entries of every parameter tensor. Dropout keys each mask by its
+    count of calls, so every loss evaluation restarts the counts: one set of masks throughout."""
     rng = np.random.default_rng(1)
     gan = GAN(STEP_RECIPES[recipe], rng, kernels.cpu, np.float64)
     real = rng.uniform(-1, 1, size=(4, 28, 28, 1))
     z = rng.standard_normal((4, 100))
-    masks = rng.bit_generator.state
+    def same_masks():
+        for layer in gan.dropouts():
+            layer.draws = 0
 
     def d_loss():
-        rng.bit_generator.state = masks
+        same_masks()
         return gan.d_loss_and_grads(real, fake)[0]
 
     def g_loss():
-        rng.bit_generator.state = masks
+        same_masks()
         return gan.g_loss_and_grads(gan.G.forward(z))[0]
 
     fake = gan.G.forward(z)
@@ -98,10 +126,10 @@ def test_dropout_is_the_identity_in_inference_forward_and_backward():
     D = discriminator(rng, kernels.cpu, dtype=np.float64, dropout=0.5)
     x = rng.uniform(-1, 1, (4, 28, 28, 1))
     D.set_training(False)
-    state = rng.bit_generator.state
     y = D.forward(x)
     dx = D.backward(np.ones_like(y), param_grads=False)
-    assert rng.bit_generator.state == state  # no masks drawn
+    drops = [layer for layer in D.layers if isinstance(layer, Dropout)]
+    assert [layer.draws for layer in drops] == [0, 0, 0]  # no masks drawn
     plain = discriminator(np.random.default_rng(0), kernels.cpu, dtype=np.float64)  # the same weights, no dropout
     plain.load_params(D.params())
     assert np.array_equal(y, plain.forward(x))
@@ -110,16 +138,60 @@ def test_dropout_is_the_identity_in_inference_forward_and_backward():
     assert not np.array_equal(D.forward(x), y)  # training mode drops units again
 
 
-def test_keep_mask_keeps_each_unit_with_probability_one_minus_rate():
-    from minigan.layers import keep_mask
+def test_dropout_counts_its_calls_and_a_checkpoint_without_the_counts_is_refused():
+    recipe = Recipe(d_dropout=0.3)
+    gan = GAN(recipe, np.random.default_rng(0), kernels.cpu)
+    rng = np.random.default_rng(1)
+    gan.train_step(rng.uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32), rng.standard_normal((4, 100)).astype(np.float32))
+    state = gan.state()
+    assert [int(state[f"dropout/drop{i}/draws"]) for i in (1, 2, 3)] == [2, 2, 2]  # the D step's call and the G step's
+    other = GAN(recipe, np.random.default_rng(0), kernels.cpu)
+    assert [layer.key for layer in other.dropouts()] == [layer.key for layer in gan.dropouts()]  # from the seed
+    other.load_state(state)
+    assert [layer.draws for layer in other.dropouts()] == [2, 2, 2]
+    del state["dropout/drop2/draws"]
+    with pytest.raises(ValueError, match="no dropout/drop2/draws.*start a new run"):
+        other.load_state(state)
 
-    mask = keep_mask(np.random.default_rng(7), (1000, 999), 0.3, np.float32)
+
+def test_splitmix64_computes_the_generators_jth_output_directly():
+    from kernels.counter_rng import GOLDEN, MASK64, MIX1, MIX2, splitmix64
+
+    state, outputs = 1234567, []
+    for _ in range(5):  # SplitMix64 as a generator: step the state, hash it
+        state = (state + GOLDEN) & MASK64
+        z = ((state ^ (state >> 30)) * MIX1) & MASK64
+        z = ((z ^ (z >> 27)) * MIX2) & MASK64
+        outputs.append(z ^ (z >> 31))
+    assert [splitmix64(1234567, j) for j in range(5)] == outputs
+
+
+def test_keep_mask_keeps_each_unit_with_probability_one_minus_rate():
+    from kernels.counter_rng import keep_mask
+
+    mask = keep_mask(7, (1000, 999), 0.3, np.float32)
     assert mask.shape == (1000, 999) and mask.dtype == np.float32 and set(np.unique(mask)) == {0.0, 1.0}
     assert abs(mask.mean() - 0.7) < 3e-3  # 1e6 units: the standard error is 4.6e-4
-    assert abs(mask[:, :500].mean() - mask[:, 500:].mean()) < 5e-3  # both halves of each 64-bit draw used alike
-    assert np.array_equal(mask, keep_mask(np.random.default_rng(7), (1000, 999), 0.3, np.float32))
-    assert keep_mask(np.random.default_rng(7), (5, 3), 0.0, np.float64).all()
-    a, b = np.random.default_rng(1), np.random.default_rng(1)
-    keep_mask(a, (7,), 0.5, np.float32)  # 7 units: 4 draws of 64 bits
-    b.bit_generator.random_raw(4)
-    assert a.random() == b.random()  # the generator advanced by exactly what was used
+    assert abs(mask.ravel()[0::2].mean() - mask.ravel()[1::2].mean()) < 5e-3  # both halves of each 64-bit draw alike
+    assert abs(mask[:, :-1].ravel() @ mask[:, 1:].ravel() / mask[:, 1:].size - 0.49) < 3e-3  # neighbours independent
+    assert np.array_equal(mask, keep_mask(7, (1000, 999), 0.3, np.float32))  # a function of the key
+    other = keep_mask(8, (1000, 999), 0.3, np.float32)
+    assert abs((mask * other).mean() - 0.49) < 3e-3  # another key, an independent mask
+    assert np.array_equal(keep_mask(7, (3, 999), 0.3, np.float32, rows=[5, 0, 999]), mask[[5, 0, 999]])
+    assert keep_mask(7, (5, 3), 0.0, np.float64).all()
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_the_kernels_drop_what_keep_mask_says(backend):
+    """The kernels draw the mask themselves (kernels/cpu/dropout.py); kernels/counter_rng.py's
+    keep_mask, which the PyTorch twin drops with, is the same function of (key, row, unit)."""
+    import importlib
+
+    from kernels.counter_rng import keep_mask
+
+    K = importlib.import_module(f"kernels.{backend}")
+    x = np.random.default_rng(0).uniform(0.5, 1, (6, 3, 3, 7))  # no zeros: a zero output is a drop
+    rows = np.array([11, 3, 4, 0, 100, 2])
+    y = K.to_host(K.dropout_forward(K.to_device(x), 0.4, 2**64 - 1, K.to_device(rows)))
+    np.testing.assert_array_equal(y != 0, keep_mask(2**64 - 1, x.shape, 0.4, bool, rows=rows))
+    np.testing.assert_allclose(y[y != 0], x[y != 0] / 0.6, rtol=1e-15)

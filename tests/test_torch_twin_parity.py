@@ -33,19 +33,19 @@ def batches(mnist_dir):
 
 
 def twins(recipe, dtype, seed=7):
-    """-> (minigan GAN, its twin, the RNG both draw from). Dropout masks: minigan draws them from
-    ``rng``; the twin from a generator that step() puts in rng's state before each step."""
+    """-> (minigan GAN, its twin, the RNG both draw from). Dropout masks: the twin's layers get
+    minigan's keys, and both count their calls alike."""
     r = PARITY_RECIPES[recipe]
     rng = np.random.default_rng(seed)
     mine = GAN(r, rng, K, np.dtype(dtype))
     weights = {k: v.copy() for k, v in mine.named_arrays().items()}
     torch.set_num_threads(1)  # deterministic reductions on the torch side
-    return mine, TwinGAN.from_recipe(weights, r, getattr(torch, dtype), mask_rng=np.random.default_rng()), rng
+    return mine, TwinGAN.from_recipe(weights, r, getattr(torch, dtype),
+                                     mask_keys=[layer.key for layer in mine.dropouts()]), rng
 
 
 def step(mine, twin, rng, real, z):
     """One train step of each engine on the same batch, noise and dropout masks -> (mine, twin) losses."""
-    twin.mask_rng.bit_generator.state = rng.bit_generator.state
     return mine.train_step(real, z), twin.train_step(real, z)
 
 

@@ -42,7 +42,7 @@ def test_short_run_writes_every_artifact(mnist_dir, tmp_path):
 
 
 # sharp's averaged G and BatchNorm statistics and spectral norm's singular vectors are state a
-# checkpoint must carry; the other case draws dropout masks from the trainer's RNG instead
+# checkpoint must carry; the other case keys dropout's masks by counts of calls it must carry too
 @pytest.mark.parametrize("recipe, changes", [("sharp", {}), ("sharp", {"g_ema_decay": 0.0, "d_spectral_norm": False,
                                                                      "d_dropout": 0.3})], ids=["sharp", "dropout"])
 def test_resume_matches_an_uninterrupted_run_bitwise(mnist_dir, tmp_path, recipe, changes):
@@ -59,6 +59,8 @@ def test_resume_matches_an_uninterrupted_run_bitwise(mnist_dir, tmp_path, recipe
     assert len(full) == 24
     assert any(k.startswith("G_ema/") for k in a) == (not changes)
     assert any(k.endswith("/sn_u") for k in a) == (not changes)
+    assert sorted(k for k in a if k.startswith("dropout/")) == (
+        [f"dropout/drop{i}/draws" for i in (1, 2, 3)] if changes else [])
 
 
 def test_files_keep_their_recipe_when_a_named_recipe_is_redefined(mnist_dir, tmp_path, monkeypatch):

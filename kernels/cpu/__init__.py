@@ -2,15 +2,18 @@
 
     y          = dense_forward(x, w, b[, activation, alpha, sigma])                 x (N, I), w (I, O), b (O,)
     dx, dw, db = dense_backward(dy, x, w[, input_grad, param_grads, y, activation, alpha, sigma])
-    y          = conv2d_forward(x, w, b, stride, padding[, activation, alpha, sigma])   x (N, H, W, C), w (KH, KW, C, F)
+    y          = conv2d_forward(x, w, b, stride, padding[, activation, alpha, sigma, out_block])
+                                                       x (N, H, W, C), w (KH, KW, C, F)
     y, cols    = conv2d_forward_with_cols(...)    the same, and the im2col matrix for the backward to reuse
     dx, dw, db = conv2d_backward(dy, x, w, stride, padding[, input_grad, param_grads, y, activation, alpha, cols,
-                                 sigma])
+                                 sigma, out_block])
     dense_forward_reference, dense_backward_reference, conv2d_forward_reference,
     conv2d_backward_reference: the readable loops, same arguments without the activation
         activation: None, 'relu' or 'leaky_relu', fused with the bias (epilogue.py); its
         backward reads the slope off the forward's output y
         sigma: spectral norm's; the layer multiplies by w / sigma without writing it out
+        out_block: B > 1 writes y (and takes dy) in B x B blocks, (N, Ho/B, Wo/B, B*B*F): the
+        im2col matrix of a next convolution with kernel = stride = B (kernels/conv_geometry.py)
     y = relu_forward(x)               dx = relu_backward(dy, x)
     y = leaky_relu_forward(x, alpha)  dx = leaky_relu_backward(dy, x, alpha)
     y = tanh_forward(x)               dx = tanh_backward(dy, y)
@@ -29,7 +32,9 @@
     spectral_norm_power_iteration(w, u, v)   in place on u (O,), v (I,); w (I, O) or (KH, KW, C_in, O)
     sigma = spectral_norm_forward(w, u, v)     dw = spectral_norm_backward(dw_fixed, w, u, v, sigma)
         dw_fixed: dL/dw with sigma held fixed, what dense/conv2d_backward(..., sigma=) return
-    y = dropout_forward(x, mask, rate)    dx = dropout_backward(dy, mask, rate)
+    y = dropout_forward(x, rate, key[, rows])    dx = dropout_backward(dy, rate, key[, rows])
+        the keep mask drawn in the kernel from key (a uint64, one a call) and each unit's place
+        in the whole batch (rows: x's rows' indices in it), by kernels/counter_rng.py
     adam_update(param, grad, m, v, step, lr, beta1, beta2, eps)      in place
     sgd_momentum_update(param, grad, velocity, lr, momentum)         in place
     ema_update(shadow, param, decay)     in place: shadow = decay shadow + (1 - decay) param

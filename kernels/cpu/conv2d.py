@@ -36,6 +36,11 @@ in the backward the formulas above are applied to dpre = dy * act'(.) instead of
 spectrally normalised layer (kernels/cpu/spectral_norm.py) passes sigma, and the same pass
 divides by it, as in kernels/cpu/dense.py: y = act(conv(x, w) / sigma + b), and dx, dw from
 dpre / sigma, so w / sigma is never written out.
+
+With out_block=B the forward writes y in B x B blocks, (N, Ho/B, Wo/B, B*B*F), and the
+backward takes dy (and y) so (kernels/conv_geometry.py): only the order of the GEMM's rows
+changes (row_of), so every formula above holds row by row. The next layer, whose kernel and
+stride are B, is then a 1 x 1 convolution over the blocks, its im2col a reshape.
 """
 
 import numpy as np
@@ -52,6 +57,7 @@ from kernels.cpu.epilogue import (
 from kernels.cpu.gemm import gemm_into
 from kernels.cpu.memory import buffer
 from kernels.cpu.parallel import by_size
+from kernels.conv_geometry import cols_are_the_input, output_shape
 
 
 @njit(cache=True)
@@ -117,19 +123,27 @@ def patches_work(images, cols, g, mode):
     return images.shape[0] * g.Ho * g.Wo * g.KH * g.KW * (images.shape[3] + TAP_COST)
 
 
+@njit(cache=True)
+def row_of(n, oh, ow, g):
+    """The row of cols (and of the output) for output pixel (n, oh, ow): (n*Ho + oh)*Wo + ow, or
+    with out_block B the pixels of each B x B block side by side (kernels/conv_geometry.py)."""
+    B = g.B
+    return ((n * (g.Ho // B) + oh // B) * (g.Wo // B) + ow // B) * (B * B) + (oh % B) * B + ow % B
+
+
 @by_size(work=patches_work, min_work=PATCHES_PARALLEL_MIN)
 def _patches(images, cols, g, mode):
     """Walk every (output pixel, kernel tap, channel) once. GATHER copies images -> cols
     (im2col); SCATTER_ADD adds cols -> images (col2im, its adjoint); SCATTER_SET writes them,
     for windows that tile the image (each pixel in exactly one window, so nothing to add
     to and no need for a zeroed array). One loop nest for all three, so the index map is
-    written once: row r = (n*Ho + oh)*Wo + ow, column (kh*KW + kw)*C + c."""
+    written once: row r = row_of(n, oh, ow), column (kh*KW + kw)*C + c."""
     N, H, W, C = images.shape
     KH, KW, Ho, Wo, sh, sw, pt, pl = g.KH, g.KW, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl
     for n in prange(N):  # batch, split over threads: sample n owns its rows and its pixels
         for oh in range(Ho):  # output rows
             for ow in range(Wo):  # output columns
-                r = (n * Ho + oh) * Wo + ow
+                r = row_of(n, oh, ow, g)
                 for kh in range(KH):  # kernel rows
                     ih = oh * sh - pt + kh
                     if ih < 0 or ih >= H:  # padding: cols keep their zero, nothing flows back
@@ -162,17 +176,9 @@ def windows_tile(g):
     return taps_inside(g) and g.sh == g.KH and g.sw == g.KW and g.Ho * g.KH == g.H and g.Wo * g.KW == g.W
 
 
-@njit(cache=True)
-def window_is_whole_input(g):
-    """One window that starts at the corner and covers the image (the GAN's conv3: 3x3 input,
-    3x3 kernel): its receptive field in (kh, kw, c) order is the image's NHWC row as it lies
-    in memory, so im2col is a reshape and col2im the reshape back, both free."""
-    return g.Ho == 1 and g.Wo == 1 and g.KH == g.H and g.KW == g.W and g.pt == 0 and g.pl == 0
-
-
 def im2col_into(x, g, cols):
-    """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C), written over: row r holds the receptive field
-    of output pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
+    """x (N, H, W, C) -> cols (N*Ho*Wo, KH*KW*C), written over: row row_of(n, oh, ow) holds the
+    receptive field of output pixel (n, oh, ow) in (kh, kw, c) order, zeros for padding."""
     if not taps_inside(g):
         cols[:] = 0  # the padding taps are never written
     _patches(x, cols, g, GATHER)
@@ -190,10 +196,10 @@ def col2im_into(dcols, g, dx):
 
 def im2col(x, g, out=None):
     """x's im2col matrix (N*Ho*Wo, KH*KW*C) in a Workspace buffer ("conv2d.cols") or a fresh
-    array; a view of x itself when one window is the whole image (window_is_whole_input)."""
+    array; a view of x itself when each window is one pixel's row (cols_are_the_input)."""
     N, H, W, C = x.shape
-    if window_is_whole_input(g):
-        return x.reshape(N, H * W * C)  # C-contiguous: no copy
+    if cols_are_the_input(g):
+        return x.reshape(N * g.Ho * g.Wo, g.KH * g.KW * C)  # C-contiguous: no copy
     cols = buffer(out, "conv2d.cols", (N * g.Ho * g.Wo, g.KH * g.KW * C), x.dtype)
     im2col_into(x, g, cols)
     return cols
@@ -201,8 +207,8 @@ def im2col(x, g, out=None):
 
 def col2im(dcols, x_shape, g, out=None):
     """dcols back onto the image: dx (N, H, W, C) in a Workspace buffer ("conv2d.dx") or a fresh
-    array; dcols itself, reshaped, when one window is the whole image."""
-    if window_is_whole_input(g):
+    array; dcols itself, reshaped, when each window is one pixel's row."""
+    if cols_are_the_input(g):
         return dcols.reshape(x_shape)  # every entry has exactly one pixel, in memory order
     dx = buffer(out, "conv2d.dx", x_shape, dcols.dtype)
     col2im_into(dcols, g, dx)
@@ -215,8 +221,8 @@ def conv2d_forward_fast(x, w, b, g, act=LINEAR, alpha=0.0, sigma=None, out=None)
     matrix, which the weight gradient needs again. out: a Workspace for y ("conv2d.y") and cols, or None."""
     KH, KW, C, F = w.shape
     cols = im2col(x, g, out)  # (N*Ho*Wo, KH*KW*C)
-    y = buffer(out, "conv2d.y", (x.shape[0], g.Ho, g.Wo, F), x.dtype)
-    h = y.reshape(-1, F)  # (N*Ho*Wo, F)
+    y = buffer(out, "conv2d.y", output_shape(g, x.shape[0], F), x.dtype)
+    h = y.reshape(-1, F)  # (N*Ho*Wo, F), row row_of(n, oh, ow)
     gemm_into(cols, w.reshape(KH * KW * C, F), h)
     bias_activation_forward(h, b, act, alpha, scale_of(sigma, x.dtype))
     return y, cols
@@ -246,31 +252,33 @@ def conv2d_backward_fast(dy, x, w, g, y=None, act=LINEAR, alpha=0.0, sigma=None,
     return dx, dw, db
 
 
-def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out=None):
+def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out_block=1, out=None):
     """-> (y, cols): y as conv2d_forward, and the im2col matrix it multiplied, (N*Ho*Wo,
     KH*KW*C). A layer that keeps cols hands it to conv2d_backward(cols=...), which then takes
     dw = cols.T @ dpre without rebuilding it (docs/speed.md has what that saves)."""
     act = activation_code("conv2d_forward", activation, alpha)
-    g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
+    g = check_conv2d("conv2d_forward", x, w, b, stride, padding, out_block)
     x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
     return conv2d_forward_fast(x, w, b, g, act, alpha, sigma, out)
 
 
-def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out=None):
+def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out_block=1, out=None):
     """y = act(conv(x, w) + b), or with sigma act(conv(x, w) / sigma + b).  x (N, H, W, C),
     w (KH, KW, C, F), b (F,) -> y (N, Ho, Wo, F).
 
     stride: int or (sh, sw); padding: int, (ph, pw), 'valid' or 'same'; activation: None
     (linear), 'relu' or 'leaky_relu' (slope alpha below 0), fused with the bias; sigma:
-    spectral_norm_forward's, for a layer that multiplies by w / sigma, or None.  Fast variant.
+    spectral_norm_forward's, for a layer that multiplies by w / sigma, or None; out_block: B > 1
+    writes y in B x B blocks, (N, Ho/B, Wo/B, B*B*F), the im2col matrix of a next layer with
+    kernel = stride = B (kernels/conv_geometry.py).  Fast variant.
     out: a Workspace (kernels/workspace.py) that y and the im2col matrix are taken from and that
     the next call overwrites, or None for fresh arrays.
     """
-    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, sigma, out)[0]
+    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, sigma, out_block, out)[0]
 
 
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                    alpha=0.2, cols=None, sigma=None, out=None):
+                    alpha=0.2, cols=None, sigma=None, out_block=1, out=None):
     """dy (N, Ho, Wo, F), x, w as in the forward -> dx (N, H, W, C), dw (KH, KW, C, F), db (F,).
 
     Formulas in the module docstring, applied to dpre = dy * act'(.) (dy itself when linear;
@@ -279,11 +287,12 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
     cols: the forward's im2col matrix (conv2d_forward_with_cols), reused for dw if given.
     sigma: the forward's, if it had one: dx and dw then use dpre / sigma (dw is dL/dw with sigma
     held fixed, as in dense_backward).
+    out_block: the forward's; dy (and y) then come in its blocks, (N, Ho/B, Wo/B, B*B*F).
     out: a Workspace for the gradients and the temporaries, or None, as in conv2d_forward.
     """
     act = activation_code("conv2d_backward", activation, alpha)
-    g = check_conv2d("conv2d_backward", x, w, None, stride, padding)
-    check_upstream("conv2d_backward", dy, (x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
+    g = check_conv2d("conv2d_backward", x, w, None, stride, padding, out_block)
+    check_upstream("conv2d_backward", dy, output_shape(g, x.shape[0], w.shape[3]), x.dtype)
     if check_activation_output("conv2d_backward", activation, y, dy) is not None:
         y = np.ascontiguousarray(y)
     check_cols("conv2d_backward", cols, x, w, g.Ho, g.Wo)

@@ -10,7 +10,9 @@ Two variants, both tested against the CPU kernels:
   Given spectral norm's sigma, the three GEMMs divide by it as they write (w / sigma is
   never formed).
 Every kernel takes the convolution's ConvGeometry g (kernels/conv_geometry.py); a launch
-passes its twelve ints.
+passes its thirteen ints. With out_block B > 1 the output's rows come in B x B blocks (row_of,
+pixel_of), as on the CPU; when every window is one pixel's row (cols_are_the_input) cols is x
+reshaped and col2im dcols reshaped, no launch.
 """
 
 from numba import cuda
@@ -22,6 +24,7 @@ from kernels.checks import (
     check_conv2d,
     check_upstream,
 )
+from kernels.conv_geometry import cols_are_the_input, output_shape
 from kernels.cuda.epilogue import activation_backward, activation_forward
 from kernels.cuda.gemm import column_sums, gemm_tiled
 from kernels.cuda.launch import device_empty, grid_1d
@@ -45,6 +48,22 @@ def window_of(i_in, pad, k, stride, n_out):
     if t < 0 or t % stride != 0 or t // stride >= n_out:
         return -1
     return t // stride
+
+
+@cuda.jit(device=True)
+def row_of(n, oh, ow, g):
+    """cols' row for output pixel (n, oh, ow), as kernels/cpu/conv2d.py's row_of."""
+    B = g.B
+    return ((n * (g.Ho // B) + oh // B) * (g.Wo // B) + ow // B) * (B * B) + (oh % B) * B + ow % B
+
+
+@cuda.jit(device=True)
+def pixel_of(r, g):
+    """row_of's inverse: the output pixel (n, oh, ow) of cols' row r."""
+    B = g.B
+    block, t = r // (B * B), r % (B * B)
+    Wb, Hb = g.Wo // B, g.Ho // B
+    return block // (Wb * Hb), (block // Wb) % Hb * B + t // B, block % Wb * B + t % B
 
 
 @cuda.jit
@@ -112,8 +131,8 @@ def _im2col(x, g, cols):
     if i < cols.size:
         K = cols.shape[1]
         C = x.shape[3]
-        r, k = i // K, i % K  # cols[r, k]: r = (n*Ho + oh)*Wo + ow, k = (kh*KW + kw)*C + c
-        ow, oh, n = r % g.Wo, (r // g.Wo) % g.Ho, r // (g.Wo * g.Ho)
+        r, k = i // K, i % K  # cols[r, k]: r = row_of(n, oh, ow), k = (kh*KW + kw)*C + c
+        n, oh, ow = pixel_of(r, g)
         c, kw, kh = k % C, (k // C) % g.KW, k // (C * g.KW)
         ih = oh * g.sh - g.pt + kh
         iw = ow * g.sw - g.pl + kw
@@ -136,7 +155,7 @@ def _col2im(dcols, g, dx):
                 ow = window_of(iw, g.pl, kw, g.sw, g.Wo)
                 if ow < 0:
                     continue
-                acc += dcols[(n * g.Ho + oh) * g.Wo + ow, (kh * g.KW + kw) * C + c]
+                acc += dcols[row_of(n, oh, ow, g), (kh * g.KW + kw) * C + c]
         dx[n, ih, iw, c] = acc
 
 
@@ -163,28 +182,30 @@ def conv2d_backward_reference(dy, x, w, stride, padding, input_grad=True, param_
 
 
 def _cols(x, g, out):
+    if cols_are_the_input(g):
+        return x.reshape(x.shape[0] * g.Ho * g.Wo, g.KH * g.KW * x.shape[3])
     cols = buffer(out, "conv2d.cols", (x.shape[0] * g.Ho * g.Wo, g.KH * g.KW * x.shape[3]), x.dtype)
     return _launch(_im2col, cols, x, g)
 
 
-def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out=None):
+def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out_block=1, out=None):
     activation = check_activation("conv2d_forward", activation, alpha)
-    g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
+    g = check_conv2d("conv2d_forward", x, w, b, stride, padding, out_block)
     KH, KW, C, F = w.shape
     cols = _cols(x, g, out)
     h = buffer(out, "conv2d.y", (cols.shape[0], F), x.dtype)
-    y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b, h, sigma).reshape(x.shape[0], g.Ho, g.Wo, F)
+    y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b, h, sigma).reshape(output_shape(g, x.shape[0], F))
     return activation_forward(y, activation, alpha, out), cols
 
 
-def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out=None):
-    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, sigma, out)[0]
+def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out_block=1, out=None):
+    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, sigma, out_block, out)[0]
 
 
 def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                    alpha=0.2, cols=None, sigma=None, out=None):
-    g = check_conv2d("conv2d_backward", x, w, None, stride, padding)
-    check_upstream("conv2d_backward", dy, (x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
+                    alpha=0.2, cols=None, sigma=None, out_block=1, out=None):
+    g = check_conv2d("conv2d_backward", x, w, None, stride, padding, out_block)
+    check_upstream("conv2d_backward", dy, output_shape(g, x.shape[0], w.shape[3]), x.dtype)
     check_activation_output("conv2d_backward", activation, y, dy)
     check_cols("conv2d_backward", cols, x, w, g.Ho, g.Wo)
     # dpre: the formulas below apply to it
@@ -195,7 +216,8 @@ def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True
     if input_grad:
         dcols = buffer(out, "conv2d.dcols", (dy2.shape[0], KH * KW * C), x.dtype)
         gemm_tiled(dy2, w.reshape(KH * KW * C, F).T, None, dcols, sigma)
-        dx = _launch(_col2im, buffer(out, "conv2d.dx", x.shape, x.dtype), dcols, g)
+        dx = (dcols.reshape(x.shape) if cols_are_the_input(g)
+              else _launch(_col2im, buffer(out, "conv2d.dx", x.shape, x.dtype), dcols, g))
     if param_grads:
         if cols is None:  # not kept by the forward: rebuild it
             cols = _cols(x, g, out)

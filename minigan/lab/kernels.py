@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import kernels.cpu
+from kernels.conv_geometry import depth_to_space, space_to_depth
 from minigan.lab.commands import LabError, run_graders
 from minigan.lab.exercises import EXERCISES
 from minigan.lab.grader import jit_module, load, run_compiled
@@ -107,6 +108,13 @@ def student_backend(folder, dtype=np.float32, log=print):
         sees a plain w; and the dw of w / sigma turned into dw with sigma held fixed."""
         return a if sigma is None else a / sigma
 
+    def blocked(y, out_block):
+        """Your NHWC output in the blocks the GAN's next convolution reads (kernels/conv_geometry.py)."""
+        return y if out_block == 1 else np.ascontiguousarray(space_to_depth(y, out_block))
+
+    def unblocked(dy, out_block):
+        return dy if out_block == 1 else depth_to_space(dy, out_block)
+
     def through_sigma(grads, sigma):
         dx, dw, db = grads
         return dx, divided(dw, sigma), db
@@ -128,14 +136,15 @@ def student_backend(folder, dtype=np.float32, log=print):
     if "conv2d" in mods:
         c = mods["conv2d"]
 
-        def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None):
+        def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out_block=1):
             s, p = plain_padding("conv2d_forward", stride, padding)
-            return act_forward(cast(c.conv2d_forward(x, divided(w, sigma), b, s, p), x), activation, alpha)
+            y = act_forward(cast(c.conv2d_forward(x, divided(w, sigma), b, s, p), x), activation, alpha)
+            return blocked(y, out_block)
 
         def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                            alpha=0.2, cols=None, sigma=None):
+                            alpha=0.2, cols=None, sigma=None, out_block=1):
             s, p = plain_padding("conv2d_backward", stride, padding)
-            dpre = np.ascontiguousarray(act_backward(dy, y, activation, alpha))
+            dpre = np.ascontiguousarray(unblocked(act_backward(dy, y, activation, alpha), out_block))
             grads = through_sigma(c.conv2d_backward(dpre, x, divided(w, sigma), s, p), sigma)
             return keep([cast(g, dy) for g in grads], input_grad, param_grads)
 
