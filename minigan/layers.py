@@ -210,19 +210,6 @@ class ReLU(Layer):
         return self.ops.relu_backward(dy, self.x, **self.out())
 
 
-class LeakyReLU(Layer):
-    def __init__(self, name, alpha=0.2):
-        super().__init__(name)
-        self.alpha = alpha
-
-    def forward(self, x):
-        self.x = x
-        return self.ops.leaky_relu_forward(x, self.alpha, **self.out())
-
-    def backward(self, dy, input_grad=True, param_grads=True):
-        return self.ops.leaky_relu_backward(dy, self.x, self.alpha, **self.out())
-
-
 class Tanh(Layer):
     def forward(self, x):
         self.y = x = self.ops.tanh_forward(x, **self.out())  # the slope 1 - y^2 is cheapest from the output
@@ -254,11 +241,14 @@ class BatchNorm(Layer):
     as Keras does (moving = momentum * moving + (1 - momentum) * batch, with the biased
     batch variance); inference mode normalises with the averages. ``reduce`` (set by a
     data-parallel GAN, minigan/distributed.py) sums the statistics' partial sums over every
-    process's shard, so the statistics are the whole batch's, as in one process."""
+    process's shard, so the statistics are the whole batch's, as in one process.
+    activation: None, 'relu' or 'leaky_relu' (slope alpha), applied by the kernels in the
+    normalising pass, as Dense and Conv2D fuse theirs with the bias."""
 
-    def __init__(self, name, n_features, dtype, momentum=0.8, eps=1e-3):
+    def __init__(self, name, n_features, dtype, momentum=0.8, eps=1e-3, activation=None, alpha=0.2):
         super().__init__(name)
         self.momentum, self.eps = momentum, eps
+        self.activation, self.alpha = activation, alpha
         self.reduce = None
         self.params = {"gamma": np.ones(n_features, dtype=dtype), "beta": np.zeros(n_features, dtype=dtype)}
         self.buffers = {"moving_mean": np.zeros(n_features, dtype=dtype),
@@ -267,16 +257,19 @@ class BatchNorm(Layer):
     def forward(self, x):
         p, buf = self.params, self.buffers
         if not self.training:
-            return self.ops.batchnorm_inference(x, p["gamma"], p["beta"], buf["moving_mean"], buf["moving_var"], self.eps)
-        y, mean, self.inv_std, self.xhat = self.ops.batchnorm_forward(x, p["gamma"], p["beta"], self.eps,
-                                                                       self.reduce, **self.out())
+            return self.ops.batchnorm_inference(x, p["gamma"], p["beta"], buf["moving_mean"], buf["moving_var"], self.eps,
+                                                self.activation, self.alpha)
+        self.y, mean, self.inv_std, self.xhat = self.ops.batchnorm_forward(x, p["gamma"], p["beta"], self.eps,
+                                                                            self.reduce, self.activation, self.alpha,
+                                                                            **self.out())
         self.ops.batchnorm_running_update(buf["moving_mean"], buf["moving_var"], mean, self.inv_std,
                                           self.momentum, self.eps)
-        return y
+        return self.y  # kept: the activation's slope is read off it
 
     def backward(self, dy, input_grad=True, param_grads=True):
         dx, dgamma, dbeta = self.ops.batchnorm_backward(dy, self.xhat, self.params["gamma"], self.inv_std,
-                                                          self.reduce, **self.out())
+                                                          self.reduce, self.y, self.activation, self.alpha,
+                                                          **self.out())
         if param_grads:
             self.grads["gamma"], self.grads["beta"] = dgamma, dbeta
         return dx

@@ -16,7 +16,7 @@ import numpy as np
 
 from kernels.checks import ACTIVATIONS as KERNEL_ACTIVATIONS
 from kernels.conv_geometry import conv_geometry
-from minigan.layers import (BatchNorm, Conv2D, Dense, Dropout, LeakyReLU, MinibatchStddev, ReLU, Reshape, Tanh,
+from minigan.layers import (BatchNorm, Conv2D, Dense, Dropout, MinibatchStddev, Reshape, Tanh,
                             WeightLayer)
 
 Z_DIM = 100
@@ -108,21 +108,17 @@ def _check_activation(kind):
     return kind
 
 
-def _activation(kind, name):
-    return ReLU(name) if _check_activation(kind) == "relu" else LeakyReLU(name, LEAKY_SLOPE)
-
-
 def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_dim=Z_DIM, widths=G_WIDTHS):
     """The documented G; batchnorm=True adds BatchNorm after each hidden Dense (before its
     activation). ``widths`` other than the documented ones serve tiny test models. Without
-    BatchNorm the activation is fused into the Dense (one pass with the bias); with it, the
-    activation is a layer of its own after BatchNorm."""
+    BatchNorm the activation is fused into the Dense (one pass with the bias); with it, into
+    the BatchNorm (one pass with the normalisation)."""
     _check_activation(activation)
     layers, width = [], z_dim
     for i, out in enumerate(widths, start=1):
         if batchnorm:
-            layers += [Dense(f"dense{i}", width, out, rng, dtype, bias=False), BatchNorm(f"bn{i}", out, dtype),
-                       _activation(activation, f"act{i}")]
+            layers += [Dense(f"dense{i}", width, out, rng, dtype, bias=False),
+                       BatchNorm(f"bn{i}", out, dtype, activation=activation, alpha=LEAKY_SLOPE)]
         else:
             layers.append(Dense(f"dense{i}", width, out, rng, dtype, activation=activation, alpha=LEAKY_SLOPE))
         width = out

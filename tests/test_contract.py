@@ -102,6 +102,27 @@ def test_an_out_block_that_does_not_divide_the_output_is_refused(backend):
                                out_block=0)
 
 
+@pytest.mark.parametrize("backend", [CPU, GPU], ids=["cpu", "cuda"])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_batchnorm_with_an_activation_is_batchnorm_then_the_activation(backend, activation):
+    """Fused on the CPU (one pass), a pass of its own on CUDA: the same numbers either way,
+    training and inference, forward and backward."""
+    rng = np.random.default_rng(6)
+    up, down = backend.to_device, backend.to_host
+    x, gamma, beta, dy = rng.standard_normal((8, 5)), rng.uniform(0.5, 2, 5), rng.standard_normal(5), rng.standard_normal((8, 5))
+    act = (lambda h: np.maximum(h, 0)) if activation == "relu" else (lambda h: np.where(h > 0, h, 0.1 * h))
+    y_plain, mean, inv_std, xhat = CPU.batchnorm_forward(x, gamma, beta)
+    y, *_ = backend.batchnorm_forward(up(x), up(gamma), up(beta), activation=activation, alpha=0.1)
+    assert rel_err(down(y), act(y_plain)) < 1e-12
+    dpre = dy * np.where(y_plain > 0, 1.0, 0.0 if activation == "relu" else 0.1)
+    fused = backend.batchnorm_backward(up(dy), up(xhat), up(gamma), up(inv_std), y=y, activation=activation, alpha=0.1)
+    for name, mine, ref in zip(["dx", "dgamma", "dbeta"], fused, CPU.batchnorm_backward(dpre, xhat, gamma, inv_std)):
+        assert rel_err(down(mine), ref) < 1e-12, name
+    var = rng.uniform(0.5, 2, 5)
+    y_inf = backend.batchnorm_inference(up(x), up(gamma), up(beta), up(mean), up(var), 1e-3, activation, 0.1)
+    assert rel_err(down(y_inf), act(CPU.batchnorm_inference(x, gamma, beta, mean, var, 1e-3))) < 1e-12
+
+
 def test_the_cpu_reference_refuses_bad_input_before_its_loops():
     with pytest.raises(ValueError, match="x has 3 features"):
         CPU.dense_forward_reference(np.zeros((2, 3)), np.zeros((4, 5)), np.zeros(5))

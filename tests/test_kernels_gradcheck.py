@@ -119,6 +119,25 @@ def test_batchnorm_gradients(shape):
     assert_report(report)
 
 
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_batchnorm_with_fused_activation_gradients(activation):
+    """gamma * xhat + beta kept at least 0.4 from the kink: |gamma * xhat| < 1 for these 6 rows,
+    beta = +-1.4, one sign per feature, so both slopes are crossed."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 4)) * 2 + 1
+    gamma, beta = np.full(4, 0.4), np.array([1.4, -1.4, 1.4, -1.4])
+    assert np.abs(K.batchnorm_forward(x, gamma, np.zeros(4))[0]).max() < 1
+    fwd = lambda x, g, b: K.batchnorm_forward(x, g, b, activation=activation, alpha=0.1)[0]
+
+    def backward(dy, x, g, b):
+        y, _, inv_std, xhat = K.batchnorm_forward(x, g, b, activation=activation, alpha=0.1)
+        return K.batchnorm_backward(dy, xhat, g, inv_std, y=y, activation=activation, alpha=0.1)
+
+    report = check_gradients(fwd, backward, [x, gamma, beta], ["x", "gamma", "beta"], h=1e-5,
+                             label=f"batchnorm+{activation}")
+    assert_report(report)
+
+
 def test_batchnorm_inference_gradient_is_the_affine_map():
     rng = np.random.default_rng(0)
     x, g, b = rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal(3)

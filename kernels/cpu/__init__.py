@@ -22,11 +22,11 @@
     dlogits = bce_with_logits_backward(logits, targets)
     loss = softmax_cross_entropy_forward(logits, labels)          logits (N, K), integer labels (N,)
     dlogits = softmax_cross_entropy_backward(logits, labels)
-    y, mean, inv_std, xhat = batchnorm_forward(x, gamma, beta, eps[, reduce])   x (N, F)
-    dx, dgamma, dbeta = batchnorm_backward(dy, xhat, gamma, inv_std[, reduce])
+    y, mean, inv_std, xhat = batchnorm_forward(x, gamma, beta, eps[, reduce, activation, alpha])   x (N, F)
+    dx, dgamma, dbeta = batchnorm_backward(dy, xhat, gamma, inv_std[, reduce, y, activation, alpha])
         reduce: a callable summing a per-feature array over every shard of a split batch
         (data parallelism): the statistics are then the whole batch's
-    y = batchnorm_inference(x, gamma, beta, mean, var, eps)          running statistics
+    y = batchnorm_inference(x, gamma, beta, mean, var, eps[, activation, alpha])   running statistics
     batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps)   in place
     y = minibatch_stddev_forward(h, group_size, eps)   dh = minibatch_stddev_backward(dy, h, group_size, eps)
     spectral_norm_power_iteration(w, u, v)   in place on u (O,), v (I,); w (I, O) or (KH, KW, C_in, O)

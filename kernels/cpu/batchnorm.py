@@ -12,6 +12,10 @@ Backward, given dy (N, F); every x[., f] enters every y[., f] through mu and var
 (the two sums are the paths through mu and through var; with them the per-feature
 gradient is orthogonal to the constant and to xhat, as normalising demands).
 
+An activation (relu, leaky_relu) after the layer can come in the same pass, as after a
+GEMM (kernels/cpu/epilogue.py): y = act(gamma * xhat + beta), and the backward applies the
+formulas above to dpre = dy * act'(.), read off y, inside both of its passes.
+
 At inference the layer uses running averages of mu and var instead (minigan/layers.py).
 The forward returns (y, mean, inv_std, xhat): the backward needs xhat and inv_std, and
 the layer needs the batch mean and variance (var = 1/inv_std^2 - eps) for its running
@@ -27,7 +31,14 @@ Without ``reduce`` the same code runs with the rows here as the whole batch.
 import numpy as np
 from numba import njit
 
-from kernels.checks import check_batch_count, check_batchnorm, check_batchnorm_backward, check_running_update
+from kernels.checks import (
+    check_activation_output,
+    check_batch_count,
+    check_batchnorm,
+    check_batchnorm_backward,
+    check_running_update,
+)
+from kernels.cpu.epilogue import activate, activation_code, through_activation
 from kernels.cpu.memory import buffer
 
 
@@ -54,39 +65,43 @@ def _centred_square_sums(x, sums, squares):
 
 
 @njit(cache=True)
-def _normalise(x, gamma, beta, sums, squares, eps, y, mean, inv_std, xhat):
+def _normalise(x, gamma, beta, sums, squares, eps, act, alpha, y, mean, inv_std, xhat):
     N, F = x.shape
-    one = x.dtype.type(1)
+    one, a, zero = x.dtype.type(1), x.dtype.type(alpha), x.dtype.type(0)
     inv_n = one / sums[F]
     for f in range(F):  # mu and 1 / sqrt(var + eps): (F,)
         mean[f] = sums[f] * inv_n
         inv_std[f] = one / np.sqrt(squares[f] * inv_n + x.dtype.type(eps))
-    for n in range(N):  # normalise, scale and shift: (N, F)
+    for n in range(N):  # normalise, scale, shift and activate: (N, F)
         for f in range(F):
             xhat[n, f] = (x[n, f] - mean[f]) * inv_std[f]
-            y[n, f] = gamma[f] * xhat[n, f] + beta[f]
+            y[n, f] = activate(gamma[f] * xhat[n, f] + beta[f], act, a, zero)
 
 
 @njit(cache=True)
-def _gradient_sums(dy, xhat, sums):
+def _gradient_sums(dy, y, act, alpha, xhat, sums):
+    # dpre = dy * act'(.) read off y (dy itself when linear)
     N, F = dy.shape
+    a, zero = dy.dtype.type(alpha), dy.dtype.type(0)
     sums[:] = 0
-    for n in range(N):  # (F,) dbeta = sum_n dy, then (F,) dgamma = sum_n dy * xhat, then the count
+    for n in range(N):  # (F,) dbeta = sum_n dpre, then (F,) dgamma = sum_n dpre * xhat, then the count
         for f in range(F):
-            sums[f] += dy[n, f]
-            sums[F + f] += dy[n, f] * xhat[n, f]
+            g = through_activation(dy[n, f], y[n, f], act, a, zero)
+            sums[f] += g
+            sums[F + f] += g * xhat[n, f]
     sums[2 * F] = N
 
 
 @njit(cache=True)
-def _input_grad(dy, xhat, gamma, inv_std, sums, dx):
-    # forward was y = gamma * xhat + beta, xhat = (x - mean_batch(x)) * inv_std; sums: the whole
+def _input_grad(dy, y, act, alpha, xhat, gamma, inv_std, sums, dx):
+    # forward was y = act(gamma * xhat + beta), xhat = (x - mean_batch(x)) * inv_std; sums: the whole
     # batch's dbeta, dgamma and count. sum_m dxhat[m, f] = gamma * dbeta; sum_m dxhat * xhat = gamma * dgamma
     N, F = dy.shape
     n_ = sums[2 * F]
+    a, zero = dy.dtype.type(alpha), dy.dtype.type(0)
     for n in range(N):  # (N, F)
         for f in range(F):
-            dxhat = dy[n, f] * gamma[f]
+            dxhat = through_activation(dy[n, f], y[n, f], act, a, zero) * gamma[f]
             dx[n, f] = inv_std[f] / n_ * (n_ * dxhat - gamma[f] * sums[f] - xhat[n, f] * gamma[f] * sums[F + f])
 
 
@@ -94,12 +109,14 @@ def _whole_batch(reduce, sums):
     return sums if reduce is None else reduce(sums)
 
 
-def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, out=None):
+def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, activation=None, alpha=0.2, out=None):
     """x (N, F), gamma, beta (F,) -> y (N, F), batch mean (F,), inv_std (F,), xhat (N, F).
 
     eps defaults to Keras' 1e-3. With reduce, x is this process's shard of the batch and
     the statistics are the whole batch's: reduce sums the partial sums over the shards.
+    activation: None, 'relu' or 'leaky_relu' (slope alpha), applied to y in the same pass.
     out: a Workspace (kernels/workspace.py) for the results and the sums, or None."""
+    act = activation_code("batchnorm_forward", activation, alpha)
     check_batchnorm("batchnorm_forward", x, gamma, beta, reduce)
     x = np.ascontiguousarray(x)
     N, F = x.shape
@@ -112,46 +129,49 @@ def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, out=None):
     squares = _whole_batch(reduce, squares)
     y, xhat = buffer(out, "batchnorm.y", x.shape, x.dtype), buffer(out, "batchnorm.xhat", x.shape, x.dtype)
     mean, inv_std = buffer(out, "batchnorm.mean", (F,), x.dtype), buffer(out, "batchnorm.inv_std", (F,), x.dtype)
-    _normalise(x, gamma, beta, sums, squares, float(eps), y, mean, inv_std, xhat)
+    _normalise(x, gamma, beta, sums, squares, float(eps), act, float(alpha), y, mean, inv_std, xhat)
     return y, mean, inv_std, xhat
 
 
-def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None, out=None):
+def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None, y=None, activation=None, alpha=0.2, out=None):
     """dy, xhat (N, F), gamma, inv_std (F,) -> dx (N, F), dgamma (F,), dbeta (F,).
 
     With reduce (as in the forward), dx takes the whole batch's sums, and dgamma, dbeta
-    are this shard's part of theirs (summed with the other gradients later). out as in
-    batchnorm_forward."""
+    are this shard's part of theirs (summed with the other gradients later). With an
+    activation, y is the forward's output, its slope read off it. out as in batchnorm_forward."""
+    act = activation_code("batchnorm_backward", activation, alpha)
     check_batchnorm_backward("batchnorm_backward", dy, xhat, gamma, inv_std, reduce)
     dy = np.ascontiguousarray(dy)
+    y = dy if check_activation_output("batchnorm_backward", activation, y, dy) is None else np.ascontiguousarray(y)
     F = dy.shape[1]
     local = buffer(out, "batchnorm.gradient_sums", (2 * F + 1,), dy.dtype)
-    _gradient_sums(dy, xhat, local)
+    _gradient_sums(dy, y, act, float(alpha), xhat, local)
     dx = buffer(out, "batchnorm.dx", dy.shape, dy.dtype)
-    _input_grad(dy, xhat, gamma, inv_std, _whole_batch(reduce, local), dx)
+    _input_grad(dy, y, act, float(alpha), xhat, gamma, inv_std, _whole_batch(reduce, local), dx)
     dgamma, dbeta = buffer(out, "batchnorm.dgamma", (F,), dy.dtype), buffer(out, "batchnorm.dbeta", (F,), dy.dtype)
     dgamma[:], dbeta[:] = local[F:2 * F], local[:F]
     return dx, dgamma, dbeta
 
 
 @njit(cache=True)
-def _batchnorm_inference(x, gamma, beta, mean, var, eps):
+def _batchnorm_inference(x, gamma, beta, mean, var, eps, act, alpha):
     N, F = x.shape
     e = x.dtype.type(eps)
-    one = x.dtype.type(1)
+    one, a, zero = x.dtype.type(1), x.dtype.type(alpha), x.dtype.type(0)
     y = np.empty_like(x)
     for f in range(F):  # with fixed statistics the layer is one affine map per feature
         scale = gamma[f] * (one / np.sqrt(var[f] + e))
         shift = beta[f] - mean[f] * scale
         for n in range(N):
-            y[n, f] = x[n, f] * scale + shift
+            y[n, f] = activate(x[n, f] * scale + shift, act, a, zero)
     return y
 
 
-def batchnorm_inference(x, gamma, beta, mean, var, eps=1e-3):
-    """Inference mode: y = gamma * (x - mean) / sqrt(var + eps) + beta with running statistics."""
+def batchnorm_inference(x, gamma, beta, mean, var, eps=1e-3, activation=None, alpha=0.2):
+    """Inference mode: y = act(gamma * (x - mean) / sqrt(var + eps) + beta) with running statistics."""
+    act = activation_code("batchnorm_inference", activation, alpha)
     check_batchnorm("batchnorm_inference", x, gamma, beta, mean=mean, var=var)
-    return _batchnorm_inference(np.ascontiguousarray(x), gamma, beta, mean, var, float(eps))
+    return _batchnorm_inference(np.ascontiguousarray(x), gamma, beta, mean, var, float(eps), act, float(alpha))
 
 
 @njit(cache=True)

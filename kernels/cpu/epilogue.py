@@ -65,7 +65,17 @@ def _bias_activation_forward(h, b, act, alpha, s):
 
 
 @njit(cache=True, inline="always")
-def _through_activation(g, y, act, a, zero):
+def activate(p, act, a, zero):
+    """act(p) for one element (a kernel that applies an activation inside its own loop: BatchNorm's)."""
+    if act == RELU:
+        return zero if p <= zero else p
+    if act == LEAKY_RELU:
+        return a * p if p <= zero else p
+    return p
+
+
+@njit(cache=True, inline="always")
+def through_activation(g, y, act, a, zero):
     """dy -> dpre for one element: act' is 1 where y > 0, else 0 (relu) or a (leaky_relu)."""
     if act == LINEAR or y > zero:
         return g
@@ -82,7 +92,7 @@ def _activation_backward_and_bias_grad(dy, y, act, alpha, s, dh, db):
     db[:] = zero
     for r in range(R):  # rows in order: db summed as the reference sums it
         for f in range(F):  # output channels, contiguous: vectorized
-            g = _through_activation(dy[r, f], y[r, f], act, a, zero)
+            g = through_activation(dy[r, f], y[r, f], act, a, zero)
             if write:
                 dh[r, f] = s * g
             db[f] += g
@@ -95,7 +105,7 @@ def _activation_backward_threaded(dy, y, act, alpha, dpre):
     a, zero = dy.dtype.type(alpha), dy.dtype.type(0)
     for r in prange(R):
         for f in range(F):
-            dpre[r, f] = _through_activation(dy[r, f], y[r, f], act, a, zero)
+            dpre[r, f] = through_activation(dy[r, f], y[r, f], act, a, zero)
 
 
 def scale_of(sigma, dtype):

@@ -1,18 +1,22 @@
 """Batch normalisation of (N, F) on the GPU (math: kernels/cpu/batchnorm.py).
 Statistics: one thread per feature looping over the batch; the rest one thread per element.
 With ``reduce`` the per-feature sums (device arrays) are summed over the batch's shards
-between the passes, as on the CPU."""
+between the passes, as on the CPU. An activation after the layer runs as its own elementwise pass,
+as after the GEMMs (kernels/cuda/epilogue.py)."""
 
 import math
 
 from numba import cuda
 
 from kernels.checks import (
+    check_activation,
+    check_activation_output,
     check_batch_count,
     check_batchnorm,
     check_batchnorm_backward,
     check_running_update,
 )
+from kernels.cuda.epilogue import activation_backward, activation_forward
 from kernels.cuda.launch import device_empty, grid_1d
 from kernels.cuda.memory import buffer
 
@@ -115,7 +119,8 @@ def _whole_batch(reduce, sums):
     return sums if reduce is None else reduce(sums)
 
 
-def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, out=None):
+def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, activation=None, alpha=0.2, out=None):
+    activation = check_activation("batchnorm_forward", activation, alpha)
     check_batchnorm("batchnorm_forward", x, gamma, beta, reduce)
     F = x.shape[1]
     sums, squares = buffer(out, "batchnorm.sums", (F + 1,), x.dtype), buffer(out, "batchnorm.squares", (F,), x.dtype)
@@ -130,11 +135,13 @@ def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, out=None):
     y, xhat = buffer(out, "batchnorm.y", x.shape, x.dtype), buffer(out, "batchnorm.xhat", x.shape, x.dtype)
     blocks, threads = grid_1d(x.size)
     _normalise[blocks, threads](x, gamma, beta, mean, inv_std, y, xhat)
-    return y, mean, inv_std, xhat
+    return activation_forward(y, activation, alpha, out), mean, inv_std, xhat
 
 
-def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None, out=None):
+def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None, y=None, activation=None, alpha=0.2, out=None):
     check_batchnorm_backward("batchnorm_backward", dy, xhat, gamma, inv_std, reduce)
+    check_activation_output("batchnorm_backward", activation, y, dy)
+    dy = activation_backward(dy, y, check_activation("batchnorm_backward", activation, alpha), alpha, out)  # dpre
     F = dy.shape[1]
     local = buffer(out, "batchnorm.gradient_sums", (2 * F + 1,), dy.dtype)
     blocks, threads = grid_1d(F)
@@ -145,12 +152,13 @@ def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None, out=None):
     return dx, local[F:2 * F], local[:F]
 
 
-def batchnorm_inference(x, gamma, beta, mean, var, eps=1e-3):
+def batchnorm_inference(x, gamma, beta, mean, var, eps=1e-3, activation=None, alpha=0.2):
+    activation = check_activation("batchnorm_inference", activation, alpha)
     check_batchnorm("batchnorm_inference", x, gamma, beta, mean=mean, var=var)
     y = device_empty(x.shape, x.dtype)
     blocks, threads = grid_1d(x.size)
     _inference[blocks, threads](x, gamma, beta, mean, var, eps, y)
-    return y
+    return activation_forward(y, activation, alpha)
 
 
 def batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps=1e-3):

@@ -6,7 +6,9 @@ compiles it (a step in plain Python would take minutes). The student's functions
 the contract's plain signatures; the layers call the richer ones, so each is wrapped here:
 
 - a fused activation (dense and conv with activation="relu") becomes the student's plain
-  layer followed by the activation kernel (the student's too, if DIR has it). The layers
+  layer followed by the activation kernel (the student's too, if DIR has it); BatchNorm's
+  fused activation is split off whenever DIR has batchnorm, relu or leaky_relu, so that the
+  student's activation runs in the recipes that normalise G. The layers
   keep a fused layer's output y, not its input, so the activation's backward is given y:
   for relu and LeakyReLU (alpha > 0) y > 0 exactly where the input was, so it is the same;
 - input_grad / param_grads: every gradient is computed and the unwanted ones dropped;
@@ -155,19 +157,29 @@ def student_backend(folder, dtype=np.float32, log=print):
         bce = mods["bce_with_logits"]
         use("bce_with_logits", "bce_with_logits_forward", lambda z, t: z.dtype.type(bce.bce_with_logits_forward(z, t)))
         use("bce_with_logits", "bce_with_logits_backward", lambda z, t: cast(bce.bce_with_logits_backward(z, t), z))
-    if "batchnorm" in mods:
-        bn = mods["batchnorm"]
+    if mods.keys() & {"batchnorm", "relu", "leaky_relu"}:
+        # BatchNorm unfused: minigan's fuses the activation in its own pass, which would never call the student's
+        bn = mods.get("batchnorm")
 
-        def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None):
-            if reduce is not None:
+        def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, activation=None, alpha=0.2):
+            if bn is None:
+                y, *stats = kernels.cpu.batchnorm_forward(x, gamma, beta, eps, reduce)
+            elif reduce is not None:
                 raise ValueError("batchnorm_forward (your kernel): one process only; run without mpiexec")
-            return tuple(cast(a, x) for a in bn.batchnorm_forward(x, gamma, beta, eps))
+            else:
+                y, *stats = (cast(a, x) for a in bn.batchnorm_forward(x, gamma, beta, eps))
+            return (act_forward(y, activation, alpha), *stats)
 
-        def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None):
-            return tuple(cast(a, dy) for a in bn.batchnorm_backward(dy, xhat, gamma, inv_std))
+        def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None, y=None, activation=None, alpha=0.2):
+            dpre = np.ascontiguousarray(act_backward(dy, y, activation, alpha))
+            if bn is None:
+                return kernels.cpu.batchnorm_backward(dpre, xhat, gamma, inv_std, reduce)
+            return tuple(cast(a, dy) for a in bn.batchnorm_backward(dpre, xhat, gamma, inv_std))
 
-        use("batchnorm", "batchnorm_forward", batchnorm_forward)
-        use("batchnorm", "batchnorm_backward", batchnorm_backward)
+        ops.batchnorm_forward, ops.batchnorm_backward = batchnorm_forward, batchnorm_backward
+        if bn is not None:
+            use("batchnorm", "batchnorm_forward", batchnorm_forward)
+            use("batchnorm", "batchnorm_backward", batchnorm_backward)
     if "adam" in mods:
         use("adam", "adam_update", mods["adam"].adam_update)
     log("training with your kernels (each checked first, as `lab check` does):")
