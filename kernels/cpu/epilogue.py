@@ -49,6 +49,16 @@ def activation_code(op, activation, alpha=0.2):
     return ACTIVATION_CODES[check_activation(op, activation, alpha)]
 
 
+@njit(cache=True, inline="always")
+def activate(p, act, a, zero):
+    """act(p) for one element (the GEMM epilogue below, and BatchNorm's pass)."""
+    if act == RELU:
+        return zero if p <= zero else p
+    if act == LEAKY_RELU:
+        return a * p if p <= zero else p
+    return p
+
+
 @by_size
 def _bias_activation_forward(h, b, act, alpha, s):
     # y = act(s * h + b), written over h (R, F)
@@ -56,22 +66,7 @@ def _bias_activation_forward(h, b, act, alpha, s):
     a, zero = h.dtype.type(alpha), h.dtype.type(0)
     for r in prange(R):  # rows: samples or output pixels
         for f in range(F):  # output channels, contiguous: vectorized
-            p = s * h[r, f] + b[f]
-            if act == RELU:
-                p = zero if p <= zero else p
-            elif act == LEAKY_RELU:
-                p = a * p if p <= zero else p
-            h[r, f] = p
-
-
-@njit(cache=True, inline="always")
-def activate(p, act, a, zero):
-    """act(p) for one element (a kernel that applies an activation inside its own loop: BatchNorm's)."""
-    if act == RELU:
-        return zero if p <= zero else p
-    if act == LEAKY_RELU:
-        return a * p if p <= zero else p
-    return p
+            h[r, f] = activate(s * h[r, f] + b[f], act, a, zero)
 
 
 @njit(cache=True, inline="always")

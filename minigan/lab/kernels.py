@@ -176,8 +176,9 @@ def student_backend(folder, dtype=np.float32, log=print):
                 return kernels.cpu.batchnorm_backward(dpre, xhat, gamma, inv_std, reduce)
             return tuple(cast(a, dy) for a in bn.batchnorm_backward(dpre, xhat, gamma, inv_std))
 
-        ops.batchnorm_forward, ops.batchnorm_backward = batchnorm_forward, batchnorm_backward
-        if bn is not None:
+        if bn is None:
+            ops.batchnorm_forward, ops.batchnorm_backward = batchnorm_forward, batchnorm_backward
+        else:
             use("batchnorm", "batchnorm_forward", batchnorm_forward)
             use("batchnorm", "batchnorm_backward", batchnorm_backward)
     if "adam" in mods:
