@@ -67,11 +67,16 @@ class WeightLayer(Layer):
     v (I,) are buffers, stepped by power_iteration(), which the trainer calls once per training
     step. The forward hands sigma to its kernel, which divides by it in the pass that adds the
     bias (w / sigma is never written out); the kernel's backward returns dw with sigma held
-    fixed, and spectral_norm_backward adds sigma's own dependence on w."""
+    fixed, and spectral_norm_backward adds sigma's own dependence on w.
+
+    A power-iteration step returns sigma for the new u, v: the first forward after it takes that
+    one (w has not moved since), and every later forward computes sigma again (the optimizer has
+    moved w in between; load_params forgets it too)."""
 
     def init_spectral_norm(self, rng, spectral_norm):
         self.spectral_norm = spectral_norm
         self.sigma = None
+        self.sigma_of_iteration = None  # the last power-iteration step's sigma, until a forward takes it
         if spectral_norm:
             w = self.params["w"]
             n_out = w.shape[-1]
@@ -81,10 +86,13 @@ class WeightLayer(Layer):
 
     def scaling(self):
         """The kernel's sigma= argument for this forward: {'sigma': sigma(w)} with spectral norm
-        (computed now: w has moved since the last forward), else nothing."""
+        (the power iteration's if this is the first forward since, else computed now: w has moved
+        since the last forward), else nothing."""
         if self.spectral_norm:
-            self.sigma = self.ops.spectral_norm_forward(self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"],
-                                                        **self.out())
+            self.sigma, self.sigma_of_iteration = self.sigma_of_iteration, None
+            if self.sigma is None:
+                self.sigma = self.ops.spectral_norm_forward(self.params["w"], self.buffers["sn_u"],
+                                                            self.buffers["sn_v"], **self.out())
         return self.kept_scaling()
 
     def kept_scaling(self):
@@ -100,7 +108,8 @@ class WeightLayer(Layer):
 
     def power_iteration(self):
         if self.spectral_norm:
-            self.ops.spectral_norm_power_iteration(self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"])
+            self.sigma_of_iteration = self.ops.spectral_norm_power_iteration(self.params["w"], self.buffers["sn_u"],
+                                                                             self.buffers["sn_v"])
 
 
 class Dense(WeightLayer):

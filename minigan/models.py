@@ -94,6 +94,9 @@ class Sequential:
             if tuple(value.shape) != tuple(mine[name].shape):
                 raise ValueError(f"parameter {name}: shape {tuple(value.shape)}, model expects {tuple(mine[name].shape)}")
             self.ops.copy_into(mine[name], value)
+        for layer in self.layers:  # w (or u, v) replaced: a power-iteration step's sigma no longer holds
+            if isinstance(layer, WeightLayer):
+                layer.sigma_of_iteration = None
 
 
 ACTIVATIONS = tuple(a for a in KERNEL_ACTIVATIONS if a != "linear")  # a hidden layer's: the kernels' list

@@ -200,11 +200,11 @@ def test_spectral_norm(dtype):
     rng = np.random.default_rng(8)
     w, u, v = randn(rng, (3, 3, 2, 4), dtype), randn(rng, 4, dtype), randn(rng, 18, dtype)
     d_w, d_u, d_v = up(w, u, v)
-    CPU.spectral_norm_power_iteration(w, u, v)
-    GPU.spectral_norm_power_iteration(d_w, d_u, d_v)
+    stepped, d_stepped = CPU.spectral_norm_power_iteration(w, u, v), GPU.spectral_norm_power_iteration(d_w, d_u, d_v)
     assert rel_err(d_u.copy_to_host(), u) < TOL[dtype] and rel_err(d_v.copy_to_host(), v) < TOL[dtype]
     sigma, d_sigma = CPU.spectral_norm_forward(w, u, v), GPU.spectral_norm_forward(d_w, d_u, d_v)
     assert abs(d_sigma.copy_to_host()[0] - sigma) < TOL[dtype] * sigma
+    assert abs(d_stepped.copy_to_host()[0] - stepped) < TOL[dtype] * sigma and abs(stepped - sigma) < TOL[dtype] * sigma
     dw_fixed = randn(rng, w.shape, dtype)
     (dw,) = host(GPU.spectral_norm_backward(cuda.to_device(dw_fixed), d_w, d_u, d_v, d_sigma))
     assert rel_err(dw, CPU.spectral_norm_backward(dw_fixed, w, u, v, sigma)) < TOL[dtype]

@@ -173,12 +173,14 @@ def test_spectral_norm_fast_equals_reference(dtype):
     M = rng.standard_normal((27, 8)).astype(dtype)
     u, v = rng.standard_normal(8).astype(dtype), rng.standard_normal(27).astype(dtype)
     u_ref, v_ref = u.copy(), v.copy()
-    sn.spectral_norm_power_iteration_fast(M, u, v, dtype(1e-12))
-    sn.spectral_norm_power_iteration_reference(M, u_ref, v_ref, dtype(1e-12))
+    stepped = sn.spectral_norm_power_iteration_fast(M, u, v, dtype(1e-12))
+    stepped_ref = sn.spectral_norm_power_iteration_reference(M, u_ref, v_ref, dtype(1e-12))
     assert rel_err(u, u_ref) < TOL[dtype] and rel_err(v, v_ref) < TOL[dtype]
     sigma = sn.spectral_norm_forward_fast(M, u, v, np.empty(27, dtype))
     sigma_ref = sn.spectral_norm_forward_reference(M, u, v)
     assert abs(sigma - sigma_ref) < TOL[dtype] * sigma_ref
+    # the step's sigma, |M^T v|, is v^T M u for its new u, v
+    assert abs(stepped - sigma_ref) < TOL[dtype] * sigma_ref and abs(stepped_ref - sigma_ref) < TOL[dtype] * sigma_ref
     dM, fast = rng.standard_normal(M.shape).astype(dtype), np.empty_like(M)
     sn.spectral_norm_backward_fast(dM, M, u, v, sigma, fast)
     assert fast.dtype == dtype and rel_err(fast, sn.spectral_norm_backward_reference(dM, M, u, v, sigma)) < TOL[dtype]
@@ -195,3 +197,15 @@ def test_power_iteration_finds_the_largest_singular_value():
     assert abs(np.linalg.svd((w / sigma).reshape(36, 6), compute_uv=False)[0] - 1) < 1e-10
     with pytest.raises(ValueError, match="one entry per input of w"):
         K.spectral_norm_forward(w, u, v[:35])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_power_iteration_returns_the_forward_sigma_even_for_a_zero_kernel(dtype):
+    """The step's sigma is v^T M u for the u, v it leaves, also where the eps clamp acts (M = 0)."""
+    rng = np.random.default_rng(11)
+    for w in (rng.standard_normal((5, 3)).astype(dtype), np.zeros((5, 3), dtype)):
+        u, v = rng.standard_normal(3).astype(dtype), rng.standard_normal(5).astype(dtype)
+        sigma = K.spectral_norm_power_iteration(w, u, v)
+        assert sigma.dtype == dtype
+        forward = K.spectral_norm_forward(w, u, v)
+        assert abs(sigma - forward) <= TOL[dtype] * abs(forward)  # both 0 for M = 0

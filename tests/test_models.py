@@ -57,6 +57,31 @@ def test_blocked_discriminator_computes_what_the_plain_nhwc_one_does(spectral_no
         np.testing.assert_allclose(blocked[2][name], plain[2][name], rtol=1e-4, atol=1e-6, err_msg=name)
 
 
+def test_only_the_first_forward_after_a_power_iteration_takes_its_sigma():
+    """The D step's forward divides by the power iteration's sigma; the G step's, through the
+    updated D, and any forward after load_params compute sigma of w as it is then."""
+    D = discriminator(np.random.default_rng(1), kernels.cpu, spectral_norm=True)
+    conv3 = D.layers[2]
+    x = np.random.default_rng(2).uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
+    u, v = conv3.buffers["sn_u"], conv3.buffers["sn_v"]
+
+    def sigma_now():
+        return kernels.cpu.spectral_norm_forward(conv3.params["w"], u, v)
+
+    D.power_iteration()
+    stepped = conv3.sigma_of_iteration
+    D.forward(x)
+    assert conv3.sigma == stepped and abs(stepped - sigma_now()) < 1e-5 * stepped
+    conv3.params["w"] *= 2  # what an optimizer step does: w moves
+    D.forward(x)
+    assert abs(conv3.sigma - 2 * stepped) < 1e-5 * stepped
+    D.power_iteration()
+    stale = conv3.sigma_of_iteration  # of w as it is before the load
+    D.load_params({**{k: a * 3 for k, a in D.params().items()}, **D.buffers()})  # w times 3, the same u and v
+    D.forward(x)
+    assert abs(conv3.sigma - sigma_now()) < 1e-5 * conv3.sigma and abs(conv3.sigma - 3 * stale) < 1e-5 * conv3.sigma
+
+
 def test_dropout_keeps_the_discriminator_unblocked():
     D = discriminator(np.random.default_rng(0), kernels.cpu, dropout=0.3)
     assert [layer.out_block for layer in D.layers if hasattr(layer, "out_block")] == [1, 1, 1]

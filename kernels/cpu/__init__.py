@@ -29,7 +29,8 @@
     y = batchnorm_inference(x, gamma, beta, mean, var, eps[, activation, alpha])   running statistics
     batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps)   in place
     y = minibatch_stddev_forward(h, group_size, eps)   dh = minibatch_stddev_backward(dy, h, group_size, eps)
-    spectral_norm_power_iteration(w, u, v)   in place on u (O,), v (I,); w (I, O) or (KH, KW, C_in, O)
+    sigma = spectral_norm_power_iteration(w, u, v)   in place on u (O,), v (I,); w (I, O) or (KH, KW, C_in, O);
+        sigma: v^T M u for the new u, v (what spectral_norm_forward would return), from the step's last norm
     sigma = spectral_norm_forward(w, u, v)     dw = spectral_norm_backward(dw_fixed, w, u, v, sigma)
         dw_fixed: dL/dw with sigma held fixed, what dense/conv2d_backward(..., sigma=) return
     y = dropout_forward(x, rate, key[, rows])    dx = dropout_backward(dy, rate, key[, rows])

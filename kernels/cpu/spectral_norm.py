@@ -8,6 +8,10 @@ vectors u (O,) and v (I,) are estimated by power iteration, one step each time i
 (PyTorch's spectral_norm with weight (O, I): v = normalize(W^T u), u = normalize(W v).)
 With u and v held constant, as the paper does:
     sigma = v^T M u,          w_sn = w / sigma                               (forward)
+Right after a power-iteration step that sum is already known: v^T M u = (M^T v) . u =
+|M^T v|^2 / |M^T v| = |M^T v|, the norm the step divided u by. So the step returns it (as
+|M^T v|^2 / max(|M^T v|, eps), which is v^T M u exactly when the eps clamp acts too), and the
+first forward after it need not pass over M again.
     d sigma / d M = v u^T
     dL/dM = dw_sn / sigma - <dw_sn, M> v u^T / sigma^2      (from d w_sn / dM = I / sigma - M (v u^T) / sigma^2)
 where <a, b> = sum of a * b over every entry and dw_sn = dL/dw_sn.
@@ -53,9 +57,11 @@ def spectral_norm_power_iteration_reference(M, u, v, eps):
     norm = t(0)
     for o in range(O):
         norm += u[o] * u[o]
-    norm = max(np.sqrt(norm), t(eps))
+    norm = np.sqrt(norm)
+    clamped = max(norm, t(eps))
     for o in range(O):
-        u[o] /= norm
+        u[o] /= clamped
+    return norm * (norm / clamped)  # sigma = v^T M u for the new u (module docstring)
 
 
 @njit(cache=True)
@@ -95,7 +101,10 @@ def spectral_norm_power_iteration_fast(M, u, v, eps):
     np.dot(M, u, v)  # v = M u: (I,)
     v /= max(np.sqrt(np.dot(v, v)), eps)
     np.dot(v, M, u)  # u = M^T v: (O,)
-    u /= max(np.sqrt(np.dot(u, u)), eps)
+    norm = np.sqrt(np.dot(u, u))
+    clamped = max(norm, eps)
+    u /= clamped
+    return norm * (norm / clamped)  # sigma = v^T M u for the new u
 
 
 @njit(cache=True)
@@ -120,9 +129,11 @@ def _matrix(w):
 
 
 def spectral_norm_power_iteration(w, u, v, eps=1e-12):
-    """One power-iteration step, in place on u (O,) and v (I,); w (I, O) or (KH, KW, C_in, O)."""
+    """One power-iteration step, in place on u (O,) and v (I,); w (I, O) or (KH, KW, C_in, O).
+    -> sigma = v^T M u for the new u and v, a scalar of w's dtype: what spectral_norm_forward(w,
+    u, v) returns now (up to rounding), known from the step's last norm without a pass over M."""
     check_spectral_norm("spectral_norm_power_iteration", w, u, v)
-    spectral_norm_power_iteration_fast(_matrix(w), u, v, w.dtype.type(eps))
+    return w.dtype.type(spectral_norm_power_iteration_fast(_matrix(w), u, v, w.dtype.type(eps)))
 
 
 def spectral_norm_forward(w, u, v, out=None):

@@ -94,20 +94,33 @@ def _launch(kernel, n, *args):
     kernel[blocks, threads](*args)
 
 
+@cuda.jit
+def _sigma_of_norm(norm, eps, sigma):
+    if cuda.grid(1) == 0:  # one thread: norm holds |M^T v|^2
+        n = math.sqrt(norm[0])
+        sigma[0] = n * (n / max(n, sigma.dtype.type(eps)))  # v^T M u for the new u
+
+
 def _normalise_in_place(a, eps):
+    """a /= max(|a|, eps) -> |a|^2 before, as a (1,) device array."""
     norm = device_empty(1, a.dtype)
     _launch(_dot, 1, a, a, norm)
     _launch(_normalise, a.size, a, eps, norm)
+    return norm
 
 
 def spectral_norm_power_iteration(w, u, v, eps=1e-12):
-    """One power-iteration step, in place on u (O,) and v (I,)."""
+    """One power-iteration step, in place on u (O,) and v (I,) -> sigma = v^T M u for the new
+    u and v, as a (1,) device array, from the step's last norm (kernels/cpu/spectral_norm.py)."""
     check_spectral_norm("spectral_norm_power_iteration", w, u, v)
     M = _matrix(w)
     _launch(_matvec, v.size, M, u, v)  # v = M u
     _normalise_in_place(v, eps)
     _launch(_matvec_t, u.size, M, v, u)  # u = M^T v
-    _normalise_in_place(u, eps)
+    norm = _normalise_in_place(u, eps)
+    sigma = device_empty(1, w.dtype)
+    _launch(_sigma_of_norm, 1, norm, eps, sigma)
+    return sigma
 
 
 def spectral_norm_forward(w, u, v, out=None):
