@@ -2,9 +2,11 @@
 
     python -m benchmarks.gemm_floor [--batch-size 32]
 
-minigan's step (minigan/gan.py, docs/training-step.md) runs 30 GEMMs through the same BLAS
-call its kernels make (np.dot inside @njit: SciPy's OpenBLAS). Timed one by one on warm
-arrays they are the part of the step that no fusion of the other passes can remove.
+minigan's step (minigan/gan.py, docs/training-step.md) runs 30 GEMMs, every one through
+kernels/cpu/gemm.py's gemm_into (MKL where it is installed, else SciPy's OpenBLAS: the
+printout names it; MINIGAN_BLAS picks one). Timed here through that same call, on warm arrays,
+with the transposed operands as views as the kernels pass them, they are the part of the
+step that no fusion of the other passes can remove.
 Shapes, with B the batch (the D step sees 2B samples, the G step B):
     G forward        (B, I) @ (I, O)             for the four dense layers
     D forward        conv1 (n*81, 9) @ (9, 128), conv2 (n*9, 1152) @ (1152, 256),
@@ -18,25 +20,10 @@ import argparse
 import time
 
 import numpy as np
-from numba import njit
 
+from kernels.cpu.gemm import BLAS_NAME, gemm_into
 
-@njit(cache=True)
-def _ab(a, b):
-    return np.dot(a, b)
-
-
-@njit(cache=True)
-def _atb(a, b):
-    return np.dot(a.T, b)
-
-
-@njit(cache=True)
-def _abt(a, b):
-    return np.dot(a, b.T)
-
-
-PRODUCTS = {"a@b": _ab, "a.T@b": _atb, "a@b.T": _abt}
+OPERANDS = {"a@b": lambda a, b: (a, b), "a.T@b": lambda a, b: (a.T, b), "a@b.T": lambda a, b: (a, b.T)}
 G_LAYERS = [(100, 128), (128, 256), (256, 512), (512, 784)]
 
 
@@ -80,13 +67,13 @@ def time_gemms(batch, repeats=30, seed=0):
     rng = np.random.default_rng(seed)
     rows = []
     for what, product, a_shape, b_shape in step_gemms(batch):
-        a, b = rng.random(a_shape, np.float32), rng.random(b_shape, np.float32)
-        fn = PRODUCTS[product]
-        fn(a, b)  # compile / warm
+        a, b = OPERANDS[product](rng.random(a_shape, np.float32), rng.random(b_shape, np.float32))
+        c = np.empty((a.shape[0], b.shape[1]), np.float32)
+        gemm_into(a, b, c)  # compile / warm
         times = []
         for _ in range(repeats):
             t = time.perf_counter()
-            fn(a, b)
+            gemm_into(a, b, c)
             times.append(time.perf_counter() - t)
         rows.append((what, flops(product, a_shape, b_shape), float(np.median(times))))
     return rows
@@ -101,7 +88,7 @@ def main(argv=None):
         print(f"{t * 1e3:8.3f} ms {f / t / 1e9:6.0f} GF/s  {what}")
     total_f, total_t = sum(r[1] for r in rows), sum(r[2] for r in rows)
     print(f"batch {args.batch_size}: {len(rows)} GEMMs, {total_f / 1e9:.2f} GFLOP, {total_t * 1e3:.2f} ms "
-          f"timed alone ({total_f / total_t / 1e9:.0f} GF/s)")
+          f"timed alone ({total_f / total_t / 1e9:.0f} GF/s), {BLAS_NAME}")
 
 
 if __name__ == "__main__":
