@@ -1,12 +1,15 @@
 """The matrix products of one documented training step, each timed alone: a floor for the step.
 
-    python -m benchmarks.gemm_floor [--batch-size 32]
+    python -m benchmarks.gemm_floor [--batch-size 32] [--beside-step ROUNDS]
 
 minigan's step (minigan/gan.py, docs/training-step.md) runs 30 GEMMs, every one through
 kernels/cpu/gemm.py's gemm_into (MKL where it is installed, else SciPy's OpenBLAS: the
 printout names it; MINIGAN_BLAS picks one). Timed here through that same call, on warm arrays,
 with the transposed operands as views as the kernels pass them, they are the part of the
-step that no fusion of the other passes can remove.
+step that no fusion of the other passes can remove. --beside-step alternates, in one process,
+the documented step (60 steps, as `minigan bench` times it) with the 30 products in a row, and
+prints each round's step, products and the rest: what the step spends beside its GEMMs, with
+both halves in the same minute of a drifting machine.
 Shapes, with B the batch (the D step sees 2B samples, the G step B):
     G forward        (B, I) @ (I, O)             for the four dense layers
     D forward        conv1 (n*81, 9) @ (9, 128), conv2 (n*9, 1152) @ (1152, 256),
@@ -79,10 +82,46 @@ def time_gemms(batch, repeats=30, seed=0):
     return rows
 
 
+def beside_step(batch, rounds, steps=60, repeats=30, seed=0):
+    """-> [(step median, the 30 products in a row: median, seconds)] per round, one process."""
+    import kernels.cpu as K
+    from minigan.bench import gan_with_batch, timed_steps
+
+    gan, real, z = gan_with_batch(batch, K, "documented", seed)
+    for _ in range(3):
+        gan.train_step(real, z)  # compiled, buffers allocated
+    rng = np.random.default_rng(seed)
+    products = []
+    for _, product, a_shape, b_shape in step_gemms(batch):
+        a, b = OPERANDS[product](rng.random(a_shape, np.float32), rng.random(b_shape, np.float32))
+        products.append((a, b, np.empty((a.shape[0], b.shape[1]), np.float32)))
+    out = []
+    for _ in range(rounds):
+        step = float(np.median(timed_steps(gan, real, z, steps)))
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            for a, b, c in products:
+                gemm_into(a, b, c)
+            times.append(time.perf_counter() - t)
+        out.append((step, float(np.median(times))))
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--beside-step", type=int, default=0, metavar="ROUNDS",
+                   help="alternate the documented step and the products in a row, ROUNDS times")
     args = p.parse_args(argv)
+    if args.beside_step:
+        from minigan.runtime import own_cores, thread_count
+
+        own_cores(thread_count())  # the pools as `minigan bench` sizes them
+        for i, (step, gemms) in enumerate(beside_step(args.batch_size, args.beside_step)):
+            print(f"round {i + 1}: step {step * 1e3:.2f} ms, its 30 products in a row {gemms * 1e3:.2f} ms, "
+                  f"the rest {(step - gemms) * 1e3:.2f} ms ({BLAS_NAME})")
+        return
     rows = time_gemms(args.batch_size)
     for what, f, t in rows:
         print(f"{t * 1e3:8.3f} ms {f / t / 1e9:6.0f} GF/s  {what}")

@@ -104,3 +104,11 @@ def test_gemm_floor_lists_the_steps_products():
     g_fwd, d_fwd_2b, d_fwd_b = by_part("G forward"), by_part("D step: D forward"), by_part("G step: D forward")
     assert d_fwd_2b == 2 * d_fwd_b
     assert 3 * g_fwd + 9 * d_fwd_b == step_flops(B)  # bench_step's count is built from the same forward costs
+
+
+def test_gemm_floor_beside_the_step_times_both_in_one_process():
+    """--beside-step: each round, the documented step's median and the products' in a row."""
+    from benchmarks.gemm_floor import beside_step
+
+    rounds = beside_step(2, rounds=2, steps=2, repeats=2)
+    assert len(rounds) == 2 and all(step > 0 and gemms > 0 for step, gemms in rounds)
