@@ -8,13 +8,14 @@ vectors u (O,) and v (I,) are estimated by power iteration, one step each time i
 (PyTorch's spectral_norm with weight (O, I): v = normalize(W^T u), u = normalize(W v).)
 With u and v held constant, as the paper does:
     sigma = v^T M u,          w_sn = w / sigma                               (forward)
-Right after a power-iteration step that sum is already known: v^T M u = (M^T v) . u =
-|M^T v|^2 / |M^T v| = |M^T v|, the norm the step divided u by. So the step returns it (as
-|M^T v|^2 / max(|M^T v|, eps), which is v^T M u exactly when the eps clamp acts too), and the
-first forward after it need not pass over M again.
     d sigma / d M = v u^T
     dL/dM = dw_sn / sigma - <dw_sn, M> v u^T / sigma^2      (from d w_sn / dM = I / sigma - M (v u^T) / sigma^2)
 where <a, b> = sum of a * b over every entry and dw_sn = dL/dw_sn.
+
+Right after a power-iteration step sigma is already known: v^T M u = (M^T v) . u =
+|M^T v|^2 / |M^T v| = |M^T v|, the norm the step divided u by. So the step returns it (as
+|M^T v|^2 / max(|M^T v|, eps), which is v^T M u exactly when the eps clamp acts too), and the
+first forward after it need not pass over M again.
 
 w_sn is never written out: the layer hands sigma to its dense or conv kernel, which divides
 inside the pass that adds the bias (x @ (w / sigma) = (x @ w) / sigma; kernels/cpu/dense.py),
