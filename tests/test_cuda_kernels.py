@@ -196,6 +196,16 @@ def test_ema_update(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_power_iteration_sigma_where_eps_clamps(dtype):
+    """The step's sigma as the CPU's where |M^T v| < eps (kernels/cpu/spectral_norm.py)."""
+    rng = np.random.default_rng(12)
+    w, u, v = randn(rng, (5, 3), dtype) * dtype(1e-14), randn(rng, 3, dtype), randn(rng, 5, dtype)
+    d_w, d_u, d_v = up(w, u, v)
+    stepped, d_stepped = CPU.spectral_norm_power_iteration(w, u, v), GPU.spectral_norm_power_iteration(d_w, d_u, d_v)
+    assert abs(d_stepped.copy_to_host()[0] - stepped) < TOL[dtype] * stepped
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_spectral_norm(dtype):
     rng = np.random.default_rng(8)
     w, u, v = randn(rng, (3, 3, 2, 4), dtype), randn(rng, 4, dtype), randn(rng, 18, dtype)

@@ -200,12 +200,16 @@ def test_power_iteration_finds_the_largest_singular_value():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_power_iteration_returns_the_forward_sigma_even_for_a_zero_kernel(dtype):
-    """The step's sigma is v^T M u for the u, v it leaves, also where the eps clamp acts (M = 0)."""
+def test_power_iteration_returns_the_forward_sigma_even_where_eps_clamps(dtype):
+    """The step's sigma is v^T M u for the u, v it leaves, also where |M^T v| < eps and the
+    step divides by eps instead (a kernel of entries ~1e-14: sigma = |M^T v|^2 / eps there,
+    not |M^T v|), and 0 for M = 0."""
     rng = np.random.default_rng(11)
-    for w in (rng.standard_normal((5, 3)).astype(dtype), np.zeros((5, 3), dtype)):
+    w = rng.standard_normal((5, 3)).astype(dtype)
+    for scale in (1, 1e-14, 0):
         u, v = rng.standard_normal(3).astype(dtype), rng.standard_normal(5).astype(dtype)
-        sigma = K.spectral_norm_power_iteration(w, u, v)
+        M = (w * dtype(scale)).astype(dtype)
+        sigma = K.spectral_norm_power_iteration(M, u, v)
         assert sigma.dtype == dtype
-        forward = K.spectral_norm_forward(w, u, v)
-        assert abs(sigma - forward) <= TOL[dtype] * abs(forward)  # both 0 for M = 0
+        forward = K.spectral_norm_forward(M, u, v)
+        assert abs(sigma - forward) <= TOL[dtype] * abs(forward), scale  # both 0 for M = 0
