@@ -65,20 +65,28 @@ def flops(product, a_shape, b_shape):
     return 2 * m * k * n
 
 
-def time_gemms(batch, repeats=30, seed=0):
-    """-> [(what, flops, median seconds)] for every GEMM of the step."""
+def step_operands(batch, seed=0):
+    """-> [(what, flops, a, b, c)] for every GEMM of the step: random float32 operands, the
+    transposed ones as views (as the kernels pass them), and c (M, N) to write into."""
     rng = np.random.default_rng(seed)
-    rows = []
+    out = []
     for what, product, a_shape, b_shape in step_gemms(batch):
         a, b = OPERANDS[product](rng.random(a_shape, np.float32), rng.random(b_shape, np.float32))
-        c = np.empty((a.shape[0], b.shape[1]), np.float32)
+        out.append((what, flops(product, a_shape, b_shape), a, b, np.empty((a.shape[0], b.shape[1]), np.float32)))
+    return out
+
+
+def time_gemms(batch, repeats=30, seed=0):
+    """-> [(what, flops, median seconds)] for every GEMM of the step."""
+    rows = []
+    for what, f, a, b, c in step_operands(batch, seed):
         gemm_into(a, b, c)  # compile / warm
         times = []
         for _ in range(repeats):
             t = time.perf_counter()
             gemm_into(a, b, c)
             times.append(time.perf_counter() - t)
-        rows.append((what, flops(product, a_shape, b_shape), float(np.median(times))))
+        rows.append((what, f, float(np.median(times))))
     return rows
 
 
@@ -90,11 +98,7 @@ def beside_step(batch, rounds, steps=60, repeats=30, seed=0):
     gan, real, z = gan_with_batch(batch, K, "documented", seed)
     for _ in range(3):
         gan.train_step(real, z)  # compiled, buffers allocated
-    rng = np.random.default_rng(seed)
-    products = []
-    for _, product, a_shape, b_shape in step_gemms(batch):
-        a, b = OPERANDS[product](rng.random(a_shape, np.float32), rng.random(b_shape, np.float32))
-        products.append((a, b, np.empty((a.shape[0], b.shape[1]), np.float32)))
+    products = [(a, b, c) for _, _, a, b, c in step_operands(batch, seed)]
     out = []
     for _ in range(rounds):
         step = float(np.median(timed_steps(gan, real, z, steps)))
