@@ -37,10 +37,20 @@ def batch_data(batch):
     return rng.uniform(-1, 1, (batch, 28, 28, 1)).astype(np.float32), rng.standard_normal((batch, 100)).astype(np.float32)
 
 
-@pytest.mark.parametrize("engine", ENGINES + GPU_ENGINES)
+@pytest.mark.parametrize("engine", ENGINES + GPU_ENGINES + ["floor"])
 @pytest.mark.parametrize("batch", [32, 256])
 def test_train_step(benchmark, batch, engine):
+    """One step of the documented recipe per engine; "floor" runs only its matrix products and
+    Adam's traffic (benchmarks/floors.py), the least any engine with these GEMMs can take."""
     real, z = batch_data(batch)
+    if engine == "floor":
+        from benchmarks.floors import step_floor
+
+        gan = GAN(RECIPES["documented"], np.random.default_rng(0), K)
+        parameters = sum(v.size for net in (gan.G, gan.D) for v in net.params().values())
+        run(benchmark, step_floor(batch, parameters), f"train step b{batch}", engine, step_flops(batch),
+            case="train step", batch=batch)
+        return
     if engine.endswith("cuda"):
         need_gpu()
     if engine == "minigan-cuda":
@@ -84,10 +94,10 @@ def test_train_step(benchmark, batch, engine):
         case="train step", batch=batch)
 
 
-@pytest.mark.parametrize("engine", ENGINES + ["memory-floor"])
+@pytest.mark.parametrize("engine", ENGINES + ["floor"])
 @pytest.mark.parametrize("net", ["G", "D"])
 def test_adam_update(benchmark, net, engine):
-    """Adam over every parameter of G or D; "memory-floor" moves the same bytes with no
+    """Adam over every parameter of G or D; "floor" moves the same bytes with no
     arithmetic to speak of (benchmarks/floors.py): how close Adam is to memory bandwidth."""
     gan = GAN(RECIPES["documented"], np.random.default_rng(0), K)
     params = (gan.G if net == "G" else gan.D).params()
@@ -116,7 +126,7 @@ def test_adam_update(benchmark, net, engine):
         def fn():
             apply()
             return variables[-1].numpy()  # waits for the update
-    elif engine == "memory-floor":
+    elif engine == "floor":
         from benchmarks.floors import adam_traffic
 
         flat = [np.zeros(size, np.float32) for _ in range(4)]

@@ -1,8 +1,17 @@
-"""Lower bounds to judge kernels against: what the machine can do at all for a kernel's
-memory traffic, with none of its arithmetic. Not kernels of minigan; yardsticks.
+"""Lower bounds to judge kernels against, the suite's `floor` engine. Not kernels of
+minigan; yardsticks:
+- Adam: its memory traffic with none of its arithmetic (adam_traffic);
+- the training step: its 30 matrix products in a row, through the BLAS call the kernels make,
+  and then Adam's traffic over every parameter in one call (step_floor). Everything else a
+  step does (im2col, the bias and activation passes, tanh, the loss, the calls between them)
+  is left out, so no engine that multiplies these matrices can step faster.
 """
 
+import numpy as np
 from numba import njit, prange
+
+from benchmarks.gemm_floor import step_operands
+from kernels.cpu.gemm import gemm_into
 
 
 @njit(cache=True, parallel=True)
@@ -14,3 +23,18 @@ def adam_traffic(p, g, m, v):
         m[i] += g[i]
         v[i] += g[i]
         p[i] += m[i] + v[i]
+
+
+def step_floor(batch, parameters):
+    """-> a function running one step's floor: the products of benchmarks/gemm_floor.py at
+    this batch size, in the step's order, then adam_traffic over `parameters` floats (G's
+    and D's together, as one flat array)."""
+    products = [(a, b, c) for _, _, a, b, c in step_operands(batch)]
+    flat = [np.zeros(parameters, np.float32) for _ in range(4)]
+
+    def floor():
+        for a, b, c in products:
+            gemm_into(a, b, c)
+        adam_traffic(*flat)
+
+    return floor

@@ -23,10 +23,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 ENGINE_ORDER = ["minigan", "minigan-reference", "numpy", "torch", "tf-eager", "tf-function", "tf-xla",
-                "minigan-cuda", "torch-cuda", "memory-floor"]
+                "minigan-cuda", "torch-cuda", "floor"]
 COLORS = {"minigan": "tab:green", "minigan-reference": "tab:olive", "numpy": "tab:blue",
           "torch": "tab:red", "tf-eager": "tab:orange", "tf-function": "tab:brown", "tf-xla": "tab:pink",
-          "minigan-cuda": "tab:cyan", "torch-cuda": "tab:purple", "memory-floor": "tab:gray"}
+          "minigan-cuda": "tab:cyan", "torch-cuda": "tab:purple", "floor": "tab:gray"}
 
 
 def load(paths):

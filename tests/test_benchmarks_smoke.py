@@ -29,7 +29,7 @@ def test_benchmark_slice_and_report(tmp_path):
     mine = run_slice(tmp_path / "bench.json", f"{cases} and not torch and not tf")
     torch = run_slice(tmp_path / "bench-torch.json", f"{cases} and torch", MINIGAN_BENCH_OMP="default")
     tf = run_slice(tmp_path / "bench-tf.json", "D.conv3 and forward and 32 and tf")
-    assert {b["extra_info"]["engine"] for b in mine["benchmarks"]} == {"minigan", "numpy", "memory-floor"}
+    assert {b["extra_info"]["engine"] for b in mine["benchmarks"]} == {"minigan", "numpy", "floor"}
     assert {b["extra_info"]["engine"] for b in torch["benchmarks"]} == {"torch"}
     assert {b["extra_info"]["engine"] for b in tf["benchmarks"]} == {"tf-eager", "tf-function", "tf-xla"}
     spin = OPENMP_IDLE["GOMP_SPINCOUNT"]
@@ -112,3 +112,19 @@ def test_gemm_floor_beside_the_step_times_both_in_one_process():
 
     rounds = beside_step(2, rounds=2, steps=2, repeats=2)
     assert len(rounds) == 2 and all(step > 0 and gemms > 0 for step, gemms in rounds)
+
+
+def test_step_floor_runs_every_product_and_adams_traffic_once(monkeypatch):
+    """benchmarks/floors.py's step floor: each of the step's 30 products, in the step's order,
+    into an output of its shape, then one adam_traffic over all the parameters."""
+    import benchmarks.floors as floors
+    from benchmarks.gemm_floor import step_gemms
+
+    products, traffic = [], []
+    monkeypatch.setattr(floors, "gemm_into", lambda a, b, c: products.append((a.shape, b.shape, c.shape)))
+    monkeypatch.setattr(floors, "adam_traffic", lambda *flat: traffic.append([a.size for a in flat]))
+    floors.step_floor(2, 1234)()
+    expected = [(a if p != "a.T@b" else a[::-1], b if p != "a@b.T" else b[::-1]) for _, p, a, b in step_gemms(2)]
+    assert [(a, b) for a, b, _ in products] == expected
+    assert all(c == (a[0], b[1]) for a, b, c in products)
+    assert traffic == [[1234] * 4]
