@@ -10,8 +10,7 @@ minigan; yardsticks:
 import numpy as np
 from numba import njit, prange
 
-from benchmarks.gemm_floor import step_operands
-from kernels.cpu.gemm import gemm_into
+from benchmarks.gemm_floor import products_in_a_row
 
 
 @njit(cache=True, parallel=True)
@@ -29,12 +28,11 @@ def step_floor(batch, parameters):
     """-> a function running one step's floor: the products of benchmarks/gemm_floor.py at
     this batch size, in the step's order, then adam_traffic over `parameters` floats (G's
     and D's together, as one flat array)."""
-    products = [(a, b, c) for _, _, a, b, c in step_operands(batch)]
+    products = products_in_a_row(batch)
     flat = [np.zeros(parameters, np.float32) for _ in range(4)]
 
     def floor():
-        for a, b, c in products:
-            gemm_into(a, b, c)
+        products()
         adam_traffic(*flat)
 
     return floor

@@ -118,10 +118,11 @@ def test_step_floor_runs_every_product_and_adams_traffic_once(monkeypatch):
     """benchmarks/floors.py's step floor: each of the step's 30 products, in the step's order,
     into an output of its shape, then one adam_traffic over all the parameters."""
     import benchmarks.floors as floors
+    import benchmarks.gemm_floor as gemm_floor
     from benchmarks.gemm_floor import step_gemms
 
     products, traffic = [], []
-    monkeypatch.setattr(floors, "gemm_into", lambda a, b, c: products.append((a.shape, b.shape, c.shape)))
+    monkeypatch.setattr(gemm_floor, "gemm_into", lambda a, b, c: products.append((a.shape, b.shape, c.shape)))
     monkeypatch.setattr(floors, "adam_traffic", lambda *flat: traffic.append([a.size for a in flat]))
     floors.step_floor(2, 1234)()
     expected = [(a if p != "a.T@b" else a[::-1], b if p != "a@b.T" else b[::-1]) for _, p, a, b in step_gemms(2)]
