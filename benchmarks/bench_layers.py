@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 
 import kernels.cpu as K
+import kernels.reference as R
 from benchmarks import numpy_ops as N
 from benchmarks.conftest import TF_ENGINES, need, run, tensorflow
-from kernels.conv_geometry import conv_geometry
-from kernels.cpu import conv2d as C
-from kernels.cpu import dense as D
+from kernels.specs import ConvSpec, DenseSpec
 
 LAYERS = [  # name, kind, input shape (no batch), weight shape
     ("G.dense1", "dense", (100,), (100, 128)), ("G.dense2", "dense", (128,), (128, 256)),
@@ -16,7 +15,9 @@ LAYERS = [  # name, kind, input shape (no batch), weight shape
     ("D.conv1", "conv", (28, 28, 1), (3, 3, 1, 128)), ("D.conv2", "conv", (9, 9, 128), (3, 3, 128, 256)),
     ("D.conv3", "conv", (3, 3, 256), (3, 3, 256, 512)), ("D.dense", "dense", (512,), (512, 1)),
 ]
-ENGINES = ["minigan", "minigan-reference", "numpy", "torch", *TF_ENGINES]
+# the engines of the kernel contract: the fast one, the readable loops (kernels/reference/), NumPy's
+CONTRACT_ENGINES = {"minigan": K, "minigan-reference": R, "numpy": N}
+ENGINES = [*CONTRACT_ENGINES, "torch", *TF_ENGINES]
 
 
 def arrays(in_shape, w_shape, batch):
@@ -35,26 +36,14 @@ def flops(kind, x, w, direction):
     return 2 * macs * (1 if direction == "forward" else 2)  # backward: dx and dw
 
 
-def minigan_fns(kind, x, w, b, reference):
-    if kind == "dense":
-        fwd = D.dense_forward_loops if reference else K.dense_forward
-        bwd = D.dense_backward_loops if reference else K.dense_backward
-        y = fwd(x, w, b)
-        return (lambda: fwd(x, w, b)), (lambda: bwd(y, x, w))
-    if reference:
-        g = conv_geometry("bench", x.shape, w.shape, 3, "valid")
-        y = C.conv2d_forward_loops(x, w, b, g)
-        return (lambda: C.conv2d_forward_loops(x, w, b, g), lambda: C.conv2d_backward_loops(y, x, w, g))
-    y = K.conv2d_forward(x, w, b, 3, "valid")
-    return (lambda: K.conv2d_forward(x, w, b, 3, "valid")), (lambda: K.conv2d_backward(y, x, w, 3, "valid"))
-
-
-def numpy_fns(kind, x, w, b):
-    if kind == "dense":
-        y = N.dense_forward(x, w, b)
-        return (lambda: N.dense_forward(x, w, b)), (lambda: N.dense_backward(y, x, w))
-    y = N.conv2d_forward(x, w, b, 3, "valid")
-    return (lambda: N.conv2d_forward(x, w, b, 3, "valid")), (lambda: N.conv2d_backward(y, x, w, 3, "valid"))
+def contract_fns(ops, kind, x, w, b):
+    """The layer's forward and backward through an engine of the kernel contract (kernels.cpu,
+    kernels.reference or benchmarks/numpy_ops.py): the backward is handed one forward's cache."""
+    forward_fn, backward_fn = ((ops.dense_forward, ops.dense_backward) if kind == "dense" else
+                               (ops.conv2d_forward, ops.conv2d_backward))
+    spec = DenseSpec() if kind == "dense" else ConvSpec(3, "valid")
+    y, cache = forward_fn(x, w, b, spec)
+    return (lambda: forward_fn(x, w, b, spec)), (lambda: backward_fn(y, cache))
 
 
 def torch_fns(kind, x, w, b):
@@ -114,12 +103,12 @@ def tensorflow_fns(kind, x, w, b, engine):
 @pytest.mark.parametrize("name, kind, in_shape, w_shape", LAYERS, ids=[l[0] for l in LAYERS])
 def test_layer(benchmark, name, kind, in_shape, w_shape, batch, direction, engine):
     x, w, b = arrays(in_shape, w_shape, batch)
-    if engine.startswith("minigan"):
-        fns = minigan_fns(kind, x, w, b, engine == "minigan-reference")
+    if engine in CONTRACT_ENGINES:
+        fns = contract_fns(CONTRACT_ENGINES[engine], kind, x, w, b)
     elif engine in TF_ENGINES:
         fns = tensorflow_fns(kind, x, w, b, engine)
     else:
-        fns = {"numpy": numpy_fns, "torch": torch_fns}[engine](kind, x, w, b)
+        fns = torch_fns(kind, x, w, b)
     fn = fns[0] if direction == "forward" else fns[1]
     run(benchmark, fn, f"{name} {direction} b{batch}", engine, flops(kind, x, w, direction),
         case=f"{name} {direction}", batch=batch)

@@ -98,24 +98,25 @@ def owner_kernels():
     """{name: (owner, call)}: one kernel of each owner in the table of docs/speed.md ("Who owns
     the cores"), at D's conv2 / conv3 shapes of the D step (batch 32, so 64 rows), on a
     workspace as in the step."""
-    from kernels.cpu.conv2d import im2col
+    from kernels.conv_geometry import conv_geometry
     from kernels.cpu.epilogue import activation_backward_and_bias_grad
     from kernels.cpu.gemm import BLAS_NAME, gemm_into
-    from kernels.conv_geometry import conv_geometry
+    from kernels.cpu.im2col import im2col
+    from kernels.specs import Activation, AdamSpec
 
     rng = np.random.default_rng(0)
     a = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
     cols, w2, h = a(576, 1152), a(1152, 256), np.empty((576, 256), np.float32)
     x2, g2 = a(64, 9, 9, 128), conv_geometry("owner", (64, 9, 9, 128), (3, 3, 128, 256), 3, "valid")
-    dy, y, ws = a(5184, 128), np.abs(a(5184, 128)), K.Workspace()
+    dy, y, ws, relu = a(5184, 128), np.abs(a(5184, 128)), K.Workspace(), Activation("relu")
+    adam = AdamSpec(2e-4, 0.5, 0.999, 1e-8)
     p, grad, m, v = a(3, 3, 256, 512), a(3, 3, 256, 512), np.zeros((3, 3, 256, 512), np.float32), np.ones((3, 3, 256, 512), np.float32)
     return {
         "conv2 GEMM 576x1152x256": (BLAS_NAME, lambda: gemm_into(cols, w2, h)),
         "conv2 im2col (64, 9, 9, 128)": ("Numba, serial below 1.5 M units of work", lambda: im2col(x2, g2, ws)),
         "conv1 epilogue backward (5184, 128)": ("Numba, serial below 1 M elements",
-                                                lambda: activation_backward_and_bias_grad(dy, y, 1, 0.2, np.float32(1), ws)),
-        "Adam over conv3's 1.18 M weights": ("Numba by_size", lambda: K.adam_update(p, grad, m, v, 3, 2e-4, 0.5,
-                                                                                     0.999, 1e-8)),
+                                                lambda: activation_backward_and_bias_grad(dy, y, relu, np.float32(1), ws)),
+        "Adam over conv3's 1.18 M weights": ("Numba by_size", lambda: K.adam_update(p, grad, m, v, 3, adam)),
     }
 
 

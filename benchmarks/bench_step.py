@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 
 import kernels.cpu as K
-from benchmarks import numpy_ops as N
+from benchmarks.bench_layers import CONTRACT_ENGINES
 from benchmarks.conftest import TF_ENGINES, need, run, tensorflow
+from kernels.specs import AdamSpec
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
 
-ENGINES = ["minigan", "numpy", "torch", *TF_ENGINES]
+ENGINES = [*CONTRACT_ENGINES, "torch", *TF_ENGINES]  # minigan's GAN runs on each contract engine, as ops
 GPU_ENGINES = ["minigan-cuda", "torch-cuda"]
 
 
@@ -40,8 +41,10 @@ def batch_data(batch):
 @pytest.mark.parametrize("engine", ENGINES + GPU_ENGINES + ["floor"])
 @pytest.mark.parametrize("batch", [32, 256])
 def test_train_step(benchmark, batch, engine):
-    """One step of the documented recipe per engine; "floor" runs only its matrix products and
-    Adam's traffic (benchmarks/floors.py), the least any engine with these GEMMs can take."""
+    """One step of the documented recipe per engine; "minigan-reference" is minigan's GAN on its
+    readable engine (kernels.reference: plain loops, one step at a time); "floor" runs only the
+    step's matrix products and Adam's traffic (benchmarks/floors.py), the least any engine with
+    these GEMMs can take."""
     real, z = batch_data(batch)
     if engine == "floor":
         from benchmarks.floors import step_floor
@@ -89,7 +92,7 @@ def test_train_step(benchmark, batch, engine):
         weights = GAN(RECIPES["documented"], np.random.default_rng(0), K).state()
         gan = KerasGAN(weights, mode=engine.removeprefix("tf-"))
     else:
-        gan = GAN(RECIPES["documented"], np.random.default_rng(0), K if engine == "minigan" else N)
+        gan = GAN(RECIPES["documented"], np.random.default_rng(0), CONTRACT_ENGINES[engine])
     run(benchmark, lambda: gan.train_step(real, z), f"train step b{batch}", engine, step_flops(batch),
         case="train step", batch=batch)
 
@@ -135,13 +138,14 @@ def test_adam_update(benchmark, net, engine):
         def fn():
             adam_traffic(*flat)
     else:
-        ops = K if engine == "minigan" else N
+        ops = CONTRACT_ENGINES[engine]
         state = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
+        spec = AdamSpec(2e-4, 0.5, 0.999, 1e-8)
         t = [0]
 
         def fn():
             t[0] += 1
             for k, p in params.items():
-                ops.adam_update(p, grads[k], *state[k], t[0], 2e-4, 0.5, 0.999, 1e-8)
+                ops.adam_update(p, grads[k], *state[k], t[0], spec)
 
     run(benchmark, fn, f"adam {net}", engine, 12 * size, case=f"adam {net}", batch=0, params=size)

@@ -71,7 +71,7 @@ def cpu_name():
 def environment():
     from minigan.bench import pools
 
-    own_cores(THREADS)  # Numba's pool and both BLAS copies (SciPy's, behind the GEMMs, and NumPy's)
+    own_cores(THREADS)  # Numba's pool and every BLAS copy (the GEMMs' MKL or OpenBLAS), as a training run sizes them
     env = {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": THREADS, "numpy": np.__version__,
            "numba": numba.__version__, "python": platform.python_version(),
            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),

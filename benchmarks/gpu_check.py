@@ -87,23 +87,28 @@ def parity(tiny, steps=3, batch=32):
 
 
 def variants(tiny, repeats=20):
-    """Median ms of forward + backward of each GAN layer, tiled (the default) against the
-    readable one-thread-per-output kernels."""
+    """Median ms of forward + backward of each GAN layer, tiled (the contract's kernels) against
+    the readable one-thread-per-output kernels (kernels/cuda/dense.py, kernels/cuda/conv2d.py)."""
     import numpy as np
     from numba import cuda
 
     import kernels.cuda as GPU
+    from kernels.conv_geometry import conv_geometry, output_shape
+    from kernels.cuda.conv2d import conv2d_backward_reference, conv2d_forward_reference
+    from kernels.cuda.dense import dense_backward_reference, dense_forward_reference
+    from kernels.specs import ConvSpec, DenseSpec
 
     layers = [("dense", (100,), (100, 128)), ("dense", (512,), (512, 784)), ("conv", (28, 28, 1), (3, 3, 1, 128)),
               ("conv", (9, 9, 128), (3, 3, 128, 256)), ("conv", (3, 3, 256), (3, 3, 256, 512))]
     if tiny:
         layers = [("dense", (5,), (5, 3)), ("conv", (6, 6, 1), (3, 3, 1, 2))]
-    kinds = {"dense": {"tiled": (GPU.dense_forward, GPU.dense_backward),
-                       "naive": (GPU.dense_forward_reference, GPU.dense_backward_reference)},
-             "conv": {"tiled": (lambda x, w, b: GPU.conv2d_forward(x, w, b, 3, "valid"),
-                                lambda dy, x, w: GPU.conv2d_backward(dy, x, w, 3, "valid")),
-                      "direct": (lambda x, w, b: GPU.conv2d_forward_reference(x, w, b, 3, "valid"),
-                                 lambda dy, x, w: GPU.conv2d_backward_reference(dy, x, w, 3, "valid"))}}
+    dense, conv = DenseSpec(), ConvSpec(3, "valid")  # D's convolutions: k3 s3, no padding
+    kinds = {  # each variant: (x, w, b, dy) -> the forward, then the backward
+        "dense": {"tiled": lambda x, w, b, dy: GPU.dense_backward(dy, GPU.dense_forward(x, w, b, dense)[1]),
+                  "naive": lambda x, w, b, dy: (dense_forward_reference(x, w, b), dense_backward_reference(dy, x, w))},
+        "conv": {"tiled": lambda x, w, b, dy: GPU.conv2d_backward(dy, GPU.conv2d_forward(x, w, b, conv)[1]),
+                 "direct": lambda x, w, b, dy: (conv2d_forward_reference(x, w, b, conv.stride, conv.padding),
+                                                conv2d_backward_reference(dy, x, w, conv.stride, conv.padding))}}
     rng = np.random.default_rng(0)
     out = {}
     for batch in ((2,) if tiny else (32, 256)):
@@ -111,14 +116,15 @@ def variants(tiny, repeats=20):
             x = cuda.to_device(rng.standard_normal((batch, *in_shape)).astype(np.float32))
             w = cuda.to_device((rng.standard_normal(w_shape) * 0.05).astype(np.float32))
             b = cuda.to_device(np.zeros(w_shape[-1], np.float32))
-            for variant, (fwd, bwd) in kinds[kind].items():
-                dy = cuda.to_device(np.ones(fwd(x, w, b).shape, np.float32))
+            y_shape = ((batch, w_shape[-1]) if kind == "dense" else output_shape(
+                conv_geometry("gpu_check", x.shape, w_shape, conv.stride, conv.padding), batch, w_shape[-1]))
+            dy = cuda.to_device(np.ones(y_shape, np.float32))
+            for variant, passes in kinds[kind].items():
                 times = []
                 for _ in range(1 if tiny else repeats + 2):
                     cuda.synchronize()
                     t = time.perf_counter()
-                    fwd(x, w, b)
-                    bwd(dy, x, w)
+                    passes(x, w, b, dy)
                     cuda.synchronize()
                     times.append(time.perf_counter() - t)
                 key = f"{kind} {w_shape} b{batch} {variant}"

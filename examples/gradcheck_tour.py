@@ -13,6 +13,7 @@ import argparse
 
 import numpy as np
 
+from kernels.specs import Activation, BatchNormSpec, ConvSpec, DenseSpec
 from minigan.backends import get
 from minigan.gradcheck import check_gradients
 
@@ -45,35 +46,32 @@ def cases(K, up, down):
     def b(fn):  # the same for a backward returning a tuple
         return lambda *a: [down(g) for g in fn(*[up(a_) for a_ in a])]
 
-    def fused(kind):
-        fwd = lambda x, w, bb: K.dense_forward(x, w, bb, kind, 0.2)
-        return (f(fwd), b(lambda dy, x, w, bb: K.dense_backward(dy, x, w, y=fwd(x, w, bb), activation=kind, alpha=0.2)))
+    def layer(name, spec):  # 'dense', 'conv2d', 'batchnorm': y, and dy with a forward's cache -> the gradients
+        forward, backward = getattr(K, f"{name}_forward"), getattr(K, f"{name}_backward")
+        return (f(lambda *inputs: forward(*inputs, spec)[0]),
+                b(lambda dy, *inputs: backward(dy, forward(*inputs, spec)[1])))
 
-    def batchnorm_backward(dy, x, g, bb):
-        _, _, inv_std, xhat = K.batchnorm_forward(x, g, bb)
-        return K.batchnorm_backward(dy, xhat, g, inv_std)
+    plain = DenseSpec()
 
     def sigma_normalised(x, w):  # x @ (w / sigma(w)) + bias, u and v held fixed
-        return K.dense_forward(x, w, up(bias), sigma=K.spectral_norm_forward(w, up(u), up(v)))
+        return K.dense_forward(x, w, up(bias), plain, K.spectral_norm_forward(w, up(u), up(v)))[0]
 
     def sigma_normalised_backward(dy, x, w):  # the kernel's dw holds sigma fixed; then sigma's own part
         sigma = K.spectral_norm_forward(w, up(u), up(v))
-        dx, dw, _ = K.dense_backward(dy, x, w, sigma=sigma)
+        dx, dw, _ = K.dense_backward(dy, K.dense_forward(x, w, up(bias), plain, sigma)[1])
         return dx, K.spectral_norm_backward(dw, w, up(u), up(v), sigma)
 
     return [
-        ("dense", f(K.dense_forward), b(lambda dy, x, w, bb: K.dense_backward(dy, x, w)), [x2, w2, b2], "x w b"),
-        *[(f"dense + fused {kind}", *fused(kind), [xs, ws, bias], "x w b") for kind in ("relu", "leaky_relu")],
-        ("conv2d k3 s2 same", f(lambda x, w, bb: K.conv2d_forward(x, w, bb, 2, "same")),
-         b(lambda dy, x, w, bb: K.conv2d_backward(dy, x, w, 2, "same")), [x4, w4, b4], "x w b"),
-        ("conv2d k3 s3 valid", f(lambda x, w, bb: K.conv2d_forward(x, w, bb, 3, "valid")),
-         b(lambda dy, x, w, bb: K.conv2d_backward(dy, x, w, 3, "valid")), [x4, w4, b4], "x w b"),
+        ("dense", *layer("dense", plain), [x2, w2, b2], "x w b"),
+        *[(f"dense + fused {kind}", *layer("dense", DenseSpec(Activation(kind, 0.2))), [xs, ws, bias], "x w b")
+          for kind in ("relu", "leaky_relu")],
+        ("conv2d k3 s2 same", *layer("conv2d", ConvSpec(2, "same")), [x4, w4, b4], "x w b"),
+        ("conv2d k3 s3 valid", *layer("conv2d", ConvSpec(3, "valid")), [x4, w4, b4], "x w b"),
         ("relu", f(K.relu_forward), b(lambda dy, x: [K.relu_backward(dy, x)]), [away], "x"),
         ("leaky_relu", f(K.leaky_relu_forward), b(lambda dy, x: [K.leaky_relu_backward(dy, x)]), [away], "x"),
         ("tanh", f(K.tanh_forward), b(lambda dy, x: [K.tanh_backward(dy, K.tanh_forward(x))]), [away], "x"),
         ("sigmoid", f(K.sigmoid_forward), b(lambda dy, x: [K.sigmoid_backward(dy, K.sigmoid_forward(x))]), [away], "x"),
-        ("batchnorm", f(lambda x, g, bb: K.batchnorm_forward(x, g, bb)[0]), b(batchnorm_backward),
-         [x2, gamma, beta], "x gamma beta"),
+        ("batchnorm", *layer("batchnorm", BatchNormSpec()), [x2, gamma, beta], "x gamma beta"),
         ("dropout (key fixed)", f(lambda x: K.dropout_forward(x, 0.3, DROPOUT_KEY)),
          b(lambda dy, x: [K.dropout_backward(dy, 0.3, DROPOUT_KEY)]), [x2], "x"),
         ("minibatch stddev", f(lambda x: K.minibatch_stddev_forward(x, 4)),
@@ -106,11 +104,12 @@ def main(argv=None):
     x, w, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 3)), rng.standard_normal(3)
 
     def transposed_dw(dy, x, w, b):  # the classic slip: dW = (x^T dy)^T instead of x^T dy
-        dx, dw, db = (down(g) for g in K.dense_backward(up(dy), up(x), up(w)))
+        _, cache = K.dense_forward(up(x), up(w), up(b), DenseSpec())
+        dx, dw, db = (down(g) for g in K.dense_backward(up(dy), cache))
         return dx, dw.T, db
 
-    report = check_gradients(lambda *a: down(K.dense_forward(*[up(v) for v in a])), transposed_dw, [x, w, b],
-                             ["x", "w", "b"], seed=5, label="dense with a transposed dW (a deliberate bug)")
+    report = check_gradients(lambda *a: down(K.dense_forward(*[up(v) for v in a], DenseSpec())[0]), transposed_dw,
+                             [x, w, b], ["x", "w", "b"], seed=5, label="dense with a transposed dW (a deliberate bug)")
     print()
     print(report.table())
     print("caught: dW's error is of order 1 while dx and db still pass" if report.results[1].rel_error > 1e-2 else "NOT caught")

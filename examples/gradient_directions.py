@@ -43,14 +43,14 @@ def mean_pairwise_cosine(a):
 def gradient_report(gan, z):
     ops = gan.ops
     fake = ops.to_device(gan.sample(z))  # (N, 28, 28, 1), G in inference mode
-    gan.D.set_training(False)
+    gan.D.eval_mode()
     try:
         logits = gan.D.forward(fake)  # (N, 1)
         ones = ops.to_device(np.ones(logits.shape, dtype=gan.dtype))
         dlogits = ops.to_device(ops.to_host(ops.bce_with_logits_backward(logits, ones)) * len(z))  # summed loss
         dfake = ops.to_host(gan.D.backward(dlogits, param_grads=False))  # (N, 28, 28, 1)
     finally:
-        gan.D.set_training(True)
+        gan.D.train_mode()
     fake = ops.to_host(fake)
     p = 1 / (1 + np.exp(-ops.to_host(logits).astype(np.float64)))
     return {"d_fake": float(p.mean()), "grad_norm": float(np.linalg.norm(dfake.reshape(len(z), -1), axis=1).mean()),

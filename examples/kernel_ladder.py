@@ -1,11 +1,14 @@
 """A kernel ladder for one conv layer of the documented D (Conv2D 128 -> 256, k3 s3 on 9x9):
-readable loops, minigan's fast variant, plain NumPy, PyTorch (and minigan CUDA with
---device cuda), forward and backward, with times and GFLOP/s. Every rung's y, dx, dw and db
-are checked against the reference loops' (float32, 1e-4 relative to the largest entry), and
-each rung says whose threads it ran on. Every pool gets the same thread count (set one of
-NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS to choose it): a fast kernel timed
-beside a thread pool of another library sized to the whole machine is slow for reasons of its
-own (docs/speed.md).
+the readable loops (kernels.reference, one step at a time), minigan's fast engine (kernels.cpu:
+im2col, then the GEMMs through gemm_into, kernels/cpu/gemm.py: MKL where it is installed, else
+OpenBLAS), plain NumPy, PyTorch (and minigan CUDA with --device cuda), forward and backward,
+with times and GFLOP/s. minigan's rungs and NumPy's are called through the kernel contract
+(kernels/contract.py): the same spec in, the forward's cache handed to the backward. Every
+rung's y, dx, dw and db are checked against the readable loops' (float32, 1e-4 relative to the
+largest entry), and each rung says whose threads it ran on. Every pool gets the same thread
+count (set one of NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS to choose it): a fast
+kernel timed beside a thread pool of another library sized to the whole machine is slow for
+reasons of its own (docs/speed.md).
 
     python examples/kernel_ladder.py [--batch 32] [--device cpu|cuda]
 """
@@ -20,9 +23,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for benchmarks/
 
 import kernels.cpu as K
+import kernels.reference as R
 from kernels.conv_geometry import conv_geometry
-from kernels.cpu import conv2d as C
+from kernels.cpu.gemm import BLAS, BLAS_NAME
+from kernels.specs import ConvSpec
 from minigan.runtime import own_cores, thread_count
+
+READABLE = "readable loops (kernels.reference)"  # the rung every other is checked against
+SPEC = ConvSpec(3, "valid")
 
 
 def timed(fn, repeat):
@@ -44,13 +52,22 @@ def rel_err(a, b):
 
 
 def pools():
-    """Who runs what: one thread count for Numba's pool and both BLAS copies (minigan/runtime.py),
-    so that no pool sized to the machine spins beside another. -> (Numba's, SciPy's, NumPy's)."""
+    """Who runs what: one thread count for Numba's pool and the GEMMs' BLAS (minigan/runtime.py),
+    so that no pool sized to the machine spins beside another. -> (Numba's, the GEMMs' BLAS's,
+    NumPy's OpenBLAS's)."""
     owned = own_cores(thread_count())
-    # both wheels ship "libscipy_openblas"; the folder says whose copy it is
-    scipy_blas = next((n for f, n in owned["blas"] if "scipy.libs" in f), "?")
+    # the GEMMs' library is MKL's libmkl_rt or SciPy's OpenBLAS; both wheels ship "libscipy_openblas",
+    # and the folder says whose copy it is
+    gemm_library = "libmkl_rt" if BLAS == "mkl" else "scipy.libs"
+    gemm_blas = next((n for f, n in owned["blas"] if gemm_library in f), "?")
     numpy_blas = next((n for f, n in owned["blas"] if "numpy.libs" in f), "?")
-    return owned["numba"], scipy_blas, numpy_blas
+    return owned["numba"], gemm_blas, numpy_blas
+
+
+def contract_rung(ops, x, w, b, dy):
+    """An engine's forward (-> y) and backward (-> dx, dw, db, from one forward's cache) of the layer."""
+    _, cache = ops.conv2d_forward(x, w, b, SPEC)
+    return (lambda: ops.conv2d_forward(x, w, b, SPEC)[0]), (lambda: ops.conv2d_backward(dy, cache))
 
 
 def main(argv=None):
@@ -63,24 +80,21 @@ def main(argv=None):
     x = rng.standard_normal((args.batch, 9, 9, 128)).astype(np.float32)
     w = (rng.standard_normal((3, 3, 128, 256)) * 0.05).astype(np.float32)
     b = np.zeros(256, np.float32)
-    g = conv_geometry("ladder", x.shape, w.shape, 3, "valid")
+    g = conv_geometry("ladder", x.shape, w.shape, SPEC.stride, SPEC.padding)
     dy = rng.standard_normal((args.batch, g.Ho, g.Wo, 256)).astype(np.float32)
     flops = 2 * args.batch * g.Ho * g.Wo * w.size  # multiply-adds of the forward, x2
 
-    numba_threads, scipy_blas, numpy_blas = pools()
+    numba_threads, gemm_blas, numpy_blas = pools()
     host = lambda out: out  # each rung's outputs as NHWC / (KH, KW, C, F) host arrays
     rungs = [  # (name, forward, backward, whose threads, outputs to host)
-        ("reference loops", lambda: C.conv2d_forward_loops(x, w, b, g),
-         lambda: C.conv2d_backward_loops(dy, x, w, g), "one thread (plain loops)", host),
-        ("minigan fast (im2col + BLAS)", lambda: K.conv2d_forward(x, w, b, 3, "valid"),
-         lambda: K.conv2d_backward(dy, x, w, 3, "valid"),
-         f"SciPy's OpenBLAS x{scipy_blas}, Numba x{numba_threads}", host),
+        (READABLE, *contract_rung(R, x, w, b, dy), "one thread (plain loops)", host),
+        ("minigan fast (im2col + gemm_into)", *contract_rung(K, x, w, b, dy),
+         f"gemm_into's {BLAS_NAME} x{gemm_blas}, Numba x{numba_threads}", host),
     ]
     try:
         from benchmarks import numpy_ops as N
 
-        rungs.append(("plain NumPy", lambda: N.conv2d_forward(x, w, b, 3, "valid"), lambda: N.conv2d_backward(dy, x, w, 3, "valid"),
-                      f"NumPy's OpenBLAS x{numpy_blas}", host))
+        rungs.append(("plain NumPy", *contract_rung(N, x, w, b, dy), f"NumPy's OpenBLAS x{numpy_blas}", host))
     except ImportError:
         print("(plain NumPy rung skipped: run from a checkout that has benchmarks/)")
     try:
@@ -116,13 +130,11 @@ def main(argv=None):
         def cuda_host(out):
             return G.to_host(out) if not isinstance(out, tuple) else tuple(G.to_host(a) for a in out)
 
-        rungs.append(("minigan CUDA (direct)", sync_after(lambda: G.conv2d_forward_reference(xd, wd, bd, 3, "valid")),
-                      sync_after(lambda: G.conv2d_backward_reference(dyd, xd, wd, 3, "valid")), "the GPU", cuda_host))
-        rungs.append(("minigan CUDA (im2col + tiled)", sync_after(lambda: G.conv2d_forward(xd, wd, bd, 3, "valid")),
-                      sync_after(lambda: G.conv2d_backward(dyd, xd, wd, 3, "valid")), "the GPU", cuda_host))
+        forward, backward = contract_rung(G, xd, wd, bd, dyd)
+        rungs.append(("minigan CUDA", sync_after(forward), sync_after(backward), "the GPU", cuda_host))
 
     print(f"Conv2D 128->256, k3 s3, x {x.shape}: {flops / 1e6:.0f} MFLOP forward, {2 * flops / 1e6:.0f} backward")
-    print(f"{'rung':<32} {'forward':>10} {'GFLOP/s':>8} {'backward':>10} {'GFLOP/s':>8} {'vs loops':>9}  threads")
+    print(f"{'rung':<35} {'forward':>10} {'GFLOP/s':>8} {'backward':>10} {'GFLOP/s':>8} {'vs loops':>9}  threads")
     reference = None
     worst = 0.0
     for name, fwd, bwd, threads, to_host in rungs:
@@ -130,9 +142,9 @@ def main(argv=None):
         reference = reference or outputs
         err = max(rel_err(a, r) for a, r in zip(outputs, reference))
         worst = max(worst, err)
-        repeat = 1 if name == "reference loops" else args.repeat
+        repeat = 1 if name == READABLE else args.repeat
         tf, tb = timed(fwd, repeat), timed(bwd, repeat)
-        print(f"{name:<32} {tf * 1e3:>8.2f}ms {flops / tf / 1e9:>8.1f} {tb * 1e3:>8.2f}ms {2 * flops / tb / 1e9:>8.1f} "
+        print(f"{name:<35} {tf * 1e3:>8.2f}ms {flops / tf / 1e9:>8.1f} {tb * 1e3:>8.2f}ms {2 * flops / tb / 1e9:>8.1f} "
               f"{err:>9.1e}  {threads}")
     print(f"every rung agrees with the loops (y, dx, dw, db within {AGREE:g})" if worst < AGREE
           else f"MISMATCH: a rung differs from the loops by {worst:.1e}")

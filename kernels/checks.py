@@ -71,9 +71,8 @@ def check_dense(op, x, w, b=None):
         require_shape(op, "b", b, (w.shape[1],), f"one bias per output, w.shape={_shape(w)}")
 
 
-def check_conv2d(op, x, w, b, stride, padding, out_block=1):
-    """x (N, H, W, C_in) NHWC, w (KH, KW, C_in, C_out), b (C_out,) -> their ConvGeometry
-    (out_block: the output's block, kernels/conv_geometry.py)."""
+def check_conv2d(op, x, w, b, stride, padding):
+    """x (N, H, W, C_in) NHWC, w (KH, KW, C_in, C_out), b (C_out,) -> their ConvGeometry."""
     arrays = dict(x=x, w=w) if b is None else dict(x=x, w=w, b=b)
     require_same_dtype(op, **arrays)
     require_ndim(op, "x", x, 4, "NHWC (N, H, W, C_in)")
@@ -88,7 +87,7 @@ def check_conv2d(op, x, w, b, stride, padding, out_block=1):
         )
     if b is not None:
         require_shape(op, "b", b, (w.shape[3],), f"one bias per output channel, w.shape={_shape(w)}")
-    return conv_geometry(op, _shape(x), _shape(w), stride, padding, out_block)
+    return conv_geometry(op, _shape(x), _shape(w), stride, padding)
 
 
 def check_dropout(op, a, rate, key, rows):
@@ -110,16 +109,6 @@ def check_upstream(op, dy, expected_shape, dtype):
     require_shape(op, "dy", dy, expected_shape, "the shape of the forward output")
     if np.dtype(dy.dtype) != np.dtype(dtype):
         raise ValueError(f"{op}: dy has dtype {dy.dtype} but the inputs are {np.dtype(dtype)}; cast dy")
-
-
-def check_cols(op, cols, x, w, Ho, Wo):
-    """cols: the forward's im2col matrix (N*Ho*Wo, KH*KW*C), in x's dtype, or None."""
-    if cols is None:
-        return
-    KH, KW, C, _ = w.shape
-    require_shape(op, "cols", cols, (x.shape[0] * Ho * Wo, KH * KW * C), "(N*Ho*Wo, KH*KW*C), the forward's im2col matrix")
-    if np.dtype(cols.dtype) != np.dtype(x.dtype):
-        raise ValueError(f"{op}: cols has dtype {cols.dtype} but x is {x.dtype}; pass the forward's cols")
 
 
 def check_in_place(op, **arrays):
@@ -154,14 +143,39 @@ def check_reduce(op, reduce):
                          f"got {type(reduce).__name__}")
 
 
-def check_batchnorm(op, x, gamma, beta, reduce=None, mean=None, var=None):
+def check_batchnorm(op, x, gamma, beta, mean=None, var=None):
     """x (N, F); gamma, beta (and the running mean, var at inference) (F,), one dtype."""
     stats = {} if mean is None else dict(mean=mean, var=var)
     require_same_dtype(op, x=x, gamma=gamma, beta=beta, **stats)
     require_ndim(op, "x", x, 2, "(N, F)")
     check_same_shape(op, gamma=gamma, beta=beta, **stats)
     require_shape(op, "gamma", gamma, (x.shape[1],), f"one scale per feature, x.shape={_shape(x)}")
+
+
+def check_batchnorm_spec(op, eps, reduce):
+    """eps > 0 and finite; reduce None or a callable."""
+    if not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"{op}: eps must be a finite number > 0 (it keeps 1 / sqrt(var + eps) finite), got {eps!r}")
     check_reduce(op, reduce)
+
+
+def check_adam(op, lr, beta1, beta2, eps):
+    """Adam's hyper-parameters: lr > 0, betas in [0, 1), eps > 0, all finite."""
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"{op}: lr must be a finite number > 0, got {lr!r}")
+    for name, beta in (("beta1", beta1), ("beta2", beta2)):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"{op}: {name} must be in [0, 1) (the moment keeps that fraction of itself each step), "
+                             f"got {beta!r}")
+    if not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"{op}: eps must be a finite number > 0 (it keeps the step finite where v = 0), got {eps!r}")
+
+
+def check_cache(op, cache, kind):
+    """A backward's cache must be what its own forward returned."""
+    if not isinstance(cache, kind):
+        raise ValueError(f"{op}: cache must be the {kind.__name__} that the matching forward returned, got "
+                         f"{type(cache).__name__}; pass the forward's second result")
 
 
 def check_batch_count(op, count):
@@ -169,12 +183,11 @@ def check_batch_count(op, count):
         raise ValueError(f"{op}: x has batch size {int(count)}; batch statistics need at least 2 samples")
 
 
-def check_batchnorm_backward(op, dy, xhat, gamma, inv_std, reduce=None):
+def check_batchnorm_backward(op, dy, xhat, gamma, inv_std):
     require_same_dtype(op, dy=dy, xhat=xhat, gamma=gamma, inv_std=inv_std)
     check_same_shape(op, dy=dy, xhat=xhat)
     check_same_shape(op, gamma=gamma, inv_std=inv_std)
     require_shape(op, "gamma", gamma, (dy.shape[1],), f"one scale per feature, dy.shape={_shape(dy)}")
-    check_reduce(op, reduce)
 
 
 def check_running_update(op, moving_mean, moving_var, mean, inv_std, momentum):
@@ -229,32 +242,20 @@ def check_decay(op, decay, name="decay"):
                          f"update; 0.999 follows the last ~1000), got {decay}")
 
 
-ACTIVATIONS = ("leaky_relu", "linear", "relu")  # a dense or conv layer's fused activation
+ACTIVATIONS = ("leaky_relu", "linear", "relu")  # what may follow a dense, convolution or BatchNorm layer
 
 
 def check_activation(op, activation, alpha=0.2):
     """None or 'linear' (no activation), 'relu' or 'leaky_relu' -> that name ('linear' for None);
-    anything else is a clear error. Both backends take the name from here. A fused leaky relu
-    needs a finite alpha > 0: its backward reads the slope off the output y (y > 0 exactly
-    where x > 0), which only holds for a positive slope."""
+    anything else is a clear error. Every engine takes the name from here. A leaky relu after a
+    layer needs a finite alpha > 0: the fast engines apply it in the layer's own pass and read
+    its slope off the output y (y > 0 exactly where x > 0), which only holds for a positive slope."""
     if activation is None:
         return "linear"
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"{op}: activation must be one of {list(ACTIVATIONS)} or None, got {activation!r}")
     if activation == "leaky_relu" and not (np.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"{op}: a fused leaky_relu needs a finite slope alpha > 0, got alpha={alpha!r}; its backward "
-                         f"tells x > 0 from y > 0, which a slope <= 0 breaks. Use alpha > 0, or a separate "
-                         f"leaky_relu_forward / leaky_relu_backward, which read the slope off x")
+        raise ValueError(f"{op}: a leaky_relu after a layer needs a finite slope alpha > 0, got alpha={alpha!r}; "
+                         f"the fast engines tell x > 0 from y > 0, which a slope <= 0 breaks. Use alpha > 0, or "
+                         f"leaky_relu_forward / leaky_relu_backward on their own, which read the slope off x")
     return activation
-
-
-def check_activation_output(op, activation, y, dy):
-    """A fused activation's backward reads act' off the forward's output y: y is required
-    (same shape and dtype as dy) unless the layer is linear, where it is not used."""
-    if check_activation(op, activation) == "linear":
-        return None
-    if y is None:
-        raise ValueError(f"{op}: activation {activation!r} needs y, the forward's output, to take its "
-                         f"derivative from; pass y=<what the forward returned>")
-    check_same_shape(op, dy=dy, y=y)
-    return y

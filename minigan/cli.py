@@ -43,9 +43,10 @@ def add_train(sub):
     p.add_argument("--share-gpus", action="store_true",
                    help="under mpiexec with --device cuda: let more ranks than GPUs share them")
     add_threads(p)
-    p.add_argument("--kernels", metavar="DIR",
-                   help="train with the kernels you wrote in the lab (DIR/dense.py, ...; docs/lab.md), minigan's "
-                        "for the rest; each is checked first. CPU, one process")
+    p.add_argument("--kernels", metavar="reference|DIR",
+                   help="'reference': train with minigan's readable engine (plain loops, one step at a time); DIR: "
+                        "with the kernels you wrote in the lab (DIR/dense.py, ...; docs/lab.md), each checked first, "
+                        "the readable engine for the rest (a folder named reference: ./reference). CPU, one process")
 
 
 def add_sample(sub):
@@ -148,10 +149,11 @@ def run_train(args, world):
     ops = None
     if args.kernels:
         if config.device != "cpu" or world.parallel:
-            raise ValueError("--kernels trains on the cpu in one process: drop --device cuda and mpiexec")
-        from minigan.lab.kernels import student_backend
+            raise ValueError("--kernels trains with the readable engine, on the cpu in one process: drop --device "
+                             "cuda and mpiexec, or drop --kernels for the fast engines")
+        from minigan.lab.kernels import training_kernels
 
-        ops = student_backend(args.kernels, np.dtype(config.dtype))
+        ops = training_kernels(args.kernels, np.dtype(config.dtype))
     train(config, args.out, data=args.data, resume=args.resume, world=world, ops=ops)
 
 

@@ -26,7 +26,7 @@ on G_ema itself (estimate_average_statistics), which the trainer does before eve
 import numpy as np
 
 from minigan.distributed import World
-from minigan.layers import BatchNorm, Dropout, out_argument
+from minigan.layers import BatchNorm, Dropout
 from minigan.models import D_CHANNELS, G_WIDTHS, Z_DIM, discriminator, generator
 from minigan.optim import Adam
 
@@ -52,12 +52,10 @@ class GAN:
             self.G_ema = generator(np.random.default_rng(0), ops, dtype, activation=recipe.g_activation,
                                    batchnorm=recipe.g_batchnorm, widths=g_widths)
             self.G_ema.load_params({k: ops.to_host(v) for k, v in self.G.arrays().items()})
-            self.G_ema.set_training(False)
-        self.workspace = None  # the step's own buffers: [real; fake], dL/dlogits
-        if hasattr(ops, "Workspace"):  # backends without buffers (NumPy's, a student's kernels) allocate
-            self.workspace = ops.Workspace()
-            for net in (self.G, self.D):  # G_ema samples rarely: it allocates
-                net.use_workspaces()
+            self.G_ema.eval_mode()
+        self.workspace = ops.Workspace()  # the step's own buffers: [real; fake], dL/dlogits
+        for net in (self.G, self.D):  # G_ema samples rarely: it allocates
+            net.use_workspaces()
         if self.world.parallel:
             self.share_batch_statistics()
         self.opt_g = Adam(self.G.params(), ops, lr, beta1, beta2, eps)
@@ -70,7 +68,7 @@ class GAN:
         measures it alike on the same fixed noise (estimate_average_statistics)."""
         for layer in self.G.layers:
             if isinstance(layer, BatchNorm):
-                layer.reduce = lambda a: self.world.sum(a, self.ops)
+                layer.split_batch(lambda a: self.world.sum(a, self.ops))
         for layer in self.D.layers:
             if isinstance(layer, Dropout):
                 layer.shard = self.world
@@ -85,10 +83,6 @@ class GAN:
         backward(flat.layer_done)
         return flat.finish()
 
-    def out(self):
-        """The kernels' out= argument for the step's own buffers."""
-        return out_argument(self.workspace)
-
     def targets(self, batch):
         """(2B, 1) D-step labels (real_label for the real half, 0 for the fake half) and (B, 1) ones."""
         if batch not in self._targets:  # made once per batch size, kept on the device
@@ -100,9 +94,9 @@ class GAN:
     def d_loss_and_grads(self, real, fake):
         """L_D on [real; fake] -> (loss, logits, D's gradients); moves nothing."""
         d_targets, _ = self.targets(real.shape[0])
-        logits = self.D.forward(self.ops.concat_rows(real, fake, **self.out()))  # (2B, 1)
+        logits = self.D.forward(self.ops.concat_rows(real, fake, out=self.workspace))  # (2B, 1)
         loss = self.ops.bce_with_logits_forward(logits, d_targets)
-        dlogits = self.ops.bce_with_logits_backward(logits, d_targets, **self.out())
+        dlogits = self.ops.bce_with_logits_backward(logits, d_targets, out=self.workspace)
         grads = self.averaged_grads("D", self.D, lambda done: self.D.backward(dlogits, input_grad=False,  # no dL/dimages
                                                                               layer_done=done))
         return loss, logits, grads
@@ -113,7 +107,7 @@ class GAN:
         _, g_targets = self.targets(fake.shape[0])
         logits = self.D.forward(fake)  # (B, 1)
         loss = self.ops.bce_with_logits_forward(logits, g_targets)
-        dfake = self.D.backward(self.ops.bce_with_logits_backward(logits, g_targets, **self.out()), param_grads=False)
+        dfake = self.D.backward(self.ops.bce_with_logits_backward(logits, g_targets, out=self.workspace), param_grads=False)
         grads = self.averaged_grads("G", self.G, lambda done: self.G.backward(dfake, input_grad=False,  # no dL/dz
                                                                               layer_done=done))
         return loss, grads
@@ -154,14 +148,14 @@ class GAN:
         norms = [layer for layer in self.G_ema.layers if isinstance(layer, BatchNorm)]
         momenta = [layer.momentum for layer in norms]
         rng = np.random.default_rng(STATISTICS_SEED)
-        self.G_ema.set_training(True)
+        self.G_ema.train_mode()
         try:
             for k in range(1, batches + 1):
                 for layer in norms:
                     layer.momentum = (k - 1) / k
                 self.G_ema.forward(self.ops.to_device(rng.standard_normal((batch, Z_DIM)).astype(self.dtype)))
         finally:
-            self.G_ema.set_training(False)
+            self.G_ema.eval_mode()
             for layer, momentum in zip(norms, momenta):
                 layer.momentum = momentum
 
@@ -170,11 +164,11 @@ class GAN:
         the averaged G when the recipe keeps one, unless averaged=False asks for the trained G.
         A new host array: G's own output buffer is overwritten by its next pass."""
         net = self.G_ema if averaged and self.G_ema is not None else self.G
-        net.set_training(False)
+        net.eval_mode()
         try:
             return np.array(self.ops.to_host(net.forward(self.ops.to_device(z))))
         finally:
-            self.G.set_training(True)  # G_ema stays in inference mode: it never trains
+            self.G.train_mode()  # G_ema stays in inference mode: it never trains
 
     def named_arrays(self):
         """{"G/dense1/w": array, ...}: the live parameter and buffer arrays of G, D and G_ema,

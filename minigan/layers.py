@@ -10,28 +10,30 @@ same names, ``kernels.cuda``), passed in as ``ops``:
 That keeps every backward a pure function of (dy, cache, params), so it can be
 gradient-checked, and lets the trainer decide when and whether parameters move.
 
+Each forward hands its kernel the layer's spec (the options fixed when the layer was built:
+kernels/specs.py) and keeps the cache the kernel returns; the backward hands the cache back:
+
+    y, self.cache = ops.dense_forward(x, w, b, self.spec)
+    dx, dw, db    = ops.dense_backward(dy, self.cache)
+
 A layer given a workspace (``use_workspace``, which the GAN does for its nets) hands it to
 every kernel it calls as ``out=``: its outputs, gradients and temporaries are then allocated
 once and overwritten by the next call (kernels/workspace.py). Without one, each call
-allocates fresh arrays, which is what a test comparing two forwards needs, and what the
-backends without buffers (NumPy's baseline, a student's kernels) get.
+allocates fresh arrays, which is what a test comparing two forwards needs.
 """
+
+import dataclasses
 
 import numpy as np
 
 from kernels.counter_rng import splitmix64
+from kernels.specs import Activation, BatchNormSpec, ConvSpec, DenseSpec
 
 
 def glorot_uniform(rng, shape, fan_in, fan_out, dtype):
     """Keras' default kernel initialiser: U(-l, l), l = sqrt(6 / (fan_in + fan_out))."""
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=shape).astype(dtype)
-
-
-def out_argument(workspace):
-    """A kernel's out= argument: {'out': workspace}, or nothing at all without one (so that
-    backends whose kernels take no buffers can still be called)."""
-    return {} if workspace is None else {"out": workspace}
 
 
 class Layer:
@@ -50,9 +52,6 @@ class Layer:
         """From now on, the kernels write into buffers this layer owns (ops.Workspace)."""
         self.workspace = self.ops.Workspace()
 
-    def out(self):
-        return out_argument(self.workspace)
-
     def forward(self, x):
         raise NotImplementedError
 
@@ -63,15 +62,14 @@ class Layer:
 
 class WeightLayer(Layer):
     """A layer that multiplies by a kernel w: Dense and Conv2D. With spectral_norm it multiplies
-    by w / sigma(w) instead (kernels/cpu/spectral_norm.py): sigma's singular vectors u (O,) and
-    v (I,) are buffers, stepped by power_iteration(), which the trainer calls once per training
-    step. The forward hands sigma to its kernel, which divides by it in the pass that adds the
-    bias (w / sigma is never written out); the kernel's backward returns dw with sigma held
-    fixed, and spectral_norm_backward adds sigma's own dependence on w.
+    by w / sigma(w) instead (kernels/reference/spectral_norm.py): sigma's singular vectors u (O,)
+    and v (I,) are buffers, stepped by power_iteration(), which the trainer calls once per
+    training step. The forward hands sigma to its kernel, whose backward returns dw with sigma
+    held fixed; spectral_norm_backward adds sigma's own dependence on w.
 
     A power-iteration step returns sigma for the new u, v: the first forward after it takes that
     one (w has not moved since), and every later forward computes sigma again (the optimizer has
-    moved w in between; load_params forgets it too)."""
+    moved w in between; forget_sigma, which load_params calls, drops it too)."""
 
     def init_spectral_norm(self, rng, spectral_norm):
         self.spectral_norm = spectral_norm
@@ -84,27 +82,25 @@ class WeightLayer(Layer):
                 a = rng.standard_normal(n)
                 self.buffers[name] = (a / np.linalg.norm(a)).astype(w.dtype)
 
-    def scaling(self):
-        """The kernel's sigma= argument for this forward: {'sigma': sigma(w)} with spectral norm
-        (the power iteration's if this is the first forward since, else computed now: w has moved
-        since the last forward), else nothing."""
+    def forward_sigma(self):
+        """sigma(w) for this forward, or None without spectral norm: the power iteration's if this
+        is the first forward since, else computed now (w has moved since the last forward)."""
         if self.spectral_norm:
             self.sigma, self.sigma_of_iteration = self.sigma_of_iteration, None
             if self.sigma is None:
                 self.sigma = self.ops.spectral_norm_forward(self.params["w"], self.buffers["sn_u"],
-                                                            self.buffers["sn_v"], **self.out())
-        return self.kept_scaling()
+                                                            self.buffers["sn_v"], out=self.workspace)
+        return self.sigma
 
-    def kept_scaling(self):
-        """The backward's sigma= argument: the one its forward divided by."""
-        return {} if self.sigma is None else {"sigma": self.sigma}
+    def forget_sigma(self):
+        self.sigma_of_iteration = None
 
     def kernel_grad(self, dw):
         """dL/dw from the kernel's dw (taken with sigma held fixed, when there is one)."""
         if not self.spectral_norm:
             return dw
         return self.ops.spectral_norm_backward(dw, self.params["w"], self.buffers["sn_u"], self.buffers["sn_v"],
-                                               self.sigma, **self.out())
+                                               self.sigma, out=self.workspace)
 
     def power_iteration(self):
         if self.spectral_norm:
@@ -114,7 +110,7 @@ class WeightLayer(Layer):
 
 class Dense(WeightLayer):
     """y = act(x @ w + b).  x (N, I), w (I, O), b (O,); act None (linear), 'relu' or
-    'leaky_relu', applied in the same pass as the bias (kernels/cpu/epilogue.py).
+    'leaky_relu' (slope alpha), part of the layer's spec.
 
     bias=False for a Dense followed by BatchNorm: BatchNorm subtracts the batch mean, so a
     bias there has a gradient of exactly zero and would only collect round-off (which Adam,
@@ -126,7 +122,7 @@ class Dense(WeightLayer):
         if bias:
             self.params["b"] = np.zeros(n_out, dtype=dtype)
         self.no_bias = None  # a zero vector for the kernel when there is no trained bias
-        self.activation, self.alpha = activation, alpha
+        self.spec = DenseSpec(Activation(activation, alpha))
         self.init_spectral_norm(rng, spectral_norm)
 
     def bias(self):
@@ -137,14 +133,13 @@ class Dense(WeightLayer):
         return self.no_bias
 
     def forward(self, x):
-        self.x = x  # dw = x.T @ dpre needs the input
-        self.y = self.ops.dense_forward(x, self.params["w"], self.bias(), self.activation, self.alpha,
-                                        **self.scaling(), **self.out())
-        return self.y  # kept: the activation's slope is read off it
+        y, self.cache = self.ops.dense_forward(x, self.params["w"], self.bias(), self.spec, self.forward_sigma(),
+                                               out=self.workspace)
+        return y
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        dx, dw, db = self.ops.dense_backward(dy, self.x, self.params["w"], input_grad, param_grads, self.y,
-                                             self.activation, self.alpha, **self.kept_scaling(), **self.out())
+        dx, dw, db = self.ops.dense_backward(dy, self.cache, input_grad=input_grad, param_grads=param_grads,
+                                             out=self.workspace)
         if param_grads:
             self.grads["w"] = self.kernel_grad(dw)
             if "b" in self.params:
@@ -154,78 +149,46 @@ class Dense(WeightLayer):
 
 class Conv2D(WeightLayer):
     """NHWC convolution, y = act(conv(x, w) + b).  x (N, H, W, C_in), w (KH, KW, C_in, C_out),
-    b (C_out,); act as in Dense, fused with the bias.
-
-    Two convolutions in a row where the second's windows tile the first's output (its kernel =
-    stride = B, no padding: D's three) pass the activations in B x B blocks (feed_in_blocks,
-    kernels/conv_geometry.py): the first writes y blocked, out_block = B, and the second, in_block
-    = B, is a 1 x 1 convolution over them with w seen as (1, 1, B*B*C_in, C_out), so its im2col
-    and col2im are reshapes. The parameters keep their shapes either way."""
+    b (C_out,); stride, padding and act make the layer's spec."""
 
     def __init__(self, name, c_in, c_out, kernel_size, stride, padding, rng, dtype, activation=None, alpha=0.2,
                  spectral_norm=False):
         super().__init__(name)
         kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
-        self.stride, self.padding = stride, padding
-        self.activation, self.alpha = activation, alpha
+        self.spec = ConvSpec(stride, padding, Activation(activation, alpha))
         self.params = {"w": glorot_uniform(rng, (kh, kw, c_in, c_out), kh * kw * c_in, kh * kw * c_out, dtype),
                        "b": np.zeros(c_out, dtype=dtype)}
         self.init_spectral_norm(rng, spectral_norm)
-        self.out_block = self.in_block = 1
-
-    def feed_in_blocks(self, following, out_size):
-        """Pass this layer's output, out_size (Ho, Wo) pixels, to the convolution `following` in
-        the blocks its windows tile, if they do: -> whether they do."""
-        kh, kw = following.params["w"].shape[:2]
-        tiles = (kh == kw > 1 and tuple(np.broadcast_to(following.stride, 2)) == (kh, kh)
-                 and following.padding in ("valid", 0, (0, 0)) and out_size[0] % kh == 0 and out_size[1] % kh == 0)
-        if tiles:
-            self.out_block = following.in_block = kh
-        return tiles
-
-    def kernel_args(self):
-        """w, stride and padding as the kernel sees them: over blocked input, a 1 x 1 convolution
-        whose input channels are the block's B*B*C_in values, in w's (kh, kw, c) order."""
-        w = self.params["w"]
-        if self.in_block == 1:
-            return w, self.stride, self.padding
-        return w.reshape(1, 1, w.size // w.shape[3], w.shape[3]), 1, "valid"
 
     def forward(self, x):
-        self.x = x
-        w, stride, padding = self.kernel_args()
-        # y kept: the activation's slope is read off it; cols (im2col of x) kept: dw = cols.T @ dpre
-        self.y, self.cols = self.ops.conv2d_forward_with_cols(x, w, self.params["b"], stride, padding, self.activation,
-                                                              self.alpha, **self.scaling(), out_block=self.out_block,
-                                                              **self.out())
-        return self.y
+        y, self.cache = self.ops.conv2d_forward(x, self.params["w"], self.params["b"], self.spec, self.forward_sigma(),
+                                                out=self.workspace)
+        return y
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        w, stride, padding = self.kernel_args()
-        dx, dw, db = self.ops.conv2d_backward(dy, self.x, w, stride, padding, input_grad, param_grads, self.y,
-                                              self.activation, self.alpha, self.cols, **self.kept_scaling(),
-                                              out_block=self.out_block, **self.out())
+        dx, dw, db = self.ops.conv2d_backward(dy, self.cache, input_grad=input_grad, param_grads=param_grads,
+                                              out=self.workspace)
         if param_grads:
-            self.grads["w"], self.grads["b"] = self.kernel_grad(dw.reshape(self.params["w"].shape)), db
+            self.grads["w"], self.grads["b"] = self.kernel_grad(dw), db
         return dx
 
 
 class ReLU(Layer):
     def forward(self, x):
         self.x = x  # the slope is [x > 0]
-        return self.ops.relu_forward(x, **self.out())
+        return self.ops.relu_forward(x, out=self.workspace)
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        return self.ops.relu_backward(dy, self.x, **self.out())
+        return self.ops.relu_backward(dy, self.x, out=self.workspace)
 
 
 class Tanh(Layer):
     def forward(self, x):
-        self.y = x = self.ops.tanh_forward(x, **self.out())  # the slope 1 - y^2 is cheapest from the output
-        return x
+        self.y = self.ops.tanh_forward(x, out=self.workspace)  # the slope 1 - y^2 is cheapest from the output
+        return self.y
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        return self.ops.tanh_backward(dy, self.y, **self.out())
+        return self.ops.tanh_backward(dy, self.y, out=self.workspace)
 
 
 class Reshape(Layer):
@@ -244,41 +207,38 @@ class Reshape(Layer):
 
 
 class BatchNorm(Layer):
-    """Batch normalisation of (N, F) features (kernels/cpu/batchnorm.py).
+    """Batch normalisation of (N, F) features (kernels/reference/batchnorm.py).
 
     Training mode normalises with the batch's own statistics and updates running averages
     as Keras does (moving = momentum * moving + (1 - momentum) * batch, with the biased
-    batch variance); inference mode normalises with the averages. ``reduce`` (set by a
-    data-parallel GAN, minigan/distributed.py) sums the statistics' partial sums over every
-    process's shard, so the statistics are the whole batch's, as in one process.
-    activation: None, 'relu' or 'leaky_relu' (slope alpha), applied by the kernels in the
-    normalising pass, as Dense and Conv2D fuse theirs with the bias."""
+    batch variance); inference mode normalises with the averages. The spec holds eps, the
+    activation after the layer, and reduce, which a data-parallel GAN sets (split_batch,
+    minigan/distributed.py) so that the statistics are the whole batch's, as in one process."""
 
     def __init__(self, name, n_features, dtype, momentum=0.8, eps=1e-3, activation=None, alpha=0.2):
         super().__init__(name)
-        self.momentum, self.eps = momentum, eps
-        self.activation, self.alpha = activation, alpha
-        self.reduce = None
+        self.momentum = momentum
+        self.spec = BatchNormSpec(eps, Activation(activation, alpha))
         self.params = {"gamma": np.ones(n_features, dtype=dtype), "beta": np.zeros(n_features, dtype=dtype)}
         self.buffers = {"moving_mean": np.zeros(n_features, dtype=dtype),
                         "moving_var": np.ones(n_features, dtype=dtype)}
 
+    def split_batch(self, reduce):
+        """Normalise with the statistics of a batch split over processes: reduce sums a small
+        per-feature array over every shard."""
+        self.spec = dataclasses.replace(self.spec, reduce=reduce)
+
     def forward(self, x):
         p, buf = self.params, self.buffers
         if not self.training:
-            return self.ops.batchnorm_inference(x, p["gamma"], p["beta"], buf["moving_mean"], buf["moving_var"], self.eps,
-                                                self.activation, self.alpha)
-        self.y, mean, self.inv_std, self.xhat = self.ops.batchnorm_forward(x, p["gamma"], p["beta"], self.eps,
-                                                                            self.reduce, self.activation, self.alpha,
-                                                                            **self.out())
-        self.ops.batchnorm_running_update(buf["moving_mean"], buf["moving_var"], mean, self.inv_std,
-                                          self.momentum, self.eps)
-        return self.y  # kept: the activation's slope is read off it
+            return self.ops.batchnorm_inference(x, p["gamma"], p["beta"], buf["moving_mean"], buf["moving_var"],
+                                                self.spec)
+        y, self.cache = self.ops.batchnorm_forward(x, p["gamma"], p["beta"], self.spec, out=self.workspace)
+        self.ops.batchnorm_running_update(buf["moving_mean"], buf["moving_var"], self.cache, self.momentum)
+        return y
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        dx, dgamma, dbeta = self.ops.batchnorm_backward(dy, self.xhat, self.params["gamma"], self.inv_std,
-                                                          self.reduce, self.y, self.activation, self.alpha,
-                                                          **self.out())
+        dx, dgamma, dbeta = self.ops.batchnorm_backward(dy, self.cache, out=self.workspace)
         if param_grads:
             self.grads["gamma"], self.grads["beta"] = dgamma, dbeta
         return dx
@@ -321,12 +281,12 @@ class Dropout(Layer):
             self.key_used = None  # the identity: its backward passes dy through
             return x
         self.key_used, self.rows_used = self.call_key(), self.rows(x.shape[0])
-        return self.ops.dropout_forward(x, self.rate, self.key_used, self.rows_used, **self.out())
+        return self.ops.dropout_forward(x, self.rate, self.key_used, self.rows_used, out=self.workspace)
 
     def backward(self, dy, input_grad=True, param_grads=True):
         if self.key_used is None:
             return dy
-        return self.ops.dropout_backward(dy, self.rate, self.key_used, self.rows_used, **self.out())
+        return self.ops.dropout_backward(dy, self.rate, self.key_used, self.rows_used, out=self.workspace)
 
 
 class MinibatchStddev(Layer):
@@ -338,7 +298,7 @@ class MinibatchStddev(Layer):
 
     def forward(self, x):
         self.x = x  # the statistic's gradient depends on the deviations of x
-        return self.ops.minibatch_stddev_forward(x, self.group_size, **self.out())
+        return self.ops.minibatch_stddev_forward(x, self.group_size, out=self.workspace)
 
     def backward(self, dy, input_grad=True, param_grads=True):
-        return self.ops.minibatch_stddev_backward(dy, self.x, self.group_size, **self.out())
+        return self.ops.minibatch_stddev_backward(dy, self.x, self.group_size, out=self.workspace)

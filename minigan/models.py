@@ -4,8 +4,9 @@
        -> reshape (N, 28, 28, 1)
     D: x (N, 28, 28, 1) -> Conv2D(128, k3, s3) relu -> Conv2D(256, k3, s3) relu
        -> Conv2D(512, k3, s3) relu -> flatten -> Dense(1)      spatially 28 -> 9 -> 3 -> 1
-As in Keras' listing, a relu after a Dense or Conv2D is that layer's activation argument:
-the kernels apply it in the same pass as the bias (kernels/cpu/epilogue.py).
+As in Keras' listing, a relu after a Dense or Conv2D is that layer's activation argument,
+part of its spec: the readable engine applies it as a step of its own, the fast ones in the
+pass that adds the bias.
 D returns a logit; the loss applies the sigmoid (kernels.cpu.losses).
 
 Parameters are named "<layer>/<param>" ("dense1/w", "conv3/b"); see minigan/weights.py
@@ -15,7 +16,6 @@ for the file layout and the conversion to PyTorch's.
 import numpy as np
 
 from kernels.checks import ACTIVATIONS as KERNEL_ACTIVATIONS
-from kernels.conv_geometry import conv_geometry
 from minigan.layers import (BatchNorm, Conv2D, Dense, Dropout, MinibatchStddev, Reshape, Tanh,
                             WeightLayer)
 
@@ -80,9 +80,15 @@ class Sequential:
         """params() and buffers() together: what a weights file holds for this net."""
         return {**self.params(), **self.buffers()}
 
-    def set_training(self, training):
+    def train_mode(self):
+        """Batch statistics and dropout on (as PyTorch's module.train())."""
         for layer in self.layers:
-            layer.training = training
+            layer.training = True
+
+    def eval_mode(self):
+        """Running statistics, dropout off (as PyTorch's module.eval())."""
+        for layer in self.layers:
+            layer.training = False
 
     def load_params(self, arrays):
         """Copy host arrays into the parameters and buffers in place, checking names and shapes."""
@@ -96,7 +102,7 @@ class Sequential:
             self.ops.copy_into(mine[name], value)
         for layer in self.layers:  # w (or u, v) replaced: a power-iteration step's sigma no longer holds
             if isinstance(layer, WeightLayer):
-                layer.sigma_of_iteration = None
+                layer.forget_sigma()
 
 
 ACTIVATIONS = tuple(a for a in KERNEL_ACTIVATIONS if a != "linear")  # a hidden layer's: the kernels' list
@@ -131,26 +137,17 @@ def generator(rng, ops, dtype=np.float32, activation="relu", batchnorm=False, z_
 
 
 def discriminator(rng, ops, dtype=np.float32, activation="relu", dropout=0.0, minibatch_std=False,
-                  channels=D_CHANNELS, spectral_norm=False, blocks=True):
-    """The documented D; each convolution's activation is fused into it (one pass with the
-    bias); dropout > 0 adds Dropout(rate) after each; minibatch_std appends the minibatch
-    standard deviation feature before the last Dense; spectral_norm divides every kernel
-    (the convolutions' and the Dense's) by its largest singular value; blocks: each convolution
-    hands the next its output in the 3 x 3 blocks the next one's windows tile (Conv2D in
-    minigan/layers.py; the same numbers up to float rounding, blocks=False gives the plain NHWC net)."""
+                  channels=D_CHANNELS, spectral_norm=False):
+    """The documented D; each convolution's activation is part of its spec; dropout > 0 adds
+    Dropout(rate) after each; minibatch_std appends the minibatch standard deviation feature
+    before the last Dense; spectral_norm divides every kernel (the convolutions' and the
+    Dense's) by its largest singular value."""
     _check_activation(activation)
-    layers, c_in, size, before = [], IMAGE_SHAPE[2], IMAGE_SHAPE[:2], None
+    layers, c_in = [], IMAGE_SHAPE[2]
     for i, c_out in enumerate(channels, start=1):
-        conv = Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype, activation=activation, alpha=LEAKY_SLOPE,
-                      spectral_norm=spectral_norm)
-        if before is not None and blocks:
-            before.feed_in_blocks(conv, size)
-        layers.append(conv)
-        g = conv_geometry("discriminator", (1, *size, c_in), (3, 3, c_in, c_out), 3, "valid")
-        size, c_in = (g.Ho, g.Wo), c_out
-        # Dropout's masks are drawn in NHWC order (the twins draw the same): a Dropout between
-        # two convolutions keeps their activations unblocked.
-        before = None if dropout else conv
+        layers.append(Conv2D(f"conv{i}", c_in, c_out, 3, 3, "valid", rng, dtype, activation=activation,
+                             alpha=LEAKY_SLOPE, spectral_norm=spectral_norm))
+        c_in = c_out
         if dropout:
             layers.append(Dropout(f"drop{i}", dropout, rng))
     layers.append(Reshape("flatten", (-1,)))

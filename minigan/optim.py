@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from kernels.specs import AdamSpec
+
 
 class Adam:
     """Adam over a dict of named parameter arrays, updated in place by ``ops.adam_update``."""
@@ -9,7 +11,7 @@ class Adam:
     def __init__(self, params, ops, lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8):
         self.params = params
         self.ops = ops
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.spec = AdamSpec(lr, beta1, beta2, eps)
         self.m = {k: ops.zeros_like(v) for k, v in params.items()}
         self.v = {k: ops.zeros_like(v) for k, v in params.items()}
         self.t = 0
@@ -17,8 +19,7 @@ class Adam:
     def step(self, grads):
         self.t += 1
         for name, p in self.params.items():
-            self.ops.adam_update(p, grads[name], self.m[name], self.v[name], self.t,
-                                 self.lr, self.beta1, self.beta2, self.eps)
+            self.ops.adam_update(p, grads[name], self.m[name], self.v[name], self.t, self.spec)
 
     def state(self):
         """Host arrays to checkpoint: m/<name>, v/<name> and the step count t."""

@@ -46,11 +46,11 @@ RECIPES = {
     # Exactly the documented models and loss (with the listing's bugs fixed): collapses.
     "documented": Recipe(),
     # The fewest departures found to hold varied, sharp digits to epoch 50 on every seed
-    # (docs/deviations.md, round 5): one, spectral normalisation of every D kernel.
+    # (docs/deviations.md): one, spectral normalisation of every D kernel.
     "default": Recipe(d_spectral_norm=True),
-    # Sharper digits for three more departures (docs/deviations.md, round 4): BatchNorm in G,
+    # Sharper digits for three more departures (docs/deviations.md): BatchNorm in G,
     # LeakyReLU(0.2) in G and D, spectral normalisation, and samples drawn from a moving
-    # average of G's weights (decay 0.999). The default until round 5.
+    # average of G's weights (decay 0.999).
     "sharp": Recipe(g_activation="leaky_relu", d_activation="leaky_relu", g_batchnorm=True, d_spectral_norm=True,
                     g_ema_decay=0.999),
 }

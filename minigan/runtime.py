@@ -11,7 +11,7 @@ one number sizes them all: pinning any one of them in the environment pins every
 
 Why follow_load: a threaded call waits for its last thread, and beside a busy process that
 thread waits for a core, call after call: two threads on two cores beside one competitor ran
-the step about 20x slower, one thread moved it by a few per cent (docs/speed.md). So while
+the step several-fold, one thread moved it little (docs/speed.md). So while
 other processes keep cores busy, the step runs on the cores left. The thread count changes no
 result where MKL runs the GEMMs (its strict reproducibility mode; Numba's threaded loops split
 work, never a sum): there the count follows the load. OpenBLAS's products change in their last

@@ -1,6 +1,16 @@
-"""Shape cases shared by the kernel tests: fixed corner cases plus seeded random ones."""
+"""Shape cases shared by the kernel tests (fixed corner cases plus seeded random ones), and the
+two CPU engines of the kernel contract that they run on."""
 
 import numpy as np
+import pytest
+
+import kernels.cpu
+import kernels.reference
+
+# the fast engine and the readable one: same contract (kernels/contract.py), tested alike;
+# by_engine runs a test once per engine, handed to it as E
+ENGINES = {"cpu": kernels.cpu, "reference": kernels.reference}
+by_engine = pytest.mark.parametrize("E", list(ENGINES.values()), ids=list(ENGINES))
 
 # (N, H, W, C, F, (KH, KW), stride, padding)
 CONV_FIXED = [

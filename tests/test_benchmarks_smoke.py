@@ -22,14 +22,18 @@ def run_slice(out, select, **env):
 
 
 def test_benchmark_slice_and_report(tmp_path):
-    """The suite as the README runs it: minigan, NumPy and the floors under PASSIVE; PyTorch in
-    a second process under libgomp's default policy; TensorFlow's three modes in a third; one
-    report from the three files."""
+    """The suite as the README runs it: minigan (the fast engine and the readable one, whose
+    whole step runs its few rounds too), NumPy and the floors under PASSIVE; PyTorch in a second
+    process under libgomp's default policy; TensorFlow's three modes in a third; one report from
+    the three files."""
     cases = "((D.conv3 and forward and 32 and not reference) or (adam and G))"
-    mine = run_slice(tmp_path / "bench.json", f"{cases} and not torch and not tf")
+    readable_step = "(test_train_step and 32 and reference)"
+    mine = run_slice(tmp_path / "bench.json", f"({cases} or {readable_step}) and not torch and not tf")
     torch = run_slice(tmp_path / "bench-torch.json", f"{cases} and torch", MINIGAN_BENCH_OMP="default")
     tf = run_slice(tmp_path / "bench-tf.json", "D.conv3 and forward and 32 and tf")
-    assert {b["extra_info"]["engine"] for b in mine["benchmarks"]} == {"minigan", "numpy", "floor"}
+    assert {b["extra_info"]["engine"] for b in mine["benchmarks"]} == {"minigan", "minigan-reference", "numpy", "floor"}
+    steps = [b for b in mine["benchmarks"] if b["extra_info"]["case"] == "train step"]
+    assert [(b["extra_info"]["engine"], b["extra_info"]["batch"]) for b in steps] == [("minigan-reference", 32)]
     assert {b["extra_info"]["engine"] for b in torch["benchmarks"]} == {"torch"}
     assert {b["extra_info"]["engine"] for b in tf["benchmarks"]} == {"tf-eager", "tf-function", "tf-xla"}
     spin = OPENMP_IDLE["GOMP_SPINCOUNT"]
@@ -41,7 +45,8 @@ def test_benchmark_slice_and_report(tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "rep" / "table.md").read_text()
-    assert "| D.conv3 forward | 32 |" in table and "| adam G |" in table and "(×1.00)" in table
+    assert "| D.conv3 forward | 32 |" in table and "| adam G |" in table and "| train step | 32 |" in table
+    assert "| minigan | minigan-reference | numpy | torch |" in table and "(×1.00)" in table
     assert "| tf-eager | tf-function | tf-xla |" in table
     assert "OpenMP idle policy: PASSIVE" in table and "OpenMP idle policy: libgomp default" in table
     assert (tmp_path / "rep" / "chart.png").read_bytes()[:4] == b"\x89PNG"
@@ -83,9 +88,9 @@ def test_bench_profile_accounts_for_the_step(capsys):
 
     step, rows = run_profile(4, 3)
     kernels = {name for _, name, _, _ in rows}
-    assert {"conv2d_forward_with_cols", "conv2d_backward", "dense_forward", "adam_update", "bce_with_logits_forward"} <= kernels
+    assert {"conv2d_forward", "conv2d_backward", "dense_forward", "adam_update", "bce_with_logits_forward"} <= kernels
     calls = {(name, shape): n for _, name, shape, n in rows}
-    conv = "conv2d_forward_with_cols"
+    conv = "conv2d_forward"
     assert calls[(conv, (8, 28, 28, 1))] == 1 and calls[(conv, (4, 28, 28, 1))] == 1  # D on 2B, then on B
     assert 0.3 * step < sum(r[0] for r in rows) < 1.5 * step  # kernels are most of it, not more than it
     assert "share" in capsys.readouterr().out

@@ -8,6 +8,9 @@ from numba import cuda
 
 import kernels.cpu as CPU
 import kernels.cuda as GPU
+from kernels.cuda.conv2d import conv2d_backward_reference, conv2d_forward_reference
+from kernels.cuda.dense import dense_backward_reference, dense_forward_reference
+from kernels.specs import Activation, AdamSpec, BatchNormSpec, ConvSpec, DenseSpec
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
 
@@ -32,24 +35,56 @@ def randn(rng, shape, dtype):
     return rng.standard_normal(shape).astype(dtype)
 
 
+def passes(engine, layer, x, w, b, spec, dy, sigma=None):
+    """The forward and backward of layer ('dense' or 'conv2d') on one engine, from host arrays
+    (and sigma as that engine takes it): (y, [dx, dw, db]) as host arrays."""
+    forward, backward = getattr(engine, f"{layer}_forward"), getattr(engine, f"{layer}_backward")
+    if engine is CPU:
+        y, cache = forward(x, w, b, spec, sigma)
+        return y, list(backward(dy, cache))
+    y, cache = forward(*up(x, w, b), spec, sigma)
+    return host(y)[0], host(*backward(up(dy)[0], cache))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("variant", ["tiled", "naive"])
 def test_dense(dtype, variant):
     rng = np.random.default_rng(0)
     x, w, b = randn(rng, (5, 7), dtype), randn(rng, (7, 3), dtype), randn(rng, 3, dtype)
     dy = randn(rng, (5, 3), dtype)
-    fwd, bwd = (GPU.dense_forward, GPU.dense_backward) if variant == "tiled" else (GPU.dense_forward_reference, GPU.dense_backward_reference)
-    (y,) = host(fwd(*up(x, w, b)))
-    assert y.dtype == dtype and rel_err(y, CPU.dense_forward(x, w, b)) < TOL[dtype]
-    for mine, ref in zip(host(*bwd(*up(dy, x, w))), CPU.dense_backward(dy, x, w)):
+    y_ref, grads_ref = passes(CPU, "dense", x, w, b, DenseSpec(), dy)
+    if variant == "tiled":
+        y, grads = passes(GPU, "dense", x, w, b, DenseSpec(), dy)
+    else:
+        (y,), grads = host(dense_forward_reference(*up(x, w, b))), host(*dense_backward_reference(*up(dy, x, w)))
+    assert y.dtype == dtype and rel_err(y, y_ref) < TOL[dtype]
+    for mine, ref in zip(grads, grads_ref):
         assert mine.shape == ref.shape and rel_err(mine, ref) < TOL[dtype]
+
+
+def test_a_backward_skips_the_gradients_it_is_not_asked_for():
+    """input_grad=False: dx is None; param_grads=False: dw and db are None; the rest as in full."""
+    rng = np.random.default_rng(10)
+    x, w, b = randn(rng, (5, 7), np.float32), randn(rng, (7, 3), np.float32), randn(rng, 3, np.float32)
+    dy = randn(rng, (5, 3), np.float32)
+    x4, w4, b4 = randn(rng, (2, 6, 6, 2), np.float32), randn(rng, (3, 3, 2, 4), np.float32), randn(rng, 4, np.float32)
+    dy4 = randn(rng, (2, 2, 2, 4), np.float32)
+    for forward, backward, arrays, spec, d in ((GPU.dense_forward, GPU.dense_backward, (x, w, b), DenseSpec(), dy),
+                                               (GPU.conv2d_forward, GPU.conv2d_backward, (x4, w4, b4),
+                                                ConvSpec(3, "valid", Activation("relu")), dy4)):
+        _, cache = forward(*up(*arrays), spec)
+        full = host(*backward(up(d)[0], cache))
+        dx, dw, db = backward(up(d)[0], cache, input_grad=False)
+        assert dx is None and rel_err(dw.copy_to_host(), full[1]) == 0 and rel_err(db.copy_to_host(), full[2]) == 0
+        dx, dw, db = backward(up(d)[0], cache, param_grads=False)
+        assert dw is None and db is None and rel_err(dx.copy_to_host(), full[0]) == 0
 
 
 def test_tiled_gemm_crosses_tile_edges():
     rng = np.random.default_rng(1)
     x, w, b = randn(rng, (17, 33), np.float32), randn(rng, (33, 18), np.float32), randn(rng, 18, np.float32)
-    (y,) = host(GPU.dense_forward(*up(x, w, b)))
-    assert rel_err(y, x @ w + b) < 1e-5
+    y, _ = GPU.dense_forward(*up(x, w, b), DenseSpec())
+    assert rel_err(y.copy_to_host(), x @ w + b) < 1e-5
 
 
 @pytest.mark.parametrize("variant", ["tiled", "direct"])
@@ -58,37 +93,59 @@ def test_conv2d(case, variant):
     N, H, W, C, F, (KH, KW), stride, padding = case
     rng = np.random.default_rng(2)
     x, w, b = randn(rng, (N, H, W, C), np.float32), randn(rng, (KH, KW, C, F), np.float32), randn(rng, F, np.float32)
-    y_ref = CPU.conv2d_forward(x, w, b, stride, padding)
+    spec = ConvSpec(stride, padding)
+    y_ref, cache = CPU.conv2d_forward(x, w, b, spec)
     dy = randn(rng, y_ref.shape, np.float32)
-    fwd, bwd = (GPU.conv2d_forward, GPU.conv2d_backward) if variant == "tiled" else (GPU.conv2d_forward_reference, GPU.conv2d_backward_reference)
-    (y,) = host(fwd(*up(x, w, b), stride, padding))
+    if variant == "tiled":
+        y, grads = passes(GPU, "conv2d", x, w, b, spec, dy)
+    else:
+        (y,) = host(conv2d_forward_reference(*up(x, w, b), stride, padding))
+        grads = host(*conv2d_backward_reference(*up(dy, x, w), stride, padding))
     assert rel_err(y, y_ref) < 1e-5
-    for name, mine, ref in zip(["dx", "dw", "db"], host(*bwd(*up(dy, x, w), stride, padding)),
-                               CPU.conv2d_backward(dy, x, w, stride, padding)):
+    for name, mine, ref in zip(["dx", "dw", "db"], grads, CPU.conv2d_backward(dy, cache)):
         assert mine.shape == ref.shape and rel_err(mine, ref) < 1e-5, name
 
 
+def test_one_thread_per_output_kernels_equal_the_gemm_ones():
+    """The readable variants (gemm_naive, the direct convolution) against the contract's tiled
+    GEMMs, in float64, on the bare layer (linear, no sigma)."""
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((3, 5)), rng.standard_normal((5, 4)), rng.standard_normal(4)
+    dy = rng.standard_normal((3, 4))
+    y, grads = passes(GPU, "dense", x, w, b, DenseSpec(), dy)
+    assert rel_err(host(dense_forward_reference(*up(x, w, b)))[0], y) < 1e-12
+    for ref, fast in zip(host(*dense_backward_reference(*up(dy, x, w))), grads):
+        assert rel_err(ref, fast) < 1e-12
+    x4, w4, b4 = rng.standard_normal((2, 7, 7, 2)), rng.standard_normal((3, 3, 2, 3)), rng.standard_normal(3)
+    for stride, padding in ((2, "same"), (3, "valid"), (1, 1)):
+        y, cache = GPU.conv2d_forward(*up(x4, w4, b4), ConvSpec(stride, padding))
+        assert rel_err(host(conv2d_forward_reference(*up(x4, w4, b4), stride, padding))[0], y.copy_to_host()) < 1e-12
+        dy4 = rng.standard_normal(y.shape)
+        pairs = zip(host(*conv2d_backward_reference(*up(dy4, x4, w4), stride, padding)),
+                    host(*GPU.conv2d_backward(up(dy4)[0], cache)))
+        for ref, fast in pairs:
+            assert rel_err(ref, fast) < 1e-12
+
+
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
-def test_fused_activation_layers(activation):
-    """conv2d / dense with activation= (on the GPU the activation is a second pass) against the CPU."""
+def test_layers_with_an_activation(activation):
+    """conv2d / dense with the spec's activation (on the GPU a second pass, fused on the CPU)
+    against the CPU."""
     rng = np.random.default_rng(5)
     x, w, b = randn(rng, (2, 6, 6, 2), np.float32), randn(rng, (3, 3, 2, 4), np.float32), randn(rng, 4, np.float32)
-    y_ref = CPU.conv2d_forward(x, w, b, 3, 0, activation, 0.2)
-    (y,) = host(GPU.conv2d_forward(*up(x, w, b), 3, 0, activation, 0.2))
+    spec = ConvSpec(3, 0, Activation(activation, 0.2))
+    dy = randn(rng, (2, 2, 2, 4), np.float32)
+    y_ref, grads_ref = passes(CPU, "conv2d", x, w, b, spec, dy)
+    y, grads = passes(GPU, "conv2d", x, w, b, spec, dy)
     assert (y_ref <= 0).any() and rel_err(y, y_ref) < 1e-5
-    dy = randn(rng, y_ref.shape, np.float32)
-    dy_d, x_d, w_d, y_d = up(dy, x, w, y_ref)
-    for mine, ref in zip(host(*GPU.conv2d_backward(dy_d, x_d, w_d, 3, 0, y=y_d, activation=activation, alpha=0.2)),
-                         CPU.conv2d_backward(dy, x, w, 3, 0, y=y_ref, activation=activation, alpha=0.2)):
+    for mine, ref in zip(grads, grads_ref):
         assert rel_err(mine, ref) < 1e-5
     xd, wd, bd = randn(rng, (5, 7), np.float32), randn(rng, (7, 3), np.float32), randn(rng, 3, np.float32)
-    yd_ref = CPU.dense_forward(xd, wd, bd, activation, 0.2)
-    (yd,) = host(GPU.dense_forward(*up(xd, wd, bd), activation, 0.2))
+    spec, dyd = DenseSpec(Activation(activation, 0.2)), randn(rng, (5, 3), np.float32)
+    yd_ref, grads_ref = passes(CPU, "dense", xd, wd, bd, spec, dyd)
+    yd, grads = passes(GPU, "dense", xd, wd, bd, spec, dyd)
     assert rel_err(yd, yd_ref) < 1e-5
-    dyd = randn(rng, yd_ref.shape, np.float32)
-    dyd_d, xd_d, wd_d, yd_d = up(dyd, xd, wd, yd_ref)
-    for mine, ref in zip(host(*GPU.dense_backward(dyd_d, xd_d, wd_d, y=yd_d, activation=activation, alpha=0.2)),
-                         CPU.dense_backward(dyd, xd, wd, y=yd_ref, activation=activation, alpha=0.2)):
+    for mine, ref in zip(grads, grads_ref):
         assert rel_err(mine, ref) < 1e-5
 
 
@@ -119,9 +176,10 @@ def test_loss_optimizers_dropout_concat():
     m, v = np.zeros_like(p), np.zeros_like(p)
     g[0, 0], m[0, 0] = 0, 1.5 * np.finfo(np.float32).tiny  # halved, m[0, 0] turns subnormal: flushed
     dp, dg, dm, dv = up(p, g, m, v)
+    spec = AdamSpec(2e-4, 0.5, 0.999, 1e-8)
     for step in (1, 2):
-        CPU.adam_update(p, g, m, v, step, 2e-4, 0.5, 0.999, 1e-8)
-        GPU.adam_update(dp, dg, dm, dv, step, 2e-4, 0.5, 0.999, 1e-8)
+        CPU.adam_update(p, g, m, v, step, spec)
+        GPU.adam_update(dp, dg, dm, dv, step, spec)
     for a, b in zip(host(dp, dm, dv), (p, m, v)):
         assert rel_err(a, b) < 1e-6
     assert m[0, 0] == 0 and host(dm)[0][0, 0] == 0
@@ -141,23 +199,28 @@ def test_loss_optimizers_dropout_concat():
     assert np.array_equal(c, np.concatenate([p, g]))
 
 
-def test_batchnorm():
+@pytest.mark.parametrize("activation", ["linear", "relu", "leaky_relu"])
+def test_batchnorm(activation):
+    """Training forward (y and the cache's statistics), backward, the running update from the
+    cache, and inference, with the spec's activation (fused on the CPU, a pass of its own here)."""
     rng = np.random.default_rng(5)
     x, g, b, dy = randn(rng, (6, 4), np.float32) + 2, randn(rng, 4, np.float32), randn(rng, 4, np.float32), randn(rng, (6, 4), np.float32)
-    ref = CPU.batchnorm_forward(x, g, b)
-    out = host(*GPU.batchnorm_forward(*up(x, g, b)))
-    for a, r in zip(out, ref):
+    spec = BatchNormSpec(1e-3, Activation(activation, 0.1))
+    y_ref, cache_ref = CPU.batchnorm_forward(x, g, b, spec)
+    y, cache = GPU.batchnorm_forward(*up(x, g, b), spec)
+    assert activation == "linear" or (y_ref <= 0).any()
+    for a, r in zip(host(y, cache.mean, cache.inv_std, cache.xhat),
+                    (y_ref, cache_ref.mean, cache_ref.inv_std, cache_ref.xhat)):
         assert rel_err(a, r) < 1e-5
-    _, mean, inv_std, xhat = ref
-    for a, r in zip(host(*GPU.batchnorm_backward(*up(dy, xhat, g, inv_std))), CPU.batchnorm_backward(dy, xhat, g, inv_std)):
+    for a, r in zip(host(*GPU.batchnorm_backward(up(dy)[0], cache)), CPU.batchnorm_backward(dy, cache_ref)):
         assert rel_err(a, r) < 1e-5
     mm, mv = np.zeros(4, np.float32), np.ones(4, np.float32)
     dmm, dmv = up(mm, mv)
-    CPU.batchnorm_running_update(mm, mv, mean, inv_std, 0.8)
-    GPU.batchnorm_running_update(dmm, dmv, *up(mean, inv_std), 0.8)
+    CPU.batchnorm_running_update(mm, mv, cache_ref, 0.8)
+    GPU.batchnorm_running_update(dmm, dmv, cache, 0.8)
     assert rel_err(dmm.copy_to_host(), mm) < 1e-6 and rel_err(dmv.copy_to_host(), mv) < 1e-6
-    (y,) = host(GPU.batchnorm_inference(*up(x, g, b, mm, mv)))
-    assert rel_err(y, CPU.batchnorm_inference(x, g, b, mm, mv)) < 1e-5
+    (y,) = host(GPU.batchnorm_inference(*up(x, g, b, mm, mv), spec))
+    assert rel_err(y, CPU.batchnorm_inference(x, g, b, mm, mv, spec)) < 1e-5
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -220,18 +283,17 @@ def test_spectral_norm(dtype):
     assert rel_err(dw, CPU.spectral_norm_backward(dw_fixed, w, u, v, sigma)) < TOL[dtype]
     # the layer's kernels given sigma divide by it (its GEMMs' epilogue), as the CPU's do
     x, b, dy = randn(rng, (2, 6, 6, 2), dtype), randn(rng, 4, dtype), randn(rng, (2, 2, 2, 4), dtype)
-    y = CPU.conv2d_forward(x, w, b, 3, "valid", "relu", sigma=sigma)
-    d_y = GPU.conv2d_forward(*up(x, w, b), 3, "valid", "relu", sigma=d_sigma)
-    assert rel_err(d_y.copy_to_host(), y) < TOL[dtype]
-    grads = GPU.conv2d_backward(*up(dy, x, w), 3, "valid", y=d_y, activation="relu", sigma=d_sigma)
-    for name, g, ref in zip("dx dw db".split(), host(*grads),
-                            CPU.conv2d_backward(dy, x, w, 3, "valid", y=y, activation="relu", sigma=sigma)):
+    spec = ConvSpec(3, "valid", Activation("relu"))
+    y, grads_ref = passes(CPU, "conv2d", x, w, b, spec, dy, sigma)
+    d_y, grads = passes(GPU, "conv2d", x, w, b, spec, dy, d_sigma)
+    assert rel_err(d_y, y) < TOL[dtype]
+    for name, g, ref in zip("dx dw db".split(), grads, grads_ref):
         assert rel_err(g, ref) < TOL[dtype], name
     xd, wd, dyd = randn(rng, (3, 18), dtype), w.reshape(18, 4), randn(rng, (3, 4), dtype)
-    d_yd = GPU.dense_forward(*up(xd, wd, b), sigma=d_sigma)
-    assert rel_err(d_yd.copy_to_host(), CPU.dense_forward(xd, wd, b, sigma=sigma)) < TOL[dtype]
-    for name, g, ref in zip("dx dw db".split(), host(*GPU.dense_backward(*up(dyd, xd, wd), sigma=d_sigma)),
-                            CPU.dense_backward(dyd, xd, wd, sigma=sigma)):
+    yd, grads_ref = passes(CPU, "dense", xd, wd, b, DenseSpec(), dyd, sigma)
+    d_yd, grads = passes(GPU, "dense", xd, wd, b, DenseSpec(), dyd, d_sigma)
+    assert rel_err(d_yd, yd) < TOL[dtype]
+    for name, g, ref in zip("dx dw db".split(), grads, grads_ref):
         assert rel_err(g, ref) < TOL[dtype], name
 
 

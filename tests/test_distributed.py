@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from conftest import REPO, rel_err
 
+from kernels.specs import BatchNormSpec
 from minigan.config import TrainConfig
 from minigan.distributed import World, launched_size
 
@@ -250,15 +251,17 @@ def test_batchnorm_over_two_shards_equals_the_whole_batch():
     gamma, beta = rng.uniform(0.5, 2, 5), rng.standard_normal(5)
     host = lambda *a: [ops.to_host(v) for v in a]
     dev = lambda *a: [ops.to_device(v) for v in a]
-    y, mean, inv_std, xhat = host(*ops.batchnorm_forward(*dev(x, gamma, beta)))
-    dx, dgamma, dbeta = host(*ops.batchnorm_backward(*dev(dy, xhat, gamma, inv_std)))
+
+    def forward_and_backward(rows, spec):
+        """-> y, the batch mean, inv_std and xhat (from the cache), then dx, dgamma, dbeta, over x[rows]."""
+        y, cache = ops.batchnorm_forward(*dev(x[rows], gamma, beta), spec)
+        return host(y, cache.mean, cache.inv_std, cache.xhat) + host(*ops.batchnorm_backward(*dev(dy[rows]), cache))
+
+    y, mean, inv_std, xhat, dx, dgamma, dbeta = forward_and_backward(slice(None), BatchNormSpec())
     shards, results = TwoShards(ops), [None, None]
 
     def shard(i, rows):
-        reduce = shards.reduce_for(i)
-        out = ops.batchnorm_forward(*dev(x[rows], gamma, beta), reduce=reduce)
-        back = ops.batchnorm_backward(*dev(dy[rows]), out[3], ops.to_device(gamma), out[2], reduce=reduce)
-        results[i] = host(*out) + host(*back)
+        results[i] = forward_and_backward(rows, BatchNormSpec(reduce=shards.reduce_for(i)))
 
     threads = [threading.Thread(target=shard, args=(i, rows)) for i, rows in enumerate((slice(0, 2), slice(2, 6)))]
     for t in threads:
@@ -274,7 +277,5 @@ def test_batchnorm_over_two_shards_equals_the_whole_batch():
 
 
 def test_a_reduce_that_is_not_callable_is_refused():
-    import kernels.cpu as K
-
     with pytest.raises(ValueError, match="reduce must be None or a callable"):
-        K.batchnorm_forward(np.ones((4, 2)), np.ones(2), np.zeros(2), reduce=3)
+        BatchNormSpec(reduce=3)

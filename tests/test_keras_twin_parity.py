@@ -9,12 +9,15 @@ predict.
 
 TensorFlow is a test dependency: without it this module fails to import, and so fails."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import norm_rel, rel_err
 
 import kernels.cpu as K
 from benchmarks.keras_twin import KerasGAN, adam_steps, keras_epsilon, pin_threads
+from kernels.specs import AdamSpec
 from minigan.data import load_mnist, to_gan_range
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
@@ -57,7 +60,8 @@ def run_steps(dtype, batches, mode="eager"):
     worst_predicted = worst_d_loss = 0.0
     for t in range(1, STEPS + 1):
         real, z = batches[t - 1].astype(dtype), rng.standard_normal((32, 100)).astype(dtype)
-        predicted.opt_d.eps = predicted.opt_g.eps = keras_epsilon(mine.opt_d.eps, BETA2, t)
+        keras_rule = dataclasses.replace(mine.opt_d.spec, eps=keras_epsilon(mine.opt_d.spec.eps, BETA2, t))
+        predicted.opt_d.spec = predicted.opt_g.spec = keras_rule
         a, p, k = mine.train_step(real, z), predicted.train_step(real, z), twin.train_step(real, z)
         worst_predicted = max(worst_predicted, *(abs(k[key] - p[key]) / abs(p[key]) for key in ("d_loss", "g_loss")))
         if t == 1:  # before any update the three D's are one: d_loss agrees with minigan's own
@@ -108,7 +112,7 @@ def test_near_zero_gradients_where_the_epsilon_placement_matters(steps):
     def minigan_adam(eps_at):
         p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
         for t in range(1, steps + 1):
-            K.adam_update(p, g, m, v, t, 2e-4, 0.5, BETA2, eps_at(t))
+            K.adam_update(p, g, m, v, t, AdamSpec(2e-4, 0.5, BETA2, eps_at(t)))
         return p
 
     ours, predicted = minigan_adam(lambda t: 1e-8), minigan_adam(lambda t: keras_epsilon(1e-8, BETA2, t))

@@ -2,10 +2,15 @@
 
 import numpy as np
 import pytest
-import torch
 
+# the kernels before torch: importing them sets OpenMP's idle policy, which torch's runtime
+# would otherwise fix first (kernels/openmp_idle.py)
 import kernels.cpu as K
+from kernels.specs import AdamSpec
+from cases import by_engine
 from conftest import rel_err
+
+import torch
 
 TOL = {np.float32: 1e-5, np.float64: 1e-12}
 
@@ -23,15 +28,16 @@ def adam_paper(p, grads, lr, b1, b2, eps):
     return p
 
 
+@by_engine
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_adam_matches_paper_and_torch(dtype):
+def test_adam_matches_paper_and_torch(dtype, E):
     rng = np.random.default_rng(0)
     p0 = rng.standard_normal((4, 3)).astype(dtype)
     grads = [rng.standard_normal((4, 3)).astype(dtype) for _ in range(7)]
     lr, b1, b2, eps = 2e-4, 0.5, 0.999, 1e-8
     p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
     for t, g in enumerate(grads, start=1):
-        K.adam_update(p, g, m, v, t, lr, b1, b2, eps)
+        E.adam_update(p, g, m, v, t, AdamSpec(lr, b1, b2, eps))
     expected = adam_paper(p0.astype(np.float64), [g.astype(np.float64) for g in grads], lr, b1, b2, eps)
     assert p.dtype == dtype
     # compare the total update (~1e-3 here); in float32, p - p0 keeps only ~3 digits of it
@@ -63,11 +69,12 @@ def test_sgd_momentum_matches_torch(dtype):
     assert rel_err(p, pt.detach().numpy()) < TOL[dtype]
 
 
-def test_updates_are_in_place_on_multidimensional_arrays():
+@by_engine
+def test_updates_are_in_place_on_multidimensional_arrays(E):
     p = np.ones((2, 3, 4), np.float32)
     before = p.copy()
     m, v = np.zeros_like(p), np.zeros_like(p)
-    K.adam_update(p, np.ones_like(p), m, v, 1, lr=0.1)
+    E.adam_update(p, np.ones_like(p), m, v, 1, AdamSpec(lr=0.1))
     assert np.allclose(p, before - 0.1, atol=1e-6) and np.all(m > 0) and np.all(v > 0)
 
 
@@ -81,7 +88,7 @@ def test_adam_flushes_subnormal_moments_to_zero(dtype):
     v = np.array([tiny, 1.0], dtype)  # entry 0 turns subnormal at the first step
     seen = []
     for t in range(1, 11):
-        K.adam_update(p, np.zeros(2, dtype), m, v, t, 2e-4, 0.5, 0.999, 1e-8)
+        K.adam_update(p, np.zeros(2, dtype), m, v, t, AdamSpec(2e-4, 0.5, 0.999, 1e-8))
         seen.append(m[0])
         assert not np.any((m != 0) & (np.abs(m) < tiny)) and not np.any((v != 0) & (v < tiny)), t
     assert seen[:6] == [dtype(64 * tiny / 2**k) for k in range(1, 7)]  # normal: halved exactly

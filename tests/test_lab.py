@@ -9,7 +9,6 @@ through the command line."""
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from conftest import REPO
@@ -215,32 +214,32 @@ def test_bad_use_says_the_fix(tmp_path):
     assert listing.returncode == 0 and all(name in listing.stdout for name in EXERCISES)
 
 
-def test_stubs_have_the_contract_signatures():
-    """The stubs' function signatures are kernels.cpu's plain ones (the lab's conv takes int
-    stride and padding)."""
+def test_stubs_have_the_readable_engines_step_signatures():
+    """A stub's functions have the signatures of the readable engine's steps, which the student's
+    take the place of in training (kernels/reference/engine.py)."""
     import inspect
 
-    import kernels.cpu as K
+    from kernels.reference import readable_steps
 
+    steps = readable_steps()
     for name, exercise in EXERCISES.items():
         stub = commands.STUBS / f"{name}.py"
         namespace = {}
         exec(compile(stub.read_text(), str(stub), "exec"), namespace)
         for fn in (*exercise.writes, *exercise.given):
             theirs = list(inspect.signature(namespace[fn]).parameters)
-            ours = [p for p in inspect.signature(getattr(K, fn)).parameters][: len(theirs)]
+            ours = list(inspect.signature(getattr(steps, fn)).parameters)
             assert theirs == ours, (fn, theirs, ours)
-    assert Path(commands.STUBS).is_dir()
 
 
 def test_training_with_the_students_kernels_matches_minigans(tmp_path):
     """Right kernels from DIR (the reference solutions: dense, relu, BCE, conv2d, Adam)
-    train the documented GAN as minigan's own do: the same losses over two steps."""
+    train the documented GAN as minigan's readable engine does: the same losses over two steps."""
     import shutil
 
     import numpy as np
 
-    import kernels.cpu as K
+    import kernels.reference as K
     from minigan.gan import GAN
     from minigan.lab.kernels import student_backend
     from minigan.recipes import RECIPES
@@ -249,7 +248,7 @@ def test_training_with_the_students_kernels_matches_minigans(tmp_path):
         shutil.copy(SOLUTIONS / f"{name}.py", tmp_path)
     lines = []
     ops = student_backend(tmp_path, log=lines.append)
-    assert any(line.endswith("conv2d.py: conv2d_backward") for line in lines)
+    assert any(line.endswith("conv2d.py: conv2d_forward, conv2d_backward") for line in lines)
     rng = np.random.default_rng(0)
     real = rng.uniform(-1, 1, (2, 4, 28, 28, 1)).astype(np.float32)
     z = rng.standard_normal((2, 4, 100)).astype(np.float32)
@@ -281,14 +280,34 @@ def test_train_refuses_wrong_or_uncompilable_kernels(tmp_path):
         student_backend(tmp_path / "slow")
 
 
-MINIGAN_KERNELS = {"dense": "dense", "relu": "activations", "leaky_relu": "activations", "tanh": "activations",
-                   "sigmoid": "activations", "bce_with_logits": "losses", "conv2d": "conv2d", "batchnorm": "batchnorm",
-                   "adam": "optim"}
+MINIGAN_STEPS = {"dense": "reference/dense", "relu": "reference/activations", "leaky_relu": "reference/activations",
+                 "tanh": "reference/activations", "sigmoid": "reference/activations", "bce_with_logits": "cpu/losses",
+                 "conv2d": "reference/conv2d", "batchnorm": "reference/batchnorm", "adam": "reference/optim"}
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
-def test_minigans_own_kernel_files_pass_their_exercise(name):
-    """The grader's exercises are the kernel contract: minigan's own kernels/cpu file for each
-    exercise, checked as a student's file would be, is right."""
-    report = grade(name, REPO / "kernels" / "cpu" / f"{MINIGAN_KERNELS[name]}.py", seed=9, jit=False)
+def test_minigans_own_step_files_pass_their_exercise(name):
+    """The exercises are the readable engine's steps: minigan's own file for each, checked as a
+    student's file would be, is right."""
+    report = grade(name, REPO / "kernels" / f"{MINIGAN_STEPS[name]}.py", seed=9, jit=False)
     assert report["right"], report["problems"] or report["error"]
+
+
+def test_kernels_reference_is_the_readable_engine_and_a_folder_of_that_name_is_dot_slash(tmp_path, monkeypatch):
+    import kernels.reference
+    from minigan.lab.kernels import training_kernels
+
+    monkeypatch.chdir(tmp_path)
+    assert training_kernels("reference", log=lambda line: None) is kernels.reference
+    (tmp_path / "reference").mkdir()
+    with pytest.raises(commands.LabError, match=r"give it as \./reference"):
+        training_kernels("reference", log=lambda line: None)
+    with pytest.raises(commands.LabError, match="no exercise files there"):
+        training_kernels("./reference", log=lambda line: None)
+
+
+def test_the_readable_engine_is_refused_on_cuda_and_under_mpi_with_the_way_out(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "minigan", "train", "--kernels", "reference", "--device", "cuda",
+                          "--out", str(tmp_path / "run")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "on the cpu in one process: drop --device cuda" in out.stderr
+    assert not (tmp_path / "run").exists()

@@ -13,6 +13,7 @@ from conftest import norm_rel, rel_err
 
 import kernels.cpu as K
 from benchmarks.torch_twin import TwinGAN
+from kernels.specs import ConvSpec, DenseSpec
 from minigan.data import load_mnist, to_gan_range
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
@@ -123,13 +124,13 @@ def test_documented_layer_backward_matches_autograd(name, kind, in_shape, w_shap
     w = (rng.standard_normal(w_shape) * 0.05).astype(np.float32)
     b = rng.standard_normal(w_shape[-1]).astype(np.float32)
     if kind == "dense":
-        y = K.dense_forward(x, w, b)
+        y, cache = K.dense_forward(x, w, b, DenseSpec())
         dy = rng.standard_normal(y.shape).astype(np.float32)
-        grads = K.dense_backward(dy, x, w)
+        grads = K.dense_backward(dy, cache)
     else:
-        y = K.conv2d_forward(x, w, b, 3, "valid")
+        y, cache = K.conv2d_forward(x, w, b, ConvSpec(3, "valid"))
         dy = rng.standard_normal(y.shape).astype(np.float32)
-        grads = K.conv2d_backward(dy, x, w, 3, "valid")
+        grads = K.conv2d_backward(dy, cache)
     ts = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
     yt = torch_layer(kind, *ts)
     yt.backward(torch.tensor(dy))

@@ -13,6 +13,7 @@ from numba import njit
 from numba.core.runtime import _nrt_python, rtsys
 
 import kernels.cpu as CPU
+from kernels.specs import Activation, BatchNormSpec, ConvSpec, DenseSpec
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
 
@@ -21,24 +22,27 @@ STEP_PEAK_LIMIT = 64 << 10  # bytes: a steady step's high-water mark over what i
 
 
 def kernel_calls(K, rng):
-    """(name, call(out)) for every pass of the contract that takes out=, on tiny arrays."""
+    """(name, call(out)) for every pass of the contract that takes out=, on tiny arrays; a
+    backward is handed the cache of a forward made without a workspace."""
     a = lambda *s: K.to_device(rng.standard_normal(s))  # noqa: E731
     x, w, b, dy = a(6, 5), a(5, 4), a(4), a(6, 4)
-    y = K.dense_forward(x, w, b, "relu")
+    dense = DenseSpec(Activation("relu"))
+    _, dense_cache = K.dense_forward(x, w, b, dense)
     xi, wi, bi = a(1, 5, 5, 2), a(3, 3, 2, 2), a(2)  # 5x5, k3 s2 pad 1 -> 3x3: padding and overlaps
-    yi, cols = K.conv2d_forward_with_cols(xi, wi, bi, 2, 1, "leaky_relu", 0.2)
+    conv, conv_relu = ConvSpec(2, 1, Activation("leaky_relu", 0.2)), ConvSpec(2, 1, Activation("relu"))
+    yi, conv_cache = K.conv2d_forward(xi, wi, bi, conv)
     dyi = a(*yi.shape)
     u, v = a(2), a(18)
     sigma = K.spectral_norm_forward(wi, u, v)
+    _, sigma_cache = K.conv2d_forward(xi, wi, bi, conv_relu, sigma=sigma)
     gamma, beta = a(5), a(5)
-    _, _, inv_std, xhat = K.batchnorm_forward(x, gamma, beta)
+    _, batchnorm_cache = K.batchnorm_forward(x, gamma, beta, BatchNormSpec())
     h, dh_up = a(8, 3), a(8, 4)
     return [
-        ("dense_forward", lambda out: K.dense_forward(x, w, b, "relu", out=out)),
-        ("dense_backward", lambda out: K.dense_backward(dy, x, w, y=y, activation="relu", out=out)),
-        ("conv2d_forward_with_cols", lambda out: K.conv2d_forward_with_cols(xi, wi, bi, 2, 1, "leaky_relu", 0.2, out=out)),
-        ("conv2d_backward", lambda out: K.conv2d_backward(dyi, xi, wi, 2, 1, y=yi, activation="leaky_relu", cols=cols,
-                                                          out=out)),
+        ("dense_forward", lambda out: K.dense_forward(x, w, b, dense, out=out)),
+        ("dense_backward", lambda out: K.dense_backward(dy, dense_cache, out=out)),
+        ("conv2d_forward", lambda out: K.conv2d_forward(xi, wi, bi, conv, out=out)),
+        ("conv2d_backward", lambda out: K.conv2d_backward(dyi, conv_cache, out=out)),
         ("tanh", lambda out: (K.tanh_forward(x, out=out), K.tanh_backward(x, K.tanh_forward(x), out=out))),
         ("relu", lambda out: (K.relu_forward(x, out=out), K.relu_backward(x, x, out=out))),
         ("leaky_relu", lambda out: (K.leaky_relu_forward(x, 0.2, out=out), K.leaky_relu_backward(x, x, 0.2, out=out))),
@@ -46,11 +50,10 @@ def kernel_calls(K, rng):
         ("bce_with_logits_backward", lambda out: K.bce_with_logits_backward(dy, K.sigmoid_forward(dy), out=out)),
         ("spectral_norm", lambda out: (K.spectral_norm_forward(wi, u, v, out=out),
                                        K.spectral_norm_backward(wi, wi, u, v, sigma, out=out))),
-        ("conv2d with sigma", lambda out: (K.conv2d_forward(xi, wi, bi, 2, 1, "relu", sigma=sigma, out=out),
-                                           K.conv2d_backward(dyi, xi, wi, 2, 1, y=yi, activation="relu", sigma=sigma,
-                                                             out=out))),
-        ("batchnorm", lambda out: (K.batchnorm_forward(x, gamma, beta, out=out),
-                                   K.batchnorm_backward(x, xhat, gamma, inv_std, out=out))),
+        ("conv2d with sigma", lambda out: (K.conv2d_forward(xi, wi, bi, conv_relu, sigma=sigma, out=out),
+                                           K.conv2d_backward(dyi, sigma_cache, out=out))),
+        ("batchnorm", lambda out: (K.batchnorm_forward(x, gamma, beta, BatchNormSpec(), out=out),
+                                   K.batchnorm_backward(x, batchnorm_cache, out=out))),
         ("dropout", lambda out: (K.dropout_forward(x, 0.3, 11, out=out), K.dropout_backward(x, 0.3, 11, out=out))),
         ("minibatch_stddev", lambda out: (K.minibatch_stddev_forward(h, 4, out=out),
                                           K.minibatch_stddev_backward(dh_up, h, 4, out=out))),
@@ -59,11 +62,13 @@ def kernel_calls(K, rng):
 
 
 def flatten(result):
-    if result is None or isinstance(result, (float, np.floating)):
-        return [result]
+    """The arrays, scalars and Nones of a kernel's result, a returned cache's among them (its spec
+    and its geometry's ints are options, not results)."""
     if isinstance(result, tuple):
         return [a for r in result for a in flatten(r)]
-    return [result]
+    if result is None or isinstance(result, (float, np.floating)) or hasattr(result, "shape"):
+        return [result]
+    return []
 
 
 @pytest.mark.parametrize("backend", [CPU, GPU], ids=["cpu", "cuda"])
@@ -88,8 +93,9 @@ def test_a_workspace_call_returns_what_a_fresh_call_does_and_reuses_its_buffers(
 
 
 def without_buffers(K):
-    """The backend's kernels, minus Workspace: a GAN on it allocates every array (minigan/gan.py)."""
-    return types.SimpleNamespace(**{n: getattr(K, n) for n in K.__all__ if n != "Workspace"})
+    """The backend's kernels with a Workspace that lends nothing: every layer's workspace, and the
+    step's, is None, so a GAN on it allocates every array (minigan/gan.py, minigan/layers.py)."""
+    return types.SimpleNamespace(**{**{n: getattr(K, n) for n in K.__all__}, "Workspace": lambda: None})
 
 
 def batches(n, batch=32, seed=1):

@@ -2,9 +2,9 @@
 
 Any shape; the kernels walk the flat buffer. Each is a single plain loop, already as
 fast as the memory traffic allows, so there is no separate fast variant, except float32
-tanh: libm's tanhf is a scalar call (~15 ns an element here) that LLVM cannot vectorize, so
-float32 uses a rational approximation that it can (``_tanh_forward_rational``, about 15x
-faster: docs/speed.md); float64, and the reference, keep np.tanh.
+tanh: libm's tanhf is a scalar call that LLVM cannot vectorize, so
+float32 uses a rational approximation that it can (``_tanh_forward_rational``; docs/speed.md
+has the figures); float64, and the reference, keep np.tanh.
 
     relu        y = max(x, 0)                 dx = dy * [x > 0]
     leaky_relu  y = x if x > 0 else a*x       dx = dy * (1 if x > 0 else a)
@@ -26,11 +26,12 @@ small ones serially. Every element is independent, so results do not depend on i
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from kernels.checks import check_same_shape, require_float
 from kernels.cpu.memory import buffer
 from kernels.cpu.parallel import by_size
+from kernels.sigmoid import stable_sigmoid
 
 
 @by_size
@@ -96,16 +97,6 @@ def _tanh_backward(dy, y, dx):
     one = y.dtype.type(1)
     for i in prange(y.size):  # flat (size,); d tanh(x)/dx = 1 - tanh(x)^2
         dx[i] = dy[i] * (one - y[i] * y[i])
-
-
-@njit(cache=True)
-def stable_sigmoid(v):
-    """Scalar sigmoid that never overflows: exp of a non-positive number only."""
-    one = type(v)(1)
-    if v < 0:  # e^v, not e^-v, so that a large negative v cannot overflow
-        e = np.exp(v)
-        return e / (one + e)
-    return one / (one + np.exp(-v))
 
 
 @by_size

@@ -1,28 +1,22 @@
 """Batch normalisation over the batch axis of (N, F) activations (training mode).
 
-Forward, per feature f, over the N samples of the batch:
-    mu = mean_n x[n, f]      var = mean_n (x[n, f] - mu)^2          (biased, as Keras/PyTorch)
-    xhat[n, f] = (x[n, f] - mu) / sqrt(var + eps)
-    y[n, f] = gamma[f] * xhat[n, f] + beta[f]
-Backward, given dy (N, F); every x[., f] enters every y[., f] through mu and var:
-    dbeta[f]  = sum_n dy[n, f]
-    dgamma[f] = sum_n dy[n, f] * xhat[n, f]
-    dxhat     = dy * gamma
-    dx[n, f]  = inv_std / N * (N * dxhat[n, f] - sum_m dxhat[m, f] - xhat[n, f] * sum_m dxhat[m, f] * xhat[m, f])
-(the two sums are the paths through mu and through var; with them the per-feature
-gradient is orthogonal to the constant and to xhat, as normalising demands).
+Per feature f, over the batch (derived in docs/batchnorm.md; plain loops in
+kernels/reference/batchnorm.py):
+    xhat = (x - mean_n x) * inv_std,  inv_std = 1 / sqrt(var_n x + eps),  y = gamma * xhat + beta
+    dbeta = sum_n dy,   dgamma = sum_n dy * xhat
+    dx    = gamma * inv_std * (dy - dbeta / N - xhat * dgamma / N)
+(the two sums are the paths through the mean and through the variance).
 
-An activation (relu, leaky_relu) after the layer can come in the same pass, as after a
-GEMM (kernels/cpu/epilogue.py): y = act(gamma * xhat + beta), and the backward applies the
+How it runs here: the activation after the layer (the spec's) comes in the same pass, as after
+a GEMM (kernels/cpu/epilogue.py): y = act(gamma * xhat + beta), and the backward applies the
 formulas above to dpre = dy * act'(.), read off y, inside both of its passes.
 
 At inference the layer uses running averages of mu and var instead (minigan/layers.py).
-The forward returns (y, mean, inv_std, xhat): the backward needs xhat and inv_std, and
-the layer needs the batch mean and variance (var = 1/inv_std^2 - eps) for its running
-averages; returning them avoids a second pass.
+The forward's cache keeps xhat and inv_std for the backward, and the batch mean for the
+running averages (the variance is recovered as 1/inv_std^2 - eps), so no pass is repeated.
 
 Data parallelism (a batch split over processes) needs the statistics of the whole batch:
-the forward and backward take ``reduce``, a callable that returns a small per-feature array
+the spec's ``reduce`` is a callable that returns a small per-feature array
 summed over every shard of the batch, as a new array (an MPI allreduce; minigan/distributed.py). Each pass is
 then split where the sums are: partial sums over the rows here, reduce, then the rest.
 Without ``reduce`` the same code runs with the rows here as the whole batch.
@@ -31,15 +25,10 @@ Without ``reduce`` the same code runs with the rows here as the whole batch.
 import numpy as np
 from numba import njit
 
-from kernels.checks import (
-    check_activation_output,
-    check_batch_count,
-    check_batchnorm,
-    check_batchnorm_backward,
-    check_running_update,
-)
+from kernels.checks import check_batch_count, check_batchnorm, check_batchnorm_backward, check_cache, check_running_update
 from kernels.cpu.epilogue import activate, activation_code, through_activation
 from kernels.cpu.memory import buffer
+from kernels.specs import BatchNormCache
 
 
 @njit(cache=True)
@@ -109,45 +98,44 @@ def _whole_batch(reduce, sums):
     return sums if reduce is None else reduce(sums)
 
 
-def batchnorm_forward(x, gamma, beta, eps=1e-3, reduce=None, activation=None, alpha=0.2, out=None):
-    """x (N, F), gamma, beta (F,) -> y (N, F), batch mean (F,), inv_std (F,), xhat (N, F).
+def batchnorm_forward(x, gamma, beta, spec, out=None):
+    """x (N, F), gamma, beta (F,) -> y (N, F) and its cache (the batch mean, inv_std and xhat).
 
-    eps defaults to Keras' 1e-3. With reduce, x is this process's shard of the batch and
-    the statistics are the whole batch's: reduce sums the partial sums over the shards.
-    activation: None, 'relu' or 'leaky_relu' (slope alpha), applied to y in the same pass.
+    spec: a BatchNormSpec (kernels/specs.py): eps, the activation, and reduce, with which x is
+    this process's shard of the batch and the statistics are the whole batch's.
     out: a Workspace (kernels/workspace.py) for the results and the sums, or None."""
-    act = activation_code("batchnorm_forward", activation, alpha)
-    check_batchnorm("batchnorm_forward", x, gamma, beta, reduce)
+    check_batchnorm("batchnorm_forward", x, gamma, beta)
+    act, alpha = activation_code(spec.activation)
     x = np.ascontiguousarray(x)
     N, F = x.shape
     sums = buffer(out, "batchnorm.sums", (F + 1,), x.dtype)
     _feature_sums(x, sums)
-    sums = _whole_batch(reduce, sums)
+    sums = _whole_batch(spec.reduce, sums)
     check_batch_count("batchnorm_forward", sums[-1])
     squares = buffer(out, "batchnorm.squares", (F,), x.dtype)
     _centred_square_sums(x, sums, squares)
-    squares = _whole_batch(reduce, squares)
+    squares = _whole_batch(spec.reduce, squares)
     y, xhat = buffer(out, "batchnorm.y", x.shape, x.dtype), buffer(out, "batchnorm.xhat", x.shape, x.dtype)
     mean, inv_std = buffer(out, "batchnorm.mean", (F,), x.dtype), buffer(out, "batchnorm.inv_std", (F,), x.dtype)
-    _normalise(x, gamma, beta, sums, squares, float(eps), act, float(alpha), y, mean, inv_std, xhat)
-    return y, mean, inv_std, xhat
+    _normalise(x, gamma, beta, sums, squares, float(spec.eps), act, alpha, y, mean, inv_std, xhat)
+    return y, BatchNormCache(xhat, mean, inv_std, gamma, spec, None, y)
 
 
-def batchnorm_backward(dy, xhat, gamma, inv_std, reduce=None, y=None, activation=None, alpha=0.2, out=None):
-    """dy, xhat (N, F), gamma, inv_std (F,) -> dx (N, F), dgamma (F,), dbeta (F,).
+def batchnorm_backward(dy, cache, out=None):
+    """dy (N, F) and the forward's cache -> dx (N, F), dgamma (F,), dbeta (F,).
 
-    With reduce (as in the forward), dx takes the whole batch's sums, and dgamma, dbeta
-    are this shard's part of theirs (summed with the other gradients later). With an
-    activation, y is the forward's output, its slope read off it. out as in batchnorm_forward."""
-    act = activation_code("batchnorm_backward", activation, alpha)
-    check_batchnorm_backward("batchnorm_backward", dy, xhat, gamma, inv_std, reduce)
+    With the spec's reduce, dx takes the whole batch's sums, and dgamma, dbeta are this
+    shard's part of theirs (summed with the other gradients later). out as in batchnorm_forward."""
+    check_cache("batchnorm_backward", cache, BatchNormCache)
+    xhat, _, inv_std, gamma, spec, _, y = cache
+    check_batchnorm_backward("batchnorm_backward", dy, xhat, gamma, inv_std)
+    act, alpha = activation_code(spec.activation)
     dy = np.ascontiguousarray(dy)
-    y = dy if check_activation_output("batchnorm_backward", activation, y, dy) is None else np.ascontiguousarray(y)
     F = dy.shape[1]
     local = buffer(out, "batchnorm.gradient_sums", (2 * F + 1,), dy.dtype)
-    _gradient_sums(dy, y, act, float(alpha), xhat, local)
+    _gradient_sums(dy, y, act, alpha, xhat, local)
     dx = buffer(out, "batchnorm.dx", dy.shape, dy.dtype)
-    _input_grad(dy, y, act, float(alpha), xhat, gamma, inv_std, _whole_batch(reduce, local), dx)
+    _input_grad(dy, y, act, alpha, xhat, gamma, inv_std, _whole_batch(spec.reduce, local), dx)
     dgamma, dbeta = buffer(out, "batchnorm.dgamma", (F,), dy.dtype), buffer(out, "batchnorm.dbeta", (F,), dy.dtype)
     dgamma[:], dbeta[:] = local[F:2 * F], local[:F]
     return dx, dgamma, dbeta
@@ -167,11 +155,13 @@ def _batchnorm_inference(x, gamma, beta, mean, var, eps, act, alpha):
     return y
 
 
-def batchnorm_inference(x, gamma, beta, mean, var, eps=1e-3, activation=None, alpha=0.2):
-    """Inference mode: y = act(gamma * (x - mean) / sqrt(var + eps) + beta) with running statistics."""
-    act = activation_code("batchnorm_inference", activation, alpha)
-    check_batchnorm("batchnorm_inference", x, gamma, beta, mean=mean, var=var)
-    return _batchnorm_inference(np.ascontiguousarray(x), gamma, beta, mean, var, float(eps), act, float(alpha))
+def batchnorm_inference(x, gamma, beta, moving_mean, moving_var, spec):
+    """Inference mode: y = act(gamma * (x - mean) / sqrt(var + eps) + beta) with the running
+    statistics; spec as in batchnorm_forward."""
+    check_batchnorm("batchnorm_inference", x, gamma, beta, mean=moving_mean, var=moving_var)
+    act, alpha = activation_code(spec.activation)
+    return _batchnorm_inference(np.ascontiguousarray(x), gamma, beta, moving_mean, moving_var, float(spec.eps), act,
+                                alpha)
 
 
 @njit(cache=True)
@@ -184,7 +174,10 @@ def _batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, 
         moving_var[f] = m * moving_var[f] + keep * var
 
 
-def batchnorm_running_update(moving_mean, moving_var, mean, inv_std, momentum, eps=1e-3):
-    """In place: moving = momentum * moving + (1 - momentum) * batch statistic (Keras' rule)."""
+def batchnorm_running_update(moving_mean, moving_var, cache, momentum):
+    """In place: moving = momentum * moving + (1 - momentum) * the batch statistic of the forward
+    that returned cache (Keras' rule; the variance is recovered from inv_std)."""
+    check_cache("batchnorm_running_update", cache, BatchNormCache)
+    mean, inv_std, eps = cache.mean, cache.inv_std, cache.spec.eps
     check_running_update("batchnorm_running_update", moving_mean, moving_var, mean, inv_std, momentum)
     _batchnorm_running_update(moving_mean, moving_var, mean, inv_std, float(momentum), 1.0 - momentum, float(eps))

@@ -51,7 +51,7 @@ def _dropout_rows(a, key, rows, threshold, s, out):
 @by_size
 def _dropout(a, key, rows, threshold, scale, out):
     """_dropout_rows over blocks of rows, a block a thread in the threaded build. (The same loop
-    written as a prange over rows ran about 2.5x slower a unit than the serial build: LLVM
+    written as a prange over rows ran slower a unit than the serial build: LLVM
     vectorised it worse; docs/speed.md.)"""
     N = rows.size
     U = a.size // N

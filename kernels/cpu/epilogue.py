@@ -34,7 +34,7 @@ NaN through, and no fastmath flag is set.
 
 from numba import njit, prange
 
-from kernels.checks import ACTIVATIONS, check_activation
+from kernels.checks import ACTIVATIONS
 from kernels.cpu.memory import buffer
 from kernels.cpu.parallel import by_size
 
@@ -44,9 +44,9 @@ assert set(ACTIVATION_CODES) == set(ACTIVATIONS), "kernels/checks.py's ACTIVATIO
 PARALLEL_BACKWARD_MIN = 1 << 20  # elements; below, the single serial pass is faster
 
 
-def activation_code(op, activation, alpha=0.2):
-    """'linear' (or None), 'relu' or 'leaky_relu' -> the code the kernels take; else a clear error."""
-    return ACTIVATION_CODES[check_activation(op, activation, alpha)]
+def activation_code(activation):
+    """A spec's Activation (kernels/specs.py) -> (the code the compiled loops take, its slope)."""
+    return ACTIVATION_CODES[activation.kind], activation.alpha
 
 
 @njit(cache=True, inline="always")
@@ -109,17 +109,19 @@ def scale_of(sigma, dtype):
     return one if sigma is None else one / dtype.type(sigma)
 
 
-def bias_activation_forward(h, b, act, alpha, s):
-    """y = act(s * h + b) over h (R, F), in place; returns h. act: a code from activation_code;
+def bias_activation_forward(h, b, activation, s):
+    """y = act(s * h + b) over h (R, F), in place; returns h. activation: a spec's Activation;
     s: a scalar of h's dtype (scale_of)."""
-    _bias_activation_forward(h, b, act, float(alpha), s)
+    act, alpha = activation_code(activation)
+    _bias_activation_forward(h, b, act, alpha, s)
     return h
 
 
-def activation_backward_and_bias_grad(dy, y, act, alpha, s, out=None):
+def activation_backward_and_bias_grad(dy, y, activation, s, out=None):
     """dy, y (R, F) -> (dh = s * dpre, db = sum_r dpre) with dpre = dy * act'(.). For linear with
     s = 1, dh is dy itself (no copy); y is not read when linear and may be None. out: a
     Workspace (kernels/workspace.py) for dh ("epilogue.dpre") and db ("epilogue.db"), or None."""
+    act, alpha = activation_code(activation)
     db = buffer(out, "epilogue.db", (dy.shape[1],), dy.dtype)
     if act == LINEAR and s == 1:
         _activation_backward_and_bias_grad(dy, dy, act, 0.0, s, dy, db)

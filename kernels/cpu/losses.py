@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from kernels.checks import check_same_shape, check_softmax_cross_entropy
-from kernels.cpu.activations import stable_sigmoid
+from kernels.sigmoid import stable_sigmoid
 from kernels.cpu.memory import buffer
 
 

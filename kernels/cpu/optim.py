@@ -12,7 +12,7 @@ sqrt(v) / sqrt(1 - b2^t) + eps), which is the same expression.
 Subnormal moments are flushed to zero. A weight whose gradient stays 0 (behind a dead relu)
 has its m halved every step (b1 = 0.5), so within ~120 steps m sinks below the smallest
 normal float (1.2e-38 in float32) and spends ~20 steps as a subnormal before reaching 0.
-x86 cores do arithmetic on subnormals through a microcode assist, ~100x slower, so even
+x86 cores do arithmetic on subnormals through a microcode assist, far slower, so even
 0.5 % of m subnormal doubled Adam's time over conv3's weights (docs/speed.md). Setting such an m (or v) to 0 moves p by lr * 1e-38 / eps ~ 1e-34
 less than keeping it: below half an ulp of any |p| > 1e-27, so p is the same. For the same
 reason the step is lr_t * (m / denominator), as PyTorch orders it: (lr_t * m) / denominator
@@ -78,9 +78,11 @@ def _flat_views(op, **arrays):
     return [a.reshape(-1) for a in arrays.values()]
 
 
-def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    """One Adam step, in place on param, m and v. step is t, counted from 1."""
+def adam_update(param, grad, m, v, step, spec):
+    """One Adam step, in place on param, m and v. step is t, counted from 1; spec an AdamSpec
+    (kernels/specs.py): lr, beta1, beta2, eps."""
     check_step("adam_update", step)
+    lr, beta1, beta2, eps = spec.lr, spec.beta1, spec.beta2, spec.eps
     p, g, m, v = _flat_views("adam_update", param=param, grad=grad, m=m, v=v)
     step_size = lr / (1.0 - beta1**step)
     bias2_sqrt = math.sqrt(1.0 - beta2**step)

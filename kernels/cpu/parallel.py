@@ -1,15 +1,13 @@
 """Serial or threaded: one loop body, compiled both ways, chosen by the array's size.
 
-Waking Numba's worker threads for a parallel loop costs tens of microseconds (measured
-53 us against 2.4 us serial for a relu over 25k floats): more than the loop itself on the
+Waking Numba's worker threads for a parallel loop costs more than the loop itself on the
 small arrays of a batch-32 step. Large arrays win from the threads and from the SIMD code
-that ``parallel=True`` enables (it lets Numba assume the arrays do not alias; measured 8x
-on Adam's loop). ``prange`` in the body reads as ``range`` in the serial build.
+that ``parallel=True`` enables (it lets Numba assume the arrays do not alias; docs/speed.md has
+the figures). ``prange`` in the body reads as ``range`` in the serial build.
 
 The two builds must not share a cache entry: Numba names a function's cache files after its
 qualified name and line, not its compile flags, so two builds of one function would load
-each other's machine code (seen: the "parallel" Adam ran the serial build's code, about 6x
-slower; docs/speed.md). The parallel build compiles a renamed copy.
+each other's machine code (seen: the "parallel" Adam ran the serial build's code; docs/speed.md). The parallel build compiles a renamed copy.
 """
 
 import types

@@ -34,66 +34,6 @@ from kernels.checks import check_spectral_norm
 from kernels.cpu.memory import buffer
 
 
-# The readable references: the formulas above as plain loops over M (I, O), row-major.
-
-@njit(cache=True)
-def spectral_norm_power_iteration_reference(M, u, v, eps):
-    I, O = M.shape
-    t = M.dtype.type
-    norm = t(0)
-    for i in range(I):  # v = M u: (I,)
-        acc = t(0)
-        for o in range(O):
-            acc += M[i, o] * u[o]
-        v[i] = acc
-        norm += acc * acc
-    norm = max(np.sqrt(norm), t(eps))
-    for i in range(I):
-        v[i] /= norm
-    for o in range(O):
-        u[o] = t(0)
-    for i in range(I):  # u = M^T v: (O,), accumulated row by row of M
-        for o in range(O):
-            u[o] += M[i, o] * v[i]
-    norm = t(0)
-    for o in range(O):
-        norm += u[o] * u[o]
-    norm = np.sqrt(norm)
-    clamped = max(norm, t(eps))
-    for o in range(O):
-        u[o] /= clamped
-    return norm * (norm / clamped)  # sigma = v^T M u for the new u (module docstring)
-
-
-@njit(cache=True)
-def spectral_norm_forward_reference(M, u, v):
-    I, O = M.shape
-    sigma = M.dtype.type(0)
-    for i in range(I):  # sigma = v^T M u
-        acc = M.dtype.type(0)
-        for o in range(O):
-            acc += M[i, o] * u[o]
-        sigma += v[i] * acc
-    return sigma
-
-
-@njit(cache=True)
-def spectral_norm_backward_reference(dM, M, u, v, sigma):
-    # forward was sigma = v^T M u (u, v constant); the layer used M / sigma, and dM is its
-    # gradient with sigma held fixed
-    I, O = M.shape
-    inner = M.dtype.type(0)
-    for i in range(I):  # <dM, M>
-        for o in range(O):
-            inner += dM[i, o] * M[i, o]
-    c = inner / M.dtype.type(sigma)
-    out = np.empty_like(M)
-    for i in range(I):  # dM - (<dM, M> / sigma) v u^T: (I, O)
-        for o in range(O):
-            out[i, o] = dM[i, o] - c * v[i] * u[o]
-    return out
-
-
 # The fast variants: the same steps, the matrix-vector products and the inner product in BLAS
 # (a float reduction in a Numba loop runs one add at a time: it cannot reorder the sum).
 

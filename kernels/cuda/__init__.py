@@ -1,11 +1,19 @@
-"""CUDA kernels (numba.cuda): the names and signatures of ``kernels.cpu``, on device arrays.
+"""CUDA kernels (numba.cuda): the kernel contract of kernels/contract.py, on device arrays.
 
-Import this module only when a GPU (or the simulator, NUMBA_ENABLE_CUDASIM=1) is wanted;
-it needs numba-cuda (pip install 'minigan[cuda]'). Default variants: tiled shared-memory
-GEMM for dense layers, im2col + tiled GEMM for convolutions; the readable
-one-thread-per-output variants are ``dense_*_reference`` and ``conv2d_*_reference``.
+The same names and signatures as ``kernels.cpu`` (whose docstring lists the layers' passes),
+the same specs and caches (kernels/specs.py); every array argument and result is a device
+array, and spectral norm's sigma a (1,) device array. Import this module only when a GPU (or
+the simulator, NUMBA_ENABLE_CUDASIM=1) is wanted; it needs numba-cuda
+(pip install 'minigan[cuda]'). Dense layers run a tiled shared-memory GEMM, convolutions
+im2col and the same GEMM; each layer's activation is its own elementwise pass. The readable
+one-thread-per-output variants, with the formulas' plain signatures, are
+kernels/cuda/dense.py's dense_*_reference and kernels/cuda/conv2d.py's conv2d_*_reference
+(outside the contract; tests/test_cuda_kernels.py checks them equal to the fast ones).
 """
 
+# ruff: noqa: F401  (every name below is exported through __all__ = list(CONTRACT))
+
+from kernels.contract import CONTRACT
 from kernels.cuda.activations import (
     leaky_relu_backward,
     leaky_relu_forward,
@@ -22,19 +30,8 @@ from kernels.cuda.batchnorm import (
     batchnorm_inference,
     batchnorm_running_update,
 )
-from kernels.cuda.conv2d import (
-    conv2d_backward,
-    conv2d_backward_reference,
-    conv2d_forward,
-    conv2d_forward_reference,
-    conv2d_forward_with_cols,
-)
-from kernels.cuda.dense import (
-    dense_backward,
-    dense_backward_reference,
-    dense_forward,
-    dense_forward_reference,
-)
+from kernels.cuda.conv2d import conv2d_backward, conv2d_forward
+from kernels.cuda.dense import dense_backward, dense_forward
 from kernels.cuda.dropout import dropout_backward, dropout_forward
 from kernels.cuda.losses import (
     bce_with_logits_backward,
@@ -54,15 +51,4 @@ from kernels.cuda.spectral_norm import (
     spectral_norm_power_iteration,
 )
 
-__all__ = [
-    "dense_forward", "dense_backward", "conv2d_forward", "conv2d_forward_with_cols", "conv2d_backward",
-    "relu_forward", "relu_backward", "leaky_relu_forward", "leaky_relu_backward",
-    "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
-    "batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "batchnorm_running_update",
-    "dropout_forward", "dropout_backward", "minibatch_stddev_forward", "minibatch_stddev_backward",
-    "spectral_norm_power_iteration", "spectral_norm_forward", "spectral_norm_backward",
-    "bce_with_logits_forward", "bce_with_logits_backward",
-    "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "adam_update", "sgd_momentum_update", "ema_update",
-    "to_device", "to_host", "zeros_like", "concat_rows", "copy_into", "Workspace",
-    "dense_forward_reference", "dense_backward_reference", "conv2d_forward_reference", "conv2d_backward_reference",
-]
+__all__ = list(CONTRACT)

@@ -1,34 +1,32 @@
-"""2-D convolution on the GPU, NHWC (math and index conventions: kernels/cpu/conv2d.py).
+"""2-D convolution on the GPU, NHWC: y = act(conv(x, w) / sigma + b), x (N, H, W, C),
+w (KH, KW, C, F), b (F,), y (N, Ho, Wo, F) (math and index conventions: kernels/cpu/conv2d.py).
 
-Two variants, both tested against the CPU kernels:
-- the readable variant (``*_reference``), direct: one thread per output element. Forward: a thread per y[n, oh, ow, f]
-  sums its window. Backward: a thread per dx[n, ih, iw, c] gathers every (oh, ow, kh, kw)
-  with oh*sh - pt + kh = ih and ow*sw - pl + kw = iw (no atomics: each thread owns its
-  output); a thread per dw[kh, kw, c, f] sums over the batch and output pixels.
-- im2col + tiled GEMM (the default): the same three matrices as on the CPU,
-  cols (N*Ho*Wo, KH*KW*C), one tiled GEMM forward and two backward, col2im as a gather.
-  Given spectral norm's sigma, the three GEMMs divide by it as they write (w / sigma is
-  never formed).
-Every kernel takes the convolution's ConvGeometry g (kernels/conv_geometry.py); a launch
-passes its thirteen ints. With out_block B > 1 the output's rows come in B x B blocks (row_of,
-pixel_of), as on the CPU; when every window is one pixel's row (cols_are_the_input) cols is x
-reshaped and col2im dcols reshaped, no launch.
+Two variants, both tested equal to the CPU engine and to each other:
+- im2col + tiled GEMM, the contract's conv2d_forward / conv2d_backward: the same three matrices
+  as on the CPU, cols (N*Ho*Wo, KH*KW*C) with row r = (n*Ho + oh)*Wo + ow for output pixel
+  (n, oh, ow) and column (kh*KW + kw)*C + c, one tiled GEMM forward and two backward, col2im as
+  a gather. The GEMMs add the bias and divide by spectral norm's sigma as they write (w / sigma
+  is never formed); the activation is its own elementwise pass (kernels/cuda/epilogue.py), and
+  the cache keeps cols for the backward's dw = cols.T @ dpre.
+- the readable variant, conv2d_forward_reference / conv2d_backward_reference, with the
+  formulas' own signatures (those of kernels/reference/conv2d.py: no activation, no sigma),
+  direct, one thread per output element. Forward: a thread per y[n, oh, ow, f] sums its window.
+  Backward: a thread per dx[n, ih, iw, c] gathers every (oh, ow, kh, kw) with
+  oh*sh - pt + kh = ih and ow*sw - pl + kw = iw (no atomics: each thread owns its output); a
+  thread per dw[kh, kw, c, f] sums over the batch and output pixels.
+Every kernel takes the convolution's ConvGeometry g (kernels/conv_geometry.py); a launch passes
+its twelve ints.
 """
 
 from numba import cuda
 
-from kernels.checks import (
-    check_activation,
-    check_activation_output,
-    check_cols,
-    check_conv2d,
-    check_upstream,
-)
+from kernels.checks import check_cache, check_conv2d, check_upstream
 from kernels.conv_geometry import cols_are_the_input, output_shape
 from kernels.cuda.epilogue import activation_backward, activation_forward
 from kernels.cuda.gemm import column_sums, gemm_tiled
 from kernels.cuda.launch import device_empty, grid_1d
 from kernels.cuda.memory import buffer
+from kernels.specs import ConvCache
 
 
 @cuda.jit(device=True)
@@ -48,22 +46,6 @@ def window_of(i_in, pad, k, stride, n_out):
     if t < 0 or t % stride != 0 or t // stride >= n_out:
         return -1
     return t // stride
-
-
-@cuda.jit(device=True)
-def row_of(n, oh, ow, g):
-    """cols' row for output pixel (n, oh, ow), as kernels/cpu/conv2d.py's row_of."""
-    B = g.B
-    return ((n * (g.Ho // B) + oh // B) * (g.Wo // B) + ow // B) * (B * B) + (oh % B) * B + ow % B
-
-
-@cuda.jit(device=True)
-def pixel_of(r, g):
-    """row_of's inverse: the output pixel (n, oh, ow) of cols' row r."""
-    B = g.B
-    block, t = r // (B * B), r % (B * B)
-    Wb, Hb = g.Wo // B, g.Ho // B
-    return block // (Wb * Hb), (block // Wb) % Hb * B + t // B, block % Wb * B + t % B
 
 
 @cuda.jit
@@ -131,8 +113,8 @@ def _im2col(x, g, cols):
     if i < cols.size:
         K = cols.shape[1]
         C = x.shape[3]
-        r, k = i // K, i % K  # cols[r, k]: r = row_of(n, oh, ow), k = (kh*KW + kw)*C + c
-        n, oh, ow = pixel_of(r, g)
+        r, k = i // K, i % K  # cols[r, k]: r = (n*Ho + oh)*Wo + ow, k = (kh*KW + kw)*C + c
+        n, oh, ow = r // (g.Ho * g.Wo), (r // g.Wo) % g.Ho, r % g.Wo
         c, kw, kh = k % C, (k // C) % g.KW, k // (C * g.KW)
         ih = oh * g.sh - g.pt + kh
         iw = ow * g.sw - g.pl + kw
@@ -155,7 +137,7 @@ def _col2im(dcols, g, dx):
                 ow = window_of(iw, g.pl, kw, g.sw, g.Wo)
                 if ow < 0:
                     continue
-                acc += dcols[row_of(n, oh, ow, g), (kh * g.KW + kw) * C + c]
+                acc += dcols[(n * g.Ho + oh) * g.Wo + ow, (kh * g.KW + kw) * C + c]
         dx[n, ih, iw, c] = acc
 
 
@@ -166,62 +148,63 @@ def _launch(kernel, out, *args):
 
 
 def conv2d_forward_reference(x, w, b, stride, padding):
+    """conv(x, w) + b, one thread per output element.  x (N, H, W, C), w (KH, KW, C, F), b (F,)
+    -> y (N, Ho, Wo, F); stride and padding as in a ConvSpec (kernels/specs.py)."""
     g = check_conv2d("conv2d_forward", x, w, b, stride, padding)
-    y = device_empty((x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
+    y = device_empty(output_shape(g, x.shape[0], w.shape[3]), x.dtype)
     return _launch(_forward_direct, y, x, w, b, g)
 
 
-def conv2d_backward_reference(dy, x, w, stride, padding, input_grad=True, param_grads=True):
+def conv2d_backward_reference(dy, x, w, stride, padding):
+    """dy (N, Ho, Wo, F) -> dx (N, H, W, C), dw (KH, KW, C, F), db (F,) (the module docstring's
+    formulas), one thread per output element."""
     g = check_conv2d("conv2d_backward", x, w, None, stride, padding)
-    check_upstream("conv2d_backward", dy, (x.shape[0], g.Ho, g.Wo, w.shape[3]), x.dtype)
-    dx = _launch(_dx_direct, device_empty(x.shape, x.dtype), dy, w, g) if input_grad else None
-    if not param_grads:
-        return dx, None, None
+    check_upstream("conv2d_backward", dy, output_shape(g, x.shape[0], w.shape[3]), x.dtype)
+    dx = _launch(_dx_direct, device_empty(x.shape, x.dtype), dy, w, g)
     dw = _launch(_dw_direct, device_empty(w.shape, w.dtype), dy, x, g)
     return dx, dw, column_sums(dy.reshape(dy.size // w.shape[3], w.shape[3]))
 
 
-def _cols(x, g, out):
-    if cols_are_the_input(g):
-        return x.reshape(x.shape[0] * g.Ho * g.Wo, g.KH * g.KW * x.shape[3])
-    cols = buffer(out, "conv2d.cols", (x.shape[0] * g.Ho * g.Wo, g.KH * g.KW * x.shape[3]), x.dtype)
-    return _launch(_im2col, cols, x, g)
+def conv2d_forward(x, w, b, spec, sigma=None, out=None):
+    """y = act(conv(x, w) / sigma + b), and its cache.  x (N, H, W, C), w (KH, KW, C, F), b (F,)
+    -> y (N, Ho, Wo, F).
 
-
-def conv2d_forward_with_cols(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out_block=1, out=None):
-    activation = check_activation("conv2d_forward", activation, alpha)
-    g = check_conv2d("conv2d_forward", x, w, b, stride, padding, out_block)
+    spec: a ConvSpec (kernels/specs.py): stride, padding and activation; sigma:
+    spectral_norm_forward's (1,) device array, or None. out: a Workspace whose buffers y and
+    cols are taken from, or None."""
+    g = check_conv2d("conv2d_forward", x, w, b, spec.stride, spec.padding)
     KH, KW, C, F = w.shape
-    cols = _cols(x, g, out)
-    h = buffer(out, "conv2d.y", (cols.shape[0], F), x.dtype)
-    y = gemm_tiled(cols, w.reshape(KH * KW * C, F), b, h, sigma).reshape(output_shape(g, x.shape[0], F))
-    return activation_forward(y, activation, alpha, out), cols
+    rows, K = x.shape[0] * g.Ho * g.Wo, KH * KW * C
+    if cols_are_the_input(g):  # each window is one pixel's row: cols is x, reshaped
+        cols = x.reshape(rows, K)
+    else:
+        cols = _launch(_im2col, buffer(out, "conv2d.cols", (rows, K), x.dtype), x, g)  # (N*Ho*Wo, K)
+    h = gemm_tiled(cols, w.reshape(K, F), b, buffer(out, "conv2d.y", (rows, F), x.dtype), sigma)
+    y = activation_forward(h.reshape(output_shape(g, x.shape[0], F)), spec.activation, out)
+    return y, ConvCache(x, w, sigma, spec, g, None, y, cols)
 
 
-def conv2d_forward(x, w, b, stride, padding, activation=None, alpha=0.2, sigma=None, out_block=1, out=None):
-    return conv2d_forward_with_cols(x, w, b, stride, padding, activation, alpha, sigma, out_block, out)[0]
+def conv2d_backward(dy, cache, input_grad=True, param_grads=True, out=None):
+    """dy (N, Ho, Wo, F) and the forward's cache -> dx (N, H, W, C), dw (KH, KW, C, F), db (F,):
+    the formulas of kernels/cpu/conv2d.py applied to dpre / sigma, dpre = dy * act'(.) read off
+    the forward's y; dw is dL/dw with sigma held fixed.
 
-
-def conv2d_backward(dy, x, w, stride, padding, input_grad=True, param_grads=True, y=None, activation=None,
-                    alpha=0.2, cols=None, sigma=None, out_block=1, out=None):
-    g = check_conv2d("conv2d_backward", x, w, None, stride, padding, out_block)
-    check_upstream("conv2d_backward", dy, output_shape(g, x.shape[0], w.shape[3]), x.dtype)
-    check_activation_output("conv2d_backward", activation, y, dy)
-    check_cols("conv2d_backward", cols, x, w, g.Ho, g.Wo)
-    # dpre: the formulas below apply to it
-    dy = activation_backward(dy, y, check_activation("conv2d_backward", activation, alpha), alpha, out)
+    input_grad / param_grads as in dense_backward: a skipped gradient is None and costs nothing.
+    out as in conv2d_forward."""
+    check_cache("conv2d_backward", cache, ConvCache)
+    x, w, sigma, spec, g, _, y, cols = cache
+    check_upstream("conv2d_backward", dy, y.shape, x.dtype)
     KH, KW, C, F = w.shape
-    dy2 = dy.reshape(x.shape[0] * g.Ho * g.Wo, F)
+    K = KH * KW * C
+    dpre = activation_backward(dy, y, spec.activation, out).reshape(cols.shape[0], F)  # (N*Ho*Wo, F)
     dx = dw = db = None
     if input_grad:
-        dcols = buffer(out, "conv2d.dcols", (dy2.shape[0], KH * KW * C), x.dtype)
-        gemm_tiled(dy2, w.reshape(KH * KW * C, F).T, None, dcols, sigma)
-        dx = (dcols.reshape(x.shape) if cols_are_the_input(g)
-              else _launch(_col2im, buffer(out, "conv2d.dx", x.shape, x.dtype), dcols, g))
+        dcols = gemm_tiled(dpre, w.reshape(K, F).T, None, buffer(out, "conv2d.dcols", cols.shape, x.dtype), sigma)
+        if cols_are_the_input(g):
+            dx = dcols.reshape(x.shape)
+        else:
+            dx = _launch(_col2im, buffer(out, "conv2d.dx", x.shape, x.dtype), dcols, g)
     if param_grads:
-        if cols is None:  # not kept by the forward: rebuild it
-            cols = _cols(x, g, out)
-        dw = gemm_tiled(cols.T, dy2, None, buffer(out, "conv2d.dw", (KH * KW * C, F), w.dtype),
-                        sigma).reshape(KH, KW, C, F)
-        db = column_sums(dy2, buffer(out, "conv2d.db", (F,), w.dtype))
+        dw = gemm_tiled(cols.T, dpre, None, buffer(out, "conv2d.dw", (K, F), w.dtype), sigma).reshape(w.shape)
+        db = column_sums(dpre, buffer(out, "conv2d.db", (F,), w.dtype))
     return dx, dw, db

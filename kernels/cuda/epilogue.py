@@ -1,5 +1,6 @@
-"""A layer's activation after its GEMM, as kernels/cpu/epilogue.py fuses it with the bias.
-On the GPU the tiled GEMM adds the bias and the activation runs as its own elementwise pass."""
+"""A layer's activation after its GEMM (or BatchNorm's normalisation), as kernels/cpu/epilogue.py
+fuses it with the bias. On the GPU the tiled GEMM adds the bias and divides by sigma as it
+writes, and the activation runs as its own elementwise pass."""
 
 from kernels.cuda.activations import (
     leaky_relu_backward,
@@ -9,17 +10,23 @@ from kernels.cuda.activations import (
 )
 
 
-def activation_forward(y, activation, alpha, out=None):
-    """A layer's fused activation (kernels/cpu/epilogue.py), here as a separate pass: y -> act(y),
-    into out's buffer of the activation's name (a Workspace), or a new array.
-    activation: a name from kernels.checks.check_activation."""
-    if activation == "relu":
-        return relu_forward(y, out)
-    return leaky_relu_forward(y, alpha, out) if activation == "leaky_relu" else y
+def activation_forward(h, activation, out=None):
+    """h -> act(h), any shape. activation: a spec's Activation (kernels/specs.py); 'linear' returns
+    h itself. The result comes from out's buffer of the activation's name (a Workspace), or is a
+    new array."""
+    if activation.kind == "relu":
+        return relu_forward(h, out)
+    if activation.kind == "leaky_relu":
+        return leaky_relu_forward(h, activation.alpha, out)
+    return h
 
 
-def activation_backward(dy, y, activation, alpha, out=None):
-    """dpre = dy * act'(.), read off the forward's output y (y > 0 exactly where the input was)."""
-    if activation == "relu":
+def activation_backward(dy, y, activation, out=None):
+    """dpre = dy * act'(.), read off the forward's output y (y > 0 exactly where its input was,
+    for relu and for a leaky relu with alpha > 0: kernels/checks.py); 'linear' returns dy itself
+    and does not read y."""
+    if activation.kind == "relu":
         return relu_backward(dy, y, out)
-    return leaky_relu_backward(dy, y, alpha, out) if activation == "leaky_relu" else dy
+    if activation.kind == "leaky_relu":
+        return leaky_relu_backward(dy, y, activation.alpha, out)
+    return dy

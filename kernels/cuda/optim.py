@@ -41,10 +41,12 @@ def _ema_update(shadow, p, decay, one_minus_decay):
         shadow[i] = t(decay) * shadow[i] + t(one_minus_decay) * p[i]
 
 
-def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    """One Adam step in place on device arrays (formula: kernels/cpu/optim.py)."""
+def adam_update(param, grad, m, v, step, spec):
+    """One Adam step in place on device arrays param, m and v (formula: kernels/cpu/optim.py).
+    step is t, counted from 1; spec an AdamSpec (kernels/specs.py): lr, beta1, beta2, eps."""
     check_step("adam_update", step)
     check_in_place("adam_update", param=param, grad=grad, m=m, v=v)
+    lr, beta1, beta2, eps = spec.lr, spec.beta1, spec.beta2, spec.eps
     blocks, threads = grid_1d(param.size)
     _adam_update[blocks, threads](flat(param), flat(grad), flat(m), flat(v), lr / (1.0 - beta1**step),
                                   math.sqrt(1.0 - beta2**step), beta1, beta2, 1.0 - beta1, 1.0 - beta2, eps,

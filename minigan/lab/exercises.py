@@ -3,7 +3,7 @@ right answer is.
 
 Each exercise draws its cases from a seeded generator (random shapes the student has not
 seen, and for the convolution random strides and paddings) and knows three things about a
-case: how to call the student's functions, minigan's reference answer (kernels.cpu in
+case: how to call the student's functions, minigan's answer (the readable engine's steps, in
 float64), and, for a backward, the gradient by centred finite differences of the forward
 (minigan.gradcheck). Everything runs in float64 on small shapes, so plain Python loops are
 fast enough.
@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import kernels.cpu as K
+from kernels.reference import readable_steps
 from minigan.gradcheck import numerical_gradient
+
+K = readable_steps()  # minigan's plain functions, by the lab's names
 
 
 @dataclass
@@ -88,10 +90,10 @@ class Dense(Exercise):
 
     def expected(self, case):
         i = case.inputs
-        return dict(zip(self.gradients, K.dense_backward_reference(case.dy, i["x"], i["w"])))
+        return dict(zip(self.gradients, K.dense_backward(case.dy, i["x"], i["w"])))
 
     def numeric(self, case):
-        return _numeric_grads(lambda x, w, b: K.dense_forward_reference(x, w, b), case,
+        return _numeric_grads(lambda x, w, b: K.dense_forward(x, w, b), case,
                               [("dx", "x"), ("dw", "w"), ("db", "b")])
 
 
@@ -218,7 +220,7 @@ class Conv2D(Exercise):
             N, C, F = _batch(rng, 1, 2), int(rng.integers(1, 3)), int(rng.integers(1, 4))
             H, W = int(rng.integers(k + 2, k + 5)), int(rng.integers(k + 2, k + 5))
             x, w, b = rng.standard_normal((N, H, W, C)), rng.standard_normal((k, k, C, F)), rng.standard_normal(F)
-            y = K.conv2d_forward_reference(x, w, b, stride, padding)
+            y = K.conv2d_forward(x, w, b, stride, padding)
             out.append(Case(f"x {x.shape}, w {w.shape}, stride {stride}, padding {padding}",
                             dict(x=x, w=w, b=b, stride=stride, padding=padding), rng.standard_normal(y.shape),
                             dict(N=N, stride=stride, padding=padding)))
@@ -230,10 +232,10 @@ class Conv2D(Exercise):
 
     def expected(self, case):
         i = case.inputs
-        return dict(zip(self.gradients, K.conv2d_backward_reference(case.dy, i["x"], i["w"], i["stride"], i["padding"])))
+        return dict(zip(self.gradients, K.conv2d_backward(case.dy, i["x"], i["w"], i["stride"], i["padding"])))
 
     def numeric(self, case):
-        return _numeric_grads(lambda x, w, b, stride, padding: K.conv2d_forward_reference(x, w, b, stride, padding),
+        return _numeric_grads(lambda x, w, b, stride, padding: K.conv2d_forward(x, w, b, stride, padding),
                               case, [("dx", "x"), ("dw", "w"), ("db", "b")])
 
 
