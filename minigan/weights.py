@@ -37,6 +37,7 @@ from minigan.config import TrainConfig
 from minigan.files import atomic_write
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
+from minigan.validate import CheckpointError, checkpoint_arrays
 
 CHECKPOINT_FORMAT = "minigan-gan-checkpoint-1"
 WEIGHTS_FORMAT = "minigan-gan-weights-1"
@@ -68,12 +69,16 @@ def load_gan(path, device=None):
     on the device it was trained on unless ``device`` says otherwise."""
     arrays, meta = load_checkpoint(path)
     if meta.get("format") not in (CHECKPOINT_FORMAT, WEIGHTS_FORMAT):
-        raise ValueError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
+        raise CheckpointError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
                          f"pass a run's checkpoint.npz or weights_epoch_NNN.npz")
     config = config_from_meta(meta)
     if device:
         config.device = device
     gan = build_gan(config, np.random.default_rng(0))
+    # a checkpoint carries Adam's state and dropout's counts beside the weights: all are checked, the weights loaded
+    expected = gan.state() if meta["format"] == CHECKPOINT_FORMAT else {
+        k: gan.ops.to_host(v) for k, v in gan.named_arrays().items()}
+    checkpoint_arrays(path, arrays, expected)
     gan.load_state(arrays, with_optimizers=False)
     return gan, config, meta
 

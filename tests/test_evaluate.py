@@ -50,3 +50,14 @@ def test_train_classifier_and_evaluate(mnist_dir, tmp_path, capsys):
 def test_evaluate_without_a_classifier_says_how_to_get_one(tmp_path, capsys):
     assert main(["evaluate", "--checkpoint", str(tmp_path / "x.npz"), "--classifier", str(tmp_path / "none.npz")]) == 1
     assert "train-classifier" in capsys.readouterr().err
+
+
+def test_bad_classifier_and_evaluate_arguments_are_refused_before_anything_runs(tmp_path, capsys):
+    for argv, message in [(["train-classifier", "--limit", "-5"], "--limit must be >= 0, got -5"),
+                          (["train-classifier", "--epochs", "0"], "--epochs must be >= 1, got 0"),
+                          (["train-classifier", "--out", str(tmp_path)], "is a folder; name a file in it"),
+                          (["evaluate", "--checkpoint", "x.npz", "--n", "1000000000"], "--n must be in [2, 100000]"),
+                          (["evaluate", "--checkpoint", "x.npz", "--seed", "-1"], "--seed must be in [0, ")]:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, err

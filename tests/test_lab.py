@@ -215,6 +215,17 @@ def test_bad_use_says_the_fix(tmp_path):
     assert listing.returncode == 0 and all(name in listing.stdout for name in EXERCISES)
 
 
+@pytest.mark.parametrize("argv, message", [(["--timeout", "nan"], "--timeout must be a finite number > 0.0, got nan"),
+                                           (["--timeout", "-1"], "--timeout must be a finite number > 0.0, got -1.0"),
+                                           (["--seed", "-1"], "--seed must be in [0, ")])
+def test_bad_check_options_are_refused_not_blamed_on_the_student(capsys, argv, message):
+    from minigan.cli import main
+
+    assert main(["lab", "check", "dense", str(SOLUTIONS / "dense.py"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "YOUR CODE" not in err
+
+
 def test_stubs_have_the_contract_signatures():
     """The stubs' function signatures are kernels.cpu's plain ones (the lab's conv takes int
     stride and padding)."""

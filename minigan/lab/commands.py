@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from minigan import validate
 from minigan.lab.exercises import EXERCISES
 from minigan.lab.grader import new_report
 
@@ -160,9 +161,12 @@ def run_lab(args):
             print(f"wrote {path}\nfill in {', '.join(EXERCISES[args.exercise].writes)}, then: "
                   f"python -m minigan lab check {args.exercise} {path}")
             return 0
+        validate.number("--timeout", args.timeout, 0.0, low_open=True)
+        if args.seed is not None:
+            validate.seed("--seed", args.seed)
         code, text = check(args.exercise, args.file, args.seed, args.timeout)
         print(text)
         return code
-    except LabError as err:
+    except (LabError, validate.UsageError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
