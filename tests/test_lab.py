@@ -214,6 +214,15 @@ FORGERIES = {  # a relu file that is wrong, but tries to grade itself RIGHT
             np.savez(sys.argv[2], __record__=np.array(json.dumps(record)))
             os._exit(0)
         """,
+    "its own results, naming arrays it did not send": """
+        import os, sys, json
+
+        def relu_backward(dy, x):
+            runs = [dict(container=None, kinds=["array"])] * 3
+            record = dict(relu=dict(error=None, not_written=None, missing=[], runs=runs, numba=None))
+            np.savez(sys.argv[2], __record__=np.array(json.dumps(record)))
+            os._exit(0)
+        """,
 }
 
 

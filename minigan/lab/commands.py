@@ -21,7 +21,7 @@ import numpy as np
 
 from minigan import validate
 from minigan.lab.exercises import EXERCISES
-from minigan.lab.grader import NO_RESULTS, RECORD_KEY, judge_file, new_report
+from minigan.lab.grader import NO_RESULTS, RECORD_KEY, judge_file, new_report, well_formed
 
 STUBS = Path(__file__).with_name("stubs")
 TIMEOUT_S = 120
@@ -102,13 +102,16 @@ def run_graders(files, seed, timeout_s=TIMEOUT_S, jit=True):
 def verdict(name, path, seed, cases, results):
     """The report on one file from the child's results; none, or results that do not parse, are
     graded wrong (the student's code ended the child early, or wrote them itself)."""
+    record, arrays = None, {}
     try:
         with np.load(results, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         record = json.loads(str(arrays.pop(RECORD_KEY)))[name]
-        return judge_file(EXERCISES[name], path, seed, cases, record, arrays)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, zipfile.BadZipFile):
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+        pass  # no results, or not the child's: graded wrong below
+    if not well_formed(record, EXERCISES[name], cases, arrays):
         return new_report(name, path, seed, NO_RESULTS)
+    return judge_file(EXERCISES[name], path, seed, cases, record, arrays)
 
 
 def fmt(v):

@@ -238,6 +238,30 @@ def child(cases_path, results_path, jit, pairs):
 
 # -- the parent: the verdict ------------------------------------------------------------------
 
+def well_formed(record, exercise, cases, arrays):
+    """Whether the child's record of one file has the shape run_file gives it, every array it
+    names present and every input array of its case: anything else was not written by the
+    grader's child (the student's code wrote it, or cut it short)."""
+    def run_ok(run, key, case):
+        kinds = run["kinds"]
+        inputs = [k for k, v in {**case.inputs, "dy": case.dy}.items() if isinstance(v, np.ndarray)]
+        named = [f"{key}/out/{j}" for j, k in enumerate(kinds) if k == "array"] + [f"{key}/in/{n}" for n in inputs]
+        return ((run["container"] in ("tuple", "list") or (run["container"] is None and len(kinds) == 1))
+                and all(isinstance(k, str) for k in kinds)
+                and all(n in arrays and arrays[n].dtype.kind in "biuf" for n in named))
+
+    try:
+        runs, numba = record["runs"], record["numba"]
+        fields = (isinstance(record["missing"], list) and isinstance(runs, list) and len(runs) <= len(cases)
+                  and (record["not_written"] is None or isinstance(record["not_written"], str))
+                  and (record["error"] is None or {"message", "line", "text", "function"} <= record["error"].keys()))
+        return bool(fields and all(run_ok(r, f"{exercise.name}/{i}", c) for i, (r, c) in enumerate(zip(runs, cases)))
+                    and (numba is None or isinstance(numba["why"], str) or run_ok(numba["run"], f"{exercise.name}/numba",
+                                                                                  cases[0])))
+    except (KeyError, TypeError, AttributeError, IndexError):
+        return False
+
+
 def unpack(run, key, arrays):
     """-> (the returned value as the student's function gave it, the input arrays after the call)."""
     values = [arrays[f"{key}/out/{j}"] if kind == "array" else None if kind == "None" else Foreign(kind)
@@ -249,8 +273,9 @@ def unpack(run, key, arrays):
 
 def changed_inputs(case, after):
     """The names of the case's input arrays that the call changed (Adam's are meant to change)."""
-    before = {**case.inputs, **({} if case.dy is None else {"dy": case.dy})}
-    return sorted(k for k, v in after.items() if not np.array_equal(v, before[k], equal_nan=True))
+    before = {**case.inputs, "dy": case.dy}
+    return sorted(k for k, v in before.items() if isinstance(v, np.ndarray)
+                  and not np.array_equal(after[k], v, equal_nan=True))
 
 
 def judge_file(exercise, path, seed, cases, record, arrays):
