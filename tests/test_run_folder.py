@@ -4,8 +4,10 @@ temporary files of a killed run; Ctrl-C and SIGTERM name the checkpoint they kee
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
+from conftest import REPO
 
 from minigan import gan as gan_module
 from minigan import train as train_module
@@ -36,24 +38,30 @@ def test_a_folder_holding_a_run_is_refused_unless_resumed_or_overwritten(mnist_d
     assert not (run / LOCK_NAME).exists()  # released at the end
 
 
-def test_a_live_runs_lock_refuses_a_second_run_and_a_dead_ones_does_not(mnist_dir, tmp_path, capsys):
+def test_a_live_runs_lock_refuses_a_second_run_and_a_killed_ones_does_not(mnist_dir, tmp_path, capsys):
+    """A run in another process holds the folder; once it is killed with SIGKILL (its lock left
+    behind, naming a process that is gone) --resume continues, and the next start removes the
+    temporary files a killed run leaves."""
     run = tmp_path / "run"
-    assert main(train_argv(mnist_dir, run)) == 0
-    import socket
-
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    other = subprocess.Popen([sys.executable, "-m", "minigan", *train_argv(mnist_dir, run, "--epochs", "100000")],
+                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        (run / LOCK_NAME).write_text(f"{other.pid} {socket.gethostname()}\n")
-        assert main(train_argv(mnist_dir, run, "--epochs", "2", "--resume")) == 2
+        deadline = time.monotonic() + 120
+        while not (run / "checkpoint.npz").exists():
+            assert other.poll() is None and time.monotonic() < deadline, "the first run did not get going"
+            time.sleep(0.1)
+        assert main(train_argv(mnist_dir, run, "--resume", "--epochs", "100001")) == 2
         assert f"in use by another run (process {other.pid}" in capsys.readouterr().err
         assert main(train_argv(mnist_dir, tmp_path / "fresh")) == 0  # another folder is free
     finally:
-        other.kill()  # as kill -9 leaves it: the lock stays, naming a process that is gone
+        other.kill()
         other.wait()
-    stale = run / ".checkpoint.npz.abc123.tmp"  # a temporary file a killed run left
+    assert (run / LOCK_NAME).read_text().split()[0] == str(other.pid)  # left behind by kill -9
+    stale = run / ".checkpoint.npz.abc123.tmp"  # as a write cut short by kill -9 leaves it
     stale.write_bytes(b"\0" * 100)
-    assert main(train_argv(mnist_dir, run, "--epochs", "2", "--resume")) == 0
-    assert load_checkpoint(run / "checkpoint.npz")[1]["epoch"] == 2
+    epoch = load_checkpoint(run / "checkpoint.npz")[1]["epoch"]
+    assert main(train_argv(mnist_dir, run, "--resume", "--epochs", str(epoch + 1))) == 0
+    assert load_checkpoint(run / "checkpoint.npz")[1]["epoch"] == epoch + 1
     assert not stale.exists() and not (run / LOCK_NAME).exists()
 
 
