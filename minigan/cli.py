@@ -4,7 +4,6 @@ import argparse
 import signal
 import sys
 import traceback
-from pathlib import Path
 
 import numpy as np
 
@@ -97,8 +96,8 @@ def run_bench(args, world):
     validate.integer("--steps", args.steps, 1)
     if args.profile:
         if args.device != "cpu" or world.parallel:
-            raise ValueError("--profile times kernels on the cpu, in one process (a GPU kernel returns before it is "
-                             "done; under mpiexec the collectives' waits would count as kernel time)")
+            raise validate.UsageError("--profile times kernels on the cpu, in one process (a GPU kernel returns before "
+                                      "it is done; under mpiexec the collectives' waits would count as kernel time)")
         run_profile(args.batch_size, args.steps, args.recipe)
     else:
         world.overlap = not args.no_overlap
@@ -160,7 +159,7 @@ def run_train(args, world):
     ops = None
     if args.kernels:
         if config.device != "cpu" or world.parallel:
-            raise ValueError("--kernels trains on the cpu in one process: drop --device cuda and mpiexec")
+            raise validate.UsageError("--kernels trains on the cpu in one process: drop --device cuda and mpiexec")
         from minigan.lab.kernels import student_backend
 
         ops = student_backend(args.kernels, np.dtype(config.dtype))
