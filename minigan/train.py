@@ -135,7 +135,7 @@ def resume_config(run_dir, overrides):
     path = Path(run_dir) / "checkpoint.npz"
     _, meta = load_checkpoint(path)
     resumable(path, meta)
-    saved = dataclasses.asdict(config_from_meta(meta))
+    saved = dataclasses.asdict(config_from_meta(meta, path))
     for key, value in overrides.items():
         if value is None or key == "epochs":
             continue

@@ -71,7 +71,7 @@ def load_gan(path, device=None):
     if meta.get("format") not in (CHECKPOINT_FORMAT, WEIGHTS_FORMAT):
         raise CheckpointError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
                          f"pass a run's checkpoint.npz or weights_epoch_NNN.npz")
-    config = config_from_meta(meta)
+    config = config_from_meta(meta, path)
     if device:
         config.device = device
     gan = build_gan(config, np.random.default_rng(0))
@@ -90,12 +90,17 @@ def run_meta(config, epoch, **more):
             **more}
 
 
-def config_from_meta(meta):
+def config_from_meta(meta, path):
     """The TrainConfig a file was written with. Its recipe_changes are restated against today's
     named recipe, so the config gives the file's own recipe back (files from before "recipe"
-    was recorded are read by name and changes alone)."""
-    config = TrainConfig(**meta["config"])
-    if "recipe" in meta:
-        named = dataclasses.asdict(RECIPES[config.recipe])
-        config.recipe_changes = {k: v for k, v in meta["recipe"].items() if named[k] != v}
+    was recorded are read by name and changes alone). path: the file, which an unreadable
+    config is refused by name."""
+    try:
+        config = TrainConfig(**meta["config"])
+        if "recipe" in meta:
+            named = dataclasses.asdict(RECIPES[config.recipe])
+            config.recipe_changes = {k: v for k, v in meta["recipe"].items() if named[k] != v}
+    except (KeyError, TypeError) as err:  # a field or recipe this minigan does not know, or none at all
+        raise CheckpointError(f"{path}: its config cannot be read ({type(err).__name__}: {err}); it was written by "
+                              f"another version of minigan, or edited") from None
     return config

@@ -240,7 +240,10 @@ def truncate_log(run):
     (lambda run: edit_checkpoint(run / "checkpoint.npz", float64_moment),
      "opt_G/v/dense1/w is float64 (100, 128), the model's is float32 (100, 128)"),
     (truncate_log, "losses.csv: line 3 is cut short or not numbers"),
-], ids=["weights file", "classifier", "png", "missing Adam array", "broadcastable shape", "dtype", "truncated log"])
+    (lambda run: edit_checkpoint(run / "checkpoint.npz", lambda a, m: m["config"].update(colour="red")),
+     "checkpoint.npz: its config cannot be read (TypeError: "),
+], ids=["weights file", "classifier", "png", "missing Adam array", "broadcastable shape", "dtype", "truncated log",
+        "unknown config field"])
 def test_a_damaged_checkpoint_is_refused_on_resume(mnist_dir, tmp_path, capsys, damage, message):
     run = tmp_path / "run"
     argv = ["train", "--data", str(mnist_dir), "--out", str(run), "--epochs", "1", "--limit", "64", "--threads", "1"]
