@@ -7,10 +7,10 @@ import traceback
 
 import numpy as np
 
+from minigan import validate
 from minigan.backends import DeviceError
 from minigan.config import TrainConfig
 from minigan.data import DataError
-from minigan import validate
 from minigan.distributed import MPIError, World
 from minigan.files import WriteError, atomic_write
 from minigan.lab.commands import add_lab, run_lab

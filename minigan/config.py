@@ -56,14 +56,16 @@ class TrainConfig:
         spec = self.recipe_spec()
         if self.batch_size % ranks:
             fits = [b for b in (self.batch_size - self.batch_size % ranks, self.batch_size - self.batch_size % ranks + ranks) if b]
-            raise validate.UsageError(f"--batch-size {self.batch_size} does not divide over {ranks} ranks (it is the global batch, "
-                             f"split evenly); use a multiple of {ranks}, e.g. {' or '.join(map(str, fits))}")
+            raise validate.UsageError(f"--batch-size {self.batch_size} does not divide over {ranks} ranks (it is the "
+                                      f"global batch, split evenly); use a multiple of {ranks}, e.g. "
+                                      f"{' or '.join(map(str, fits))}")
         per_rank = self.batch_size // ranks
         if spec.d_minibatch_std and per_rank % MINIBATCH_STD_GROUP:
             G = MINIBATCH_STD_GROUP
             what = "--batch-size" if ranks == 1 else f"the per-rank batch (--batch-size / ranks = {self.batch_size} / {ranks})"
-            raise validate.UsageError(f"minibatch stddev in D compares groups of {G} samples{' within each rank' * (ranks > 1)}, "
-                             f"so {what} must be divisible by {G}; got {per_rank}. Use --batch-size a multiple of {G * ranks}")
+            raise validate.UsageError(f"minibatch stddev in D compares groups of {G} samples"
+                                      f"{' within each rank' * (ranks > 1)}, so {what} must be divisible by {G}; "
+                                      f"got {per_rank}. Use --batch-size a multiple of {G * ranks}")
         if self.batch_size > n_images:
-            raise validate.UsageError(f"--batch-size {self.batch_size} is larger than the {n_images} training images; "
-                             f"lower it or raise --limit")
+            raise validate.UsageError(f"--batch-size {self.batch_size} is larger than the {n_images} training "
+                                      f"images; lower it or raise --limit")

@@ -78,8 +78,8 @@ def read_log(path, up_to_epoch, steps_per_epoch):
     if it does not hold all of them, whole."""
     if not path.is_file():
         return []
-    fix = (f"it is rewritten whole with every checkpoint, so it was changed since: restore it, or delete it to "
-           f"resume without the losses logged so far")
+    fix = ("it is rewritten whole with every checkpoint, so it was changed since: restore it, or delete it to "
+           "resume without the losses logged so far")
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
         if reader.fieldnames != LOG_FIELDS:
