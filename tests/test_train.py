@@ -208,6 +208,15 @@ def test_a_full_disk_during_a_checkpoint_write_keeps_the_old_one(mnist_dir, tmp_
     assert not list(run.glob(".*.tmp"))
 
 
+@pytest.fixture(scope="module")
+def one_epoch_run(mnist_dir, tmp_path_factory):
+    """A run folder after one epoch, for tests to copy and damage."""
+    run = tmp_path_factory.mktemp("trained") / "run"
+    assert main(["train", "--data", str(mnist_dir), "--out", str(run), "--epochs", "1", "--limit", "64",
+                 "--threads", "1"]) == 0
+    return run
+
+
 def edit_checkpoint(path, change):
     arrays, meta = load_checkpoint(path)
     change(arrays, meta)
@@ -244,13 +253,13 @@ def truncate_log(run):
      "checkpoint.npz: its config cannot be read (TypeError: "),
 ], ids=["weights file", "classifier", "png", "missing Adam array", "broadcastable shape", "dtype", "truncated log",
         "unknown config field"])
-def test_a_damaged_checkpoint_is_refused_on_resume(mnist_dir, tmp_path, capsys, damage, message):
+def test_a_damaged_checkpoint_is_refused_on_resume(mnist_dir, tmp_path, capsys, one_epoch_run, damage, message):
     run = tmp_path / "run"
-    argv = ["train", "--data", str(mnist_dir), "--out", str(run), "--epochs", "1", "--limit", "64", "--threads", "1"]
-    assert main(argv) == 0
+    shutil.copytree(one_epoch_run, run)
     damage(run)
     kept = {p.name: p.read_bytes() for p in run.iterdir()}
-    assert main([*argv[:-4], "--epochs", "2", "--resume"]) == 1
+    assert main(["train", "--data", str(mnist_dir), "--out", str(run), "--limit", "64", "--threads", "1",
+                 "--epochs", "2", "--resume"]) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and "pickle" not in err, err
     assert {p.name: p.read_bytes() for p in run.iterdir()} == kept  # nothing written
