@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 
+from minigan.checkpoint import load_checkpoint, save_checkpoint
 from minigan.cli import main
 from minigan.evaluate import fid
 
@@ -45,6 +46,12 @@ def test_train_classifier_and_evaluate(mnist_dir, tmp_path, capsys):
     assert report["engine"] == "minigan" and report["epoch"] == 1
     assert main(["evaluate", "--checkpoint", str(clf), "--classifier", str(clf), "--data", str(mnist_dir)]) == 1
     assert "is not a GAN checkpoint" in capsys.readouterr().err
+    arrays, meta = load_checkpoint(clf)
+    arrays["dense2/b"] = arrays["dense2/b"][:1]  # broadcasts into the model's (10,)
+    save_checkpoint(clf, arrays, meta)
+    assert main(["evaluate", "--checkpoint", str(run / "checkpoint.npz"), "--classifier", str(clf),
+                 "--data", str(mnist_dir)]) == 1
+    assert "dense2/b is float32 (1,), the model's is float32 (10,)" in capsys.readouterr().err
 
 
 def test_evaluate_without_a_classifier_says_how_to_get_one(tmp_path, capsys):
