@@ -16,7 +16,6 @@ from minigan import validate
 LOCK_NAME = ".minigan.lock"
 # what a run writes (minigan/train.py); --overwrite deletes these and nothing else in the folder
 ARTIFACTS = ("checkpoint.npz", "losses.csv", "losses.png", "samples_epoch_*.png", "weights_epoch_*.npz")
-TEMPORARY = ".*.tmp"  # minigan/files.py's atomic_write names its temporary files so
 
 
 def process_alive(pid):
@@ -56,8 +55,9 @@ class RunFolder:
                 f"continue it with --resume, start afresh with --overwrite (which deletes its files), "
                 f"or pick a new --out folder")
         folder.take_lock()
-        for tmp in folder.dir.glob(TEMPORARY):  # a killed run's half-written files: the lock says no run writes them now
-            tmp.unlink(missing_ok=True)
+        for pattern in ARTIFACTS:  # a killed run's half-written files: the lock says no run writes them now
+            for tmp in folder.dir.glob(f".{pattern}.*.tmp"):  # named so by minigan/files.py's atomic_write
+                tmp.unlink(missing_ok=True)
         return folder
 
     def holder(self):

@@ -59,10 +59,11 @@ def test_a_live_runs_lock_refuses_a_second_run_and_a_killed_ones_does_not(mnist_
     assert (run / LOCK_NAME).read_text().split()[0] == str(other.pid)  # left behind by kill -9
     stale = run / ".checkpoint.npz.abc123.tmp"  # as a write cut short by kill -9 leaves it
     stale.write_bytes(b"\0" * 100)
+    (run / ".mine.tmp").write_text("not minigan's")
     epoch = load_checkpoint(run / "checkpoint.npz")[1]["epoch"]
     assert main(train_argv(mnist_dir, run, "--resume", "--epochs", str(epoch + 1))) == 0
     assert load_checkpoint(run / "checkpoint.npz")[1]["epoch"] == epoch + 1
-    assert not stale.exists() and not (run / LOCK_NAME).exists()
+    assert not stale.exists() and not (run / LOCK_NAME).exists() and (run / ".mine.tmp").exists()
 
 
 @pytest.mark.parametrize("when, says", [(1, "before the first checkpoint was written, so there is nothing to resume"),
