@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from minigan.files import atomic_write
+from minigan.validate import CheckpointError
 
 META_KEY = "__meta__"
 
@@ -24,12 +25,22 @@ def load_checkpoint(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}; train one first (python -m minigan train --out DIR writes DIR/checkpoint.npz)")
+    if not zipfile.is_zipfile(path):  # np.load would try it as a pickle and blame that
+        with open(path, "rb") as f:
+            head = f.read(8)
+        raise CheckpointError(f"{path} is not a .npz file (it begins {head!r}); pass a run's checkpoint.npz or "
+                              f"weights_epoch_NNN.npz")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise ValueError(f"checkpoint {path} is corrupt or not a minigan checkpoint ({err})") from err
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a minigan checkpoint ({err})") from err
     if META_KEY not in arrays:
-        raise ValueError(f"checkpoint {path} has no {META_KEY} record; it was not written by minigan")
-    meta = json.loads(str(arrays.pop(META_KEY)))
+        raise CheckpointError(f"checkpoint {path} has no {META_KEY} record; it was not written by minigan")
+    try:
+        meta = json.loads(str(arrays.pop(META_KEY)))
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"checkpoint {path}: its {META_KEY} record is not minigan's; the file is damaged")
     return arrays, meta

@@ -1,17 +1,18 @@
 """Command line: python -m minigan {train, sample, bench, train-classifier, evaluate, lab}."""
 
 import argparse
+import signal
 import sys
 import traceback
-from pathlib import Path
 
 import numpy as np
 
+from minigan import validate
 from minigan.backends import DeviceError
 from minigan.config import TrainConfig
 from minigan.data import DataError
 from minigan.distributed import MPIError, World
-from minigan.files import atomic_write
+from minigan.files import WriteError, atomic_write
 from minigan.lab.commands import add_lab, run_lab
 from minigan.plots import save_grid
 from minigan.recipes import RECIPES, parse_recipe_change
@@ -40,6 +41,9 @@ def add_train(sub):
     p.add_argument("--data", help="folder with the MNIST .gz files (default: $MINIGAN_DATA, else the user cache; downloaded if absent)")
     p.add_argument("--out", default="runs/gan", help="run folder for samples, losses and the checkpoint (default runs/gan)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start afresh in an --out that holds a previous run, deleting its files (without --resume "
+                        "or --overwrite such a folder is refused)")
     p.add_argument("--share-gpus", action="store_true",
                    help="under mpiexec with --device cuda: let more ranks than GPUs share them")
     add_threads(p)
@@ -89,10 +93,12 @@ def run_bench(args, world):
     from minigan.bench import run_bench as bench
     from minigan.bench import run_profile
 
+    validate.integer("--batch-size", args.batch_size, 1)
+    validate.integer("--steps", args.steps, 1)
     if args.profile:
         if args.device != "cpu" or world.parallel:
-            raise ValueError("--profile times kernels on the cpu, in one process (a GPU kernel returns before it is "
-                             "done; under mpiexec the collectives' waits would count as kernel time)")
+            raise validate.UsageError("--profile times kernels on the cpu, in one process (a GPU kernel returns before "
+                                      "it is done; under mpiexec the collectives' waits would count as kernel time)")
         run_profile(args.batch_size, args.steps, args.recipe)
     else:
         world.overlap = not args.no_overlap
@@ -122,14 +128,17 @@ def add_evaluate(sub):
 def run_train_classifier(args):
     from minigan.evaluate import default_classifier_path, train_classifier
 
-    if args.epochs < 1:
-        raise ValueError(f"--epochs must be positive, got {args.epochs}")
-    train_classifier(args.out or default_classifier_path(), epochs=args.epochs, limit=args.limit, data=args.data)
+    validate.integer("--epochs", args.epochs, 1)
+    validate.integer("--limit", args.limit, 0, fix="0 uses all images")
+    out = validate.out_file("--out", args.out or default_classifier_path())
+    train_classifier(out, epochs=args.epochs, limit=args.limit, data=args.data)
 
 
 def run_evaluate(args):
     from minigan.evaluate import evaluate, print_report
 
+    validate.integer("--n", args.n, 2, validate.MAX_SAMPLES, "FID needs at least 2 samples")
+    validate.seed("--seed", args.seed)
     for report in evaluate(args.checkpoint, args.n, args.classifier, args.data, args.seed,
                            averaged=args.generator == "averaged"):
         print_report(report, args.json)
@@ -140,29 +149,30 @@ def run_train(args, world):
                "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit,
                "dtype": args.dtype, "device": args.device,
                "recipe_changes": dict(parse_recipe_change(c) for c in args.changes) if args.changes else None}
+    validate.out_folder("--out", args.out)
     if args.resume:
         config = resume_config(args.out, options)
     else:
         config = TrainConfig(**{k: v for k, v in options.items() if v is not None})
+    config.check()  # before a GPU is chosen or a --kernels file graded
     if world.parallel and config.device == "cuda":
         world.select_gpu(share=args.share_gpus)
     ops = None
     if args.kernels:
         if config.device != "cpu" or world.parallel:
-            raise ValueError("--kernels trains with the readable engine, on the cpu in one process: drop --device "
-                             "cuda and mpiexec, or drop --kernels for the fast engines")
+            raise validate.UsageError("--kernels trains with the readable engine, on the cpu in one process: drop "
+                                      "--device cuda and mpiexec, or drop --kernels for the fast engines")
         from minigan.lab.kernels import training_kernels
 
         ops = training_kernels(args.kernels, np.dtype(config.dtype))
-    train(config, args.out, data=args.data, resume=args.resume, world=world, ops=ops)
+    train(config, args.out, data=args.data, resume=args.resume, world=world, ops=ops, overwrite=args.overwrite)
 
 
 def run_sample(args):
-    if args.n < 1:
-        raise ValueError(f"--n must be positive, got {args.n}")
-    out = Path(args.out)
-    if out.suffix not in (".png", ".npy"):
-        raise ValueError(f"--out must end with .png (a grid) or .npy (an array), got {out.name}")
+    validate.integer("--n", args.n, 1, validate.MAX_SAMPLES, "draw more in several files, with other --seed")
+    validate.seed("--seed", args.seed)
+    out = validate.out_file("--out", args.out, (".png", ".npy"))
+    validate.in_file("--checkpoint", args.checkpoint, "pass a run's checkpoint.npz or weights_epoch_NNN.npz")
     gan, config, meta = load_gan(args.checkpoint)
     z = np.random.default_rng(args.seed).standard_normal((args.n, config.z_dim)).astype(config.dtype)
     images = gan.sample(z, averaged=args.generator == "averaged")
@@ -186,6 +196,8 @@ def main(argv=None):
         return run_lab(args)
     commands = {"sample": run_sample, "train-classifier": run_train_classifier, "evaluate": run_evaluate}
     world = World(None)
+    # SIGTERM (kill, a batch system's end of job) stops a run as Ctrl-C does: the checkpoint kept is named
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         if args.command in ("train", "bench"):
             world = World.from_launcher()  # under mpiexec: this process's rank (minigan/distributed.py)
@@ -195,18 +207,31 @@ def main(argv=None):
             (run_train if args.command == "train" else run_bench)(args, world)
         else:
             commands[args.command](args)
-    except (ValueError, FileNotFoundError, DataError, DeviceError, TrainingDiverged, MPIError) as err:
+    except validate.UsageError as err:
+        # raised alike on every rank before any collective (minigan/distributed.py, root_decides): no abort needed
+        if world.is_root:
+            print(f"minigan {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError, DataError, DeviceError, TrainingDiverged, MPIError, WriteError) as err:
         message = f"minigan {args.command}: error: {err}"
         if world.parallel:
             world.abort(message)  # the other ranks may be waiting for this one in a collective
         print(message, file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\ninterrupted; the last checkpoint is kept (continue with --resume)", file=sys.stderr)
+    except KeyboardInterrupt as err:  # train's names the checkpoint kept (minigan/train.py, TrainingInterrupted)
+        if world.is_root:
+            print(f"\n{err or 'interrupted'}", file=sys.stderr)
         return 130
     except BaseException:
         if world.parallel:
             world.abort("unexpected error (traceback above); the last checkpoint is kept",
                         details=traceback.format_exc())
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def interrupt(signum, frame):
+    """SIGTERM's handler: raise KeyboardInterrupt where the program is, as SIGINT does."""
+    raise KeyboardInterrupt

@@ -3,7 +3,7 @@
 import dataclasses
 from dataclasses import dataclass, field
 
-from kernels.checks import check_decay
+from minigan import validate
 from minigan.models import MINIBATCH_STD_GROUP
 from minigan.recipes import RECIPES, Recipe
 
@@ -30,33 +30,42 @@ class TrainConfig:
         """The named recipe with recipe_changes applied."""
         return dataclasses.replace(RECIPES[self.recipe], **self.recipe_changes)
 
-    def validate(self, n_images, ranks=1):
-        """Every setting, before anything runs; ranks: the processes of a data-parallel run."""
-        for name in ("epochs", "batch_size", "sample_interval", "n_samples"):
-            if getattr(self, name) < (0 if name == "epochs" else 1):
-                raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
-        if self.limit < 0:
-            raise ValueError(f"--limit must be >= 0 (0 uses all images), got {self.limit}")
-        if self.recipe not in RECIPES:
-            raise ValueError(f"unknown recipe {self.recipe!r}; choose one of {', '.join(RECIPES)}")
+    def check(self):
+        """Every setting that needs no data, before anything is written: types, ranges, finiteness."""
+        for name in ("epochs", "batch_size", "sample_interval", "n_samples", "limit"):
+            low = 0 if name in ("epochs", "limit") else 1
+            validate.integer(f"--{name.replace('_', '-')}", getattr(self, name), low,
+                             fix="0 uses all images" if name == "limit" else "")
+        validate.seed("--seed", self.seed)
+        validate.number("--lr", self.lr, 0.0, 1.0, low_open=True)
+        validate.number("beta1", self.beta1, 0.0, 1.0, high_open=True)
+        validate.number("beta2", self.beta2, 0.0, 1.0, high_open=True)
+        validate.number("eps", self.eps, 0.0, low_open=True)
+        validate.choice("--recipe", self.recipe, tuple(RECIPES))
+        validate.choice("--dtype", self.dtype, ("float32", "float64"))
+        validate.choice("--device", self.device, ("cpu", "cuda"))
         unknown = set(self.recipe_changes) - {f.name for f in dataclasses.fields(Recipe)}
         if unknown:
-            raise ValueError(f"unknown recipe field(s) {', '.join(sorted(unknown))}; "
-                             f"use one of {', '.join(f.name for f in dataclasses.fields(Recipe))}")
+            raise validate.UsageError(f"unknown recipe field(s) {', '.join(sorted(unknown))}; "
+                                      f"use one of {', '.join(f.name for f in dataclasses.fields(Recipe))}")
+        validate.recipe(self.recipe_spec())
+
+    def validate(self, n_images, ranks=1):
+        """Every setting, before anything runs; ranks: the processes of a data-parallel run."""
+        self.check()
         spec = self.recipe_spec()
-        check_decay("recipe", spec.g_ema_decay, "g_ema_decay")  # before training, not at the first G step
         if self.batch_size % ranks:
             fits = [b for b in (self.batch_size - self.batch_size % ranks, self.batch_size - self.batch_size % ranks + ranks) if b]
-            raise ValueError(f"--batch-size {self.batch_size} does not divide over {ranks} ranks (it is the global batch, "
-                             f"split evenly); use a multiple of {ranks}, e.g. {' or '.join(map(str, fits))}")
+            raise validate.UsageError(f"--batch-size {self.batch_size} does not divide over {ranks} ranks (it is the "
+                                      f"global batch, split evenly); use a multiple of {ranks}, e.g. "
+                                      f"{' or '.join(map(str, fits))}")
         per_rank = self.batch_size // ranks
         if spec.d_minibatch_std and per_rank % MINIBATCH_STD_GROUP:
             G = MINIBATCH_STD_GROUP
             what = "--batch-size" if ranks == 1 else f"the per-rank batch (--batch-size / ranks = {self.batch_size} / {ranks})"
-            raise ValueError(f"minibatch stddev in D compares groups of {G} samples{' within each rank' * (ranks > 1)}, "
-                             f"so {what} must be divisible by {G}; got {per_rank}. Use --batch-size a multiple of {G * ranks}")
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"--dtype must be float32 or float64, got {self.dtype!r}")
+            raise validate.UsageError(f"minibatch stddev in D compares groups of {G} samples"
+                                      f"{' within each rank' * (ranks > 1)}, so {what} must be divisible by {G}; "
+                                      f"got {per_rank}. Use --batch-size a multiple of {G * ranks}")
         if self.batch_size > n_images:
-            raise ValueError(f"--batch-size {self.batch_size} is larger than the {n_images} training images; "
-                             f"lower it or raise --limit")
+            raise validate.UsageError(f"--batch-size {self.batch_size} is larger than the {n_images} training "
+                                      f"images; lower it or raise --limit")

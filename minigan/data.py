@@ -4,7 +4,8 @@ Where the files are looked for, in order:
   1. the ``data_dir`` argument (``--data DIR`` on the command line),
   2. the environment variable ``MINIGAN_DATA``,
   3. a user cache folder: ``$XDG_CACHE_HOME/minigan/mnist`` (``~/.cache/minigan/mnist``).
-The first of these that is set is the folder used; missing files are downloaded into it
+The first of these that is set is the folder used (1 and 2 must name a folder that exists:
+a typo is refused, not made into a new folder); missing files are downloaded into it
 (from the public mirrors below, with a progress bar) and every file's MD5 is checked
 before it is parsed, so a corrupt or truncated file is named, never silently loaded.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minigan import validate
 from minigan.files import atomic_write
 from minigan.progress import Progress
 
@@ -144,7 +146,11 @@ def load_mnist(split="train", folder=None, allow_download=True):
     """-> images (N, 28, 28) uint8, labels (N,) uint8 for split 'train' (60k) or 'test' (10k)."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    named = "--data" if folder else "MINIGAN_DATA" if os.environ.get("MINIGAN_DATA") else None
     folder = data_dir(folder)
+    if named:  # a path the user typed: a typo must not leave folders behind; only the user cache is made
+        validate.in_folder(named, folder, "point it at the folder that holds the four MNIST .gz files (create the "
+                                          "folder first to download them into it)")
     images = read_idx_gz(ensure_file(f"{split}_images", folder, allow_download))
     labels = read_idx_gz(ensure_file(f"{split}_labels", folder, allow_download))
     if images.shape[0] != labels.shape[0]:

@@ -113,6 +113,23 @@ class World:
         self.comm.Barrier()
         return fn()
 
+    def root_decides(self, fn, refusal):
+        """fn() on rank 0 alone -> its result there, None elsewhere. If it raises ``refusal``
+        (an exception class whose message is the whole story), every rank raises it with that
+        message, so that a refused run ends on all ranks alike, with no MPI_Abort."""
+        if not self.parallel:
+            return fn()
+        out, message = None, None
+        if self.is_root:
+            try:
+                out = fn()
+            except refusal as err:
+                message = str(err)
+        message = self.comm.bcast(message, root=0)
+        if message is not None:
+            raise refusal(message)
+        return out
+
     # -- shards ---------------------------------------------------------------------------
     def split_batch(self, batch):
         """The global batch B -> this rank's b = B / N (TrainConfig.validate checked that it divides)."""

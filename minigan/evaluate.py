@@ -27,6 +27,7 @@ from minigan.data import load_mnist, to_gan_range, user_cache
 from minigan.layers import Conv2D, Dense, ReLU, Reshape
 from minigan.models import Sequential
 from minigan.optim import Adam
+from minigan.validate import checkpoint_arrays
 from minigan.weights import load_gan
 
 FORMAT = "minigan-classifier-1"
@@ -108,6 +109,7 @@ def load_classifier(path):
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path} is not a minigan classifier; train one with python -m minigan train-classifier")
     net = classifier(np.random.default_rng(0))
+    checkpoint_arrays(path, arrays, net.params())
     net.load_params(arrays)
     return net, meta
 

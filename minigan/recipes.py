@@ -9,6 +9,8 @@ one field of a named recipe (parse_recipe_change).
 import dataclasses
 from dataclasses import dataclass
 
+from minigan.validate import UsageError
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -30,16 +32,16 @@ def parse_recipe_change(text):
     fields = {f.name: f.type for f in dataclasses.fields(Recipe)}
     name, sep, value = text.partition("=")
     if not sep or name not in fields:
-        raise ValueError(f"--set takes FIELD=VALUE with FIELD one of {', '.join(fields)}; got {text!r}")
+        raise UsageError(f"--set takes FIELD=VALUE with FIELD one of {', '.join(fields)}; got {text!r}")
     kind = fields[name]
     if kind is bool:
         if value.lower() not in ("true", "false", "1", "0"):
-            raise ValueError(f"--set {name}: expected true or false, got {value!r}")
+            raise UsageError(f"--set {name}: expected true or false, got {value!r}")
         return name, value.lower() in ("true", "1")
     try:
         return name, kind(value)
     except ValueError:
-        raise ValueError(f"--set {name}: expected a number, got {value!r}") from None
+        raise UsageError(f"--set {name}: expected a number, got {value!r}") from None
 
 
 RECIPES = {

@@ -9,6 +9,8 @@ A run folder holds
     losses.png                 the loss curves
     checkpoint.npz             weights, Adam state, RNG state, epoch and config, rewritten
                                atomically after every epoch
+A run folder is protected (minigan/runfolder.py): a previous run in it is never overwritten
+unless asked (--overwrite), and two runs never write into it at once.
 Resuming from checkpoint.npz replays nothing and skips nothing: the RNG state is restored,
 so the losses match an uninterrupted run bit for bit (same seed; with MKL at any thread count,
 with OpenBLAS at the same one: kernels/cpu/gemm.py).
@@ -23,6 +25,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from minigan import backends
 from minigan.checkpoint import load_checkpoint, save_checkpoint
 from minigan.config import TrainConfig
 from minigan.data import load_mnist, to_gan_range
@@ -30,7 +33,9 @@ from minigan.distributed import World
 from minigan.files import atomic_write
 from minigan.plots import save_grid, save_loss_curves
 from minigan.progress import Progress
+from minigan.runfolder import RunFolder
 from minigan.runtime import follow_load
+from minigan.validate import CheckpointError, UsageError, checkpoint_arrays
 from minigan.weights import (
     CHECKPOINT_FORMAT,
     WEIGHTS_FORMAT,
@@ -59,17 +64,35 @@ class TrainingDiverged(RuntimeError):
     """A loss became NaN or inf; the message names the step and the checkpoint kept."""
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a run; the message names the checkpoint kept, if one was written."""
+
+
 def fixed_noise(config):
     """The noise behind every sample grid of a run; its own RNG, so the training RNG is untouched."""
     return np.random.default_rng([config.seed, 1]).standard_normal((config.n_samples, config.z_dim)).astype(config.dtype)
 
 
-def read_log(path, up_to_epoch):
+def read_log(path, up_to_epoch, steps_per_epoch):
+    """The rows of epochs 1..up_to_epoch of the run's losses.csv (none if it is absent); refused
+    if it does not hold all of them, whole."""
     if not path.is_file():
         return []
+    fix = ("it is rewritten whole with every checkpoint, so it was changed since: restore it, or delete it to "
+           "resume without the losses logged so far")
     with open(path, newline="") as f:
-        rows = [{k: (int(v) if k in ("epoch", "step") else float(v)) for k, v in r.items()} for r in csv.DictReader(f)]
-    return [r for r in rows if r["epoch"] <= up_to_epoch]
+        reader = csv.DictReader(f)
+        if reader.fieldnames != LOG_FIELDS:
+            raise CheckpointError(f"{path}: its header is {reader.fieldnames}, not {LOG_FIELDS}; {fix}")
+        try:
+            rows = [{k: (int(v) if k in ("epoch", "step") else float(v)) for k, v in r.items()} for r in reader]
+        except (TypeError, ValueError):
+            raise CheckpointError(f"{path}: line {reader.line_num} is cut short or not numbers; {fix}") from None
+    rows = [r for r in rows if r["epoch"] <= up_to_epoch]
+    if [r["step"] for r in rows] != list(range(1, up_to_epoch * steps_per_epoch + 1)):
+        raise CheckpointError(f"{path} holds {len(rows)} steps of epochs 1..{up_to_epoch}, the checkpoint "
+                              f"{up_to_epoch * steps_per_epoch}; {fix}")
+    return rows
 
 
 def write_log(path, rows):
@@ -109,55 +132,95 @@ class Run:
 
 def resume_config(run_dir, overrides):
     """The checkpoint's config, with `epochs` (and only settings equal to it) overridable."""
-    _, meta = load_checkpoint(Path(run_dir) / "checkpoint.npz")
-    saved = dataclasses.asdict(config_from_meta(meta))
+    path = Path(run_dir) / "checkpoint.npz"
+    _, meta = load_checkpoint(path)
+    resumable(path, meta)
+    saved = dataclasses.asdict(config_from_meta(meta, path))
     for key, value in overrides.items():
         if value is None or key == "epochs":
             continue
         if saved.get(key) != value:
-            raise ValueError(f"--resume continues a run with its own settings; it was trained with "
+            raise UsageError(f"--resume continues a run with its own settings; it was trained with "
                              f"{key}={saved.get(key)!r}, not {value!r}. Drop that option, or start a new --out folder")
     if overrides.get("epochs") is not None:
         saved["epochs"] = overrides["epochs"]
     return TrainConfig(**saved)
 
 
-def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=None):
+def resumable(path, meta):
+    """Refuse a file that is not a training checkpoint (a weights file, the classifier, ...)."""
+    if meta.get("format") == WEIGHTS_FORMAT:
+        raise CheckpointError(f"{path} is a weights file (no Adam or RNG state), so training cannot resume from it; "
+                              f"restore the run's own checkpoint.npz, or sample and evaluate with this file")
+    if meta.get("format") != CHECKPOINT_FORMAT or not {"epoch", "config", "rng"} <= meta.keys():
+        raise CheckpointError(f"{path} is not a minigan training checkpoint (format {meta.get('format')!r}); "
+                              f"restore the run's own checkpoint.npz, or start afresh with --overwrite")
+
+
+def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=None, overwrite=False):
     """Train per `config`, writing artifacts to `out_dir`. Returns the list of per-step rows.
-    ops: the kernels to train with, if not the device's (train --kernels).
+    ops: the kernels to train with, if not the device's (train --kernels). resume continues
+    the run in out_dir; overwrite deletes it first; without either, a folder holding a run is
+    refused (minigan/runfolder.py).
 
     world: the ranks of a data-parallel run (minigan/distributed.py). Every rank runs this
     same loop on the same random streams, trains on its shard of each batch, and ends with
     the same weights; rank 0 alone logs and writes."""
     world = world or World(None)
-    root = world.is_root
-    log = log if root else (lambda *_: None)
+    config.check()
     images, _ = world.root_first(lambda: load_mnist("train", data))
     if config.limit:
         images = images[:config.limit]
     config.validate(len(images), world.size)
+    ops = ops or backends.get(config.device)  # a device that is not there is refused before the folder is touched
+    folder = world.root_decides(lambda: RunFolder.claim(out_dir, resume, overwrite), UsageError)
+    kept = []  # the epochs whose checkpoint is on disk, for an interruption's message
+    try:
+        return train_in(Path(out_dir), folder, config, images, resume, log, world, ops, kept)
+    except KeyboardInterrupt:
+        run = Path(out_dir) / "checkpoint.npz"
+        raise TrainingInterrupted(
+            f"interrupted; the last good checkpoint (epoch {kept[-1]}) is kept at {run}: continue with --resume"
+            if kept else f"interrupted before the first checkpoint was written, so there is nothing to resume; "
+                         f"start again (with --overwrite if {Path(out_dir)} holds files of this try)") from None
+    finally:
+        if folder is not None:
+            folder.release()
+
+
+def train_in(out_dir, folder, config, images, resume, log, world, ops, kept):
+    """train()'s run on ``images`` in out_dir, claimed as ``folder`` by rank 0 (None on the other
+    ranks, which write nothing); appends to ``kept`` the epoch of every checkpoint written."""
+    root = world.is_root
+    log = log if root else (lambda *_: None)
     x_all = to_gan_range(images, np.dtype(config.dtype))
     n, B = len(x_all), config.batch_size
     steps_per_epoch = n // B  # the remainder (n mod B images) is left out of each epoch's shuffle
     world.split_batch(B)
 
-    run = Run(out_dir)
     rng = np.random.default_rng(config.seed)
     gan = build_gan(config, rng, world, ops)
     noise = fixed_noise(config)
+    run = Run(out_dir) if root else None
+    checkpoint = out_dir / "checkpoint.npz"
     if resume:
-        arrays, meta = load_checkpoint(run.checkpoint)
+        arrays, meta = load_checkpoint(checkpoint)
+        resumable(checkpoint, meta)
+        checkpoint_arrays(checkpoint, arrays, gan.state())  # before the first write: a bad file leaves no trace
+        start = meta["epoch"]
+        rows = read_log(out_dir / "losses.csv", start, steps_per_epoch)
         gan.load_state(arrays)
         rng.bit_generator.state = meta["rng"]
-        start = meta["epoch"]
-        rows = read_log(run.log, start)
-        log(f"resuming {run.dir} at epoch {start}")
+        kept.append(start)
+        log(f"resuming {out_dir} at epoch {start}")
     else:
         start, rows = 0, []
         gan.estimate_average_statistics()  # before every write: what the averaged G samples with
         if root:
+            folder.discard_previous()  # --overwrite: only now, once every setting has been checked
             run.save_samples(gan, noise, 0)
             run.save(gan, rng, config, 0, rows)
+            kept.append(0)
     if world.parallel:
         log(f"data-parallel over {world.size} ranks, {B}/{world.size} = {world.per_rank_batch} images per rank")
     changes = "".join(f", {k}={v}" for k, v in config.recipe_changes.items())
@@ -176,7 +239,8 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=N
                 raise TrainingDiverged(
                     f"loss became non-finite at epoch {epoch}, step {s + 1}: d_loss={out['d_loss']}, "
                     f"g_loss={out['g_loss']}. Stopped; the last good checkpoint (epoch {epoch - 1}) is kept "
-                    f"at {run.checkpoint}. Try a lower --lr or another recipe; --resume restarts from that checkpoint.")
+                    f"at {checkpoint}. Try a lower --lr or another recipe; --resume restarts "
+                    f"from that checkpoint.")
             rows.append({"epoch": epoch, "step": (epoch - 1) * steps_per_epoch + s + 1, **out})
             progress.update(1, f"d {out['d_loss']:.3f} g {out['g_loss']:.3f}")
         progress.close()
@@ -192,4 +256,5 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=N
             run.save_samples(gan, noise, epoch)
             run.save_weights({k: gan.ops.to_host(v) for k, v in gan.named_arrays().items()}, config, epoch)
         run.save(gan, rng, config, epoch, rows)
+        kept.append(epoch)
     return rows

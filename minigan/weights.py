@@ -37,6 +37,7 @@ from minigan.config import TrainConfig
 from minigan.files import atomic_write
 from minigan.gan import GAN
 from minigan.recipes import RECIPES
+from minigan.validate import CheckpointError, checkpoint_arrays
 
 CHECKPOINT_FORMAT = "minigan-gan-checkpoint-1"
 WEIGHTS_FORMAT = "minigan-gan-weights-1"
@@ -68,12 +69,16 @@ def load_gan(path, device=None):
     on the device it was trained on unless ``device`` says otherwise."""
     arrays, meta = load_checkpoint(path)
     if meta.get("format") not in (CHECKPOINT_FORMAT, WEIGHTS_FORMAT):
-        raise ValueError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
+        raise CheckpointError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
                          f"pass a run's checkpoint.npz or weights_epoch_NNN.npz")
-    config = config_from_meta(meta)
+    config = config_from_meta(meta, path)
     if device:
         config.device = device
     gan = build_gan(config, np.random.default_rng(0))
+    # a checkpoint carries Adam's state and dropout's counts beside the weights: all are checked, the weights loaded
+    expected = gan.state() if meta["format"] == CHECKPOINT_FORMAT else {
+        k: gan.ops.to_host(v) for k, v in gan.named_arrays().items()}
+    checkpoint_arrays(path, arrays, expected)
     gan.load_state(arrays, with_optimizers=False)
     return gan, config, meta
 
@@ -85,12 +90,17 @@ def run_meta(config, epoch, **more):
             **more}
 
 
-def config_from_meta(meta):
+def config_from_meta(meta, path):
     """The TrainConfig a file was written with. Its recipe_changes are restated against today's
     named recipe, so the config gives the file's own recipe back (files from before "recipe"
-    was recorded are read by name and changes alone)."""
-    config = TrainConfig(**meta["config"])
-    if "recipe" in meta:
-        named = dataclasses.asdict(RECIPES[config.recipe])
-        config.recipe_changes = {k: v for k, v in meta["recipe"].items() if named[k] != v}
+    was recorded are read by name and changes alone). path: the file, which an unreadable
+    config is refused by name."""
+    try:
+        config = TrainConfig(**meta["config"])
+        if "recipe" in meta:
+            named = dataclasses.asdict(RECIPES[config.recipe])
+            config.recipe_changes = {k: v for k, v in meta["recipe"].items() if named[k] != v}
+    except (KeyError, TypeError) as err:  # a field or recipe this minigan does not know, or none at all
+        raise CheckpointError(f"{path}: its config cannot be read ({type(err).__name__}: {err}); it was written by "
+                              f"another version of minigan, or edited") from None
     return config

@@ -11,6 +11,7 @@ import pytest
 
 from minigan import data
 from minigan.data import DataError, load_mnist, parse_idx, to_gan_range
+from minigan.validate import UsageError
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -33,6 +34,7 @@ def test_data_dir_order(monkeypatch, tmp_path):
     assert data.data_dir() == tmp_path / "env"
     monkeypatch.delenv("MINIGAN_DATA")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("MINIGAN_DATA", raising=False)
     assert data.data_dir() == tmp_path / "cache" / "minigan" / "mnist"
 
 
@@ -71,12 +73,26 @@ def test_idx_parser_rejects_bad_content(tmp_path):
 
 def test_offline_without_files_says_where_to_put_them(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "MIRRORS", ("http://127.0.0.1:9/",))  # nothing listens on port 9
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("MINIGAN_DATA", raising=False)
     with pytest.raises(DataError) as err:
-        load_mnist("test", tmp_path / "empty")
+        load_mnist("test")  # the user cache: the one folder minigan makes itself
     msg = str(err.value)
     assert "could not download t10k-images-idx3-ubyte.gz" in msg and "Offline?" in msg
-    assert str(tmp_path / "empty") in msg and "MINIGAN_DATA" in msg
-    assert not (tmp_path / "empty").exists()  # no partial file, and no empty folder, left behind
+    assert str(tmp_path / "cache" / "minigan" / "mnist") in msg and "MINIGAN_DATA" in msg
+    assert not (tmp_path / "cache" / "minigan" / "mnist").exists()  # no partial file, and no empty folder, left behind
+
+
+def test_a_data_folder_that_is_not_there_is_refused_not_made(tmp_path, monkeypatch):
+    """A folder named by --data or MINIGAN_DATA is the user's: a typo must not become a new folder
+    holding a fresh download."""
+    monkeypatch.setattr(data, "MIRRORS", ("http://127.0.0.1:9/",))
+    with pytest.raises(UsageError, match="--data .*mnsit: no such folder; .*create the folder first"):
+        load_mnist("test", tmp_path / "mnsit")
+    monkeypatch.setenv("MINIGAN_DATA", str(tmp_path / "mnsit"))
+    with pytest.raises(UsageError, match="MINIGAN_DATA .*mnsit: no such folder"):
+        load_mnist("test")
+    assert not (tmp_path / "mnsit").exists()
 
 
 def test_download_from_a_mirror_then_verify(mnist_dir, tmp_path, monkeypatch, capsys):
@@ -88,6 +104,7 @@ def test_download_from_a_mirror_then_verify(mnist_dir, tmp_path, monkeypatch, ca
     try:
         mirror = f"http://127.0.0.1:{server.server_address[1]}/"
         monkeypatch.setattr(data, "MIRRORS", ("http://127.0.0.1:9/", mirror))  # first one fails over
+        (tmp_path / "dl").mkdir()
         images, labels = load_mnist("test", tmp_path / "dl")
     finally:
         server.shutdown()

@@ -151,6 +151,21 @@ def test_a_batch_that_does_not_divide_is_refused_clearly(tmp_path, mnist_dir):
     assert per_rank.returncode != 0 and "within each rank" in per_rank.stderr and "got 18" in per_rank.stderr
 
 
+def test_a_refused_out_folder_ends_every_rank_with_one_clear_error(tmp_path, mnist_dir):
+    """--out naming a file (as a read-only one: refused by every rank before any collective) and a
+    folder holding a previous run (decided by rank 0, told to the others): exit 2, the message
+    once, no traceback and no MPI_Abort."""
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "losses.csv").write_text("")
+    for out, message in [(a_file, "is a file, not a folder"), (used, "holds a previous run")]:
+        done = mpiexec(train_args(out, "--epochs", "1"), mnist_dir, timeout=120)
+        assert done.returncode == 2 and done.stderr.count(message) == 1, done.stderr
+        assert "Traceback" not in done.stderr and "ending all" not in done.stderr
+
+
 def test_more_ranks_than_gpus_is_refused_unless_shared(tmp_path, mnist_dir):
     done = mpiexec(train_args(tmp_path / "run", "--device", "cuda"), mnist_dir, timeout=120, NUMBA_ENABLE_CUDASIM="1")
     assert done.returncode != 0 and "2 ranks on this machine but 1 GPU(s)" in done.stderr

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 
+from minigan.checkpoint import load_checkpoint, save_checkpoint
 from minigan.cli import main
 from minigan.evaluate import fid
 
@@ -45,8 +46,25 @@ def test_train_classifier_and_evaluate(mnist_dir, tmp_path, capsys):
     assert report["engine"] == "minigan" and report["epoch"] == 1
     assert main(["evaluate", "--checkpoint", str(clf), "--classifier", str(clf), "--data", str(mnist_dir)]) == 1
     assert "is not a GAN checkpoint" in capsys.readouterr().err
+    arrays, meta = load_checkpoint(clf)
+    arrays["dense2/b"] = arrays["dense2/b"][:1]  # broadcasts into the model's (10,)
+    save_checkpoint(clf, arrays, meta)
+    assert main(["evaluate", "--checkpoint", str(run / "checkpoint.npz"), "--classifier", str(clf),
+                 "--data", str(mnist_dir)]) == 1
+    assert "dense2/b is float32 (1,), the model's is float32 (10,)" in capsys.readouterr().err
 
 
 def test_evaluate_without_a_classifier_says_how_to_get_one(tmp_path, capsys):
     assert main(["evaluate", "--checkpoint", str(tmp_path / "x.npz"), "--classifier", str(tmp_path / "none.npz")]) == 1
     assert "train-classifier" in capsys.readouterr().err
+
+
+def test_bad_classifier_and_evaluate_arguments_are_refused_before_anything_runs(tmp_path, capsys):
+    for argv, message in [(["train-classifier", "--limit", "-5"], "--limit must be >= 0, got -5"),
+                          (["train-classifier", "--epochs", "0"], "--epochs must be >= 1, got 0"),
+                          (["train-classifier", "--out", str(tmp_path)], "is a folder; name a file in it"),
+                          (["evaluate", "--checkpoint", "x.npz", "--n", "1000000000"], "--n must be in [2, 100000]"),
+                          (["evaluate", "--checkpoint", "x.npz", "--seed", "-1"], "--seed must be in [0, ")]:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, err

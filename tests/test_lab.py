@@ -191,6 +191,71 @@ def test_a_hang_or_a_crash_is_the_students(tmp_path):
     assert out.returncode == 1 and "stopped the Python process (signal 6)" in out.stdout
 
 
+FORGED = "print('[' + json.dumps(dict(exercise='relu', right=True)) + ']', flush=True)\n"  # the old child's report
+FORGERIES = {  # a relu file that is wrong, but tries to grade itself RIGHT
+    "report, then exit 0 at import": f"""
+        import json, os
+        {FORGED}
+        os._exit(0)
+        """,
+    "report, then exit 0 in the call": f"""
+        import json, os
+
+        def relu_backward(dy, x):
+            {FORGED}
+            os._exit(0)
+        """,
+    "its own results file": """
+        import os, sys, json
+
+        def relu_backward(dy, x):
+            record = dict(relu=dict(error=None, not_written=None, missing=[], runs=[], numba=None))
+            np.savez(sys.argv[2], __record__=np.array(json.dumps(record)))
+            os._exit(0)
+        """,
+    "its own results, naming arrays it did not send": """
+        import os, sys, json
+
+        def relu_backward(dy, x):
+            runs = [dict(container=None, kinds=["array"])] * 3
+            record = dict(relu=dict(error=None, not_written=None, missing=[], runs=runs, numba=None))
+            np.savez(sys.argv[2], __record__=np.array(json.dumps(record)))
+            os._exit(0)
+        """,
+}
+
+
+@pytest.mark.parametrize("how", sorted(FORGERIES))
+def test_a_file_cannot_grade_itself(tmp_path, how):
+    """The verdict is reached in the parent from the arrays the child sends back: a file that
+    prints a report of its own, writes the results itself, or ends the child early is wrong, and
+    training with it is refused."""
+    path = student_file(tmp_path, "relu", FORGERIES[how])
+    report = commands.run_grader("relu", path, seed=3, jit=False)
+    assert not report["right"]
+    assert report["error"]["message"].startswith("your code ended the Python process before the grader had its results")
+    with pytest.raises(commands.LabError, match="relu.py is not right yet"):
+        from minigan.lab.kernels import student_backend
+
+        student_backend(tmp_path, log=lambda *_: None)
+
+
+def test_the_child_returns_the_inputs_as_the_call_left_them(tmp_path):
+    """Every input array comes back after the call: Adam's three change (in place, as they must);
+    a dense backward that scribbles on dy is seen doing so, though its answers are right."""
+    report = grade("adam", SOLUTIONS / "adam.py", seed=1, jit=False)
+    assert report["right"] and all(row["inputs_changed"] == ["m", "param", "v"] for row in report["cases"])
+    scribbler = student_file(tmp_path, "dense", """
+        def dense_backward(dy, x, w):
+            dx, dw, db = dy @ w.T, x.T @ dy, dy.sum(axis=0)
+            dy[...] = 0
+            return dx, dw, db
+        """)
+    report = grade("dense", scribbler, seed=1, jit=False)
+    assert report["right"] and all(row["inputs_changed"] == ["dy"] for row in report["cases"])
+    assert all(row["inputs_changed"] == [] for row in grade("dense", SOLUTIONS / "dense.py", 1, False)["cases"])
+
+
 def test_right_code_numba_cannot_compile_is_still_right_but_says_so(tmp_path):
     source = """
         def relu_backward(dy, x):
@@ -212,6 +277,17 @@ def test_bad_use_says_the_fix(tmp_path):
         commands.start("adam", tmp_path)
     listing = lab()
     assert listing.returncode == 0 and all(name in listing.stdout for name in EXERCISES)
+
+
+@pytest.mark.parametrize("argv, message", [(["--timeout", "nan"], "--timeout must be a finite number > 0.0, got nan"),
+                                           (["--timeout", "-1"], "--timeout must be a finite number > 0.0, got -1.0"),
+                                           (["--seed", "-1"], "--seed must be in [0, ")])
+def test_bad_check_options_are_refused_not_blamed_on_the_student(capsys, argv, message):
+    from minigan.cli import main
+
+    assert main(["lab", "check", "dense", str(SOLUTIONS / "dense.py"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "YOUR CODE" not in err
 
 
 def test_stubs_have_the_readable_engines_step_signatures():

@@ -1,20 +1,27 @@
 """python -m minigan lab [start EXERCISE DIR | check EXERCISE FILE]: the lab's commands.
 
-`lab` lists the exercises; `lab start` writes an exercise's stub; `lab check` grades a
-file in a child process with a time limit (minigan/lab/grader.py), prints what was checked
-and, for each wrong gradient, which one and why, and exits 0 when everything is right.
+`lab` lists the exercises; `lab start` writes an exercise's stub; `lab check` runs a file
+in a child process with a time limit, grades here what it sends back (minigan/lab/grader.py),
+prints what was checked and, for each wrong gradient, which one and why, and exits 0 when
+everything is right.
 """
 
 import json
 import os
+import pickle
 import random
 import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
+import numpy as np
+
+from minigan import validate
 from minigan.lab.exercises import EXERCISES
-from minigan.lab.grader import new_report
+from minigan.lab.grader import NO_RESULTS, RECORD_KEY, judge_file, new_report, well_formed
 
 STUBS = Path(__file__).with_name("stubs")
 TIMEOUT_S = 120
@@ -60,29 +67,51 @@ def run_grader(name, path, seed, timeout_s=TIMEOUT_S, jit=True):
 
 
 def run_graders(files, seed, timeout_s=TIMEOUT_S, jit=True):
-    """{exercise: file} graded in one child process -> {exercise: report}. A hang or a crash
-    there becomes every report's error: the student's code is the only code it runs."""
-    pairs = []
+    """{exercise: file} graded -> {exercise: report}. The cases are made here, the student's
+    functions run on them in one child process, and the verdict is reached here from the
+    arrays it sends back (minigan/lab/grader.py), so nothing the student's code does can
+    write its own grade. A hang, a crash or an early exit there becomes every report's error:
+    the student's code is the only code it runs."""
+    cases, pairs = {}, []
     for name, path in files.items():
         exercise_named(name)
         if not Path(path).is_file():
             raise LabError(f"{path}: no such file; write one with: python -m minigan lab start {name} DIR")
+        cases[name] = EXERCISES[name].cases(np.random.default_rng(seed))
         pairs += [name, str(Path(path).resolve())]
-    cmd = [sys.executable, "-m", "minigan.lab.grader", str(seed), *([] if jit else ["--no-jit"]), *pairs]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    with tempfile.TemporaryDirectory(prefix="minigan-lab-") as tmp:
+        handed, results = Path(tmp) / "cases.pkl", Path(tmp) / "results.npz"
+        handed.write_bytes(pickle.dumps(cases))
+        cmd = [sys.executable, "-m", "minigan.lab.grader", str(handed), str(results), *([] if jit else ["--no-jit"]),
+               *pairs]
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=env)
+        except subprocess.TimeoutExpired:
+            why = (f"your code ran for more than {timeout_s} s and was stopped (a loop that never ends? "
+                   f"--timeout raises the limit)")
+            return {name: new_report(name, path, seed, why) for name, path in files.items()}
+        if proc.returncode != 0:
+            how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
+            tail = proc.stderr.strip().splitlines()[-1:] or [""]
+            why = f"your code stopped the Python process ({how}) {tail[0]}".strip()
+            return {name: new_report(name, path, seed, why) for name, path in files.items()}
+        return {name: verdict(name, path, seed, cases[name], results) for name, path in files.items()}
+
+
+def verdict(name, path, seed, cases, results):
+    """The report on one file from the child's results; none, or results that do not parse, are
+    graded wrong (the student's code ended the child early, or wrote them itself)."""
+    record, arrays = None, {}
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=env)
-    except subprocess.TimeoutExpired:
-        why = (f"your code ran for more than {timeout_s} s and was stopped (a loop that never ends? "
-               f"--timeout raises the limit)")
-        return {name: new_report(name, path, seed, why) for name, path in files.items()}
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
-        tail = proc.stderr.strip().splitlines()[-1:] or [""]
-        why = f"your code stopped the Python process ({how}) {tail[0]}".strip()
-        return {name: new_report(name, path, seed, why) for name, path in files.items()}
-    return {r["exercise"]: r for r in json.loads(lines[-1])}
+        with np.load(results, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        record = json.loads(str(arrays.pop(RECORD_KEY)))[name]
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+        pass  # no results, or not the child's: graded wrong below
+    if not well_formed(record, EXERCISES[name], cases, arrays):
+        return new_report(name, path, seed, NO_RESULTS)
+    return judge_file(EXERCISES[name], path, seed, cases, record, arrays)
 
 
 def fmt(v):
@@ -160,9 +189,12 @@ def run_lab(args):
             print(f"wrote {path}\nfill in {', '.join(EXERCISES[args.exercise].writes)}, then: "
                   f"python -m minigan lab check {args.exercise} {path}")
             return 0
+        validate.number("--timeout", args.timeout, 0.0, low_open=True)
+        if args.seed is not None:
+            validate.seed("--seed", args.seed)
         code, text = check(args.exercise, args.file, args.seed, args.timeout)
         print(text)
         return code
-    except LabError as err:
+    except (LabError, validate.UsageError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
