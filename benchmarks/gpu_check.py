@@ -7,9 +7,9 @@ with MNIST read from --data, else from .mnist/ in the checkout (git-ignored; cop
 ../shared/data/mnist/*.gz there before the machine is asked for, and carry the folder).
 1. tests/test_cuda_kernels.py on the real GPU (NUMBA_ENABLE_CUDASIM=0);
 2. CUDA against CPU at the documented sizes, batch 32, 3 training steps from the same weights,
-   batches and noise, for the documented recipe, the default (spectral norm, averaged G), and
-   the default with the other departures the ablation tried (dropout, minibatch stddev):
-   losses compared;
+   batches and noise, for every recipe (documented; default: spectral norm; sharp: BatchNorm,
+   leaky ReLU, spectral norm, averaged G) and for sharp with the other departures the ablation
+   tried (dropout, minibatch stddev): losses compared;
 3. tiled against naive (dense) and direct (conv2d) kernels, forward + backward of every GAN
    layer at batch 32 and 256, each timed;
 4. one epoch of the default recipe on the GPU and on the CPU from the same state: the first 20

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository r
 import kernels.cpu as K
 from kernels.conv_geometry import conv_geometry
 from kernels.cpu import conv2d as C
+from kernels.cpu.gemm import BLAS, BLAS_NAME
 from minigan.runtime import own_cores, thread_count
 
 
@@ -45,12 +46,15 @@ def rel_err(a, b):
 
 def pools():
     """Who runs what: one thread count for Numba's pool and both BLAS copies (minigan/runtime.py),
-    so that no pool sized to the machine spins beside another. -> (Numba's, SciPy's, NumPy's)."""
+    so that no pool sized to the machine spins beside another.
+    -> (Numba's count, the GEMMs' BLAS and its count, NumPy's OpenBLAS count)."""
     owned = own_cores(thread_count())
-    # both wheels ship "libscipy_openblas"; the folder says whose copy it is
-    scipy_blas = next((n for f, n in owned["blas"] if "scipy.libs" in f), "?")
+    # the GEMMs run on MKL where it is installed, else on SciPy's OpenBLAS (kernels/cpu/gemm.py);
+    # both SciPy and NumPy ship "libscipy_openblas": the folder says whose copy it is
+    gemm_library = "libmkl_rt" if BLAS == "mkl" else "scipy.libs"
+    gemm_threads = next((n for f, n in owned["blas"] if gemm_library in f), "?")
     numpy_blas = next((n for f, n in owned["blas"] if "numpy.libs" in f), "?")
-    return owned["numba"], scipy_blas, numpy_blas
+    return owned["numba"], f"{BLAS_NAME} x{gemm_threads}", numpy_blas
 
 
 def main(argv=None):
@@ -67,14 +71,14 @@ def main(argv=None):
     dy = rng.standard_normal((args.batch, g.Ho, g.Wo, 256)).astype(np.float32)
     flops = 2 * args.batch * g.Ho * g.Wo * w.size  # multiply-adds of the forward, x2
 
-    numba_threads, scipy_blas, numpy_blas = pools()
+    numba_threads, gemm_blas, numpy_blas = pools()
     host = lambda out: out  # each rung's outputs as NHWC / (KH, KW, C, F) host arrays
     rungs = [  # (name, forward, backward, whose threads, outputs to host)
         ("reference loops", lambda: C.conv2d_forward_loops(x, w, b, g),
          lambda: C.conv2d_backward_loops(dy, x, w, g), "one thread (plain loops)", host),
         ("minigan fast (im2col + BLAS)", lambda: K.conv2d_forward(x, w, b, 3, "valid"),
          lambda: K.conv2d_backward(dy, x, w, 3, "valid"),
-         f"SciPy's OpenBLAS x{scipy_blas}, Numba x{numba_threads}", host),
+         f"{gemm_blas}, Numba x{numba_threads}", host),
     ]
     try:
         from benchmarks import numpy_ops as N

@@ -1,9 +1,12 @@
 """Every example runs (short settings), so none rots."""
 
+import re
 import subprocess
 import sys
 
 from conftest import REPO
+
+from kernels.cpu.gemm import BLAS_NAME
 
 
 def run(*args, timeout=600):
@@ -25,7 +28,8 @@ def test_kernel_ladder():
     out = run("examples/kernel_ladder.py", "--batch", "2", "--repeat", "1")
     for rung in ("reference loops", "minigan fast", "plain NumPy", "PyTorch"):
         assert rung in out
-    assert "every rung agrees with the loops" in out and "SciPy's OpenBLAS x" in out
+    assert "every rung agrees with the loops" in out
+    assert re.search(rf"\b{BLAS_NAME} x\d+, Numba x", out)  # the GEMMs' BLAS, MKL where installed
 
 
 def test_train_then_interpolate(mnist_dir, tmp_path):
