@@ -7,6 +7,8 @@ signatures in ``numba.cuda``. This package never imports ``minigan``.
 import os
 import warnings
 
+from kernels.wheels import load_tbb
+
 # MKL's GEMMs run on OpenMP threads (kernels/cpu/gemm.py), as do Numba's parallel kernels
 # where TBB is not installed. OpenMP's default is to spin after each parallel loop, which
 # starves the threads that run next, several-fold on 2 cores. PASSIVE makes idle OpenMP
@@ -35,3 +37,7 @@ if "OMP_WAIT_POLICY" not in os.environ and _openmp_runtime_loaded():
 for _name, _value in OPENMP_IDLE.items():
     os.environ.setdefault(_name, _value)
 
+
+# Numba's parallel kernels run on TBB beside MKL's OpenMP threads (docs/speed.md, "Beside
+# other work"). Numba picks its threading layer when it first starts its threads, after this.
+load_tbb()
