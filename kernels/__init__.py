@@ -38,6 +38,7 @@ for _name, _value in OPENMP_IDLE.items():
     os.environ.setdefault(_name, _value)
 
 
-# Numba's parallel kernels run on TBB beside MKL's OpenMP threads (docs/speed.md, "Beside
-# other work"). Numba picks its threading layer when it first starts its threads, after this.
+# Numba's parallel kernels run on TBB beside MKL's OpenMP threads, no slower than on OpenMP
+# idle or under load (docs/speed.md, "Numba's threads beside MKL"). Numba picks its threading
+# layer when it first starts its threads, after this.
 load_tbb()
