@@ -8,8 +8,8 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import find_mnist
 
+from conftest import find_mnist
 from minigan import data
 from minigan.data import DataError, load_mnist, parse_idx, to_gan_range
 

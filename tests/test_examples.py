@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 from conftest import REPO
-
 from kernels.cpu.gemm import BLAS_NAME
 
 
