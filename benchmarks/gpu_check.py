@@ -14,8 +14,8 @@ with MNIST read from --data, else from .mnist/ in the checkout (git-ignored; cop
    layer at batch 32 and 256, each timed;
 4. one epoch of the default recipe on the GPU and on the CPU from the same state: the first 20
    steps' losses and the epoch's mean losses compared;
-5. the training step at batch 32 and 256 for both recipes, minigan CUDA against PyTorch CUDA
-   eager (TF32 off), in the same run.
+5. the training step at batch 32 and 256 for documented and default, minigan CUDA against
+   PyTorch CUDA eager (TF32 off), in the same run.
 Everything goes to OUT/gpu_check.json.
 
 --tiny shrinks parts 2, 3 and 5 to small models, one recipe each, and skips 1 and 4, so that the script itself
