@@ -7,15 +7,15 @@ with MNIST read from --data, else from .mnist/ in the checkout (git-ignored; cop
 ../shared/data/mnist/*.gz there before the machine is asked for, and carry the folder).
 1. tests/test_cuda_kernels.py on the real GPU (NUMBA_ENABLE_CUDASIM=0);
 2. CUDA against CPU at the documented sizes, batch 32, 3 training steps from the same weights,
-   batches and noise, for the documented recipe, the default (spectral norm, averaged G), and
-   the default with the other departures the ablation tried (dropout, minibatch stddev):
-   losses compared;
+   batches and noise, for every recipe (documented; default: spectral norm; sharp: BatchNorm,
+   leaky ReLU, spectral norm, averaged G) and for sharp with the other departures the ablation
+   tried (dropout, minibatch stddev): losses compared;
 3. tiled against naive (dense) and direct (conv2d) kernels, forward + backward of every GAN
    layer at batch 32 and 256, each timed;
 4. one epoch of the default recipe on the GPU and on the CPU from the same state: the first 20
    steps' losses and the epoch's mean losses compared;
-5. the training step at batch 32 and 256 for both recipes, minigan CUDA against PyTorch CUDA
-   eager (TF32 off), in the same run.
+5. the training step at batch 32 and 256 for documented and default, minigan CUDA against
+   PyTorch CUDA eager (TF32 off), in the same run.
 Everything goes to OUT/gpu_check.json.
 
 --tiny shrinks parts 2, 3 and 5 to small models, one recipe each, and skips 1 and 4, so that the script itself

@@ -159,9 +159,7 @@ def run_train(args, world):
         world.select_gpu(share=args.share_gpus)
     ops = None
     if args.kernels:
-        if config.device != "cpu" or world.parallel:
-            raise validate.UsageError("--kernels trains with the readable engine, on the cpu in one process: drop "
-                                      "--device cuda and mpiexec, or drop --kernels for the fast engines")
+        validate.kernels("--kernels", args.kernels, config.device, world.parallel)
         from minigan.lab.kernels import training_kernels
 
         ops = training_kernels(args.kernels, np.dtype(config.dtype))

@@ -2,9 +2,10 @@
 benchmarks) call it.
 
 Why own_cores: a minigan process has three thread pools, each sized to the machine by
-default: Numba's (its ``prange`` kernels: im2col, the epilogues, Adam), SciPy's OpenBLAS
-(the GEMMs: Numba's ``np.dot`` calls it) and NumPy's OpenBLAS. They take turns, never run
-at once; but a user who pins Numba's pool to share the machine with a second run would
+default: Numba's (its ``prange`` kernels: im2col, the epilogues, Adam), the GEMMs' BLAS
+(kernels/cpu/gemm.py: MKL where it is installed, else SciPy's OpenBLAS) and NumPy's
+OpenBLAS. They take turns, never run at once; but a user who pins Numba's pool to share the
+machine with a second run would
 keep BLAS's at every core, and a threaded call whose second thread waits for a core the
 other run holds waits with it, call after call (docs/speed.md, "Beside other work"). So
 one number sizes them all: pinning any one of them in the environment pins every one.

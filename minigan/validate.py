@@ -119,6 +119,25 @@ def in_file(option, value, fix):
     return path
 
 
+READABLE_ENGINE = "reference"  # train --kernels reference: minigan's readable engine, not a folder
+
+
+def kernels(option, value, device, parallel):
+    """train --kernels: 'reference' (the readable engine) or a folder of lab files -> value; the
+    readable engine runs on the cpu in one process."""
+    if device != "cpu" or parallel:
+        raise UsageError(f"{option} trains with the readable engine, on the cpu in one process: drop --device cuda "
+                         f"and mpiexec, or drop {option} for the fast engines")
+    if value == READABLE_ENGINE:
+        if Path(value).is_dir():
+            raise UsageError(f"{option} {value} names minigan's readable engine, and there is also a folder "
+                             f"'{value}' here; for the folder, give it as ./{value}")
+        return value
+    in_folder(option, value, f"give the folder `lab start` wrote into, or {option} {READABLE_ENGINE} for minigan's "
+                             f"readable engine")
+    return value
+
+
 def recipe(spec, option="--set"):
     """Every field of a Recipe (minigan/recipes.py) in its range; ``option`` names where they came from."""
     for name in ("g_activation", "d_activation"):

@@ -8,8 +8,15 @@ os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 import numpy as np
 import pytest
 
+from minigan import data
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--data", metavar="DIR",
+                     help="folder with the four MNIST .gz files (default: $MINIGAN_DATA, else the user cache, "
+                          "where `python -m minigan train` downloads them)")
 
 
 def rel_err(a, b):
@@ -27,10 +34,18 @@ def norm_rel(a, b):
     return 0.0 if diff == 0 else float(diff / ref) if ref else float("inf")
 
 
+def find_mnist(explicit=None):
+    """-> (folder, names of the MNIST files it lacks), the folder found as the loader finds it
+    (minigan.data.data_dir), so that the tests read the files `python -m minigan train` downloaded."""
+    folder = data.data_dir(explicit)
+    return folder, [name for name, _ in data.FILES.values() if not (folder / name).is_file()]
+
+
 @pytest.fixture(scope="session")
-def mnist_dir():
-    """The MNIST folder tests read: $MINIGAN_DATA if set, else ../shared/data/mnist."""
-    path = Path(os.environ.get("MINIGAN_DATA", SHARED_MNIST))
-    if not path.is_dir():
-        pytest.fail(f"MNIST files not found at {path}; set MINIGAN_DATA to the folder holding the four .gz files")
-    return path
+def mnist_dir(pytestconfig):
+    """The MNIST folder tests read: --data DIR, else $MINIGAN_DATA, else the user cache."""
+    folder, missing = find_mnist(pytestconfig.getoption("data"))
+    if missing:
+        pytest.fail(f"MNIST files missing in {folder}: {', '.join(missing)}. Run `python -m minigan train` once "
+                    f"(it downloads them there), or point --data DIR or MINIGAN_DATA at a folder that holds them")
+    return folder

@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 
+from conftest import find_mnist
 from minigan import data
 from minigan.data import DataError, load_mnist, parse_idx, to_gan_range
 from minigan.validate import UsageError
@@ -36,6 +37,27 @@ def test_data_dir_order(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("MINIGAN_DATA", raising=False)
     assert data.data_dir() == tmp_path / "cache" / "minigan" / "mnist"
+
+
+@pytest.mark.parametrize("xdg", [False, True], ids=["home-cache", "xdg-cache"])
+def test_tests_read_mnist_where_train_downloads_it(mnist_dir, tmp_path, monkeypatch, xdg):
+    """A user without MINIGAN_DATA who ran `python -m minigan train` (which downloads into the
+    user cache) and then the tests: the tests look in the same folder, and --data goes first."""
+    monkeypatch.delenv("MINIGAN_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    if xdg:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+        cache = tmp_path / "xdg" / "minigan" / "mnist"
+    else:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+        cache = tmp_path / "home" / ".cache" / "minigan" / "mnist"
+    names = [name for name, _ in data.FILES.values()]
+    assert find_mnist() == (cache, names)
+    cache.mkdir(parents=True)
+    for name in names:
+        (cache / name).symlink_to(mnist_dir / name)
+    assert find_mnist() == (cache, [])
+    assert find_mnist(tmp_path / "arg") == (tmp_path / "arg", names)
 
 
 def copy_files(src, dst):

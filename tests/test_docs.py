@@ -15,10 +15,12 @@ def test_every_code_reference_spans_its_function():
     assert not stale, f"stale line ranges (run python docs/refs.py --fix to update): {stale}"
 
 
-def test_readme_links_resolve():
+def test_markdown_links_resolve():
+    """Every relative link of the README, the changelog and the docs names a file that exists."""
     import re
 
-    text = (REPO / "README.md").read_text()
-    for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
-        if not target.startswith("http"):
-            assert (REPO / target).exists(), target
+    pages = [REPO / "README.md", REPO / "CHANGELOG.md", *sorted((REPO / "docs").rglob("*.md"))]
+    broken = [(page.relative_to(REPO), target) for page in pages
+              for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text())
+              if not target.startswith("http") and not (page.parent / target).exists()]
+    assert not broken, broken

@@ -1,10 +1,10 @@
 """Every example runs (short settings), so none rots."""
 
+import re
 import subprocess
 import sys
 
 from conftest import REPO
-
 from kernels.cpu.gemm import BLAS_NAME
 
 
@@ -27,7 +27,8 @@ def test_kernel_ladder():
     out = run("examples/kernel_ladder.py", "--batch", "2", "--repeat", "1")
     for rung in ("readable loops (kernels.reference)", "minigan fast", "plain NumPy", "PyTorch"):
         assert rung in out
-    assert "every rung agrees with the loops" in out and f"gemm_into's {BLAS_NAME} x" in out
+    assert "every rung agrees with the loops" in out
+    assert re.search(rf"gemm_into's {BLAS_NAME} x\d+, Numba x", out)  # the GEMMs' BLAS, MKL where installed
 
 
 def test_train_then_interpolate(mnist_dir, tmp_path):

@@ -371,19 +371,29 @@ def test_minigans_own_step_files_pass_their_exercise(name):
 
 def test_kernels_reference_is_the_readable_engine_and_a_folder_of_that_name_is_dot_slash(tmp_path, monkeypatch):
     import kernels.reference
+    from minigan import validate
     from minigan.lab.kernels import training_kernels
 
     monkeypatch.chdir(tmp_path)
+    assert validate.kernels("--kernels", "reference", "cpu", False) == "reference"
     assert training_kernels("reference", log=lambda line: None) is kernels.reference
     (tmp_path / "reference").mkdir()
-    with pytest.raises(commands.LabError, match=r"give it as \./reference"):
-        training_kernels("reference", log=lambda line: None)
+    with pytest.raises(validate.UsageError, match=r"give it as \./reference"):
+        validate.kernels("--kernels", "reference", "cpu", False)
+    assert validate.kernels("--kernels", "./reference", "cpu", False) == "./reference"
     with pytest.raises(commands.LabError, match="no exercise files there"):
         training_kernels("./reference", log=lambda line: None)
+    with pytest.raises(validate.UsageError, match="no such folder"):
+        validate.kernels("--kernels", "mylba", "cpu", False)
 
 
 def test_the_readable_engine_is_refused_on_cuda_and_under_mpi_with_the_way_out(tmp_path):
+    from minigan import validate
+
+    for device, parallel in (("cuda", False), ("cpu", True)):
+        with pytest.raises(validate.UsageError, match="on the cpu in one process: drop --device cuda and mpiexec"):
+            validate.kernels("--kernels", "reference", device, parallel)
     out = subprocess.run([sys.executable, "-m", "minigan", "train", "--kernels", "reference", "--device", "cuda",
                           "--out", str(tmp_path / "run")], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert out.returncode != 0 and "on the cpu in one process: drop --device cuda" in out.stderr
+    assert out.returncode == 2 and "on the cpu in one process" in out.stderr  # refused before anything is written
     assert not (tmp_path / "run").exists()

@@ -1,5 +1,6 @@
 """minigan/runtime.py: the process settings the CLI and the benchmarks apply."""
 
+import json
 import platform
 
 import pytest
@@ -46,8 +47,6 @@ print(json.dumps(report))
 
 def pools_of(**env):
     """own_cores in a fresh process, with no pool variable set but those in env."""
-    import json
-
     from minigan.runtime import POOL_VARIABLES
 
     done = run_python(POOLS, drop=POOL_VARIABLES, **env)
@@ -80,6 +79,37 @@ def test_one_count_sizes_every_pool(blas):
         assert n == (1 if blas == "mkl" and "openblas" in path else cores), free
     assert free["policy"] == OPENMP_IDLE  # set before own_cores loads the runtime
     assert free["openmp_loaded"] == (blas == "mkl")  # MKL's threads are OpenMP's; Numba's are TBB's where it is installed
+
+
+TBB = """
+import json, numba, numpy as np
+import kernels
+from kernels.wheels import wheel_library
+path = wheel_library("tbb", "libtbb.so.12")
+loaded = any(path and line.rstrip().endswith(path) for line in open("/proc/self/maps"))
+
+@numba.njit(parallel=True)
+def total(x):
+    s = 0.0
+    for i in numba.prange(x.size):
+        s += x[i]
+    return s
+
+total(np.ones(4))  # starts Numba's threads
+print(json.dumps({"path": path, "loaded": loaded, "layer": numba.threading_layer()}))
+"""
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="the check reads /proc/self/maps")
+def test_numba_runs_on_the_tbb_wheel():
+    """Numba's threads are TBB's beside MKL (docs/speed.md). The tbb wheel that mkl brings puts
+    libtbb in the environment's lib/, which in a virtual environment no loader path names:
+    Numba fell back to OpenMP there. Importing the kernels loads the wheel's libtbb first."""
+    done = run_python(TBB, drop=("NUMBA_THREADING_LAYER",))
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["path"] is not None, "the tbb wheel is not installed: pip install mkl (it brings tbb)"
+    assert found["loaded"] and found["layer"] == "tbb", found
 
 
 def test_the_thread_count_comes_from_the_flag_else_the_smallest_pinned_pool(monkeypatch):

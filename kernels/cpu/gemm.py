@@ -21,23 +21,13 @@ import os
 import numpy as np
 from numba import njit, types
 
+from kernels.wheels import wheel_library
+
 # MKL reads these when it loads: its threads are libgomp's (asleep soon after idle under
 # OMP_WAIT_POLICY=PASSIVE: kernels/__init__.py) instead of Intel's OpenMP runtime's; and
 # results are reproducible whatever the thread count (AUTO picks this CPU's code path).
 MKL_SETTINGS = {"MKL_THREADING_LAYER": "GNU", "MKL_CBWR": "AUTO,STRICT"}
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
-
-
-def _mkl_library():
-    """The path of the mkl wheel's libmkl_rt, or None when the wheel is not installed."""
-    from importlib.metadata import PackageNotFoundError, files
-
-    try:
-        found = [f for f in files("mkl") or () if f.name.startswith("libmkl_rt.so")]
-    except PackageNotFoundError:
-        return None
-    paths = [path for path in (str(f.locate()) for f in found) if os.path.exists(path)]
-    return sorted(paths)[0] if paths else None
 
 
 def _choose_blas():
@@ -47,7 +37,7 @@ def _choose_blas():
         raise ValueError(f"MINIGAN_BLAS={asked!r}: set it to 'mkl' or 'openblas', or unset it (MKL when installed)")
     if asked == "openblas":
         return "openblas"
-    path = _mkl_library()
+    path = wheel_library("mkl", "libmkl_rt.so")
     if path is None:
         if asked == "mkl":
             raise RuntimeError("MINIGAN_BLAS=mkl, but MKL is not installed: pip install mkl (x86-64 Linux), "

@@ -19,8 +19,8 @@ from kernels.reference import ReferenceEngine, readable_steps
 from minigan.lab.commands import LabError, run_graders
 from minigan.lab.exercises import EXERCISES
 from minigan.lab.grader import jit_module, load, run_compiled
+from minigan.validate import READABLE_ENGINE
 
-READABLE_ENGINE = "reference"  # --kernels reference: minigan's own readable engine, not a folder
 GRADING_SEED = 0
 
 
@@ -64,12 +64,10 @@ def with_plain_padding(module):
 
 
 def training_kernels(choice, dtype=np.float32, log=print):
-    """--kernels CHOICE -> the engine to train with: kernels.reference for 'reference', else the
-    readable engine with the student's files from the folder CHOICE in place."""
+    """--kernels CHOICE (checked by minigan/validate.py) -> the engine to train with:
+    kernels.reference for 'reference', else the readable engine with the student's files from
+    the folder CHOICE in place."""
     if choice == READABLE_ENGINE:
-        if Path(choice).is_dir():
-            raise LabError(f"--kernels {choice} names minigan's readable engine, and there is also a folder "
-                           f"'{choice}' here; for the folder, give it as ./{choice}")
         log("training with minigan's readable engine (kernels/reference/): plain loops, one step at a time")
         return kernels.reference
     return student_backend(choice, dtype, log)
@@ -78,9 +76,6 @@ def training_kernels(choice, dtype=np.float32, log=print):
 def student_backend(folder, dtype=np.float32, log=print):
     """-> the readable engine with the student's functions from `folder` in place of its own."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise LabError(f"--kernels {folder}: no such folder (give the folder `lab start` wrote into, or "
-                       f"`--kernels {READABLE_ENGINE}` for minigan's readable engine)")
     present = {name: folder / f"{name}.py" for name in EXERCISES if (folder / f"{name}.py").is_file()}
     if not present:
         raise LabError(f"--kernels {folder}: no exercise files there (python -m minigan lab start dense {folder} "
