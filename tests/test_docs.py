@@ -24,3 +24,16 @@ def test_markdown_links_resolve():
               for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text())
               if not target.startswith("http") and not (page.parent / target).exists()]
     assert not broken, broken
+
+
+def test_the_readme_is_a_guide_not_a_notebook():
+    """At most 160 lines and 12,000 characters, no commit hashes and at most two dates: the
+    history is CHANGELOG.md's, the figures and their commits are docs/speed.md's."""
+    import re
+
+    text = (REPO / "README.md").read_text()
+    assert len(text.splitlines()) <= 160 and len(text) <= 12_000
+    assert re.findall(r"`[0-9a-f]{7,40}`|\bat [0-9a-f]{7,40}\b", text) == []
+    assert len(re.findall(r"\b20\d\d-\d\d-\d\d\b", text)) <= 2
+    for page in ("docs/contract.md", "docs/commands.md", "docs/lab.md", "docs/troubleshooting.md"):
+        assert f"]({page})" in text, page
