@@ -47,3 +47,15 @@ def test_ablation(mnist_dir, tmp_path):
               "--data", str(mnist_dir), "--out", str(tmp_path))
     assert "documented" in out and "default" in out
     assert (tmp_path / "default_epoch1.png").is_file()
+
+
+def test_step_through_runs_a_real_step_in_the_readable_loops_as_python(mnist_dir):
+    """With the compiler off, one training step on the readable engine, and a debugger that
+    stops inside relu_backward's loop and prints what it sees there."""
+    proc = subprocess.run([sys.executable, "examples/step_through.py", "--data", str(mnist_dir), "--break",
+                           "relu_backward"], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          input="s\nn\nn\np dy.shape, type(dy).__name__\nc\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "kernels/reference/activations.py" in proc.stdout and "relu_backward()" in proc.stdout
+    assert "'ndarray')" in proc.stdout  # the debugger printed a real array inside the loop
+    assert "one step on the readable engine, in plain Python: d_loss" in proc.stdout

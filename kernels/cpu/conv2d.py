@@ -20,8 +20,9 @@ How it runs here: im2col (kernels/cpu/im2col.py) copies each output pixel's wind
 of cols (N*Ho*Wo, KH*KW*C), so the forward is one GEMM, y = cols @ w.reshape(KH*KW*C, F),
 followed by one pass for the bias, 1 / sigma and the activation (kernels/cpu/epilogue.py). The
 backward is two GEMMs, dw = cols.T @ dpre and dcols = dpre @ w.T, and col2im adds dcols back
-onto the input pixels. The same formulas as plain loops are kernels/reference/conv2d.py, which
-this is tested equal to.
+onto the input pixels. Where the windows tile the input (stride = kernel), the same products
+run over views of x instead, with nothing copied (kernels/cpu/tiled_windows.py). The same
+formulas as plain loops are kernels/reference/conv2d.py, which this is tested equal to.
 """
 
 import numpy as np
@@ -31,6 +32,7 @@ from kernels.conv_geometry import output_shape
 from kernels.cpu.epilogue import activation_backward_and_bias_grad, bias_activation_forward, scale_of
 from kernels.cpu.gemm import gemm_into
 from kernels.cpu.im2col import col2im, im2col
+from kernels.cpu import tiled_windows
 from kernels.cpu.memory import buffer
 from kernels.specs import ConvCache
 
@@ -45,10 +47,14 @@ def conv2d_forward(x, w, b, spec, sigma=None, out=None):
     g = check_conv2d("conv2d_forward", x, w, b, spec.stride, spec.padding)
     x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
     KH, KW, C, F = w.shape
-    cols = im2col(x, g, out)  # (N*Ho*Wo, KH*KW*C), kept: dw = cols.T @ dpre
     y = buffer(out, "conv2d.y", output_shape(g, x.shape[0], F), x.dtype)
     h = y.reshape(-1, F)  # (N*Ho*Wo, F)
-    gemm_into(cols, w.reshape(KH * KW * C, F), h)
+    if tiled_windows.tiles(g):  # the products over views of x itself (kernels/cpu/tiled_windows.py)
+        cols = None
+        tiled_windows.forward_products(x, w, g, y)
+    else:
+        cols = im2col(x, g, out)  # (N*Ho*Wo, KH*KW*C), kept: dw = cols.T @ dpre
+        gemm_into(cols, w.reshape(KH * KW * C, F), h)
     bias_activation_forward(h, b, spec.activation, scale_of(sigma, x.dtype))
     return y, ConvCache(x, w, sigma, spec, g, None, y, cols)
 
@@ -68,12 +74,18 @@ def conv2d_backward(dy, cache, input_grad=True, param_grads=True, out=None):
     dpre, db = activation_backward_and_bias_grad(dy.reshape(-1, F), y.reshape(-1, F), spec.activation,
                                                  scale_of(sigma, x.dtype), out)  # dpre / sigma, (F,)
     dx = None
-    if input_grad:
+    if input_grad and cols is None:  # the forward ran over views of x (kernels/cpu/tiled_windows.py)
+        dx = buffer(out, "conv2d.dx", x.shape, x.dtype)
+        tiled_windows.input_grad(dpre, w, g, dx)
+    elif input_grad:
         dcols = buffer(out, "conv2d.dcols", (dpre.shape[0], K), dy.dtype)
         gemm_into(dpre, w.reshape(K, F).T, dcols)  # (N*Ho*Wo, F) @ (F, K)
         dx = col2im(dcols, x.shape, g, out)
     if not param_grads:
         return dx, None, None
     dw = buffer(out, "conv2d.dw", w.shape, w.dtype)
-    gemm_into(cols.T, dpre, dw.reshape(K, F))  # (K, N*Ho*Wo) @ (N*Ho*Wo, F)
+    if cols is None:
+        tiled_windows.weight_grad(x, dpre, g, dw)
+    else:
+        gemm_into(cols.T, dpre, dw.reshape(K, F))  # (K, N*Ho*Wo) @ (N*Ho*Wo, F)
     return dx, dw, db

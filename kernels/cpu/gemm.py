@@ -80,27 +80,43 @@ def _operand(x):
 
 
 @njit(cache=True)
-def _gemm_into_mkl(a, b, c):
+def _gemm_mkl(a, b, c, beta):
+    """c = a @ b + beta * c with beta 0 or 1, through cblas_?gemm on the operands as they lie."""
     M, K = a.shape
     N = b.shape[1]
     if M == 0 or N == 0:
         return
     if K == 0:
-        c[:] = 0
+        if beta == 0:
+            c[:] = 0
         return
     ta, lda = _operand(a)
     tb, ldb = _operand(b)
     tc, ldc = _operand(c)
-    if ta == 0 or tb == 0 or tc != NO_TRANS:  # strided views the kernels never pass: BLAS through NumPy
-        np.dot(a, b, c)
+    if ta == 0 or tb == 0 or tc != NO_TRANS:  # views BLAS cannot read in place (the kernels pass none): copies
+        product = np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+        if beta == 0:
+            c[:] = product
+        else:
+            c += product
         return
-    one, zero = c.dtype.type(1), c.dtype.type(0)
+    one, keep = c.dtype.type(1), c.dtype.type(beta)
     if a.itemsize == 4:  # float32 (a kernel takes one dtype, float32 or float64)
-        _cblas_sgemm(ROW_MAJOR, ta, tb, M, N, K, one, a.ctypes.data, lda, b.ctypes.data, ldb, zero, c.ctypes.data,
+        _cblas_sgemm(ROW_MAJOR, ta, tb, M, N, K, one, a.ctypes.data, lda, b.ctypes.data, ldb, keep, c.ctypes.data,
                      ldc)  # (M, K) @ (K, N) -> c (M, N)
     else:
-        _cblas_dgemm(ROW_MAJOR, ta, tb, M, N, K, one, a.ctypes.data, lda, b.ctypes.data, ldb, zero, c.ctypes.data,
+        _cblas_dgemm(ROW_MAJOR, ta, tb, M, N, K, one, a.ctypes.data, lda, b.ctypes.data, ldb, keep, c.ctypes.data,
                      ldc)
+
+
+@njit(cache=True)
+def _gemm_into_mkl(a, b, c):
+    _gemm_mkl(a, b, c, 0)
+
+
+@njit(cache=True)
+def _gemm_add_into_mkl(a, b, c):
+    _gemm_mkl(a, b, c, 1)
 
 
 @njit(cache=True)
@@ -108,4 +124,12 @@ def _gemm_into_openblas(a, b, c):
     np.dot(a, b, c)  # (M, K) @ (K, N) -> c (M, N)
 
 
-gemm_into = _gemm_into_mkl if BLAS == "mkl" else _gemm_into_openblas
+@njit(cache=True)
+def _gemm_add_into_openblas(a, b, c):
+    c += np.dot(a, b)
+
+
+gemm_into = _gemm_into_mkl if BLAS == "mkl" else _gemm_into_openblas  # c = a @ b
+gemm_add_into = _gemm_add_into_mkl if BLAS == "mkl" else _gemm_add_into_openblas  # c += a @ b
+# MKL reads and writes matrices whose rows are strided (lda, ldc); Numba's np.dot (OpenBLAS) wants them contiguous
+STRIDED_OPERANDS = BLAS == "mkl"
