@@ -68,6 +68,8 @@ def float32_args(name, kern):
     table = {
         "dense_forward": (a(3, 4), a(4, 5), a(5)), "_gemm_into_mkl": (a(3, 4), a(4, 5), a(3, 5)),
         "_gemm_into_openblas": (a(3, 4), a(4, 5), a(3, 5)), "gemm_into": (a(3, 4), a(4, 5), a(3, 5)),
+        "_gemm_mkl": (a(3, 4), a(4, 5), a(3, 5), 1), "_gemm_add_into_mkl": (a(3, 4), a(4, 5), a(3, 5)),
+        "_gemm_add_into_openblas": (a(3, 4), a(4, 5), a(3, 5)), "gemm_add_into": (a(3, 4), a(4, 5), a(3, 5)),
         "_operand": (a(3, 4),),
         "dense_backward": (a(3, 5), a(3, 4), a(4, 5)),
         "conv2d_forward_loops": (x4, w4, a(3), g),
