@@ -15,8 +15,6 @@ never reads a cache, it only hands it back. docs/contract.md lists every signatu
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple, Optional
 
-import numpy as np
-
 from kernels.checks import check_activation, check_adam, check_batchnorm_spec
 from kernels.conv_geometry import check_padding, check_stride
 
@@ -117,8 +115,3 @@ class BatchNormCache(NamedTuple):
     spec: BatchNormSpec
     pre: Any  # the activation's input (N, F), where the engine keeps it, else None
     y: Any  # the output (N, F)
-
-
-def float_type(a):
-    """The NumPy scalar type of an array's dtype (host or device array)."""
-    return np.dtype(a.dtype).type
