@@ -65,7 +65,8 @@ def spectral_norm_backward_fast(dM, M, u, v, sigma, out):
             out[i, o] = dM[i, o] - cv * u[o]
 
 
-def _matrix(w):
+def as_matrix(w):
+    """A dense (I, O) or conv (KH, KW, C_in, O) kernel as the matrix M (I, O) spectral norm reads."""
     return np.ascontiguousarray(w).reshape(-1, w.shape[-1])
 
 
@@ -74,7 +75,7 @@ def spectral_norm_power_iteration(w, u, v, eps=1e-12):
     -> sigma = v^T M u for the new u and v, a scalar of w's dtype: what spectral_norm_forward(w,
     u, v) returns now (up to rounding), known from the step's last norm without a pass over M."""
     check_spectral_norm("spectral_norm_power_iteration", w, u, v)
-    return w.dtype.type(spectral_norm_power_iteration_fast(_matrix(w), u, v, w.dtype.type(eps)))
+    return w.dtype.type(spectral_norm_power_iteration_fast(as_matrix(w), u, v, w.dtype.type(eps)))
 
 
 def spectral_norm_forward(w, u, v, out=None):
@@ -83,7 +84,7 @@ def spectral_norm_forward(w, u, v, out=None):
     (kernels/workspace.py) for M u, or None to allocate it."""
     check_spectral_norm("spectral_norm_forward", w, u, v)
     Mu = buffer(out, "spectral_norm.Mu", v.shape, w.dtype)
-    return w.dtype.type(spectral_norm_forward_fast(_matrix(w), u, v, Mu))
+    return w.dtype.type(spectral_norm_forward_fast(as_matrix(w), u, v, Mu))
 
 
 def spectral_norm_backward(dw, w, u, v, sigma, out=None):
@@ -92,5 +93,5 @@ def spectral_norm_backward(dw, w, u, v, sigma, out=None):
     Workspace's "spectral_norm.dw" if out is one, else a fresh array."""
     check_spectral_norm("spectral_norm_backward", w, u, v, dw)
     grad = buffer(out, "spectral_norm.dw", w.shape, w.dtype)
-    spectral_norm_backward_fast(_matrix(dw), _matrix(w), u, v, w.dtype.type(sigma), _matrix(grad))
+    spectral_norm_backward_fast(as_matrix(dw), as_matrix(w), u, v, w.dtype.type(sigma), as_matrix(grad))
     return grad

@@ -37,6 +37,7 @@ from kernels.checks import (
     require_float,
 )
 from kernels.conv_geometry import output_shape
+from kernels.cpu.spectral_norm import as_matrix
 from kernels.reference import spectral_norm
 from kernels.reference.batchnorm import batchnorm_inference as inference_loops
 from kernels.specs import BatchNormCache, ConvCache, DenseCache
@@ -185,15 +186,15 @@ class ReferenceEngine:
 
     def spectral_norm_power_iteration(self, w, u, v, eps=1e-12):
         check_spectral_norm("spectral_norm_power_iteration", w, u, v)
-        return w.dtype.type(spectral_norm.power_iteration(matrix(w), u, v, w.dtype.type(eps)))
+        return w.dtype.type(spectral_norm.power_iteration(as_matrix(w), u, v, w.dtype.type(eps)))
 
     def spectral_norm_forward(self, w, u, v, out=None):
         check_spectral_norm("spectral_norm_forward", w, u, v)
-        return w.dtype.type(spectral_norm.sigma_of(matrix(w), u, v))
+        return w.dtype.type(spectral_norm.sigma_of(as_matrix(w), u, v))
 
     def spectral_norm_backward(self, dw, w, u, v, sigma, out=None):
         check_spectral_norm("spectral_norm_backward", w, u, v, dw)
-        return spectral_norm.sigma_backward(matrix(dw), matrix(w), u, v, w.dtype.type(sigma)).reshape(w.shape)
+        return spectral_norm.sigma_backward(as_matrix(dw), as_matrix(w), u, v, w.dtype.type(sigma)).reshape(w.shape)
 
     # -- losses -------------------------------------------------------------------------------
 
@@ -224,8 +225,3 @@ class ReferenceEngine:
     zeros_like, concat_rows, copy_into = (staticmethod(fast.zeros_like), staticmethod(fast.concat_rows),
                                           staticmethod(fast.copy_into))
     Workspace = fast.Workspace
-
-
-def matrix(w):
-    """A dense (I, O) or conv (KH, KW, C_in, O) kernel as the matrix M (I, O) spectral norm reads."""
-    return np.ascontiguousarray(w).reshape(-1, w.shape[-1])
