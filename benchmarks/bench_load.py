@@ -10,6 +10,7 @@ median, and benchmarks/report.py tables the loaded medians against idle and the 
 their medians. PyTorch runs in the suite's second process (-k torch) under the same loads.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,24 +52,32 @@ LOADS = {"idle": None, "python-loop": BUSY_LOOP, "minigan-1-thread": MINIGAN_RUN
 ENGINES = ["minigan", "torch"]
 
 
-@pytest.fixture(scope="module", params=list(LOADS))
-def load(request):
-    """The competing process for this group of cases (None: idle), running and warm."""
-    code = LOADS[request.param]
+@contextlib.contextmanager
+def competitor(name):
+    """The competing process `name` of LOADS running and warm for the with-block (nothing for
+    "idle"), killed, group and all, when it ends."""
+    code = LOADS[name]
     if code is None:
-        yield request.param
+        yield
         return
     env = {k: v for k, v in os.environ.items() if k not in ("MINIGAN_BENCH_OMP", *OPENMP_IDLE)}
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(WARM_SECONDS)
     if proc.poll() is not None:
-        pytest.fail(f"the competing process ({request.param}) ended before the timing began, code {proc.returncode}")
+        raise RuntimeError(f"the competing process ({name}) ended before the timing began, code {proc.returncode}")
     try:
-        yield request.param
+        yield
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+@pytest.fixture(scope="module", params=list(LOADS))
+def load(request):
+    """The competing process for this group of cases (competitor), running and warm."""
+    with competitor(request.param):
+        yield request.param
 
 
 @pytest.mark.parametrize("engine", ENGINES)

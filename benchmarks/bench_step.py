@@ -38,22 +38,18 @@ def batch_data(batch):
     return rng.uniform(-1, 1, (batch, 28, 28, 1)).astype(np.float32), rng.standard_normal((batch, 100)).astype(np.float32)
 
 
-@pytest.mark.parametrize("engine", ENGINES + GPU_ENGINES + ["floor"])
-@pytest.mark.parametrize("batch", [32, 256])
-def test_train_step(benchmark, batch, engine):
-    """One step of the documented recipe per engine; "minigan-reference" is minigan's GAN on its
+def step_function(engine, batch):
+    """-> a function that runs one step of the documented recipe on `engine` at `batch`, from
+    the same weights and data on every engine. "minigan-reference" is minigan's GAN on its
     readable engine (kernels.reference: plain loops, one step at a time); "floor" runs only the
     step's matrix products and Adam's traffic (benchmarks/floors.py), the least any engine with
-    these GEMMs can take."""
+    these GEMMs can take. A GPU engine waits for its device at the end of each step."""
     real, z = batch_data(batch)
     if engine == "floor":
         from benchmarks.floors import step_floor
 
         gan = GAN(RECIPES["documented"], np.random.default_rng(0), K)
-        parameters = sum(v.size for net in (gan.G, gan.D) for v in net.params().values())
-        run(benchmark, step_floor(batch, parameters), f"train step b{batch}", engine, step_flops(batch),
-            case="train step", batch=batch)
-        return
+        return step_floor(batch, sum(v.size for net in (gan.G, gan.D) for v in net.params().values()))
     if engine.endswith("cuda"):
         need_gpu()
     if engine == "minigan-cuda":
@@ -62,9 +58,11 @@ def test_train_step(benchmark, batch, engine):
         from minigan.backends import get
 
         gan = GAN(RECIPES["documented"], np.random.default_rng(0), get("cuda"))
-        run(benchmark, lambda: (gan.train_step(real, z), cuda.synchronize()), f"train step b{batch}", engine,
-            step_flops(batch), case="train step", batch=batch)
-        return
+        return lambda: (gan.train_step(real, z), cuda.synchronize())
+    if engine in CONTRACT_ENGINES:
+        gan = GAN(RECIPES["documented"], np.random.default_rng(0), CONTRACT_ENGINES[engine])
+        return lambda: gan.train_step(real, z)
+    weights = GAN(RECIPES["documented"], np.random.default_rng(0), K).state()  # the twins start from minigan's
     if engine == "torch-cuda":
         torch = need("torch", "PyTorch is not installed")
         if not torch.cuda.is_available():
@@ -72,28 +70,31 @@ def test_train_step(benchmark, batch, engine):
         from benchmarks.torch_twin import TwinGAN
 
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False  # full float32, as minigan
-        twin = TwinGAN.from_recipe(GAN(RECIPES["documented"], np.random.default_rng(0), K).state(), RECIPES["documented"])
+        twin = TwinGAN.from_recipe(weights, RECIPES["documented"])
         twin.G.cuda()
         twin.D.cuda()
         rt, zt = torch.tensor(real, device="cuda"), torch.tensor(z, device="cuda")
-        run(benchmark, lambda: (twin.train_step(rt, zt), torch.cuda.synchronize()), f"train step b{batch}", engine,
-            step_flops(batch), case="train step", batch=batch)
-        return
+        return lambda: (twin.train_step(rt, zt), torch.cuda.synchronize())
     if engine == "torch":
         need("torch", "PyTorch is not installed: pip install torch==2.13.0")
         from benchmarks.torch_twin import TwinGAN
 
-        weights = GAN(RECIPES["documented"], np.random.default_rng(0), K).state()
         gan = TwinGAN.from_recipe(weights, RECIPES["documented"])
     elif engine in TF_ENGINES:
         tensorflow(engine)  # pins its pools before the twin's first op
         from benchmarks.keras_twin import KerasGAN
 
-        weights = GAN(RECIPES["documented"], np.random.default_rng(0), K).state()
         gan = KerasGAN(weights, mode=engine.removeprefix("tf-"))
     else:
-        gan = GAN(RECIPES["documented"], np.random.default_rng(0), CONTRACT_ENGINES[engine])
-    run(benchmark, lambda: gan.train_step(real, z), f"train step b{batch}", engine, step_flops(batch),
+        raise ValueError(f"no engine {engine!r}; the engines are {', '.join(ENGINES + GPU_ENGINES + ['floor'])}")
+    return lambda: gan.train_step(real, z)
+
+
+@pytest.mark.parametrize("engine", ENGINES + GPU_ENGINES + ["floor"])
+@pytest.mark.parametrize("batch", [32, 256])
+def test_train_step(benchmark, batch, engine):
+    """One step of the documented recipe per engine (step_function)."""
+    run(benchmark, step_function(engine, batch), f"train step b{batch}", engine, step_flops(batch),
         case="train step", batch=batch)
 
 

@@ -1,18 +1,21 @@
-"""Turn pytest-benchmark JSON files into a markdown table and a bar chart.
+"""Turn benchmark results into markdown tables and charts.
 
-    python benchmarks/report.py bench.json [bench-torch.json ...] --out docs/benchmarks
+    python benchmarks/report.py bench.json [bench-torch.json ...] [--rounds step_rounds.json] --out docs/benchmarks
 
-Several files (the suite run once per OpenMP policy, benchmarks/conftest.py) merge into one
-table; the table's header says how each file was run.
+From benchmarks/step_rounds.py's file (--rounds), the headline: docs/benchmarks/step.png and
+the first table of table.md, the training step per engine at batch 32 and 256 as medians of
+alternating rounds, and the step beside each competitor against the same engine's idle step.
 
-writes docs/benchmarks/table.md (median time, GFLOP/s from analytic FLOP counts, ratio to
-PyTorch in the same run; then the step under load against idle, and its p99) and
-docs/benchmarks/chart.png (each engine's time relative to PyTorch, per case; below 1 is
-faster than PyTorch).
+From pytest-benchmark's files (several: the suite run once per OpenMP policy,
+benchmarks/conftest.py), the per-case table (median time, GFLOP/s from analytic FLOP
+counts, ratio to PyTorch in the same run; then the step under load against idle, and its
+p99) and docs/benchmarks/chart.png (each engine's time relative to PyTorch, per case and
+idle; below 1 is faster than PyTorch). Each case there is one run of about a second.
 """
 
 import argparse
 import json
+import statistics
 from collections import defaultdict
 from pathlib import Path
 
@@ -41,9 +44,10 @@ def load(paths):
             if "owner" in info:
                 owners[(info["kernel"], info["owner"], info["load"])][info["threads"]] = b["stats"]["median"]
                 continue
-            results[(info["case"], info["batch"])][info["engine"]] = (b["stats"]["median"], info["flops"])
-            if "load" in info:
+            if "load" in info:  # compared with the same engine idle, never with another engine
                 loaded[(info["engine"], info["load"])] = (b["stats"]["median"], info["p99"])
+            else:
+                results[(info["case"], info["batch"])][info["engine"]] = (b["stats"]["median"], info["flops"])
     return runs, results, loaded, owners
 
 
@@ -125,17 +129,118 @@ def chart(results, path):
     plt.close(fig)
 
 
+def machine_line(doc):
+    m = doc["machine"]
+    return f"{m['cpu']}, {m['cores']} cores, {m['threads']} threads for every engine"
+
+
+def rounds_table(doc):
+    """The headline table: each engine's step at each batch (median of the rounds, their range,
+    and the ratio to PyTorch), then each loaded step against the same engine idle."""
+    steps, rounds = doc["steps_s"], doc["rounds"]
+    batches = sorted({int(b) for by_batch in steps.values() for b in by_batch})
+    engines = [e for e in ENGINE_ORDER if e in steps]
+    lines = [f"The training step of the {doc['recipe']} recipe (benchmarks/step_rounds.py): the median of "
+             f"{rounds} alternating rounds, each giving every engine about {doc['seconds_a_turn']} s at each "
+             f"batch size; in brackets the fastest and slowest round. {machine_line(doc)}; {doc['date']}, "
+             f"commit {doc['commit']}.", "",
+             "| engine | " + " | ".join(f"batch {b}" for b in batches) + " |", "|---|" + "---|" * len(batches)]
+    for e in engines:
+        cells = []
+        for b in batches:
+            t = steps[e].get(str(b), [])
+            ref = statistics.median(steps["torch"][str(b)]) if "torch" in steps else None
+            ratio = f", ×{statistics.median(t) / ref:.2f} of PyTorch" if ref and t else ""
+            cells.append(f"{statistics.median(t) * 1e3:.1f} ms ({min(t) * 1e3:.1f}–{max(t) * 1e3:.1f}){ratio}"
+                         if t else "–")
+        lines.append(f"| {e} | " + " | ".join(cells) + " |")
+    loads = sorted({load for by_load in doc["loaded_vs_idle"].values() for load in by_load})
+    if loads:
+        lines += ["", f"The batch-32 step beside each competitor of benchmarks/bench_load.py, as a multiple of the "
+                  f"same engine's idle step in the same round: median of {rounds} rounds (range).", "",
+                  "| engine | " + " | ".join(f"beside {load}" for load in loads) + " |", "|---|" + "---|" * len(loads)]
+        for e, by_load in doc["loaded_vs_idle"].items():
+            lines.append(f"| {e} | " + " | ".join(
+                f"×{statistics.median(r):.2f} ({min(r):.2f}–{max(r):.2f})" for r in by_load.values()) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def rounds_chart(doc, path):
+    """step.png: one panel per batch size (each engine's step in ms, the rounds' range as a
+    whisker) and one of the loaded steps against their own idle step; every panel names the
+    machine and the number of rounds."""
+    steps, rounds = doc["steps_s"], doc["rounds"]
+    batches = sorted({int(b) for by_batch in steps.values() for b in by_batch})
+    engines = [e for e in ENGINE_ORDER if e in steps]
+    loaded = doc["loaded_vs_idle"]
+    panels = len(batches) + (1 if loaded else 0)
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 0.45 * len(engines) + 2.2), dpi=100)
+    where = f"{machine_line(doc)}\nmedian of {rounds} alternating rounds; whiskers: fastest and slowest round"
+    for ax, b in zip(axes, batches):
+        shown = [e for e in engines if steps[e].get(str(b))]
+        med = [statistics.median(steps[e][str(b)]) * 1e3 for e in shown]
+        lo = [m - min(steps[e][str(b)]) * 1e3 for m, e in zip(med, shown)]
+        hi = [max(steps[e][str(b)]) * 1e3 - m for m, e in zip(med, shown)]
+        y = np.arange(len(shown))
+        ref = statistics.median(steps["torch"][str(b)]) * 1e3 if steps.get("torch", {}).get(str(b)) else None
+        for yi, e, m, l, h in zip(y, shown, med, lo, hi):  # dots, not bars: a bar's length means nothing on a log axis
+            ax.errorbar([m], [yi], xerr=[[l], [h]], fmt="o", color=COLORS[e], capsize=3)
+            ax.text(m + h, yi, f"  {m:.1f} ms" + (f" (×{m / ref:.2f})" if ref else ""), va="center", fontsize=7)
+        ax.set_xlim(min(med) / 1.5, max(m + h for m, h in zip(med, hi)) * 4)
+        ax.set_ylim(len(shown) - 0.5, -0.5)
+        ax.set_yticks(y)
+        ax.set_yticklabels(shown, fontsize=8)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.grid(axis="x", which="both", alpha=0.3)
+        ax.set_xlabel("ms per training step (log scale); (×N): time relative to PyTorch", fontsize=8)
+        ax.set_title(f"batch {b}: {doc['recipe']} recipe, one step\n{where}", fontsize=7)
+    if loaded:
+        ax = axes[-1]
+        loads = sorted({load for by_load in loaded.values() for load in by_load})
+        height = 0.8 / len(loads)
+        names = list(loaded)
+        for i, load in enumerate(loads):
+            r = [loaded[e].get(load, []) for e in names]
+            med = [statistics.median(x) if x else np.nan for x in r]
+            err = [[m - min(x) for m, x in zip(med, r)], [max(x) - m for m, x in zip(med, r)]]
+            ax.barh(np.arange(len(names)) + i * height, med, height, xerr=err, capsize=3, label=f"beside {load}")
+        ax.axvline(1.0, color="k", linewidth=1)
+        ax.set_yticks(np.arange(len(names)) + height * (len(loads) - 1) / 2)
+        ax.set_yticklabels(names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("step beside the competitor ÷ the same engine's idle step", fontsize=8)
+        ax.set_title(f"batch 32 under load, against its own idle step\n{where}", fontsize=7)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("json", nargs="+", help="pytest-benchmark JSON files (--benchmark-json)")
-    p.add_argument("--out", default="docs/benchmarks", help="folder for table.md and chart.png")
+    p.add_argument("json", nargs="*", help="pytest-benchmark JSON files (--benchmark-json)")
+    p.add_argument("--rounds", type=Path, help="benchmarks/step_rounds.py's JSON file: the headline")
+    p.add_argument("--out", default="docs/benchmarks", help="folder for table.md, step.png and chart.png")
     args = p.parse_args(argv)
-    runs, results, loaded, owners = load(args.json)
+    if not args.json and not args.rounds:
+        p.error("give pytest-benchmark JSON files, --rounds FILE, or both")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "table.md").write_text(table(runs, results) + load_table(loaded) + owner_table(owners))
-    chart(results, out / "chart.png")
-    print(f"wrote {out / 'table.md'} and {out / 'chart.png'} ({len(results)} cases)")
+    text, wrote = "", []
+    if args.rounds:
+        doc = json.loads(args.rounds.read_text())
+        text += "## The training step, in alternating rounds\n\n" + rounds_table(doc)
+        rounds_chart(doc, out / "step.png")
+        wrote.append(out / "step.png")
+    if args.json:
+        runs, results, loaded, owners = load(args.json)
+        text += ("\n## Each case, one pytest-benchmark run\n\n" if args.rounds else "") + table(runs, results)
+        text += load_table(loaded) + owner_table(owners)
+        chart(results, out / "chart.png")
+        wrote.append(out / "chart.png")
+    (out / "table.md").write_text(text)
+    print(f"wrote {out / 'table.md'} and {', '.join(map(str, wrote))}")
 
 
 if __name__ == "__main__":

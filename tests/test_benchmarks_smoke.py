@@ -73,6 +73,33 @@ def test_load_benchmark_starts_and_stops_its_competitor(tmp_path):
     assert f"| conv2 GEMM 576x1152x256 | {BLAS_NAME} | idle |" in table  # the owner table
 
 
+def test_step_rounds_and_its_headline(tmp_path):
+    """benchmarks/step_rounds.py, two short rounds of minigan and PyTorch (each in its own worker,
+    under its own OpenMP policy) idle and beside the Python loop, then report.py's headline from
+    it: every turn timed, each loaded step set against the same engine idle, every panel titled
+    with the machine and the rounds."""
+    env = {**{k: v for k, v in os.environ.items() if k not in OPENMP_IDLE}, "MINIGAN_BENCH_LOAD_WARM": "0.5"}
+    out = tmp_path / "rounds.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.step_rounds", "--rounds", "2", "--seconds", "0.05",
+                           "--min-steps", "2", "--engines", "minigan", "torch", "--batch-sizes", "32",
+                           "--loads", "python-loop", "--out", str(out)], cwd=REPO, capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads(out.read_text())
+    assert doc["rounds"] == 2 and doc["machine"]["cores"] == os.cpu_count()
+    assert {e: [len(t) for t in by_batch.values()] for e, by_batch in doc["steps_s"].items()} == {"minigan": [2], "torch": [2]}
+    assert doc["env"]["minigan"]["OpenMP idle policy"].startswith("PASSIVE")
+    assert doc["env"]["torch"]["OpenMP idle policy"].startswith("libgomp default")
+    assert all(len(r) == 2 and min(r) > 0 for by_load in doc["loaded_vs_idle"].values() for r in by_load.values())
+    proc = subprocess.run([sys.executable, "benchmarks/report.py", "--rounds", str(out), "--out", str(tmp_path / "rep")],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    table = (tmp_path / "rep" / "table.md").read_text()
+    assert "the median of 2 alternating rounds" in table and doc["machine"]["cpu"] in table
+    assert "| minigan | " in table and "×1.00 of PyTorch" in table and "| minigan | ×" in table  # idle, then loaded
+    assert (tmp_path / "rep" / "step.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_bench_command_json(capsys):
     from minigan.cli import main
 
