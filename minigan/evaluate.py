@@ -16,6 +16,7 @@ generator would reach with the same number of samples, the FID of training image
 against the test set.
 """
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -153,6 +154,8 @@ class Yardstick:
             raise FileNotFoundError(f"no classifier at {self.path}; train one first: "
                                     f"python -m minigan train-classifier --out {self.path}")
         self.net, self.meta = load_classifier(self.path)
+        # which feature space a FID was measured in: two classifiers' FIDs never compare
+        self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
         self.n, self.seed = n, seed
         test_images, _ = load_mnist("test", data)
         train_images, _ = load_mnist("train", data)
@@ -170,7 +173,7 @@ class Yardstick:
     def score(self, samples):
         report = score_samples(self.net, samples, self.test_feats)
         report.update(fid_train_vs_test=self.floor, n=self.n, classifier=str(self.path),
-                      classifier_test_accuracy=self.meta["test_accuracy"])
+                      classifier_test_accuracy=self.meta["test_accuracy"], classifier_sha256=self.sha256)
         return report
 
 
@@ -201,4 +204,5 @@ def print_report(report, as_json=False):
     print(f"  FID vs MNIST test (classifier features): {report['fid']:.3f}   floor (train vs test): {report['fid_train_vs_test']:.3f}")
     print(f"  class entropy {report['class_entropy']:.3f} (ln 10 = 2.303)   confident (p >= 0.9): {report['confident_fraction']:.3f}")
     print("  classes 0-9: " + " ".join(f"{100 * h:.1f}%" for h in report["class_histogram"]))
-    print(f"  classifier {report['classifier']} (test accuracy {report['classifier_test_accuracy']:.4f})")
+    print(f"  classifier {report['classifier']} (test accuracy {report['classifier_test_accuracy']:.4f}, "
+          f"sha256 {report['classifier_sha256'][:12]})")
