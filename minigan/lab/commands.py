@@ -157,10 +157,15 @@ def format_report(r):
     return "\n".join(out)
 
 
+def graded(name, path, seed=None, timeout_s=TIMEOUT_S):
+    """The report on ``path`` as exercise ``name``, graded in a child process; seed None draws one."""
+    seed = random.SystemRandom().randrange(10**6) if seed is None else seed
+    return run_grader(name, path, seed, timeout_s)
+
+
 def check(name, path, seed=None, timeout_s=TIMEOUT_S):
     """-> (exit code, printed report)."""
-    seed = random.SystemRandom().randrange(10**6) if seed is None else seed
-    report = run_grader(name, path, seed, timeout_s)
+    report = graded(name, path, seed, timeout_s)
     return (0 if report["right"] else 1), format_report(report)
 
 
