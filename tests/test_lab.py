@@ -292,6 +292,38 @@ def test_training_with_the_students_kernels_matches_minigans(tmp_path):
         assert all(abs(a[k] - b[k]) < 1e-5 for k in ("d_loss", "g_loss")), (step, a, b)
 
 
+def test_the_lab_and_training_agree_on_relu_at_zero(tmp_path):
+    """Training hands relu_backward the activation's input x, which is exactly 0 where a zero
+    bias meets an all-zero input; its slope there is 0. The exercise grades that point as
+    training takes it: a relu written x >= 0 is named wrong, and in training its gradients
+    part from minigan's."""
+    import numpy as np
+
+    from kernels.reference import ReferenceEngine, readable_steps
+    from kernels.specs import Activation, DenseSpec
+
+    geq = student_file(tmp_path, "relu", """
+        def relu_backward(dy, x):
+            return dy * (x >= 0)
+        """)
+    report = grade("relu", geq, seed=0, jit=False)
+    assert {p["mistake"] for p in report["problems"]} == {"relu's slope at 0"}
+    theirs_steps = readable_steps()
+    theirs_steps.relu_backward = lambda dy, x: dy * (x >= 0)
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), np.zeros(5)
+    x[1] = 0.0  # a zero input row and a zero bias: that row's pre-activation is exactly 0
+    spec, dy = DenseSpec(Activation("relu")), rng.standard_normal((4, 5))
+    grads = []
+    for steps in (readable_steps(), theirs_steps):
+        engine = ReferenceEngine(steps)
+        _, cache = engine.dense_forward(x, w, b, spec)
+        grads.append(engine.dense_backward(dy, cache))
+    (dx, dw, db), (their_dx, their_dw, their_db) = grads
+    assert np.array_equal(dx[1], np.zeros(3)) and not np.allclose(their_dx[1], 0.0)  # the zero row's dx
+    assert not np.allclose(db, their_db) and np.allclose(dx[[0, 2, 3]], their_dx[[0, 2, 3]])
+
+
 def test_train_refuses_wrong_or_uncompilable_kernels(tmp_path):
     student_file(tmp_path / "wrong", "dense", TRANSPOSED)
     out = subprocess.run([sys.executable, "-m", "minigan", "train", "--kernels", str(tmp_path / "wrong"), "--limit", "64",

@@ -14,7 +14,7 @@ import pytest
 
 from minigan.lab.exercises import EXERCISES
 from minigan.lab.grader import judge_file, run_file
-from minigan.lab.mistakes import MISTAKES
+from minigan.lab.mistakes import ERROR_NAMES, MISTAKES
 
 SEEDS = range(50)
 
@@ -50,21 +50,25 @@ def conv2d_backward(dy, x, w, stride, padding):
     N, H, W, C = x.shape
     KH, KW, _, F = w.shape
     s, p = stride, padding
-    dx, dw = np.zeros(x.shape), np.zeros(w.shape)
+    dx, dw, db = np.zeros(x.shape), np.zeros(w.shape), np.zeros(F)
     for oh in range(dy.shape[1]):
         for ow in range(dy.shape[2]):
             for kh in range(KH):
                 for kw in range(KW):
                     ih, iw = IH, IW
-                    if 0 <= ih < H and 0 <= iw < W:
+                    if INSIDE:
                         dw[kh, kw] += x[:, ih, iw].T @ dy[:, oh, ow]
                         dx[:, ih, iw] += dy[:, oh, ow] @ w[kh, kw].T
-    return dx, dw, dy.sum(axis=(0, 1, 2))
+                        DB_PER_TAP
+    return dx, dw, DB
 """
 
 
-def conv_loops(ih, iw):
-    return CONV_LOOPS.replace("IH", ih).replace("IW", iw)
+def conv_loops(ih="oh * s - p + kh", iw="ow * s - p + kw", inside="0 <= ih < H and 0 <= iw < W", rows="dy.shape[1]",
+               cols="dy.shape[2]", db="dy.sum(axis=(0, 1, 2))", per_tap="pass"):
+    return (CONV_LOOPS.replace("IH", ih).replace("IW", iw).replace("INSIDE", inside).replace("DB_PER_TAP", per_tap)
+            .replace("range(dy.shape[1])", f"range({rows})").replace("range(dy.shape[2])", f"range({cols})")
+            .replace("DB", db))
 
 
 BN = """
@@ -125,6 +129,10 @@ WRONG = {
         for n in range(x.shape[0]):
             dw = np.outer(x[n], dy[n])
         return dy @ w.T, dw, dy.sum(axis=0)"""), "dw", "= where += belongs"),
+    "dense db total": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy, dy.sum()"), "db",
+                       "a number where an array belongs"),
+    "dense dx mean": ("dense", one("dense_backward", "return dy @ w.T / len(x), x.T @ dy, dy.sum(axis=0)"), "dx",
+                      "divided by the batch size"),
     "dense sign": ("dense", one("dense_backward", "return -dy @ w.T, x.T @ dy, dy.sum(axis=0)"), "dx", "sign flipped"),
     "relu x >= 0": ("relu", one("relu_backward", "return dy * (x >= 0)"), "dx", "relu's slope at 0"),
     "relu heaviside half": ("relu", one("relu_backward", "return dy * np.heaviside(x, 0.5)"), "dx",
@@ -144,6 +152,13 @@ WRONG = {
                       "leaky slope missing"),
     "leaky writes dy": ("leaky_relu", one("leaky_relu_backward", "dy[x <= 0] *= alpha\nreturn dy"), "dy",
                         "input changed in place"),
+    "relu leaks": ("relu", one("relu_backward", "return np.where(x > 0, dy, 0.1 * dy)"), "dx", "wrong slope"),
+    "relu 2-D loops": ("relu", one("relu_backward", """
+        dx = np.zeros(dy.shape)
+        for i in range(x.shape[0]):
+            for j in range(x.shape[1]):
+                dx[i, j] = dy[i, j] if x[i, j] > 0 else 0.0
+        return dx"""), None, "written for one number of dimensions"),
     "tanh in x": ("tanh", one("tanh_backward", "return dy * (1 - np.tanh(y) ** 2)"), "dx", "x-formula applied to y"),
     "tanh 1 - y": ("tanh", one("tanh_backward", "return dy * (1 - y)"), "dx", "wrong derivative"),
     "tanh no dy": ("tanh", one("tanh_backward", "return 1 - y * y"), "dx", "dy not multiplied in"),
@@ -160,6 +175,15 @@ def sigmoid_forward(x):
 def sigmoid_backward(dy, y):
     return dy * y * (1 - y)
 """, "y", "sigmoid overflow"),
+    "sigmoid math.exp": ("sigmoid", """
+import math
+
+def sigmoid_forward(x):
+    return np.array([1 / (1 + math.exp(-v)) for v in x.ravel()]).reshape(x.shape)
+
+def sigmoid_backward(dy, y):
+    return dy * y * (1 - y)
+""", None, "sigmoid overflow"),
     "sigmoid mirrored": ("sigmoid", """
 def sigmoid_forward(x):
     return 1 / (1 + np.exp(np.clip(x, -500, 500)))
@@ -167,6 +191,12 @@ def sigmoid_forward(x):
 def sigmoid_backward(dy, y):
     return dy * y * (1 - y)
 """, "y", "sigmoid mirrored"),
+    "bce clipped": ("bce_with_logits", one("bce_with_logits_backward",
+                                           "return (1 / (1 + np.exp(-np.clip(logits, -12, 12))) - targets) / logits.size"),
+                    "dlogits", "x clipped"),
+    "bce targets flipped": ("bce_with_logits", one("bce_with_logits_backward",
+                                                   "return (0.5 * (1 + np.tanh(logits / 2)) - 1 + targets) / logits.size"),
+                            "dlogits", "targets flipped"),
     "bce sum": ("bce_with_logits", one("bce_with_logits_backward", "return 0.5 * (1 + np.tanh(logits / 2)) - targets"),
                 "dlogits", "loss's 1/M missing"),
     "bce rows": ("bce_with_logits", one("bce_with_logits_backward",
@@ -184,9 +214,14 @@ def sigmoid_backward(dy, y):
         e = np.exp(logits)
         return (e / (1 + e) - targets) / logits.size"""), "dlogits", "sigmoid overflow"),
     "conv flipped": ("conv2d", conv(TAPS="w[::-1, ::-1]"), "dx", "flipped kernel in dx"),
-    "conv kh kw swapped": ("conv2d", conv_loops("oh * s - p + kw", "ow * s - p + kh"), "dw", "kh and kw swapped"),
-    "conv no stride": ("conv2d", conv_loops("oh - p + kh", "ow - p + kw"), "dx", "stride not applied"),
-    "conv no padding offset": ("conv2d", conv_loops("oh * s + kh", "ow * s + kw"), "dx", "padding offset wrong"),
+    "conv kh kw swapped": ("conv2d", conv_loops(ih="oh * s - p + kw", iw="ow * s - p + kh"), "dw", "kh and kw swapped"),
+    "conv no stride": ("conv2d", conv_loops(ih="oh - p + kh", iw="ow - p + kw"), "dx", "stride not applied"),
+    "conv no padding offset": ("conv2d", conv_loops(ih="oh * s + kh", iw="ow * s + kw"), "dx", "padding offset wrong"),
+    "conv upper bound only": ("conv2d", conv_loops(inside="ih < H and iw < W"), "dx", "negative index wraps"),
+    "conv Ho without + 1": ("conv2d", conv_loops(rows="(H + 2 * p - KH) // s", cols="(W + 2 * p - KW) // s"), "dw",
+                            "output size computed wrong"),
+    "conv db in the tap loops": ("conv2d", conv_loops(db="db", per_tap="db += dy[:, oh, ow].sum(axis=0)"), "db",
+                                 "db summed once per tap"),
     "conv not cropped": ("conv2d", conv(CROP="dxp"), "dx", "padding not cropped"),
     "conv cropped one side": ("conv2d", conv(CROP="dxp[:, :H, :W]"), "dx", "padding offset wrong"),
     "conv cropped the other side": ("conv2d", conv(CROP="dxp[:, 2 * p:, 2 * p:]"), "dx", "padding offset wrong"),
@@ -250,6 +285,17 @@ def batchnorm_backward(dy, xhat, gamma, inv_std):
                                       "beta2 ** step", "0.999 ** step"), "v", "hard-coded setting"),
     "adam eps 1e-8": ("adam", adam("+ eps)", "+ 1e-8)"), "param", "hard-coded setting"),
     "adam lr": ("adam", adam("param -= lr", "param -= 0.001"), "param", "hard-coded setting"),
+    "adam beta2 in m_hat": ("adam", adam("m / (1 - beta1 ** step)", "m / (1 - beta2 ** step)"), "param",
+                            "wrong beta in a bias correction"),
+    "adam efficient form": ("adam", adam("    m_hat = m / (1 - beta1 ** step)\n    v_hat = v / (1 - beta2 ** step)\n"
+                                         "    param -= lr * m_hat / (np.sqrt(v_hat) + eps)",
+                                         "    param -= lr * np.sqrt(1 - beta2 ** step) / (1 - beta1 ** step) * m / "
+                                         "(np.sqrt(v) + eps)"), "param", "eps before the bias correction"),
+    "adam (1 - beta)^t": ("adam", adam("v / (1 - beta2 ** step)", "v / (1 - beta2) ** step"), "param",
+                          "bias correction written wrong"),
+    "adam m_hat first": ("adam", adam("    m_hat = m / (1 - beta1 ** step)\n", "",
+                                      "    m[...] = beta1", "    m_hat = m / (1 - beta1 ** step)\n    m[...] = beta1"),
+                         "param", "moments used before their update"),
     "adam stores hats": ("adam", adam("m_hat = m / (1 - beta1 ** step)", "m[...] = m / (1 - beta1 ** step); m_hat = m",
                                       "v_hat = v / (1 - beta2 ** step)", "v[...] = v / (1 - beta2 ** step); v_hat = v"),
                          "m", "bias-corrected moments stored"),
@@ -275,7 +321,17 @@ def files(tmp_path_factory):
 
 def test_every_named_mistake_has_a_wrong_implementation():
     proven = {mistake for _, _, _, mistake in WRONG.values()}
-    assert proven == {m.name for m in MISTAKES}, {m.name for m in MISTAKES} ^ proven
+    names = {m.name for m in MISTAKES} | set(ERROR_NAMES)
+    assert proven == names, names ^ proven
+
+
+def test_docs_list_every_name():
+    from conftest import REPO
+
+    text = " ".join((REPO / "docs" / "lab.md").read_text().split())
+    names = [m.name for m in MISTAKES] + list(ERROR_NAMES)
+    short = [n.removeprefix("BatchNorm ").removeprefix("Adam's ").removeprefix("Adam ") for n in names]
+    assert [n for n in short if n not in text] == []
 
 
 def test_no_wrong_file_passes_at_any_of_50_seeds_and_each_is_named(files):
@@ -294,6 +350,8 @@ def test_no_wrong_file_passes_at_any_of_50_seeds_and_each_is_named(files):
                 record = run_file(e, files[k], cases, False, arrays)
                 report = judge_file(e, files[k], seed, cases, record, arrays, gradcheck=False)
                 named = {(p["grad"], p["mistake"]) for p in report["problems"]}
+                if report["error"] and report["error"]["mistake"]:  # an exception its case explains
+                    named.add((None, report["error"]["mistake"][0]))
                 if report["right"] or (grad, mistake) not in named:
                     failures.append((k, seed, report["error"] or report["problems"][:3]))
     assert not failures, failures[:5]

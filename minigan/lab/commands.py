@@ -133,6 +133,8 @@ def format_report(r):
             out.append(f"    {err['text']}")
         if err.get("case"):
             out.append(f"on the case {err['case']}")
+        if err.get("mistake"):
+            out.append(f"[{err['mistake'][0]}] {err['mistake'][1]}")
         return "\n".join(out)
     out.append("case / returned array      vs minigan's reference   vs finite differences")
     for row in r["cases"]:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from minigan.lab.exercises import EXERCISES
-from minigan.lab.mistakes import TOLERANCE, Answer, close, diagnose, locate
+from minigan.lab.mistakes import TOLERANCE, Answer, close, diagnose, locate, named_error
 
 RECORD_KEY = "__record__"  # the RESULTS entry that holds the JSON record beside the arrays
 NO_RESULTS = ("your code ended the Python process before the grader had its results, or wrote them itself: "
@@ -132,10 +132,10 @@ def judge(exercise, case, grad, value, expected, numeric, others, returned):
             return row, None
     answer = Answer(exercise, grad, value, expected, case, others, returned)
     found = diagnose(answer)
-    if found and found[0] != "sigmoid overflow":
+    if found and found[0] not in ALL_CASES:
         return row, {"mistake": found[0], "kind": found[0], "message": found[1]}
     kind, where = locate(answer)
-    if found:  # named unless the finite cases are wrong too (unname_overflow_among_finite_errors)
+    if found:  # named only if it holds in every case where it can (name_only_where_every_case_agrees)
         return row, {"mistake": found[0], "kind": found[0], "message": found[1], "where": where}
     return row, {"mistake": None, "kind": kind, "message": where}
 
@@ -359,6 +359,8 @@ def judge_file(exercise, path, seed, cases, record, arrays, gradcheck=True):
         return report
     if record["not_written"] or record["error"]:
         report["not_written"], report["error"] = record["not_written"], record["error"]
+        if report["error"]:
+            report["error"]["mistake"] = named_error(exercise, cases, report["error"])
         return report
     if len(record["runs"]) != len(cases):
         report["error"] = error_info(f"{NO_RESULTS} ({len(record['runs'])} of {len(cases)} cases came back)")
@@ -387,23 +389,28 @@ def judge_file(exercise, path, seed, cases, record, arrays, gradcheck=True):
                 if p:
                     report["problems"].append({"case": case.label, "grad": grad, **p})
         report["cases"].append(row)
-    unname_overflow_among_finite_errors(report, cases)
+    name_only_where_every_case_agrees(report, cases)
     report["right"] = not report["problems"]
     if report["right"] and record["numba"] is not None:
         report["numba"] = numba_status(exercise, record["numba"], outputs0, arrays)
     return report
 
 
-def unname_overflow_among_finite_errors(report, cases):
-    """"sigmoid overflow" names a file whose only fault is at large |x|: where the same array is
-    wrong on a finite case too, the overflow is reported by where it is, without the name."""
+ALL_CASES = ("sigmoid overflow", "update not in place")  # names that need every case to agree
+
+
+def name_only_where_every_case_agrees(report, cases):
+    """"sigmoid overflow" names a file whose only fault is at large |x|, and "update not in place"
+    an array that no case changed: where the same array is wrong otherwise on another case (a
+    finite one, or one where it did change), the problem is reported by where it is, unnamed."""
     overflow = {c.label for c in cases if c.info.get("overflow")}
-    wrong_elsewhere = {p["grad"] for p in report["problems"] if p["case"] not in overflow}
-    for p in report["problems"]:
-        if p["mistake"] == "sigmoid overflow" and p["grad"] in wrong_elsewhere:
-            p.update(mistake=None, kind="not finite", message=p["where"])
-
-
+    for name in ALL_CASES:
+        mine = [p for p in report["problems"] if p["mistake"] == name]
+        others = {p["grad"] for p in report["problems"] if p["mistake"] != name
+                  and (name != "sigmoid overflow" or p["case"] not in overflow)}
+        for p in mine:
+            if p["grad"] in others:
+                p.update(mistake=None, kind="entries", message=p["where"])
 def numba_status(exercise, numba, python_outputs, arrays):
     """-> "compiled" when the compiled functions gave what the Python ones gave on the first case,
     else why not."""

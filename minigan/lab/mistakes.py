@@ -152,6 +152,24 @@ def _mean_for_sum(a):
     return a.first((f"divided by {k} = {c}", a.expected / c) for k, c in counts.items() if c and c > 1)
 
 
+def _divided_by_batch(a):
+    N = a.case.info.get("N")
+    return a.first([("", a.expected / N)]) if N and N > 1 else None
+
+
+def _db_per_tap(a):
+    """db added inside the kernel's loops: dy counted once per tap (per valid tap, or per every tap)."""
+    i, dy = a.inputs, a.case.dy
+    H, W = i["x"].shape[1:3]
+    KH, KW = i["w"].shape[:2]
+    s, p = i["stride"], i["padding"]
+    oh, ow = np.arange(dy.shape[1]), np.arange(dy.shape[2])
+    rows = ((oh[:, None] * s - p + np.arange(KH)[None, :] >= 0) & (oh[:, None] * s - p + np.arange(KH) < H)).sum(1)
+    cols = ((ow[:, None] * s - p + np.arange(KW)[None, :] >= 0) & (ow[:, None] * s - p + np.arange(KW) < W)).sum(1)
+    valid = np.einsum("nhwf,h,w->f", dy, rows, cols)
+    return a.first([("each valid tap", valid), ("each tap", KH * KW * a.expected)])
+
+
 def _wrong_axis(a):
     dy = a.case.dy
     sums = [("summed over axis 1", dy.sum(axis=1))] if a.grad == "db" and dy.ndim == 2 else []
@@ -160,10 +178,13 @@ def _wrong_axis(a):
 
 # -- conv ---------------------------------------------------------------------------------
 
-def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=False, sample=None):
+def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=False, sample=None, wrap=False,
+                 out=None):
     """(dx, dw) of the convolution as a student might write it, with one slip: w flipped in dx,
     kh and kw swapped in the taps, windows ``step`` apart (the stride when None), starting at
-    ``offset`` (-padding when None), dx on the padded canvas, or one sample's terms only."""
+    ``offset`` (-padding when None), dx on the padded canvas, one sample's terms only, negative
+    indices wrapping round (a bounds check on the upper end only), or only the first out =
+    (rows, columns) of dy's windows."""
     i, dy = case.inputs, case.dy
     x, w, s, p = i["x"], i["w"], i["stride"], i["padding"]
     if sample is not None:
@@ -171,24 +192,24 @@ def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=Fa
     step, offset = s if step is None else step, -p if offset is None else offset
     N, H, W, C = x.shape
     KH, KW = w.shape[:2]
-    Ho, Wo = dy.shape[1:3]
+    Ho, Wo = out or dy.shape[1:3]
     taps = w[::-1, ::-1] if flip else w
     dx = np.zeros((N, H + 2 * p, W + 2 * p, C) if canvas else x.shape)
     dw = np.zeros(w.shape)
     oh, ow = np.meshgrid(np.arange(Ho), np.arange(Wo), indexing="ij")
+    low = (-H, -W) if wrap else (0, 0)
     for kh in range(KH):
         for kw in range(KW):
             th, tw = (kw, kh) if swap else (kh, kw)
             ih, iw = oh * step + offset + th, ow * step + offset + tw
-            ok = (ih >= 0) & (ih < H) & (iw >= 0) & (iw < W)
+            ok = (ih >= low[0]) & (ih < H) & (iw >= low[1]) & (iw < W)
             if canvas:  # where the padded input's rows are: every tap lands
                 ok = (ih + p >= 0) & (ih + p < H + 2 * p) & (iw + p >= 0) & (iw + p < W + 2 * p)
             g = dy[:, oh[ok], ow[ok], :]  # (N, windows, F)
+            rows, cols = (ih[ok] + p, iw[ok] + p) if canvas else (ih[ok] % H, iw[ok] % W)
             if not canvas:
-                dw[kh, kw] = np.einsum("nvc,nvf->cf", x[:, ih[ok], iw[ok], :], g)
-                dx[:, ih[ok], iw[ok], :] += g @ taps[kh, kw].T
-            else:
-                dx[:, ih[ok] + p, iw[ok] + p, :] += g @ taps[kh, kw].T
+                dw[kh, kw] = np.einsum("nvc,nvf->cf", x[:, rows, cols, :], g)
+            np.add.at(dx, (slice(None), rows, cols), g @ taps[kh, kw].T)
     return dx, dw
 
 
@@ -202,9 +223,41 @@ def _conv_candidates(a):
                "canvas": conv_variant(case, canvas=True)}
         if p:
             out["offset +p"], out["offset -2p"] = conv_variant(case, offset=p), conv_variant(case, offset=-2 * p)
+            out["wrap"] = conv_variant(case, wrap=True)
+        for size in output_sizes(case):
+            out[("size", size)] = conv_variant(case, out=size)
         return out
 
     return cached(case, "conv", make)
+
+
+def output_sizes(case):
+    """The (Ho, Wo) a student computes wrongly: without the padding, without the + 1, with one
+    side's padding; those smaller than dy's (larger ones index past dy and raise)."""
+    i = case.inputs
+    H, W = i["x"].shape[1:3]
+    KH, KW = i["w"].shape[:2]
+    s, p = i["stride"], i["padding"]
+    Ho, Wo = case.dy.shape[1:3]
+    sizes = {((H - KH) // s + 1, (W - KW) // s + 1), ((H + 2 * p - KH) // s, (W + 2 * p - KW) // s),
+             ((H + p - KH) // s + 1, (W + p - KW) // s + 1)}
+    return sorted(size for size in sizes if size != (Ho, Wo) and 0 < size[0] <= Ho and 0 < size[1] <= Wo)
+
+
+def _conv_wrapped(a):
+    c = _conv_candidates(a)
+    return a.first([("", dict(zip(("dx", "dw"), c["wrap"]))[a.grad])]) if "wrap" in c else None
+
+
+def _conv_output_size(a):
+    c, dy = _conv_candidates(a), a.case.dy
+    options = []
+    for key, grads in c.items():
+        if isinstance(key, tuple):
+            rows, cols = key[1]
+            options.append((f"{rows} x {cols}", {"dx": grads[0], "dw": grads[1],
+                                                  "db": dy[:, :rows, :cols].sum(axis=(0, 1, 2))}[a.grad]))
+    return a.first(options)
 
 
 def _conv_flipped(a):
@@ -255,6 +308,8 @@ def _overwritten(a):
         return a.first([("", per_sample[-1].sum(axis=0)), ("", per_sample[-1, -1])])
     if a.grad == "dw" and dy.ndim == 2:
         return a.first([("", np.outer(x[-1], dy[-1]))])
+    if a.grad == "dx" and dy.ndim == 4:
+        return a.first(cached(a.case, "conv dx =", lambda: _conv_dx_last_writes(a.case)))
     if a.grad == "dw" and dy.ndim == 4:
         i = a.inputs
         w, s, p = i["w"], i["stride"], i["padding"]
@@ -271,6 +326,24 @@ def _overwritten(a):
     return None
 
 
+def _conv_dx_last_writes(case):
+    """dx as loops that assign where they should add leave it: each pixel keeps the last window's
+    term, summed over f (a product with w[kh, kw]) or of the last f alone (scalar loops over f)."""
+    i, dy = case.inputs, case.dy
+    x, w, s, p = i["x"], i["w"], i["stride"], i["padding"]
+    H, W = x.shape[1:3]
+    summed, last_f = np.zeros(x.shape), np.zeros(x.shape)
+    for oh in range(dy.shape[1]):
+        for ow in range(dy.shape[2]):
+            for kh in range(w.shape[0]):
+                for kw in range(w.shape[1]):
+                    ih, iw = oh * s - p + kh, ow * s - p + kw
+                    if 0 <= ih < H and 0 <= iw < W:
+                        summed[:, ih, iw] = dy[:, oh, ow] @ w[kh, kw].T
+                        last_f[:, ih, iw] = dy[:, oh, ow, -1:] * w[kh, kw, :, -1]
+    return [("", summed), ("", last_f)]
+
+
 # -- activations --------------------------------------------------------------------------
 
 def _slopes(a):
@@ -283,9 +356,29 @@ def _slopes(a):
                 "no slope": dy, "chain": (x > 0) * 1.0, "dy's sign": np.where(dy > 0, dy, 0.0),
                 "times x": dy * x, "times relu(x)": dy * np.maximum(x, 0.0)}
     return {"wrong side": np.where(x > 0, alpha * dy, dy), "alpha zero": np.where(x > 0, dy, 0.0),
+            "alpha without dy": np.where(x > 0, dy, alpha),
             "no slope": dy, "chain": np.where(x > 0, 1.0, alpha), "dy's sign": np.where(dy > 0, dy, alpha * dy),
-            "times x": dy * np.where(x > 0, x, alpha * x), "one minus alpha": np.where(x > 0, dy, (1 - alpha) * dy),
+            "times x": dy * np.where(x > 0, x, alpha * x), "forward on the left": np.where(x > 0, dy, alpha * x),
+            "one minus alpha": np.where(x > 0, dy, (1 - alpha) * dy),
             **{f"slope {c}": np.where(x > 0, dy, c * dy) for c in LEAKY_SLOPES if c != alpha}}
+
+
+def _constant_slopes(a):
+    """'c where x < 0' (or x > 0): dx is dy times a constant on each side, not the right one."""
+    dy, x, v = a.case.dy, a.inputs["x"], a.value
+    if a.like(-a.expected):  # both slopes negated: the sign, named so
+        return None
+    right = {"x > 0": 1.0, "x < 0": a.inputs.get("alpha", 0.0)}
+    slopes = {}
+    for side, mask in (("x > 0", x > 0), ("x < 0", x < 0)):
+        ratio = v[mask] / dy[mask]
+        if ratio.size < 2 or not np.all(np.isfinite(ratio)) or np.ptp(ratio) > 1e-9 * max(1.0, abs(ratio[0])):
+            return None
+        slopes[side] = float(ratio[0])
+    wrong = [f"{c:.4g} where {side}" for side, c in slopes.items() if abs(c - right[side]) > 1e-9]
+    r, left = slopes["x > 0"] * dy, slopes["x < 0"] * dy
+    found = wrong and a.first([("", np.where(x > 0, r, left)), ("", np.where(x >= 0, r, left))]) is not None
+    return " and ".join(wrong) if found else None
 
 
 def _slope(*kinds):
@@ -321,11 +414,26 @@ def _dy_missing(a):
         return a.first([("", 1 - y * y)])
     if a.exercise.name == "sigmoid":
         return a.first([("", y * (1 - y))])
-    return _slope("chain")(a)
+    return _slope("chain", "alpha without dy")(a)
 
 
 def _sigmoid_mirrored(a):
     return a.first([("", 1 - a.expected)])
+
+
+def _clipped(a):
+    """sigmoid(clip(x, -c, c)) for some c below the largest |x|: the overflow avoided too early."""
+    x = a.inputs["logits" if a.grad == "dlogits" else "x"]
+    j = np.unravel_index(int(np.argmax(x)), x.shape)
+    if x[j] < 40:
+        return None
+    t, M = (a.inputs["targets"], a.case.info["M"]) if a.grad == "dlogits" else (0.0, 1)
+    y = a.value * M + t
+    c = float(np.log(y[j] / (1 - y[j]))) if 0 < y[j] < 1 else np.inf
+    if not 0 < c < x[j]:
+        return None
+    sig = 1 / (1 + np.exp(-np.clip(x, -c, c)))
+    return a.first([(f"{c:.3g}", (sig - t) / M)])
 
 
 def _overflowed(a):
@@ -357,6 +465,11 @@ def _bce_sigmoid_derivative(a):
 def _bce_logits_for_sigmoid(a):
     s, t, M, _ = _bce_parts(a)
     return a.first([("", (a.inputs["logits"] - t) / M)])
+
+
+def _bce_targets_flipped(a):
+    s, t, M, _ = _bce_parts(a)
+    return a.first([("", (s - (1 - t)) / M)])
 
 
 def _bce_probability(a):
@@ -443,21 +556,40 @@ def _bn_dgamma_without_xhat(a):
 # -- Adam ---------------------------------------------------------------------------------
 
 def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct=(True, True), store_hat=False,
-                 no_one_minus=(False, False), unsquared=False, eps_outside=False, **settings):
+                 no_one_minus=(False, False), unsquared=None, eps_outside=False, hat_betas=(1, 2),
+                 eps_uncorrected=False, correction_form=None, stale=None, **settings):
     """(param, m, v) after one Adam step with one slip: powers t + t1 and t + t2 in the bias
     corrections, the update's sign, the betas swapped, eps inside the square root, a bias
-    correction left out, the corrected moments stored, (1 - beta) left out, g for g^2, eps
-    added to the step, or settings (lr, beta1, ...) in place of the case's."""
+    correction left out, the corrected moments stored, (1 - beta) left out, g or |g| for g^2
+    ("plain", "abs"), eps added to the step, the betas of the corrections (1 or 2 each), eps
+    left out of the bias correction (the paper's efficient form without its eps_hat), a bias
+    correction's power misplaced, a moment used before its update, or settings (lr, beta1,
+    ...) in place of the case's."""
     s = {k: i[k] for k in ADAM_DEFAULTS} | settings
     b1, b2 = (s["beta2"], s["beta1"]) if swap else (s["beta1"], s["beta2"])
     g, t = i["grad"], i["step"]
     m = b1 * i["m"] + (1.0 if no_one_minus[0] else 1 - b1) * g
-    v = b2 * i["v"] + (1.0 if no_one_minus[1] else 1 - b2) * (np.abs(g) if unsquared else g * g)
-    m_hat = m / (1 - b1 ** (t + t1)) if correct[0] else m
-    v_hat = v / (1 - b2 ** (t + t2)) if correct[1] else v
+    v = b2 * i["v"] + (1.0 if no_one_minus[1] else 1 - b2) * {None: g * g, "abs": np.abs(g), "plain": g}[unsquared]
+    c1, c2 = ({1: b1, 2: b2}[k] for k in hat_betas)
+    m_hat = m / (1 - c1 ** (t + t1)) if correct[0] else m
+    v_hat = v / (1 - c2 ** (t + t2)) if correct[1] else v
     step = m_hat / (np.sqrt(v_hat + s["eps"]) if eps_inside else np.sqrt(v_hat) + (0 if eps_outside else s["eps"]))
     step = step + s["eps"] if eps_outside else step
+    if eps_uncorrected:
+        step = np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v) + s["eps"])
+    if correction_form is not None:  # (1 - beta) without ^t, or (1 - beta)^t, in m_hat, v_hat or both
+        which, form = correction_form
+        f = {"no power": lambda b: 1 - b, "power outside": lambda b: (1 - b) ** t}[form]
+        m_hat = m / (f(c1) if which in ("m", "both") else 1 - c1 ** t)
+        v_hat = v / (f(c2) if which in ("v", "both") else 1 - c2 ** t)
+        step = m_hat / (np.sqrt(v_hat) + s["eps"])
+    if stale is not None:  # m_hat or v_hat from the moment before this step's update
+        m_hat = (i["m"] if stale in ("m", "both") else m) / (1 - c1 ** t)
+        v_hat = (i["v"] if stale in ("v", "both") else v) / (1 - c2 ** t)
+        step = m_hat / (np.sqrt(v_hat) + s["eps"])
     param = i["param"] + sign * s["lr"] * step
+    if eps_outside == "after lr":
+        param = i["param"] + sign * (s["lr"] * m_hat / np.sqrt(v_hat) + s["eps"])
     return param, (m_hat if store_hat else m), (v_hat if store_hat else v)
 
 
@@ -504,8 +636,15 @@ MISTAKES = [
             "{grad} is the {detail}'s term, not their sum over the batch: every sample used the same parameters, so "
             "each sample's contribution adds up (db = dy summed over the batch axis, and for a conv over the pixels "
             "too)"),
-    Mistake("= where += belongs", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"), _overwritten,
+    Mistake("= where += belongs", ("dense", "conv2d", "batchnorm"), ("dx", "dw", "db", "dgamma", "dbeta"),
+            _overwritten,
             "{grad} kept only the last term written into it: accumulate with +=, starting from zeros"),
+    Mistake("divided by the batch size", ("dense", "conv2d", "batchnorm"), ("dx",), _divided_by_batch,
+            "{grad} is divided by N: each sample's dx is its own, no mean over the batch (the loss's 1/N is in dy "
+            "already)"),
+    Mistake("db summed once per tap", ("conv2d",), ("db",), _db_per_tap,
+            "{grad} counts dy once for {detail} of the kernel: b is added once per output pixel, so db sums dy over "
+            "the batch and the pixels, outside the loops over kh and kw"),
     Mistake("mean where a sum belongs", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"),
             _mean_for_sum, "{grad} is {detail}: it is a sum, not a mean (the loss already took its mean; dy carries "
                            "that 1/N)"),
@@ -522,10 +661,14 @@ MISTAKES = [
             "{grad} is not alpha * dy where x <= 0: that side of LeakyReLU has slope alpha, not 0 or 1 - alpha"),
     Mistake("masked by dy, not x", ("relu", "leaky_relu"), ("dx",), _slope("dy's sign"),
             "{grad} follows dy's sign: the slope depends on the forward's input x, not on the gradient"),
-    Mistake("the forward, not its slope", ("relu", "leaky_relu"), ("dx",), _slope("times x", "times relu(x)"),
+    Mistake("the forward, not its slope", ("relu", "leaky_relu"), ("dx",),
+            _slope("times x", "times relu(x)", "forward on the left"),
             "{grad} is dy times the forward's value: the backward multiplies dy by the slope (1 or 0/alpha)"),
     Mistake("slope missing", ("relu", "leaky_relu"), ("dx",), _slope("no slope"),
             "{grad} is dy unchanged: multiply by the slope, which is not 1 where x <= 0"),
+    Mistake("wrong slope", ("relu", "leaky_relu"), ("dx",), _constant_slopes,
+            "{grad} is dy times {detail}: the slopes are 1 where x > 0 and 0 (relu) or alpha (leaky_relu) where "
+            "x <= 0"),
     Mistake("dy not multiplied in", ("relu", "leaky_relu", "tanh", "sigmoid"), ("dx",), _dy_missing,
             "{grad} is the activation's slope alone: the chain rule multiplies it by the upstream gradient dy"),
     Mistake("x-formula applied to y", ("tanh", "sigmoid"), ("dx",), _derivative_in_x,
@@ -535,6 +678,10 @@ MISTAKES = [
             "{grad} is dy * ({detail}): d tanh/dx = 1 - y^2, d sigmoid/dx = y (1 - y), with y the forward's output"),
     Mistake("sigmoid mirrored", ("sigmoid",), ("y",), _sigmoid_mirrored,
             "{grad} is 1 - sigmoid(x), that is sigmoid(-x): 1 / (1 + exp(-x)), with the minus sign"),
+    Mistake("x clipped", ("sigmoid", "bce_with_logits"), ("y", "dlogits"), _clipped,
+            "{grad} is sigmoid(clip(x, -{detail}, {detail})): clipping avoids the overflow but changes the answer "
+            "beyond |x| = {detail} (sigmoid(40) differs from 1 by 4e-18, sigmoid({detail}) by more); pick the form "
+            "whose exp cannot overflow for each sign of x instead"),
     Mistake("sigmoid overflow", ("sigmoid", "bce_with_logits"), ("y", "dlogits"), _overflowed,
             "{grad} is not finite for large |x|: exp(x) / (1 + exp(x)) is inf / inf = nan for x >> 0, and "
             "1 / (1 + exp(-x)) overflows (harmlessly, to 0) for x << 0; use each form only where its exp "
@@ -550,6 +697,9 @@ MISTAKES = [
             "(sigmoid(z) - t) / M"),
     Mistake("logits for sigmoid(logits)", ("bce_with_logits",), ("dlogits",), _bce_logits_for_sigmoid,
             "{grad} is (z - t) / M: the gradient is (sigmoid(z) - t) / M"),
+    Mistake("targets flipped", ("bce_with_logits",), ("dlogits",), _bce_targets_flipped,
+            "{grad} is (sigmoid(z) - (1 - t)) / M: the target t is the probability of class 1, the gradient "
+            "(sigmoid(z) - t) / M"),
     Mistake("gradient of the probability", ("bce_with_logits",), ("dlogits",), _bce_probability,
             "{grad} is dL/dp, with p = sigmoid(z): dL/dz multiplies it by p (1 - p), giving (p - t) / M"),
     Mistake("flipped kernel in dx", ("conv2d",), ("dx", "dw"), _conv_flipped,
@@ -564,6 +714,12 @@ MISTAKES = [
     Mistake("padding offset wrong", ("conv2d",), ("dx", "dw"), _conv_offset,
             "{grad} is the right gradient moved by the padding, {detail}: window (oh, ow) reads input row "
             "ih = oh*stride - padding + kh (on a padded copy of x, crop dx_padded[:, p:p+H, p:p+W])"),
+    Mistake("negative index wraps", ("conv2d",), ("dx", "dw"), _conv_wrapped,
+            "{grad} has terms from taps in the padding: a negative index (ih = -1) reads the last row in NumPy "
+            "instead of failing; check both ends, 0 <= ih < H and 0 <= iw < W"),
+    Mistake("output size computed wrong", ("conv2d",), ("dx", "dw", "db"), _conv_output_size,
+            "{grad} leaves out windows: the loops ran over {detail} output pixels, dy has more; take Ho, Wo from "
+            "dy.shape (they are (H + 2 padding - KH) // stride + 1, ...)"),
     Mistake("padding not cropped", ("conv2d",), ("dx",), _padding_not_cropped,
             "{grad} has the padded input's shape: the padding is not part of x, so crop it off (dx must be x's shape)"),
     Mistake("BatchNorm with N - 1", ("batchnorm",), ("dx",), _bn("N - 1"),
@@ -607,7 +763,8 @@ MISTAKES = [
     Mistake("eps inside the square root", ("adam",), ("param",), _adam(("", dict(eps_inside=True))),
             "{grad} divides by sqrt(v_hat + eps): eps goes outside the root, sqrt(v_hat) + eps (it matters where "
             "gradients are small)"),
-    Mistake("eps added to the step", ("adam",), ("param",), _adam(("", dict(eps_outside=True))),
+    Mistake("eps added to the step", ("adam",), ("param",),
+            _adam(("", dict(eps_outside=True)), ("", dict(eps_outside="after lr"))),
             "{grad} adds eps to the step: eps belongs in the denominator, sqrt(v_hat) + eps"),
     Mistake("hard-coded setting", ("adam",), ("param", "m", "v"), _adam_hard_coded,
             "{grad} uses {detail}, not the argument: use the arguments lr, beta1, beta2 and eps (the grader varies "
@@ -619,12 +776,65 @@ MISTAKES = [
             _adam(("in m", dict(no_one_minus=(True, False))), ("in v", dict(no_one_minus=(False, True))),
                   ("in m and v", dict(no_one_minus=(True, True)))),
             "{grad} is off: the new gradient enters {detail} with the factor (1 - beta)"),
-    Mistake("g for g^2 in v", ("adam",), ("param", "v"), _adam(("", dict(unsquared=True))),
+    Mistake("g for g^2 in v", ("adam",), ("param", "v"), _adam(("", dict(unsquared="plain")),
+                                                                ("", dict(unsquared="abs"))),
             "{grad} is off: v is the running mean of the gradient's square, v = beta2 v + (1 - beta2) g^2"),
     Mistake("an input returned", ("*",), ("*",), _an_input,
             "{grad} is the input {detail}, returned as it came in"),
+    Mistake("wrong beta in a bias correction", ("adam",), ("param",),
+            _adam(("beta1 in v_hat", dict(hat_betas=(1, 1))), ("beta2 in m_hat", dict(hat_betas=(2, 2))),
+                  ("beta2 in m_hat and beta1 in v_hat", dict(hat_betas=(2, 1)))),
+            "{grad} uses {detail}: m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t)"),
+    Mistake("bias correction written wrong", ("adam",), ("param",),
+            _adam(*((f"{form} in {which}_hat".replace("both_hat", "m_hat and v_hat"),
+                     dict(correction_form=(which, form))) for form in ("no power", "power outside")
+                    for which in ("m", "v", "both"))),
+            "{grad} has the bias correction written wrong ({detail}): it is 1 - beta^t, beta to the power of the "
+            "step, then subtracted from 1"),
+    Mistake("moments used before their update", ("adam",), ("param",),
+            _adam(*((f"{w}_hat from the old {w}".replace("both_hat from the old both", "m_hat and v_hat from the "
+                                                                                       "old m and v"),
+                     dict(stale=w)) for w in ("m", "v", "both"))),
+            "{grad} moved with {detail}: update m and v first, then correct and use them"),
+    Mistake("eps before the bias correction", ("adam",), ("param",), _adam(("", dict(eps_uncorrected=True))),
+            "{grad} moved by lr sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps): the paper's efficient form "
+            "equals Adam only with eps_hat = eps * sqrt(1 - beta2^t) in place of eps (it matters where gradients are "
+            "small); or write m_hat / (sqrt(v_hat) + eps)"),
+    Mistake("a number where an array belongs", ("*",), ("*",),
+            lambda a: "" if a.value.ndim == 0 and a.expected.ndim > 0 else None,
+            "{grad} is a single number: np.mean / np.sum without an axis reduce the whole array; return an array "
+            "shaped like the input it is the gradient of"),
     Mistake("sign flipped", ("*",), ("*",), _sign_flipped, "{grad} has the right size and the wrong sign"),
 ]
+
+
+ONE_NDIM = "written for one number of dimensions"
+ERROR_NAMES = (ONE_NDIM, "sigmoid overflow")  # the names an exception can get (named_error)
+
+
+def named_error(exercise, cases, error):
+    """(name, explanation) of an exception from the student's code that its case explains: an
+    overflow on the overflow case, or code written for the first case's number of dimensions
+    meeting another; else None."""
+    labels = [c.label for c in cases]
+    if error.get("case") not in labels:
+        return None
+    i = labels.index(error["case"])
+    if cases[i].info.get("overflow") and error["message"].startswith("OverflowError"):
+        return ["sigmoid overflow", "exp overflowed at |x| = 1000 (math.exp raises where np.exp gives inf): use "
+                                    "exp only of arguments <= 0, 1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) "
+                                    "for x < 0"]
+
+    def ndim(case):
+        return next(v.ndim for v in case.inputs.values() if isinstance(v, np.ndarray))
+
+    ran = sorted({ndim(c) for c in cases[:i]})
+    if ran and ndim(cases[i]) not in ran:
+        return [ONE_NDIM,
+                f"it ran on the {'-D and '.join(map(str, ran))}-D cases and raised on this {ndim(cases[i])}-D one: "
+                f"the functions take any shape, as training calls them (biases are 1-D, a convolution's arrays "
+                f"4-D); loop over a flat view (a.reshape(-1)) or use whole-array operations"]
+    return None
 
 
 def diagnose(answer):
@@ -652,23 +862,27 @@ SHIFTED_AXES = {("conv2d", "dx"): (1, 2), ("conv2d", "dw"): (0, 1)}  # where a p
 
 
 def _counts(a):
-    """The counts a factor may be: the batch, the entries, the pixels, ..."""
+    """The counts a factor may be: the batch, the entries, the pixels, the kernel's taps, ..."""
     info, out = a.case.info, {}
     for k in ("N", "M", "rows"):
         if info.get(k):
             out[k] = info[k]
-    if a.case.dy is not None and a.case.dy.ndim == 4:
+    if "w" in a.inputs and a.case.dy.ndim == 4:
         out["Ho * Wo"] = int(np.prod(a.case.dy.shape[1:3]))
+        out["KH * KW"] = int(np.prod(a.inputs["w"].shape[:2]))
     if "alpha" in a.inputs:
         out["alpha"] = a.inputs["alpha"]
     return out
 
 
 def _factor(c, counts):
-    for name, n in counts.items():
-        for text, v in ((name, n), (f"1/{name}", 1 / n), (f"-{name}", -n), (f"{name}^2", n * n)):
+    """' (= N)' and the like when the factor c is one of the counts, or its inverse, negative or square."""
+    forms = ((lambda n: n, "{}"), (lambda n: 1 / n, "1/{}"), (lambda n: -n, "-{}"), (lambda n: n * n, "{}^2"))
+    for form, text in forms:
+        for name, n in counts.items():
+            v = form(n)
             if abs(c - v) <= 1e-6 * abs(v):
-                return f" (= {text})"
+                return f" (= {text.format(name)})"
     return ""
 
 
@@ -713,6 +927,8 @@ def _which(a, wrong):
 def locate(a):
     """(the pattern's kind, a message) for a wrong array no mistake names: where it is wrong and how."""
     v, e, g = a.value, a.expected, a.grad
+    if v.shape == e.shape:  # what the verdict compares: for Adam's param, the step
+        (g, v), (_, e) = a.exercise.compared(a.grad, v, a.case), a.exercise.compared(a.grad, e, a.case)
     if v.shape != e.shape:
         return "shape", f"{g} has shape {v.shape}; expected {e.shape}"
     finite = np.isfinite(v)

@@ -1,0 +1,15 @@
+# expect: input changed in place
+import numpy as np
+
+def batchnorm_forward(x, gamma, beta, eps=1e-3):
+    mean = x.mean(axis=0)
+    inv_std = 1.0 / np.sqrt(((x - mean) ** 2).mean(axis=0) + eps)
+    xhat = (x - mean) * inv_std
+    return gamma * xhat + beta, mean, inv_std, xhat
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    dbeta = dy.sum(axis=0)
+    dgamma = (dy * xhat).sum(axis=0)
+    dy -= dy.mean(axis=0)
+    dx = gamma * inv_std * (dy - xhat * dgamma / dy.shape[0])
+    return dx, dgamma, dbeta

@@ -1,0 +1,10 @@
+# expect: slope on the wrong side
+import numpy as np
+
+def leaky_relu_forward(x, alpha=0.2):
+    return np.where(x > 0, x, alpha * x)
+
+def leaky_relu_backward(dy, x, alpha=0.2):
+    dx = dy.copy()
+    dx[x > 0] *= alpha
+    return dx
