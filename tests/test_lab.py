@@ -1,5 +1,7 @@
 """The lab: every exercise's stub is reported unwritten, every reference solution passes,
-and every named mistake is diagnosed from a deliberately wrong implementation.
+an unnamed fault is located, Numba's reasons come first, and the commands and training
+behave. The named mistakes: tests/test_lab_mistakes.py; a student-written set:
+tests/test_lab_students.py; the notebook's check(): tests/test_lab_notebook.py.
 
 Reference solutions: tests/lab/<exercise>.py (plain loops, as a student writes them).
 Most grading runs in this process (grader.grade) to keep the suite fast; the commands'

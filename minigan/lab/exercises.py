@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kernels.reference import readable_steps
-from minigan.gradcheck import compare, numerical_gradient
+from minigan.gradcheck import numerical_gradient, relative_error
 from minigan.lab.mistakes import TOLERANCE
 
 K = readable_steps()  # minigan's plain functions, by the lab's names
@@ -81,7 +81,7 @@ class Exercise:
     def relative_error(self, grad, value, reference, case):
         """max |value - reference| over the larger array's largest entry (minigan.gradcheck's), of
         what the verdict judges (compared)."""
-        return compare(grad, self.compared(grad, value, case)[1], self.compared(grad, reference, case)[1]).rel_error
+        return relative_error(self.compared(grad, value, case)[1], self.compared(grad, reference, case)[1])
 
     def same(self, grad, value, reference, case):
         """Whether ``value`` is ``reference`` to float64 round-off (the verdict's test)."""

@@ -14,7 +14,7 @@ from itertools import combinations, permutations
 
 import numpy as np
 
-from minigan.gradcheck import compare
+from minigan.gradcheck import relative_error
 
 ADAM_DEFAULTS = dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)  # what a hard-coded Adam writes
 LEAKY_SLOPES = (0.2, 0.01, 0.1, 0.3, 0.02)  # the slopes a hard-coded LeakyReLU writes
@@ -24,10 +24,9 @@ TOLERANCE = 1e-7  # the largest relative error a right answer may have (float64 
 
 
 def close(a, b, tol=TOLERANCE):
-    """Equal to float64 round-off: the same shape, and minigan.gradcheck's relative error
-    (normalised by the larger array's largest entry) at most tol."""
+    """Equal to float64 round-off: the same shape, and the relative error at most tol."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return a.shape == b.shape and compare("", a, b).rel_error <= tol
+    return a.shape == b.shape and relative_error(a, b) <= tol
 
 
 @dataclass
@@ -171,9 +170,12 @@ def _db_per_tap(a):
 
 
 def _wrong_axis(a):
-    dy = a.case.dy
-    sums = [("summed over axis 1", dy.sum(axis=1))] if a.grad == "db" and dy.ndim == 2 else []
-    return a.first(sums)
+    """A bias's (or dgamma's) sum over other axes than all but the last."""
+    terms = a.case.dy * a.inputs["xhat"] if a.grad == "dgamma" else a.case.dy
+    right, every = tuple(range(terms.ndim - 1)), tuple(range(terms.ndim))
+    subsets = [c for r in range(1, terms.ndim) for c in combinations(every, r) if c != right]
+    return a.first((f"summed over axis {c[0]}" if len(c) == 1 else f"summed over axes {c}", terms.sum(axis=c))
+                   for c in subsets)
 
 
 # -- conv ---------------------------------------------------------------------------------
@@ -559,7 +561,7 @@ def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct
                  no_one_minus=(False, False), unsquared=None, eps_outside=False, hat_betas=(1, 2),
                  eps_uncorrected=False, correction_form=None, stale=None, **settings):
     """(param, m, v) after one Adam step with one slip: powers t + t1 and t + t2 in the bias
-    corrections, the update's sign, the betas swapped, eps inside the square root, a bias
+    corrections, the update's sign, the betas swapped (True, or "moments only"), eps inside the square root, a bias
     correction left out, the corrected moments stored, (1 - beta) left out, g or |g| for g^2
     ("plain", "abs"), eps added to the step, the betas of the corrections (1 or 2 each), eps
     left out of the bias correction (the paper's efficient form without its eps_hat), a bias
@@ -571,6 +573,8 @@ def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct
     m = b1 * i["m"] + (1.0 if no_one_minus[0] else 1 - b1) * g
     v = b2 * i["v"] + (1.0 if no_one_minus[1] else 1 - b2) * {None: g * g, "abs": np.abs(g), "plain": g}[unsquared]
     c1, c2 = ({1: b1, 2: b2}[k] for k in hat_betas)
+    if swap == "moments only":  # the corrections keep their own betas
+        c1, c2 = s["beta1"], s["beta2"]
     m_hat = m / (1 - c1 ** (t + t1)) if correct[0] else m
     v_hat = v / (1 - c2 ** (t + t2)) if correct[1] else v
     step = m_hat / (np.sqrt(v_hat + s["eps"]) if eps_inside else np.sqrt(v_hat) + (0 if eps_outside else s["eps"]))
@@ -630,12 +634,13 @@ MISTAKES = [
     Mistake("transposed", ("*",), ("*",), _axes_permuted,
             "{grad} holds the right numbers, {detail}: every gradient has the shape of what it is the gradient "
             "of (dense's dw is x.T @ dy, shaped like w (D, M), not dy.T @ x)"),
-    Mistake("summed over the wrong axis", ("dense",), ("db",), _wrong_axis,
-            "{grad} is dy {detail}: db sums over the batch, axis 0, leaving one entry per output"),
     Mistake("missing batch sum", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"), _one_sample,
             "{grad} is the {detail}'s term, not their sum over the batch: every sample used the same parameters, so "
             "each sample's contribution adds up (db = dy summed over the batch axis, and for a conv over the pixels "
             "too)"),
+    Mistake("summed over the wrong axis", ("dense", "conv2d", "batchnorm"), ("db", "dgamma", "dbeta"), _wrong_axis,
+            "{grad} is {detail}: a bias's gradient sums dy over every axis but the last (the batch, and for a "
+            "conv the pixels), leaving one entry per output"),
     Mistake("= where += belongs", ("dense", "conv2d", "batchnorm"), ("dx", "dw", "db", "dgamma", "dbeta"),
             _overwritten,
             "{grad} kept only the last term written into it: accumulate with +=, starting from zeros"),
@@ -758,7 +763,8 @@ MISTAKES = [
             "corrections are 1 - beta1^step and 1 - beta2^step"),
     Mistake("update's sign", ("adam",), ("param",), _adam(("", dict(sign=1.0))),
             "{grad} moved up the gradient: param -= lr * m_hat / (sqrt(v_hat) + eps)"),
-    Mistake("betas swapped", ("adam",), ("param", "m", "v"), _adam(("", dict(swap=True))),
+    Mistake("betas swapped", ("adam",), ("param", "m", "v"),
+            _adam(("", dict(swap=True)), ("", dict(swap="moments only"))),
             "{grad} uses beta2 for m and beta1 for v: m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2"),
     Mistake("eps inside the square root", ("adam",), ("param",), _adam(("", dict(eps_inside=True))),
             "{grad} divides by sqrt(v_hat + eps): eps goes outside the root, sqrt(v_hat) + eps (it matters where "
