@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from minigan.lab.exercises import EXERCISES
-from minigan.lab.mistakes import TOLERANCE, Answer, close, diagnose, locate, named_error
+from minigan.lab.mistakes import TOLERANCE, Answer, close, diagnose, explain_all, locate, named_error
 
 RECORD_KEY = "__record__"  # the RESULTS entry that holds the JSON record beside the arrays
 NO_RESULTS = ("your code ended the Python process before the grader had its results, or wrote them itself: "
@@ -113,13 +113,14 @@ def kind_of(value):
 
 
 def judge(exercise, case, grad, value, expected, numeric, others, returned):
-    """-> (row for the report, problem or None) for one returned array; others: the case's right
-    answers by name, returned: the student's (a gradient returned in another's place is named so)."""
+    """-> (row for the report, problem or None, the Answer diagnosed or None) for one returned
+    array; others: the case's right answers by name, returned: the student's (a gradient
+    returned in another's place is named so)."""
     row = {"reference": None, "gradcheck": None}
     if value is None or isinstance(value, Foreign):
         what = "None" if value is None else f"a {value.kind}"
         return row, {"mistake": None, "kind": "none",
-                     "message": f"{grad} is {what}: return an array shaped like {expected.shape}"}
+                     "message": f"{grad} is {what}: return an array shaped like {expected.shape}"}, None
     value = np.asarray(value, dtype=np.float64)
     if value.shape != expected.shape:
         row["shape"] = [list(value.shape), list(expected.shape)]
@@ -129,15 +130,13 @@ def judge(exercise, case, grad, value, expected, numeric, others, returned):
             if grad in numeric:
                 row["gradcheck"] = exercise.relative_error(grad, value, numeric[grad], case)
         if np.all(np.isfinite(value)) and row["reference"] <= TOLERANCE:
-            return row, None
+            return row, None, None
     answer = Answer(exercise, grad, value, expected, case, others, returned)
     found = diagnose(answer)
-    if found and found[0] not in ALL_CASES:
-        return row, {"mistake": found[0], "kind": found[0], "message": found[1]}
+    if found:
+        return row, {"mistake": found[0], "kind": found[0], "message": found[1]}, answer
     kind, where = locate(answer)
-    if found:  # named only if it holds in every case where it can (name_only_where_every_case_agrees)
-        return row, {"mistake": found[0], "kind": found[0], "message": found[1], "where": where}
-    return row, {"mistake": None, "kind": kind, "message": where}
+    return row, {"mistake": None, "kind": kind, "message": where}, answer
 
 
 def changed_input(exercise, name, before, after):
@@ -365,7 +364,7 @@ def judge_file(exercise, path, seed, cases, record, arrays, gradcheck=True):
     if len(record["runs"]) != len(cases):
         report["error"] = error_info(f"{NO_RESULTS} ({len(record['runs'])} of {len(cases)} cases came back)")
         return report
-    outputs0 = None
+    outputs0, judged = None, []
     for i, (case, run) in enumerate(zip(cases, record["runs"])):
         returned, after = unpack(run, f"{exercise.name}/{i}", arrays)
         outputs, problem = as_outputs(exercise, returned)
@@ -385,32 +384,55 @@ def judge_file(exercise, path, seed, cases, record, arrays, gradcheck=True):
             mine = {g: np.asarray(v, np.float64) for g, v in zip(exercise.gradients, outputs)
                     if v is not None and not isinstance(v, Foreign)}
             for grad, value in zip(exercise.gradients, outputs):
-                row["grads"][grad], p = judge(exercise, case, grad, value, expected[grad], numeric, expected, mine)
+                row["grads"][grad], p, answer = judge(exercise, case, grad, value, expected[grad], numeric, expected,
+                                                      mine)
                 if p:
                     report["problems"].append({"case": case.label, "grad": grad, **p})
+                if answer:
+                    judged.append((report["problems"][-1], answer))
         report["cases"].append(row)
-    name_only_where_every_case_agrees(report, cases)
+    names_that_explain_every_case(judged)
     report["right"] = not report["problems"]
     if report["right"] and record["numba"] is not None:
         report["numba"] = numba_status(exercise, record["numba"], outputs0, arrays)
     return report
 
 
-ALL_CASES = ("sigmoid overflow", "update not in place")  # names that need every case to agree
+def names_that_explain_every_case(judged):
+    """A name stays on an array where it explains the array in every case it is wrong in (a
+    file whose param did not move at t = 1 but moved wrongly later did not forget to write in
+    place): the first name that does is given to all of them. Else the name found in most of
+    them stays there, and the rest are reported by where they are wrong. "sigmoid overflow"
+    names only a file whose finite cases are right."""
+    by_grad = {}
+    for problem, answer in judged:
+        by_grad.setdefault(answer.grad, []).append((problem, answer))
+    for items in by_grad.values():
+        rest = [(p, a) for p, a in items if p["mistake"] != "sigmoid overflow"]
+        if rest:
+            unname([(p, a) for p, a in items if p["mistake"] == "sigmoid overflow"])
+        names = list(dict.fromkeys(p["mistake"] for p, _ in rest if p["mistake"]))
+        if len(names) == 1 and all(p["mistake"] for p, _ in rest):
+            continue
+        for name in names:
+            messages = explain_all(name, [a for _, a in rest])
+            if messages:
+                for (p, _), message in zip(rest, messages):
+                    p.update(mistake=name, kind=name, message=message)
+                break
+        else:  # no one name for all: the most frequent stays where it was found, if in most cases
+            counts = {n: sum(p["mistake"] == n for p, _ in rest) for n in names}
+            keep = max(counts, key=counts.get) if counts and 2 * max(counts.values()) > len(rest) else None
+            unname([(p, a) for p, a in rest if p["mistake"] != keep])
 
 
-def name_only_where_every_case_agrees(report, cases):
-    """"sigmoid overflow" names a file whose only fault is at large |x|, and "update not in place"
-    an array that no case changed: where the same array is wrong otherwise on another case (a
-    finite one, or one where it did change), the problem is reported by where it is, unnamed."""
-    overflow = {c.label for c in cases if c.info.get("overflow")}
-    for name in ALL_CASES:
-        mine = [p for p in report["problems"] if p["mistake"] == name]
-        others = {p["grad"] for p in report["problems"] if p["mistake"] != name
-                  and (name != "sigmoid overflow" or p["case"] not in overflow)}
-        for p in mine:
-            if p["grad"] in others:
-                p.update(mistake=None, kind="entries", message=p["where"])
+def unname(items):
+    for problem, answer in items:
+        if problem["mistake"]:
+            kind, where = locate(answer)
+            problem.update(mistake=None, kind=kind, message=where)
+
+
 def numba_status(exercise, numba, python_outputs, arrays):
     """-> "compiled" when the compiled functions gave what the Python ones gave on the first case,
     else why not."""

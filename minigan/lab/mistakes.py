@@ -270,9 +270,8 @@ def _conv_flipped(a):
 
 
 def _conv_swapped(a):
-    KH, KW = a.inputs["w"].shape[:2]
     dx, dw = _conv_candidates(a)["swapped"]
-    return a.first([("", {"dx": dx, "dw": dw}[a.grad])]) if KH != KW else None
+    return a.first([("", {"dx": dx, "dw": dw}[a.grad])])
 
 
 def _conv_unstrided(a):
@@ -374,9 +373,9 @@ def _constant_slopes(a):
     slopes = {}
     for side, mask in (("x > 0", x > 0), ("x < 0", x < 0)):
         ratio = v[mask] / dy[mask]
-        if ratio.size < 2 or not np.all(np.isfinite(ratio)) or np.ptp(ratio) > 1e-9 * max(1.0, abs(ratio[0])):
+        if ratio.size and (not np.all(np.isfinite(ratio)) or np.ptp(ratio) > 1e-9 * max(1.0, abs(ratio[0]))):
             return None
-        slopes[side] = float(ratio[0])
+        slopes[side] = float(ratio[0]) if ratio.size else right[side]
     wrong = [f"{c:.4g} where {side}" for side, c in slopes.items() if abs(c - right[side]) > 1e-9]
     r, left = slopes["x > 0"] * dy, slopes["x < 0"] * dy
     found = wrong and a.first([("", np.where(x > 0, r, left)), ("", np.where(x >= 0, r, left))]) is not None
@@ -769,6 +768,9 @@ MISTAKES = [
     Mistake("eps inside the square root", ("adam",), ("param",), _adam(("", dict(eps_inside=True))),
             "{grad} divides by sqrt(v_hat + eps): eps goes outside the root, sqrt(v_hat) + eps (it matters where "
             "gradients are small)"),
+    Mistake("eps missing", ("adam",), ("param",), _adam(("", dict(eps=0.0))),
+            "{grad} divides by sqrt(v_hat) alone: add eps, sqrt(v_hat) + eps (it keeps the step finite where v is "
+            "0 and matters where gradients are small)"),
     Mistake("eps added to the step", ("adam",), ("param",),
             _adam(("", dict(eps_outside=True)), ("", dict(eps_outside="after lr"))),
             "{grad} adds eps to the step: eps belongs in the denominator, sqrt(v_hat) + eps"),
@@ -843,6 +845,19 @@ def named_error(exercise, cases, error):
     return None
 
 
+def explain_all(name, answers):
+    """The explanations of mistake ``name`` for each answer, or None unless it explains them all."""
+    mistake = next(m for m in MISTAKES if m.name == name)
+    messages = []
+    for a in answers:
+        with np.errstate(all="ignore"):
+            detail = mistake.test(a)
+        if detail is None:
+            return None
+        messages.append(mistake.explain.format(grad=a.grad, detail=detail))
+    return messages
+
+
 def diagnose(answer):
     """-> (name, explanation) of the first mistake that explains ``answer``, or None."""
     for m in MISTAKES:
@@ -878,6 +893,8 @@ def _counts(a):
         out["KH * KW"] = int(np.prod(a.inputs["w"].shape[:2]))
     if "alpha" in a.inputs:
         out["alpha"] = a.inputs["alpha"]
+    if a.exercise.name == "dense":
+        out["D"] = a.inputs["x"].shape[1]
     return out
 
 

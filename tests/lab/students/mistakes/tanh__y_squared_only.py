@@ -1,8 +1,5 @@
 # expect: unnamed
-import numpy as np
 
-def tanh_forward(x):
-    return np.tanh(x)
 
 def tanh_backward(dy, y):
     return dy * y * y
