@@ -60,6 +60,29 @@ def test_an_unnamed_error_is_reported_by_where_and_how(tmp_path):
     assert text.count("only in sample first") == 1 and f"{len(first_sample['cases'])} of " in text  # once, counted
 
 
+def test_a_name_is_kept_only_where_it_explains_every_case(tmp_path):
+    """A naive sigmoid in a BCE without its mean: the finite cases are named (1/M missing), the
+    overflow is located but not called "sigmoid overflow". An Adam that corrects m before
+    updating it does not move param at t = 1 (m starts at 0): that is not "update not in place"."""
+    bce = grade("bce_with_logits", student_file(tmp_path / "b", "bce_with_logits", """
+        def bce_with_logits_backward(logits, targets):
+            e = np.exp(logits)
+            return e / (1 + e) - targets
+        """), seed=1, jit=False)
+    names = {p["mistake"] for p in bce["problems"]}
+    assert names == {"loss's 1/M missing", None}
+    assert [p["message"].split(" at ")[0] for p in bce["problems"] if p["mistake"] is None] == [
+        "dlogits is not finite (nan or inf)"]
+    adam = grade("adam", student_file(tmp_path / "a", "adam", """
+        def adam_update(param, grad, m, v, step, lr, beta1, beta2, eps):
+            m_hat = m / (1 - beta1 ** step)
+            m[...] = beta1 * m + (1 - beta1) * grad
+            v[...] = beta2 * v + (1 - beta2) * grad ** 2
+            param -= lr * m_hat / (np.sqrt(v / (1 - beta2 ** step)) + eps)
+        """), seed=1, jit=False)
+    assert {p["mistake"] for p in adam["problems"]} == {"moments used before their update"}
+
+
 def lab(*args, timeout=300):
     return subprocess.run([sys.executable, "-m", "minigan", "lab", *map(str, args)], cwd=REPO, capture_output=True,
                           text=True, timeout=timeout)
