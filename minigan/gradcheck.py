@@ -44,16 +44,25 @@ class GradCheckResult:
     rel_error: float
 
 
+def errors(analytic, numeric):
+    """(max abs error, rel_error) of two float64 arrays of one shape."""
+    abs_err = float(np.max(np.abs(analytic - numeric))) if analytic.size else 0.0
+    scale = max(float(np.max(np.abs(analytic), initial=0.0)), float(np.max(np.abs(numeric), initial=0.0)))
+    return abs_err, (abs_err / scale if scale > 0 else abs_err)
+
+
+def relative_error(analytic, numeric):
+    """The rel_error above of two float64 arrays of one shape."""
+    return errors(analytic, numeric)[1]
+
+
 def compare(name, analytic, numeric):
     """One GradCheckResult for an analytic gradient against its numerical estimate."""
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
     if analytic.shape != numeric.shape:
         raise ValueError(f"gradient of {name} has shape {analytic.shape}, expected {numeric.shape}")
-    abs_err = float(np.max(np.abs(analytic - numeric))) if analytic.size else 0.0
-    scale = max(float(np.max(np.abs(analytic), initial=0.0)), float(np.max(np.abs(numeric), initial=0.0)))
-    rel = abs_err / scale if scale > 0 else abs_err
-    return GradCheckResult(name, analytic.shape, abs_err, rel)
+    return GradCheckResult(name, analytic.shape, *errors(analytic, numeric))
 
 
 @dataclass

@@ -7,7 +7,8 @@ shape; return dx = dL/dx, of that shape.
 
 Hints (no answers):
 - An elementwise function's gradient is elementwise too: dx[i] = dy[i] * (dy_i/dx_i).
-- What is the slope of max(x, 0) on each side of 0? (At exactly 0 the grader does not look.)
+- What is the slope of max(x, 0) on each side of 0? At exactly 0, take 0, as minigan's
+  training does (x is exactly 0 there whenever a zero bias meets an all-zero input).
 
 Check your work with
     python -m minigan lab check relu THIS_FILE

@@ -1,0 +1,6 @@
+# expect: unnamed
+import numpy as np
+
+def bce_with_logits_backward(logits, targets):
+    p = 0.5 * (1 + np.tanh(logits / 2))
+    return -(targets - p) / (logits.size - 1)

@@ -1,0 +1,5 @@
+# expect: scaled per feature
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    dx = gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * xhat).mean(axis=0))
+    return dx, (dy * xhat * gamma).sum(axis=0), dy.sum(axis=0)

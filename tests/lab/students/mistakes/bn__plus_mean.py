@@ -1,0 +1,6 @@
+# expect: BatchNorm term with the wrong sign
+
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    dx = gamma * inv_std * (dy + dy.mean(axis=0) - xhat * (dy * xhat).mean(axis=0))
+    return dx, (dy * xhat).sum(axis=0), dy.sum(axis=0)

@@ -1,0 +1,8 @@
+# expect: mean where a sum belongs
+
+def dense_backward(dy, x, w):
+    N = x.shape[0]
+    dx = dy @ w.T
+    dw = (x.T @ dy) / N
+    db = dy.sum(axis=0)
+    return dx, dw, db

@@ -1,0 +1,3 @@
+# expect: error
+def dense_backward(dy, x, w):
+    return dy.dot(w), x.T.dot(dy), dy.sum(0)

@@ -1,0 +1,5 @@
+# expect: wrong slope
+import numpy as np
+
+def leaky_relu_backward(dy, x, alpha=0.2):
+    return np.where(x > 0, dy, -alpha * dy)

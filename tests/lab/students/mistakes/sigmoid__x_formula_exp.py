@@ -1,0 +1,8 @@
+# expect: x-formula applied to y
+import numpy as np
+
+def sigmoid_forward(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+def sigmoid_backward(dy, y):
+    return dy * np.exp(-y) / (1 + np.exp(-y)) ** 2

@@ -1,0 +1,5 @@
+# expect: wrong derivative
+
+
+def tanh_backward(dy, y):
+    return dy * (1 - y) ** 2

@@ -1,0 +1,3 @@
+# expect: unnamed
+def tanh_backward(dy, y):
+    return dy * y * (1 - y)

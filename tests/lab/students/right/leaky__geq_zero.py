@@ -1,0 +1,4 @@
+import numpy as np
+
+def leaky_relu_backward(dy, x, alpha=0.2):
+    return np.where(x >= 0, dy, alpha * dy)

@@ -1,0 +1,2 @@
+def relu_backward(dy, x):
+    return dy * (x > 0).astype(dy.dtype)
