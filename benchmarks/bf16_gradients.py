@@ -9,6 +9,8 @@ step (D's from the D step, G's from the G step), ||g - g64|| / ||g64|| at bfloat
 float32, and the losses' relative errors. Then, for loss scaling: the smallest magnitude
 among the upstream gradients every layer's backward received (the operands bfloat16 rounds)
 and among the parameter gradients, against bfloat16's smallest normal and subnormal numbers.
+First, --arithmetic alone: what bfloat16's 8 bits do to a product, a sum, Adam's updates, a
+variance and the loss, each measured with minigan's own rounding (kernels.cpu.round_to_bfloat16).
 """
 
 import argparse
@@ -86,12 +88,55 @@ def smallest_gradients(recipe, batch=32, seed=0):
     return ops.smallest, float(min(p.min() for p in params if p.size))
 
 
+def r(x):
+    """x rounded to bfloat16 and widened back (float64 for the arithmetic around it)."""
+    return K.bfloat16_to_float32(K.round_to_bfloat16(np.asarray(x, np.float32))).astype(np.float64)
+
+
+def arithmetic(seed=0):
+    """-> lines: what bfloat16's rounding does to the step's kinds of arithmetic."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal(1_000_000), rng.standard_normal(1_000_000)
+    a, b = a.astype(np.float32).astype(np.float64), b.astype(np.float32).astype(np.float64)
+    one = np.abs(r(a) - a) / np.abs(a)
+    two = np.abs(r(a) * r(b) - a * b) / np.abs(a * b)
+    lines = [f"one rounding: relative error max {one.max():.2e} (u = 2^-8 = {2.0 ** -8:.2e}), rms {np.sqrt(np.mean(one ** 2)):.2e}",
+             f"a product of two rounded numbers: max {two.max():.2e} (2u + u^2 = {2 * 2.0 ** -8 + 2.0 ** -16:.2e}), "
+             f"rms {np.sqrt(np.mean(two ** 2)):.2e}"]
+    terms = r(rng.uniform(0, 1, 2304))  # a row of conv3's product: 2304 terms
+    exact = terms.sum()
+    total = 0.0
+    for t in terms:  # every partial sum rounded to bfloat16, as a bfloat16 accumulator would
+        total = float(r([total + t])[0])
+    f32 = float(np.sum(terms.astype(np.float32), dtype=np.float32))
+    lines.append(f"a sum of 2304 terms in [0, 1]: accumulated in bfloat16 {abs(total - exact) / exact:.2e} off, in float32 "
+                 f"{abs(f32 - exact) / exact:.2e}: past 256 times a term, a bfloat16 sum stops taking terms below half an ulp")
+    gan = GAN(RECIPES["default"], np.random.default_rng(seed), K, np.float32)
+    w = np.concatenate([v.ravel() for k, v in gan.named_arrays().items() if k.endswith("/w")]).astype(np.float64)
+    step = 2e-4  # Adam's first update is lr * sign(g), the default lr
+    lost = np.mean(r(r(w) + step) == r(w))
+    lines.append(f"Adam's first update, lr = 2e-4, on the default GAN's kernels held in bfloat16: {lost:.1%} of them "
+                 f"round back to the weight they started from (float32: {np.mean(np.float32(w) + np.float32(step) == np.float32(w)):.1%})")
+    x = 3.0 + 0.05 * rng.standard_normal(4096)  # a feature with mean 3 and std 0.05
+    var64 = x.var()
+    two_pass = np.mean((r(x) - np.mean(r(x))) ** 2)  # float32-like arithmetic on bfloat16 inputs
+    one_pass = float(r([r([np.mean(r(x) ** 2)])[0] - r([np.mean(r(x))])[0] ** 2])[0])  # E[x^2] - E[x]^2, bfloat16 results
+    lines.append(f"a BatchNorm variance, mean 3, std 0.05 (true {var64:.2e}): from bfloat16 inputs, two passes in "
+                 f"float32 {two_pass:.2e}; E[x^2] - E[x]^2 with bfloat16 results {one_pass:.2e} (spacing near 9: 2^-4)")
+    lines.append(f"the loss near log 2: bfloat16's spacing there is {2.0 ** -9:.1e}, float32's {2.0 ** -25:.1e}")
+    return lines
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipe", default="default", choices=sorted(RECIPES))
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--steps", type=int, default=1)
+    p.add_argument("--arithmetic", action="store_true", help="print the arithmetic section only")
     args = p.parse_args(argv)
+    if args.arithmetic:
+        print("\n".join(arithmetic()))
+        return
     recipe = RECIPES[args.recipe]
     loss_errors, grad_errors, exact = step_errors(recipe, args.batch_size, args.steps)
     print(f"recipe {args.recipe!r}, batch {args.batch_size}, step {args.steps}: relative error against float64")
