@@ -84,6 +84,21 @@ def test_rounding_refuses_float64_and_widening_refuses_floats():
         K.bfloat16_to_float32(np.ones(3, np.float32))
 
 
+def test_a_cpu_without_bfloat16_dot_products_emulates_them_and_the_start_up_line_says_so(tmp_path, monkeypatch):
+    from minigan.backends import precision_note
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert gemm_bf16.native_bf16(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_vnni\n")
+    assert not gemm_bf16.native_bf16(cpuinfo) and not gemm_bf16.native_bf16(tmp_path / "absent")
+    monkeypatch.setattr(gemm_bf16, "native_bf16", lambda: False)
+    product, name, why = gemm_bf16._choose()
+    assert product is gemm_bf16.emulated and name == "emulated" and "avx512_bf16" in why
+    monkeypatch.setattr(gemm_bf16, "EMULATED_BECAUSE", why)
+    assert precision_note("float32") == "" and f"EMULATED ({why})" in precision_note("bf16")
+
+
 def exact(a16, b16):
     return K.bfloat16_to_float32(a16).astype(np.float64) @ K.bfloat16_to_float32(b16).astype(np.float64)
 
