@@ -133,7 +133,8 @@ def run_profile(batch_size, steps, recipe="documented", seed=0, precision="float
     step = float(np.median(step_times))
     rows = sorted(((float(np.median(v)) * len(v) / steps, name, shape, len(v) // steps)
                    for (name, shape), v in ops.times.items()), reverse=True)
-    print(f"minigan train step, batch {batch_size}, recipe {recipe!r}: median {step * 1e3:.2f} ms over {steps} steps; "
+    print(f"minigan train step, batch {batch_size}{backends.precision_note(precision)}, recipe {recipe!r}: "
+          f"median {step * 1e3:.2f} ms over {steps} steps; "
           f"kernels {sum(r[0] for r in rows) * 1e3:.2f} ms, the rest is Python between them")
     print(f"{'ms/step':>8} {'share':>6} {'calls':>5}  kernel (first argument's shape)")
     for ms, name, shape, calls in rows:

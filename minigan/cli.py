@@ -7,8 +7,7 @@ import traceback
 
 import numpy as np
 
-from minigan import validate
-from minigan import backends
+from minigan import backends, validate
 from minigan.backends import DeviceError
 from minigan.config import TrainConfig
 from minigan.data import DataError
