@@ -11,6 +11,10 @@ The step, as in minigan/gan.py:
     D step: mean BCE-with-logits of D([real; fake]) against [real_label]*B + [0]*B; Adam on D
     G step: mean BCE-with-logits of D(fake) (updated D) against 1; Adam on G
     with g_ema_decay > 0: G_ema <- decay * G_ema + (1 - decay) * G, parameters only
+With bf16=True every matrix product rounds its operands to bfloat16 as minigan's --precision bf16
+does (kernels/cpu/gemm_bf16.py): the layer's input and weight in the forward, the gradient of
+its output (after the activation and 1 / sigma) in the backward, sums in float32
+(BF16Linear, BF16Conv2d below); everything else as in float32.
 """
 
 import copy
@@ -21,6 +25,51 @@ from torch import nn
 from torch.nn import functional as F
 
 from kernels.counter_rng import keep_mask, splitmix64
+
+
+def bf16(t):
+    """t's elements rounded to the nearest bfloat16, ties to even (PyTorch's conversion), as float32."""
+    return t.to(torch.bfloat16).to(t.dtype)
+
+
+class BF16Linear(torch.autograd.Function):
+    """x @ w.T on bfloat16 operands: y = r(x) @ r(w).T, dx = r(dy) @ r(w), dw = r(dy).T @ r(x),
+    r = bf16, every sum float32 (a product of two bfloat16 numbers is exact in float32)."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        x16, w16 = bf16(x), bf16(w)
+        ctx.save_for_backward(x16, w16)
+        return x16 @ w16.T
+
+    @staticmethod
+    def backward(ctx, dy):
+        x16, w16 = ctx.saved_tensors
+        dy16 = bf16(dy)
+        return dy16 @ w16, dy16.T @ x16
+
+
+class BF16Conv2d(torch.autograd.Function):
+    """conv2d(x, w) (no bias) on bfloat16 operands, as BF16Linear: the im2col matrix is r(x)'s."""
+
+    @staticmethod
+    def forward(ctx, x, w, stride):
+        x16, w16 = bf16(x), bf16(w)
+        ctx.save_for_backward(x16, w16)
+        ctx.stride = stride
+        return F.conv2d(x16, w16, None, stride=stride)
+
+    @staticmethod
+    def backward(ctx, dy):
+        x16, w16 = ctx.saved_tensors
+        dy16 = bf16(dy)
+        dx = torch.nn.grad.conv2d_input(x16.shape, w16, dy16, stride=ctx.stride)
+        dw = torch.nn.grad.conv2d_weight(x16, w16.shape, dy16, stride=ctx.stride)
+        return dx, dw, None
+
+
+def linear(x, w, bf16_products):
+    return BF16Linear.apply(x, w) if bf16_products else F.linear(x, w)
 
 
 def activation(kind):
@@ -50,8 +99,9 @@ class KerasBatchNorm(nn.Module):
 
 
 class Generator(nn.Module):
-    def __init__(self, act="relu", batchnorm=False, z_dim=100):
+    def __init__(self, act="relu", batchnorm=False, z_dim=100, bf16_products=False):
         super().__init__()
+        self.bf16_products = bf16_products
         bias = not batchnorm  # a bias before BatchNorm is dead weight (minigan/layers.py, Dense)
         self.dense1, self.dense2 = nn.Linear(z_dim, 128, bias=bias), nn.Linear(128, 256, bias=bias)
         self.dense3, self.dense4 = nn.Linear(256, 512, bias=bias), nn.Linear(512, 784)
@@ -59,11 +109,16 @@ class Generator(nn.Module):
         self.bn1, self.bn2, self.bn3 = norm(128), norm(256), norm(512)
         self.act = activation(act)
 
+    def dense(self, layer, h):
+        if not self.bf16_products:
+            return layer(h)
+        return linear(h, layer.weight, True) + (0 if layer.bias is None else layer.bias)
+
     def forward(self, z):
-        h = self.act(self.bn1(self.dense1(z)))
-        h = self.act(self.bn2(self.dense2(h)))
-        h = self.act(self.bn3(self.dense3(h)))
-        return torch.tanh(self.dense4(h)).view(-1, 28, 28, 1)  # NHWC, as minigan
+        h = self.act(self.bn1(self.dense(self.dense1, z)))
+        h = self.act(self.bn2(self.dense(self.dense2, h)))
+        h = self.act(self.bn3(self.dense(self.dense3, h)))
+        return torch.tanh(self.dense(self.dense4, h)).view(-1, 28, 28, 1)  # NHWC, as minigan
 
 
 class MaskedDropout(nn.Module):
@@ -107,8 +162,10 @@ class Discriminator(nn.Module):
 
     LAYERS = ("conv1", "conv2", "conv3", "dense")
 
-    def __init__(self, act="relu", dropout=0.0, minibatch_std=False, mask_keys=None, spectral_norm=False):
+    def __init__(self, act="relu", dropout=0.0, minibatch_std=False, mask_keys=None, spectral_norm=False,
+                 bf16_products=False):
         super().__init__()
+        self.bf16_products = bf16_products
         self.conv1 = nn.Conv2d(1, 128, 3, 3)
         self.conv2 = nn.Conv2d(128, 256, 3, 3)
         self.conv3 = nn.Conv2d(256, 512, 3, 3)
@@ -147,7 +204,8 @@ class Discriminator(nn.Module):
 
     def conv(self, name, h):
         layer = getattr(self, name)
-        return self.scaled(name, F.conv2d(h, layer.weight, None, stride=3)) + layer.bias.view(1, -1, 1, 1)
+        h = BF16Conv2d.apply(h, layer.weight, 3) if self.bf16_products else F.conv2d(h, layer.weight, None, stride=3)
+        return self.scaled(name, h) + layer.bias.view(1, -1, 1, 1)
 
     def forward(self, x):
         h = x.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW, contiguous: PyTorch's fast conv path
@@ -157,7 +215,7 @@ class Discriminator(nn.Module):
         h = h.flatten(1)
         if self.minibatch_std:
             h = minibatch_stddev(h)
-        return self.scaled("dense", F.linear(h, self.dense.weight)) + self.dense.bias  # logits (N, 1)
+        return self.scaled("dense", linear(h, self.dense.weight, self.bf16_products)) + self.dense.bias  # logits (N, 1)
 
 
 def torch_layout(layer, w):
@@ -214,12 +272,14 @@ def minigan_layout(module, prefix):
 class TwinGAN:
     def __init__(self, weights, dtype=torch.float32, g_activation="relu", d_activation="relu", real_label=1.0,
                  lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8, g_batchnorm=False, d_lr_scale=1.0,
-                 d_dropout=0.0, d_minibatch_std=False, mask_keys=None, g_ema_decay=0.0, d_spectral_norm=False):
+                 d_dropout=0.0, d_minibatch_std=False, mask_keys=None, g_ema_decay=0.0, d_spectral_norm=False,
+                 bf16_products=False):
         """mask_keys: with dropout, the keys of minigan's three Dropout layers (GAN.dropouts()), so
-        that the twin drops the same units."""
+        that the twin drops the same units. bf16_products: minigan's --precision bf16."""
         self.dtype = dtype
-        self.G = Generator(g_activation, g_batchnorm).to(dtype)
-        self.D = Discriminator(d_activation, d_dropout, d_minibatch_std, mask_keys, d_spectral_norm).to(dtype)
+        self.G = Generator(g_activation, g_batchnorm, bf16_products=bf16_products).to(dtype)
+        self.D = Discriminator(d_activation, d_dropout, d_minibatch_std, mask_keys, d_spectral_norm,
+                               bf16_products).to(dtype)
         load_minigan_weights(self.G, weights, "G")
         load_minigan_weights(self.D, weights, "D")
         self.g_ema_decay = g_ema_decay
@@ -230,12 +290,12 @@ class TwinGAN:
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr * d_lr_scale, **adam)
 
     @classmethod
-    def from_recipe(cls, weights, recipe, dtype=torch.float32, mask_keys=None, **adam):
+    def from_recipe(cls, weights, recipe, dtype=torch.float32, mask_keys=None, **options):
         """The twin of minigan's GAN(recipe): the same layers and learning rates."""
         return cls(weights, dtype, recipe.g_activation, recipe.d_activation, recipe.real_label,
                    g_batchnorm=recipe.g_batchnorm, d_lr_scale=recipe.d_lr_scale, d_dropout=recipe.d_dropout,
                    d_minibatch_std=recipe.d_minibatch_std, mask_keys=mask_keys, g_ema_decay=recipe.g_ema_decay,
-                   d_spectral_norm=recipe.d_spectral_norm, **adam)
+                   d_spectral_norm=recipe.d_spectral_norm, **options)
 
     def train_step(self, real, z):
         real = torch.as_tensor(real, dtype=self.dtype)

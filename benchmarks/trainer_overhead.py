@@ -39,7 +39,7 @@ class StepClock:
         return gan
 
 
-def measure(recipe, limit, epochs, data=None, bench_steps=200):
+def measure(recipe, limit, epochs, data=None, bench_steps=200, precision="float32"):
     clock, epoch_ends = StepClock(), []
     build = trainer.build_gan
     trainer.build_gan = lambda *a, **k: clock.wrap(build(*a, **k))
@@ -51,13 +51,13 @@ def measure(recipe, limit, epochs, data=None, bench_steps=200):
 
     trainer.Run.save = save_and_mark
     try:
-        config = TrainConfig(recipe=recipe, epochs=epochs, limit=limit, sample_interval=epochs)
+        config = TrainConfig(recipe=recipe, epochs=epochs, limit=limit, sample_interval=epochs, precision=precision)
         with tempfile.TemporaryDirectory() as out:
             trainer.train(config, out, data=data, log=lambda *_: None)
     finally:
         trainer.build_gan, trainer.Run.save = build, save
     per_epoch = limit // config.batch_size
-    _, bench = time_steps(config.batch_size, bench_steps, recipe=recipe)
+    _, bench = time_steps(config.batch_size, bench_steps, recipe=recipe, precision=precision)
     rows = []
     for e in range(2, epochs + 1):  # epoch_ends[0] is the write before training
         wall = epoch_ends[e] - epoch_ends[e - 1]
@@ -65,7 +65,7 @@ def measure(recipe, limit, epochs, data=None, bench_steps=200):
         rows.append({"epoch": e, "loop_ms_per_step": wall / per_epoch * 1e3, "step_ms_mean": steps.mean() * 1e3,
                      "step_ms_median": float(np.median(steps) * 1e3),
                      "loop_over_its_steps": wall / steps.sum(), "loop_over_bench_median": wall / per_epoch / np.median(bench)})
-    return {"recipe": recipe, "limit": limit, "steps_per_epoch": per_epoch, "bench_median_ms": float(np.median(bench) * 1e3),
+    return {"recipe": recipe, "precision": precision, "limit": limit, "steps_per_epoch": per_epoch, "bench_median_ms": float(np.median(bench) * 1e3),
             "epochs": rows}
 
 
@@ -76,9 +76,10 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--data", help="MNIST folder (default: $MINIGAN_DATA, else the user cache)")
     p.add_argument("--threads", type=int)
+    p.add_argument("--precision", choices=["float32", "bf16"], default="float32")
     args = p.parse_args(argv)
     own_cores(thread_count(args.threads))
-    print(json.dumps(measure(args.recipe, args.limit, args.epochs, args.data), indent=1))
+    print(json.dumps(measure(args.recipe, args.limit, args.epochs, args.data, precision=args.precision), indent=1))
 
 
 if __name__ == "__main__":

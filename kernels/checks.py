@@ -159,6 +159,12 @@ def check_batchnorm_spec(op, eps, reduce):
     check_reduce(op, reduce)
 
 
+def check_flag(op, name, value):
+    """A spec's switch: True or False, nothing that merely looks like one ('false' is truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{op}: {name} must be True or False, got {value!r}")
+
+
 def check_adam(op, lr, beta1, beta2, eps):
     """Adam's hyper-parameters: lr > 0, betas in [0, 1), eps > 0, all finite."""
     if not (np.isfinite(lr) and lr > 0):
@@ -259,3 +265,31 @@ def check_activation(op, activation, alpha=0.2):
                          f"the fast engines tell x > 0 from y > 0, which a slope <= 0 breaks. Use alpha > 0, or "
                          f"leaky_relu_forward / leaky_relu_backward on their own, which read the slope off x")
     return activation
+
+
+def check_bfloat16_input(op, x):
+    """What rounds to bfloat16: a float32 array (a float64 would round twice on its way down)."""
+    require_float(op, "x", x)
+    if np.dtype(x.dtype) != np.float32:
+        raise ValueError(f"{op}: x has dtype {x.dtype}; bfloat16 is rounded from float32, cast it first "
+                         f"(x.astype(np.float32))")
+
+
+def check_bfloat16_bits(op, bits):
+    """bfloat16 numbers travel as their bits: uint16."""
+    if not hasattr(bits, "dtype") or np.dtype(bits.dtype) != np.uint16:
+        raise ValueError(f"{op}: bits must be a uint16 array of bfloat16 bit patterns (round_to_bfloat16's "
+                         f"result), got {getattr(bits, 'dtype', type(bits).__name__)}")
+
+
+def check_bf16_spec(op, spec, x, engine=None):
+    """A spec with bf16=True (the layer's products on bfloat16 operands) needs float32 arrays;
+    engine: the name of an engine that has no bfloat16 products, which refuses such a spec."""
+    if not spec.bf16:
+        return
+    if engine is not None:
+        raise ValueError(f"{op}: spec.bf16 (bfloat16 products) is the fast CPU engine's (kernels.cpu); "
+                         f"{engine} computes in the arrays' dtype: pass a spec with bf16=False, or use kernels.cpu")
+    if np.dtype(x.dtype) != np.float32:
+        raise ValueError(f"{op}: spec.bf16 rounds float32 operands to bfloat16 and sums in float32, but x is "
+                         f"{x.dtype}; pass float32 arrays, or a spec with bf16=False")

@@ -14,6 +14,6 @@ CONTRACT = (
     "spectral_norm_power_iteration", "spectral_norm_forward", "spectral_norm_backward",
     "bce_with_logits_forward", "bce_with_logits_backward",
     "softmax_cross_entropy_forward", "softmax_cross_entropy_backward",
-    "adam_update", "sgd_momentum_update", "ema_update",
+    "adam_update", "sgd_momentum_update", "ema_update", "round_to_bfloat16", "bfloat16_to_float32",
     "to_device", "to_host", "zeros_like", "concat_rows", "copy_into", "Workspace",
 )

@@ -15,7 +15,7 @@ never reads a cache, it only hands it back. docs/contract.md lists every signatu
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple, Optional
 
-from kernels.checks import check_activation, check_adam, check_batchnorm_spec
+from kernels.checks import check_activation, check_adam, check_batchnorm_spec, check_flag
 from kernels.conv_geometry import check_padding, check_stride
 
 
@@ -34,23 +34,30 @@ class Activation:
 
 @dataclass(frozen=True)
 class DenseSpec:
-    """A dense layer's options: y = act(x @ w + b)."""
+    """A dense layer's options: y = act(x @ w + b); bf16: its products on bfloat16 operands
+    (x, w and the upstream gradient rounded to nearest, sums in float32; float32 arrays)."""
 
     activation: Activation = Activation()
+    bf16: bool = False
+
+    def __post_init__(self):
+        check_flag("DenseSpec", "bf16", self.bf16)
 
 
 @dataclass(frozen=True)
 class ConvSpec:
     """A convolution's options: stride (an int or (sh, sw)), padding (an int, (ph, pw), 'valid'
-    or 'same') and the activation after it."""
+    or 'same'), the activation after it, and bf16 as DenseSpec's (the im2col matrix rounded too)."""
 
     stride: Any = 1
     padding: Any = "valid"
     activation: Activation = Activation()
+    bf16: bool = False
 
     def __post_init__(self):
         check_stride("ConvSpec", self.stride)
         check_padding("ConvSpec", self.padding)
+        check_flag("ConvSpec", "bf16", self.bf16)
 
 
 @dataclass(frozen=True)

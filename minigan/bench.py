@@ -34,7 +34,8 @@ def check_counts(batch_size, steps):
 
 def gan_with_batch(batch_size, ops, recipe="documented", seed=0, world=None, **model_sizes):
     """-> (GAN on the kernel module ``ops``, a real batch, a noise batch): what every timing steps on.
-    recipe: a name from RECIPES or a Recipe. Data-parallel (world), this rank's shard of the batch."""
+    recipe: a name from RECIPES or a Recipe. Data-parallel (world), this rank's shard of the batch.
+    model_sizes: more of GAN's keywords (g_widths, d_channels, precision)."""
     rng = np.random.default_rng(seed)
     gan = GAN(RECIPES[recipe] if isinstance(recipe, str) else recipe, rng, ops, world=world, **model_sizes)
     real = rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype(np.float32)
@@ -73,13 +74,15 @@ def time_steps(batch_size, steps, device="cpu", recipe="documented", warmup=3, s
     return first, timed_steps(gan, real, z, steps)
 
 
-def run_bench(batch_size, steps, device="cpu", as_json=False, recipe="documented", world=None):
-    """Time the step; under mpiexec (world with N ranks) the data-parallel step of a global batch."""
+def run_bench(batch_size, steps, device="cpu", as_json=False, recipe="documented", world=None, precision="float32"):
+    """Time the step; under mpiexec (world with N ranks) the data-parallel step of a global batch.
+    precision "bf16": bfloat16 products (docs/precision.md)."""
     check_counts(batch_size, steps)
-    first, times = time_steps(batch_size, steps, device, recipe, world=world)
+    first, times = time_steps(batch_size, steps, device, recipe, world=world, precision=precision)
     result = {"median_ms": float(np.median(times) * 1e3), "p99_ms": float(np.percentile(times, 99) * 1e3),
               "mean_ms": float(times.mean() * 1e3), "first_step_s": first, "batch_size": batch_size,
-              "steps": steps, "device": device, "recipe": recipe, "cpus": os.cpu_count(), **pools(),
+              "steps": steps, "device": device, "recipe": recipe, "precision": precision, "cpus": os.cpu_count(),
+              **pools(),
               "ranks": world.size if world else 1, "overlap": bool(world and world.parallel and world.overlap)}
     result["threads"] = result["numba_threads"]
     if world is not None and not world.is_root:
@@ -88,7 +91,8 @@ def run_bench(batch_size, steps, device="cpu", as_json=False, recipe="documented
         print(json.dumps(result))
     else:
         ranks = f", {result['ranks']} ranks" if result["ranks"] > 1 else ""
-        print(f"minigan train step, batch {batch_size}{ranks}, {device}, recipe {recipe!r}: median {result['median_ms']:.2f} ms, "
+        print(f"minigan train step, batch {batch_size}{ranks}, {device}{backends.precision_note(precision)}, "
+              f"recipe {recipe!r}: median {result['median_ms']:.2f} ms, "
               f"p99 {result['p99_ms']:.2f} ms over {steps} steps ({1e3 / result['median_ms'] * batch_size:,.0f} images/s); "
               f"first step {first:.2f} s; Numba threads {result['threads']}; BLAS: {'; '.join(result['blas'])}")
     return result
@@ -116,12 +120,12 @@ class TimedOps:
         return timed
 
 
-def run_profile(batch_size, steps, recipe="documented", seed=0):
+def run_profile(batch_size, steps, recipe="documented", seed=0, precision="float32"):
     """Time `steps` CPU training steps with every kernel call timed; print a table, biggest first:
     ms per step (median call time x calls per step), calls per step, share of the step."""
     check_counts(batch_size, steps)
     ops = TimedOps(backends.get("cpu"))
-    gan, real, z = gan_with_batch(batch_size, ops, recipe, seed)
+    gan, real, z = gan_with_batch(batch_size, ops, recipe, seed, precision=precision)
     for _ in range(3):  # compile and warm up, untimed
         gan.train_step(real, z)
     ops.times.clear()
@@ -129,7 +133,8 @@ def run_profile(batch_size, steps, recipe="documented", seed=0):
     step = float(np.median(step_times))
     rows = sorted(((float(np.median(v)) * len(v) / steps, name, shape, len(v) // steps)
                    for (name, shape), v in ops.times.items()), reverse=True)
-    print(f"minigan train step, batch {batch_size}, recipe {recipe!r}: median {step * 1e3:.2f} ms over {steps} steps; "
+    print(f"minigan train step, batch {batch_size}{backends.precision_note(precision)}, recipe {recipe!r}: "
+          f"median {step * 1e3:.2f} ms over {steps} steps; "
           f"kernels {sum(r[0] for r in rows) * 1e3:.2f} ms, the rest is Python between them")
     print(f"{'ms/step':>8} {'share':>6} {'calls':>5}  kernel (first argument's shape)")
     for ms, name, shape, calls in rows:

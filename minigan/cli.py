@@ -7,7 +7,7 @@ import traceback
 
 import numpy as np
 
-from minigan import validate
+from minigan import backends, validate
 from minigan.backends import DeviceError
 from minigan.config import TrainConfig
 from minigan.data import DataError
@@ -38,6 +38,7 @@ def add_train(sub):
     p.add_argument("--limit", type=int, help="train on the first N images only (default: all 60000)")
     p.add_argument("--dtype", choices=["float32", "float64"], help="floating type (default float32)")
     p.add_argument("--device", help="cpu or cuda (default cpu)")
+    add_precision(p, None)
     p.add_argument("--data", help="folder with the MNIST .gz files (default: $MINIGAN_DATA, else the user cache; downloaded if absent)")
     p.add_argument("--out", default="runs/gan", help="run folder for samples, losses and the checkpoint (default runs/gan)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
@@ -60,6 +61,7 @@ def add_sample(sub):
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--out", required=True, help="a .png grid, or a .npy array (N, 28, 28, 1) in [-1, 1]")
     add_generator_choice(p)
+    add_precision(p, "float32")
 
 
 def add_threads(p):
@@ -68,6 +70,13 @@ def add_threads(p):
                         "NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS that is set, else "
                         "the cores, shared among the MPI ranks on this machine). With MKL (kernels/cpu/gemm.py) the "
                         "most: a step runs on fewer while other processes keep cores busy")
+
+
+def add_precision(p, default):
+    p.add_argument("--precision", choices=["float32", "bf16"], default=default,
+                   help="bf16: every matrix product on bfloat16 operands, summed in float32; weights, Adam, losses "
+                        "and BatchNorm stay float32 (docs/precision.md). cpu, --dtype float32 (default float32"
+                        + (", or the run's own with --resume)" if default is None else ")"))
 
 
 def add_generator_choice(p):
@@ -83,6 +92,7 @@ def add_bench(sub):
     p.add_argument("--device", default="cpu")
     p.add_argument("--recipe", choices=sorted(RECIPES), default="documented")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_precision(p, "float32")
     p.add_argument("--profile", action="store_true", help="time every kernel call; print where the step's time goes (cpu)")
     add_threads(p)
     p.add_argument("--no-overlap", action="store_true",
@@ -95,16 +105,18 @@ def run_bench(args, world):
 
     validate.integer("--batch-size", args.batch_size, 1)
     validate.integer("--steps", args.steps, 1)
+    validate.precision(args.precision, device=args.device)
     if args.profile:
         if args.device != "cpu" or world.parallel:
             raise validate.UsageError("--profile times kernels on the cpu, in one process (a GPU kernel returns before "
                                       "it is done; under mpiexec the collectives' waits would count as kernel time)")
-        run_profile(args.batch_size, args.steps, args.recipe)
+        run_profile(args.batch_size, args.steps, args.recipe, precision=args.precision)
     else:
         world.overlap = not args.no_overlap
         if args.device == "cuda" and world.parallel:
             world.select_gpu()
-        bench(args.batch_size, args.steps, args.device, args.json, args.recipe, world if world.parallel else None)
+        bench(args.batch_size, args.steps, args.device, args.json, args.recipe, world if world.parallel else None,
+              precision=args.precision)
 
 
 def add_evaluate(sub):
@@ -147,7 +159,7 @@ def run_evaluate(args):
 def run_train(args, world):
     options = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed, "recipe": args.recipe,
                "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit,
-               "dtype": args.dtype, "device": args.device,
+               "dtype": args.dtype, "device": args.device, "precision": args.precision,
                "recipe_changes": dict(parse_recipe_change(c) for c in args.changes) if args.changes else None}
     validate.out_folder("--out", args.out)
     if args.resume:
@@ -160,6 +172,7 @@ def run_train(args, world):
     ops = None
     if args.kernels:
         validate.kernels("--kernels", args.kernels, config.device, world.parallel)
+        validate.precision(config.precision, kernels=args.kernels)
         from minigan.lab.kernels import training_kernels
 
         ops = training_kernels(args.kernels, np.dtype(config.dtype))
@@ -171,14 +184,15 @@ def run_sample(args):
     validate.seed("--seed", args.seed)
     out = validate.out_file("--out", args.out, (".png", ".npy"))
     validate.in_file("--checkpoint", args.checkpoint, "pass a run's checkpoint.npz or weights_epoch_NNN.npz")
-    gan, config, meta = load_gan(args.checkpoint)
+    gan, config, meta = load_gan(args.checkpoint, precision=args.precision)
     z = np.random.default_rng(args.seed).standard_normal((args.n, config.z_dim)).astype(config.dtype)
     images = gan.sample(z, averaged=args.generator == "averaged")
     if out.suffix == ".npy":
         atomic_write(out, lambda f: np.save(f, np.asarray(images, dtype=np.float32)))
     else:
         save_grid(images, out)
-    print(f"wrote {args.n} samples from {args.checkpoint} (epoch {meta['epoch']}) to {out}")
+    print(f"wrote {args.n} samples from {args.checkpoint} (epoch {meta['epoch']}) to {out}"
+          f"{backends.precision_note(config.precision)}")
 
 
 def main(argv=None):

@@ -24,6 +24,7 @@ class TrainConfig:
     limit: int = 0  # use only the first `limit` training images (0: all 60000)
     dtype: str = "float32"
     device: str = "cpu"
+    precision: str = "float32"  # or "bf16": bfloat16 products, float32 everything else (docs/precision.md)
     recipe_changes: dict = field(default_factory=dict)  # Recipe fields changed from the named recipe (--set)
 
     def recipe_spec(self):
@@ -44,6 +45,7 @@ class TrainConfig:
         validate.choice("--recipe", self.recipe, tuple(RECIPES))
         validate.choice("--dtype", self.dtype, ("float32", "float64"))
         validate.choice("--device", self.device, ("cpu", "cuda"))
+        validate.precision(self.precision, self.dtype, self.device)
         unknown = set(self.recipe_changes) - {f.name for f in dataclasses.fields(Recipe)}
         if unknown:
             raise validate.UsageError(f"unknown recipe field(s) {', '.join(sorted(unknown))}; "

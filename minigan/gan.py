@@ -35,9 +35,10 @@ STATISTICS_SEED = 20181  # the noise G_ema's BatchNorm statistics are measured o
 
 class GAN:
     def __init__(self, recipe, rng, ops, dtype=np.float32, lr=2e-4, beta1=0.5, beta2=0.999, eps=1e-8,
-                 g_widths=G_WIDTHS, d_channels=D_CHANNELS, world=None):
+                 g_widths=G_WIDTHS, d_channels=D_CHANNELS, world=None, precision="float32"):
         """world: the ranks of a data-parallel run (minigan/distributed.py), each train_step then
-        taking this rank's shard of the batch; None is one process."""
+        taking this rank's shard of the batch; None is one process. precision "bf16": every
+        product of G, D and G_ema on bfloat16 operands (docs/precision.md)."""
         self.recipe, self.ops, self.dtype = recipe, ops, np.dtype(dtype)
         self.world = world or World(None)
         self.G = generator(rng, ops, dtype, activation=recipe.g_activation, batchnorm=recipe.g_batchnorm,
@@ -53,6 +54,10 @@ class GAN:
                                    batchnorm=recipe.g_batchnorm, widths=g_widths)
             self.G_ema.load_params({k: ops.to_host(v) for k, v in self.G.arrays().items()})
             self.G_ema.eval_mode()
+        if precision == "bf16":
+            for net in (self.G, self.D, self.G_ema):
+                if net is not None:
+                    net.use_bf16_products()
         self.workspace = ops.Workspace()  # the step's own buffers: [real; fake], dL/dlogits
         for net in (self.G, self.D):  # G_ema samples rarely: it allocates
             net.use_workspaces()

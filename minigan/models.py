@@ -13,6 +13,8 @@ Parameters are named "<layer>/<param>" ("dense1/w", "conv3/b"); see minigan/weig
 for the file layout and the conversion to PyTorch's.
 """
 
+import dataclasses
+
 import numpy as np
 
 from kernels.checks import ACTIVATIONS as KERNEL_ACTIVATIONS
@@ -69,6 +71,13 @@ class Sequential:
         after the first pass, a pass allocates nothing, and each overwrites the last one's output."""
         for layer in self.layers:
             layer.use_workspace()
+
+    def use_bf16_products(self):
+        """Every dense and convolution layer rounds its products' operands to bfloat16 from now on
+        and sums in float32 (its spec's bf16: kernels/cpu/gemm_bf16.py); parameters stay float32."""
+        for layer in self.layers:
+            if isinstance(layer, WeightLayer):
+                layer.spec = dataclasses.replace(layer.spec, bf16=True)
 
     def power_iteration(self):
         """One power-iteration step in every spectrally normalised layer (minigan/layers.py)."""

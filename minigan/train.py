@@ -226,6 +226,7 @@ def train_in(out_dir, folder, config, images, resume, log, world, ops, kept):
     changes = "".join(f", {k}={v}" for k, v in config.recipe_changes.items())
     log(f"training recipe {config.recipe!r}{changes}: {n} images, batch {B}, {steps_per_epoch} steps/epoch, "
         f"epochs {start + 1}..{config.epochs}, seed {config.seed}, {config.dtype} on {config.device}"
+        + backends.precision_note(config.precision)
         + (f", {numba.get_num_threads()} thread(s)" if config.device == "cpu" else ""))
 
     for epoch in range(start + 1, config.epochs + 1):

@@ -138,6 +138,27 @@ def kernels(option, value, device, parallel):
     return value
 
 
+PRECISIONS = ("float32", "bf16")  # --precision: bf16 multiplies bfloat16 operands, keeps the rest float32
+
+
+def precision(value, dtype="float32", device="cpu", kernels=None):
+    """--precision: float32, or bf16 (every GEMM's operands rounded to bfloat16, sums and everything
+    else float32: docs/precision.md), which needs float32 arrays and the fast CPU engine."""
+    choice("--precision", value, PRECISIONS)
+    if value != "bf16":
+        return value
+    if dtype != "float32":
+        raise UsageError(f"--precision bf16 rounds float32 operands to bfloat16 and keeps everything else float32; "
+                         f"it does not combine with --dtype {dtype}: drop one of them")
+    if device != "cpu":
+        raise UsageError(f"--precision bf16 runs on the cpu only, until a machine with an NVIDIA GPU can test it; "
+                         f"drop --device {device} or --precision bf16")
+    if kernels:
+        raise UsageError(f"--precision bf16 runs on the fast engine; --kernels {kernels} computes in float32 or "
+                         f"float64: drop one of them")
+    return value
+
+
 def recipe(spec, option="--set"):
     """Every field of a Recipe (minigan/recipes.py) in its range; ``option`` names where they came from."""
     for name in ("g_activation", "d_activation"):

@@ -31,7 +31,7 @@ import dataclasses
 
 import numpy as np
 
-from minigan import backends
+from minigan import backends, validate
 from minigan.checkpoint import load_checkpoint
 from minigan.config import TrainConfig
 from minigan.files import atomic_write
@@ -61,12 +61,13 @@ def import_weights(gan, path_or_arrays):
 def build_gan(config, rng, world=None, ops=None):
     """ops: a kernel namespace in place of the device's (train --kernels: minigan/lab/kernels.py)."""
     return GAN(config.recipe_spec(), rng, ops or backends.get(config.device), np.dtype(config.dtype),
-               config.lr, config.beta1, config.beta2, config.eps, world=world)
+               config.lr, config.beta1, config.beta2, config.eps, world=world, precision=config.precision)
 
 
-def load_gan(path, device=None):
+def load_gan(path, device=None, precision=None):
     """A run's checkpoint.npz or weights_epoch_NNN.npz -> (GAN with its weights, config, meta),
-    on the device it was trained on unless ``device`` says otherwise."""
+    on the device it was trained on unless ``device`` says otherwise, at ``precision`` if given
+    (else the run's own)."""
     arrays, meta = load_checkpoint(path)
     if meta.get("format") not in (CHECKPOINT_FORMAT, WEIGHTS_FORMAT):
         raise CheckpointError(f"{path} is not a GAN checkpoint (format {meta.get('format')!r}); "
@@ -74,6 +75,8 @@ def load_gan(path, device=None):
     config = config_from_meta(meta, path)
     if device:
         config.device = device
+    if precision:
+        config.precision = validate.precision(precision, config.dtype, config.device)
     gan = build_gan(config, np.random.default_rng(0))
     # a checkpoint carries Adam's state and dropout's counts beside the weights: all are checked, the weights loaded
     expected = gan.state() if meta["format"] == CHECKPOINT_FORMAT else {

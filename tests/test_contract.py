@@ -86,6 +86,26 @@ def test_the_readable_engine_trains_to_the_fast_engines_numbers(recipe):
         assert abs(readable_losses[name] - value) < 1e-10 * max(abs(value), 1.0), name
 
 
+def test_every_engine_rounds_to_bfloat16_alike_and_only_the_fast_cpu_engine_multiplies_in_it():
+    """The contract's precision: arrays are float32 or float64, and a dense or convolution spec's
+    bf16 asks for bfloat16 operands, which kernels.cpu multiplies and the others refuse; the
+    rounding itself (float32 -> uint16 bits -> float32) is every engine's, bit for bit alike."""
+    from kernels.specs import DenseSpec
+
+    x = np.float32([1.0, 1 + 2**-8, 1 + 3 * 2**-8, -2**-133 * 1.5, 3.4e38, np.inf, np.nan, 0.1])
+    bits = {name: E.to_host(E.round_to_bfloat16(E.to_device(x))) for name, E in ENGINES.items()}
+    assert bits["cpu"].dtype == np.uint16 and all(np.array_equal(b, bits["cpu"]) for b in bits.values())
+    assert list(bits["cpu"][:6]) == [0x3F80, 0x3F80, 0x3F82, 0x8002, 0x7F80, 0x7F80]  # ties to even; overflow
+    back = {name: E.to_host(E.bfloat16_to_float32(E.to_device(bits["cpu"]))) for name, E in ENGINES.items()}
+    assert all(np.array_equal(b.view(np.uint32), back["cpu"].view(np.uint32)) for b in back.values())
+    spec, arrays = DenseSpec(bf16=True), (np.ones((2, 3), np.float32), np.ones((3, 2), np.float32), np.zeros(2, np.float32))
+    assert np.array_equal(CPU.dense_forward(*arrays, spec)[0], np.full((2, 2), 3, np.float32))
+    for name in ("reference", "cuda"):
+        E = ENGINES[name]
+        with pytest.raises(ValueError, match="spec.bf16"):
+            E.dense_forward(*(E.to_device(a) for a in arrays), spec)
+
+
 def test_a_backward_refuses_another_layers_cache():
     from kernels.specs import ConvSpec, DenseSpec
 

@@ -142,8 +142,9 @@ def _numba_array(n):
     return np.empty(n, np.float32)
 
 
-@pytest.mark.parametrize("recipe", ["default", "documented", "sharp"])
-def test_a_steady_training_step_allocates_no_large_array(recipe):
+@pytest.mark.parametrize("recipe, precision", [("default", "float32"), ("documented", "float32"),
+                                               ("sharp", "float32"), ("default", "bf16")])
+def test_a_steady_training_step_allocates_no_large_array(recipe, precision):
     # the instrument sees Numba's arrays: a 1 MiB np.empty inside @njit
     _numba_array(1)
     tracemalloc.start()
@@ -155,7 +156,7 @@ def test_a_steady_training_step_allocates_no_large_array(recipe):
         tracemalloc.stop()
 
     steps = batches(5)
-    gan = GAN(RECIPES[recipe], np.random.default_rng(0), CPU)
+    gan = GAN(RECIPES[recipe], np.random.default_rng(0), CPU, precision=precision)  # bf16: its operands' too
     for real, z in steps[:2]:  # the first steps fill the workspaces
         gan.train_step(real, z)
     blocks = []
@@ -166,7 +167,7 @@ def test_a_steady_training_step_allocates_no_large_array(recipe):
         blocks.append(alloc)
     assert len(set(blocks)) == 1, f"Numba's block count changes from step to step: {blocks}"
     # and the instrument would see it otherwise: the same step without buffers rises by megabytes
-    allocating = GAN(RECIPES[recipe], np.random.default_rng(0), without_buffers(CPU))
+    allocating = GAN(RECIPES[recipe], np.random.default_rng(0), without_buffers(CPU), precision=precision)
     for real, z in steps[:2]:
         allocating.train_step(real, z)
     assert step_allocations(allocating, *steps[2])[0] > 100 * STEP_PEAK_LIMIT

@@ -14,8 +14,11 @@ forward keeps for its backward), both from kernels/specs.py:
     adam_update(param, grad, m, v, step, spec)                                in place
 
 docs/contract.md lists the rest (activations, losses, dropout, minibatch stddev, spectral
-norm, the other updates, host/device helpers), which take plain arrays. Every function takes
-float32 or float64 arrays (one dtype per call) and returns arrays of that dtype.
+norm, the other updates, rounding to bfloat16 and back, host/device helpers), which take plain
+arrays. Every function takes float32 or float64 arrays (one dtype per call) and returns arrays
+of that dtype, but the rounding (float32 to uint16 bits and back). A dense or convolution spec
+with bf16=True rounds the layer's GEMM operands to bfloat16 and sums in float32
+(kernels/cpu/gemm_bf16.py); its arrays stay float32.
 
 out: None, or a Workspace (kernels/workspace.py) that the results and temporaries are taken
 from: caller-owned buffers, allocated on first use and overwritten by the next call, so a
@@ -37,6 +40,7 @@ from kernels.cpu.activations import (
     tanh_backward,
     tanh_forward,
 )
+from kernels.cpu.bfloat16_rounding import bfloat16_to_float32, round_to_bfloat16
 from kernels.cpu.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, batchnorm_running_update
 from kernels.contract import CONTRACT
 from kernels.cpu.conv2d import conv2d_backward, conv2d_forward

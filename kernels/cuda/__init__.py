@@ -9,6 +9,8 @@ im2col and the same GEMM; each layer's activation is its own elementwise pass. T
 one-thread-per-output variants, with the formulas' plain signatures, are
 kernels/cuda/dense.py's dense_*_reference and kernels/cuda/conv2d.py's conv2d_*_reference
 (outside the contract; tests/test_cuda_kernels.py checks them equal to the fast ones).
+Products compute in the arrays' dtype: a spec with bf16=True (bfloat16 operands) is refused
+until a GPU can test it; the rounding kernels are here.
 """
 
 # ruff: noqa: F401  (every name below is exported through __all__ = list(CONTRACT))
@@ -24,6 +26,7 @@ from kernels.cuda.activations import (
     tanh_backward,
     tanh_forward,
 )
+from kernels.cuda.bfloat16 import bfloat16_to_float32, round_to_bfloat16
 from kernels.cuda.batchnorm import (
     batchnorm_backward,
     batchnorm_forward,

@@ -11,7 +11,7 @@ the fast pair."""
 
 from functools import partial
 
-from kernels.checks import check_cache, check_dense, check_upstream
+from kernels.checks import check_bf16_spec, check_cache, check_dense, check_upstream
 from kernels.cuda.epilogue import activation_backward, activation_forward
 from kernels.cuda.gemm import column_sums, gemm_naive, gemm_tiled
 from kernels.cuda.memory import buffer
@@ -38,6 +38,7 @@ def dense_forward(x, w, b, spec, sigma=None, out=None):
 
     spec: a DenseSpec (kernels/specs.py), the activation; sigma: spectral_norm_forward's (1,)
     device array, or None. out: a Workspace whose buffers y is taken from, or None."""
+    check_bf16_spec("dense_forward", spec, x, engine="the CUDA engine")
     h = _forward(partial(gemm_tiled, sigma=sigma), x, w, b, out)
     y = activation_forward(h, spec.activation, out)
     return y, DenseCache(x, w, sigma, spec, None, y)

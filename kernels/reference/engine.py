@@ -16,6 +16,8 @@ steps are the lab's plain functions (``dense_forward(x, w, b)``, ``relu_backward
 minigan's (minigan/lab/kernels.py) and train as they are.
 
 Every result is a fresh array: ``out`` is accepted, as the contract has it, and left unused.
+Its products compute in the arrays' dtype: a spec with bf16=True (bfloat16 operands) is the
+fast CPU engine's, and refused here; the rounding itself is here, as plain loops.
 The steps may return float64 (a student's loops allocate so): results are cast back to the
 dtype of the inputs. Data parallelism (a BatchNormSpec with ``reduce``) is the fast engines'.
 """
@@ -25,6 +27,9 @@ import numpy as np
 import kernels.cpu as fast
 from kernels.checks import (
     check_batchnorm,
+    check_bf16_spec,
+    check_bfloat16_bits,
+    check_bfloat16_input,
     check_batchnorm_backward,
     check_cache,
     check_conv2d,
@@ -38,7 +43,7 @@ from kernels.checks import (
 )
 from kernels.conv_geometry import output_shape
 from kernels.cpu.spectral_norm import as_matrix
-from kernels.reference import spectral_norm
+from kernels.reference import bfloat16, spectral_norm
 from kernels.reference.batchnorm import batchnorm_inference as inference_loops
 from kernels.specs import BatchNormCache, ConvCache, DenseCache
 
@@ -90,6 +95,7 @@ class ReferenceEngine:
 
     def dense_forward(self, x, w, b, spec, sigma=None, out=None):
         check_dense("dense_forward", x, w, b)
+        check_bf16_spec("dense_forward", spec, x, engine="the readable engine")
         pre = cast(self.steps.dense_forward(x, self.normalised(w, sigma), b), x)
         y = self.activate(pre, spec.activation)
         return y, DenseCache(x, w, sigma, spec, pre, y)
@@ -104,6 +110,7 @@ class ReferenceEngine:
 
     def conv2d_forward(self, x, w, b, spec, sigma=None, out=None):
         g = check_conv2d("conv2d_forward", x, w, b, spec.stride, spec.padding)
+        check_bf16_spec("conv2d_forward", spec, x, engine="the readable engine")
         pre = cast(self.steps.conv2d_forward(x, self.normalised(w, sigma), b, spec.stride, spec.padding), x)
         y = self.activate(pre, spec.activation)
         return y, ConvCache(x, w, sigma, spec, g, pre, y, None)
@@ -218,6 +225,18 @@ class ReferenceEngine:
 
     sgd_momentum_update = staticmethod(fast.sgd_momentum_update)
     ema_update = staticmethod(fast.ema_update)
+
+    # -- bfloat16 -------------------------------------------------------------------------------
+
+    @staticmethod
+    def round_to_bfloat16(x, out=None):
+        check_bfloat16_input("round_to_bfloat16", x)
+        return bfloat16.round_to_bfloat16(np.ascontiguousarray(x))
+
+    @staticmethod
+    def bfloat16_to_float32(bits, out=None):
+        check_bfloat16_bits("bfloat16_to_float32", bits)
+        return bfloat16.bfloat16_to_float32(np.ascontiguousarray(bits))
 
     # -- host memory --------------------------------------------------------------------------
 
