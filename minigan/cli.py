@@ -16,6 +16,7 @@ from minigan.files import WriteError, atomic_write
 from minigan.lab.commands import add_lab, run_lab
 from minigan.plots import save_grid
 from minigan.recipes import RECIPES, parse_recipe_change
+from minigan.record import DEFAULT_INTERVAL
 from minigan.runtime import own_cores, thread_count
 from minigan.train import TrainingDiverged, resume_config, train
 from minigan.weights import load_gan
@@ -36,6 +37,10 @@ def add_train(sub):
     p.add_argument("--lr", type=float, help=f"Adam learning rate for both nets (default {DEFAULTS.lr})")
     p.add_argument("--sample-interval", type=int, help=f"epochs between sample grids (default {DEFAULTS.sample_interval})")
     p.add_argument("--limit", type=int, help="train on the first N images only (default: all 60000)")
+    p.add_argument("--record", type=int, nargs="?", const=DEFAULT_INTERVAL, metavar="N",
+                   help=f"the flight recorder: every N steps (default {DEFAULT_INTERVAL}) write per layer the gradient "
+                        f"and weight norms, update ratio, activations and dead units, and D's outputs and gradient "
+                        f"to G's images, to RUN/record.csv and TensorBoard's event files (docs/record.md)")
     p.add_argument("--dtype", choices=["float32", "float64"], help="floating type (default float32)")
     p.add_argument("--device", help="cpu or cuda (default cpu)")
     p.add_argument("--data", help="folder with the MNIST .gz files (default: $MINIGAN_DATA, else the user cache; downloaded if absent)")
@@ -146,10 +151,12 @@ def run_evaluate(args):
 
 def run_train(args, world):
     options = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed, "recipe": args.recipe,
-               "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit,
+               "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit, "record": args.record,
                "dtype": args.dtype, "device": args.device,
                "recipe_changes": dict(parse_recipe_change(c) for c in args.changes) if args.changes else None}
     validate.out_folder("--out", args.out)
+    if args.record is not None:
+        validate.integer("--record", args.record, 1, fix="leave --record out to train without the recorder")
     if args.resume:
         config = resume_config(args.out, options)
     else:
