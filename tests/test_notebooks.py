@@ -65,6 +65,18 @@ def test_the_study_path_has_seven_notebooks_committed_without_outputs():
         assert tagged(nb, "lab-check") or tagged(nb, "lab-train") or tagged(nb, "parameters"), path.name
 
 
+def test_the_notebooks_links_resolve():
+    """Every relative link in the notebooks' text and in their README names a file that exists."""
+    nbformat, _ = notebook_tools()
+    texts = {FOLDER / "README.md": (FOLDER / "README.md").read_text()}
+    for path in NOTEBOOKS:
+        texts[path] = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    broken = [(page.name, target) for page, text in texts.items()
+              for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+              if not target.startswith("http") and not (FOLDER / target).exists()]
+    assert not broken, broken
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch, mnist_dir):
     nbformat, NotebookClient = notebook_tools()
