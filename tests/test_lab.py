@@ -35,115 +35,27 @@ def test_reference_solutions_pass_and_stubs_are_unwritten(tmp_path, name):
     assert not report["right"] and "write" in report["not_written"]
 
 
-WRONG = {  # (exercise, source, the gradient at fault, the mistake's name)
-    "transposed": ("dense", """
-        def dense_backward(dy, x, w):
-            return dy @ w.T, dy.T @ x, dy.sum(axis=0)
-        """, "dw", "transposed"),
-    "one sample's db": ("dense", """
-        def dense_backward(dy, x, w):
-            return dy @ w.T, x.T @ dy, dy[0]
-        """, "db", "missing batch sum"),
-    "per-sample dw": ("dense", """
-        def dense_backward(dy, x, w):
-            return dy @ w.T, x[:, :, None] * dy[:, None, :], dy.sum(axis=0)
-        """, "dw", "missing batch sum"),
-    "mean dw": ("dense", """
-        def dense_backward(dy, x, w):
-            return dy @ w.T, x.T @ dy / x.shape[0], dy.sum(axis=0)
-        """, "dw", "mean where a sum belongs"),
-    "bce sum": ("bce_with_logits", """
-        def bce_with_logits_backward(logits, targets):
-            return 0.5 * (1 + np.tanh(logits / 2)) - targets
-        """, "dlogits", "loss's 1/M missing"),
-    "bce naive sigmoid": ("bce_with_logits", """
-        def bce_with_logits_backward(logits, targets):
-            e = np.exp(logits)
-            return (e / (1 + e) - targets) / logits.size
-        """, "dlogits", "sigmoid overflow"),
-    "sigmoid naive": ("sigmoid", """
-        def sigmoid_forward(x):
-            e = np.exp(x)
-            return e / (1 + e)
-
-        def sigmoid_backward(dy, y):
-            return dy * y * (1 - y)
-        """, "y", "sigmoid overflow"),
-    "relu sign": ("relu", """
-        def relu_backward(dy, x):
-            return -dy * (x > 0)
-        """, "dx", "sign flipped"),
-    "batchnorm constants": ("batchnorm", """
-        def batchnorm_backward(dy, xhat, gamma, inv_std):
-            return gamma * inv_std * dy, (dy * xhat).sum(axis=0), dy.sum(axis=0)
-        """, "dx", "BatchNorm mean-of-gradient terms missing"),
-    "batchnorm variance term": ("batchnorm", """
-        def batchnorm_backward(dy, xhat, gamma, inv_std):
-            return gamma * inv_std * (dy - dy.mean(axis=0)), (dy * xhat).sum(axis=0), dy.sum(axis=0)
-        """, "dx", "BatchNorm mean-of-gradient terms missing"),
-    "batchnorm sums": ("batchnorm", """
-        def batchnorm_backward(dy, xhat, gamma, inv_std):
-            s, sx = dy.sum(axis=0), (dy * xhat).sum(axis=0)
-            return gamma * inv_std * (dy - s - xhat * sx), sx, s
-        """, "dx", "BatchNorm 1/N missing"),
-    "adam uncorrected": ("adam", """
-        def adam_update(param, grad, m, v, step, lr, beta1, beta2, eps):
-            m[...] = beta1 * m + (1 - beta1) * grad
-            v[...] = beta2 * v + (1 - beta2) * grad ** 2
-            param -= lr * m / (np.sqrt(v) + eps)
-        """, "param", "Adam without bias correction"),
-    "adam returns": ("adam", """
-        def adam_update(param, grad, m, v, step, lr, beta1, beta2, eps):
-            m = beta1 * m + (1 - beta1) * grad
-            v = beta2 * v + (1 - beta2) * grad ** 2
-            return param - lr * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps), m, v
-        """, "param", "update not in place"),
-}
-
-CONV_BACKWARD = """
-def conv2d_backward(dy, x, w, stride, padding):
-    N, H, W, C = x.shape
-    KH, KW, _, F = w.shape
-    s, p = stride, padding
-    dx = np.zeros((N, H + 2 * p, W + 2 * p, C)) if PADDED else np.zeros(x.shape)
-    dw = np.zeros(w.shape)
-    for n in range(N):
-        for oh in range(dy.shape[1]):
-            for ow in range(dy.shape[2]):
-                for kh in range(KH):
-                    for kw in range(KW):
-                        ih, iw = oh * s - p + kh, ow * s - p + kw
-                        jh, jw = (oh - p + kh, ow - p + kw) if NO_STRIDE else (ih, iw)
-                        if PADDED:
-                            dx[n, ih + p, iw + p] += w[kh, kw] @ dy[n, oh, ow]
-                        elif 0 <= jh < H and 0 <= jw < W:
-                            dx[n, jh, jw] += w[kh, kw] @ dy[n, oh, ow]
-                        if 0 <= ih < H and 0 <= iw < W:
-                            dw[kh, kw] += np.outer(x[n, ih, iw], dy[n, oh, ow])
-    if PADDED:
-        return dx, dw, dy.sum(axis=(0, 1, 2))
-    return dx, dw, dy.sum(axis=(0, 1, 2))
-"""
-WRONG["stride not applied"] = ("conv2d", "PADDED, NO_STRIDE = False, True\n" + CONV_BACKWARD, "dx", "stride not applied")
-WRONG["padding not cropped"] = ("conv2d", "PADDED, NO_STRIDE = True, False\n" + CONV_BACKWARD, "dx",
-                                "padding not cropped")
+TRANSPOSED = """
+    def dense_backward(dy, x, w):
+        return dy @ w.T, dy.T @ x, dy.sum(axis=0)
+    """  # every named mistake has its own wrong file: tests/test_lab_mistakes.py
 
 
-@pytest.mark.parametrize("case", sorted(WRONG))
-def test_each_mistake_is_named(tmp_path, case):
-    name, source, grad, mistake = WRONG[case]
-    report = grade(name, student_file(tmp_path, name, source), seed=5, jit=False)
-    assert not report["right"]
-    named = {(p["grad"], p["mistake"]) for p in report["problems"]}
-    assert (grad, mistake) in named, report["problems"]
-
-
-def test_the_conv_solution_right_except_for_one_term_is_reported_by_entry(tmp_path):
-    """A wrong gradient that no named mistake explains is reported by its worst entry."""
-    source = (SOLUTIONS / "conv2d.py").read_text().replace("db[f] += g", "db[f] += 1.5 * g")
-    report = grade("conv2d", student_file(tmp_path, "conv2d", source), seed=5, jit=False)
-    [problem] = {p["message"].split(":")[0]: p for p in report["problems"]}.values()
-    assert problem["grad"] == "db" and problem["mistake"] is None and "the right value is" in problem["message"]
+def test_an_unnamed_error_is_reported_by_where_and_how(tmp_path):
+    """A wrong gradient that no named mistake explains is described: its pattern, which entries."""
+    conv = (SOLUTIONS / "conv2d.py").read_text()
+    scaled = grade("conv2d", student_file(tmp_path / "s", "conv2d", conv.replace("db[f] += g", "db[f] += 1.5 * g")),
+                   seed=5, jit=False)
+    [problem] = {p["message"]: p for p in scaled["problems"]}.values()
+    assert problem["grad"] == "db" and problem["mistake"] is None
+    assert problem["message"] == "db is 1.5 times the right answer, every entry"
+    first_sample = grade("conv2d", student_file(tmp_path / "f", "conv2d", conv.replace(
+        "dx[n, ih, iw, c] += g * w[kh, kw, c, f]", "dx[n, ih, iw, c] += g * w[kh, kw, c, f] * (1.0 + (n == 0))")),
+        seed=5, jit=False)
+    assert all(p["grad"] == "dx" and p["mistake"] is None and ", only in sample first" in p["message"]
+               and "there it is 2 times the right value" in p["message"] for p in first_sample["problems"])
+    text = commands.format_report(first_sample)
+    assert text.count("only in sample first") == 1 and f"{len(first_sample['cases'])} of " in text  # once, counted
 
 
 def lab(*args, timeout=300):
@@ -156,8 +68,7 @@ def test_check_command_right_wrong_and_raising(tmp_path):
     assert right.returncode == 0 and "RIGHT" in right.stdout and "Numba: compiled" in right.stdout
     assert "seed 4" in right.stdout
 
-    name, source, _, _ = WRONG["transposed"]
-    wrong = lab("check", "dense", student_file(tmp_path, name, source))
+    wrong = lab("check", "dense", student_file(tmp_path, "dense", TRANSPOSED))
     assert wrong.returncode == 1 and "[transposed]" in wrong.stdout and "dw" in wrong.stdout
     assert "Traceback" not in wrong.stdout + wrong.stderr
 
@@ -242,7 +153,8 @@ def test_a_file_cannot_grade_itself(tmp_path, how):
 
 def test_the_child_returns_the_inputs_as_the_call_left_them(tmp_path):
     """Every input array comes back after the call: Adam's three change (in place, as they must);
-    a dense backward that scribbles on dy is seen doing so, though its answers are right."""
+    a dense backward that scribbles on dy is seen doing so and graded wrong, though its answers
+    are right."""
     report = grade("adam", SOLUTIONS / "adam.py", seed=1, jit=False)
     assert report["right"] and all(row["inputs_changed"] == ["m", "param", "v"] for row in report["cases"])
     scribbler = student_file(tmp_path, "dense", """
@@ -252,19 +164,63 @@ def test_the_child_returns_the_inputs_as_the_call_left_them(tmp_path):
             return dx, dw, db
         """)
     report = grade("dense", scribbler, seed=1, jit=False)
-    assert report["right"] and all(row["inputs_changed"] == ["dy"] for row in report["cases"])
+    assert not report["right"] and all(row["inputs_changed"] == ["dy"] for row in report["cases"])
+    assert {(p["grad"], p["mistake"]) for p in report["problems"]} == {("dy", "input changed in place")}
     assert all(row["inputs_changed"] == [] for row in grade("dense", SOLUTIONS / "dense.py", 1, False)["cases"])
 
 
-def test_right_code_numba_cannot_compile_is_still_right_but_says_so(tmp_path):
-    source = """
+UNCOMPILABLE = {  # a right relu Numba cannot compile -> what the report must say first
+    "np.vectorize": ("""
         def relu_backward(dy, x):
-            slopes = {True: 1.0, False: 0.0}
-            return np.array([[dy[i, j] * slopes[bool(x[i, j] > 0)] for j in range(x.shape[1])]
-                             for i in range(x.shape[0])])
-        """
+            return np.vectorize(lambda d, v: d if v > 0 else 0.0)(dy, x)
+        """, "not compiled. Numba cannot compile line 5 (return np.vectorize("),
+    "einsum": ("""
+        def relu_backward(dy, x):
+            return np.einsum("...,...->...", dy, (x > 0) * 1.0)
+        """, "not compiled. Numba cannot compile line 5 (return np.einsum(\"...,...->...\", dy, (x > 0) * 1.0)): "
+             "Use of unsupported NumPy function 'numpy.einsum'"),
+    "an untyped global": ("""
+        import math
+        SLOPES = {True: 1.0, False: 0.0}
+
+        def relu_backward(dy, x):
+            return dy * slope(x)
+
+        def slope(x):
+            return np.array([SLOPES[bool(v > 0)] for v in x.ravel()]).reshape(x.shape)
+        """, "not compiled. Numba cannot compile line 11 (return np.array([SLOPES[bool(v > 0)] for v in "
+                                "x.ravel()]).reshape(x.shape)): Untyped global name 'SLOPES'"),
+    "a 2-D boolean mask": ("""
+        def relu_backward(dy, x):
+            dx = dy.copy()
+            dx[x <= 0] = 0.0
+            return dx
+        """, "not compiled. Numba cannot compile line 6 (dx[x <= 0] = 0.0): its compiler failed (AssertionError in "
+             "fancy_setslice); Numba assigns through a boolean mask (a[mask] = v) on 1-D arrays only"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(UNCOMPILABLE))
+def test_right_code_numba_cannot_compile_is_still_right_and_says_why_first(tmp_path, how):
+    source, says = UNCOMPILABLE[how]
     report = grade("relu", student_file(tmp_path, "relu", source), seed=2)
-    assert report["right"] and report["numba"].startswith("not compiled: Numba cannot compile it")
+    assert report["right"] and report["numba"].startswith(says), report["numba"]
+    assert "Failed in nopython mode pipeline" not in report["numba"] and "compiled, it raised" not in report["numba"]
+
+
+def test_the_whole_file_compiles_helpers_included(tmp_path):
+    helper = student_file(tmp_path, "relu", """
+        def slope(v):
+            return 1.0 if v > 0 else 0.0
+
+        def relu_backward(dy, x):
+            dx = np.empty_like(dy)
+            d, xf, out = dy.reshape(-1), x.reshape(-1), dx.reshape(-1)
+            for i in range(xf.size):
+                out[i] = d[i] * slope(xf[i])
+            return dx
+        """)
+    assert grade("relu", helper, seed=2)["numba"] == "compiled"
 
 
 def test_bad_use_says_the_fix(tmp_path):
@@ -337,20 +293,14 @@ def test_training_with_the_students_kernels_matches_minigans(tmp_path):
 
 
 def test_train_refuses_wrong_or_uncompilable_kernels(tmp_path):
-    name, source, _, _ = WRONG["transposed"]
-    student_file(tmp_path / "wrong", name, source)
+    student_file(tmp_path / "wrong", "dense", TRANSPOSED)
     out = subprocess.run([sys.executable, "-m", "minigan", "train", "--kernels", str(tmp_path / "wrong"), "--limit", "64",
                           "--epochs", "1", "--out", str(tmp_path / "run")], cwd=REPO, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 1 and "dense.py is not right yet" in out.stderr and "lab check dense" in out.stderr
     assert not (tmp_path / "run" / "checkpoint.npz").exists()
-    student_file(tmp_path / "slow", "relu", """
-        def relu_backward(dy, x):
-            slopes = {True: 1.0, False: 0.0}
-            return np.array([[dy[i, j] * slopes[bool(x[i, j] > 0)] for j in range(x.shape[1])]
-                             for i in range(x.shape[0])])
-        """)
-    with pytest.raises(commands.LabError, match="right, but not for training: Numba cannot compile it"):
+    student_file(tmp_path / "slow", "relu", UNCOMPILABLE["np.vectorize"][0])
+    with pytest.raises(commands.LabError, match="right, but not for training: Numba cannot compile line 5"):
         from minigan.lab.kernels import student_backend
 
         student_backend(tmp_path / "slow")

@@ -131,6 +131,8 @@ def format_report(r):
         out.append(f"YOUR CODE RAISED{where}: {err['message']}")
         if err["text"]:
             out.append(f"    {err['text']}")
+        if err.get("case"):
+            out.append(f"on the case {err['case']}")
         return "\n".join(out)
     out.append("case / returned array      vs minigan's reference   vs finite differences")
     for row in r["cases"]:
@@ -141,20 +143,33 @@ def format_report(r):
                 out.append(f"    {grad:<22} shape {got}, expected {want}")
             else:
                 out.append(f"    {grad:<22} {fmt(v['reference']):>12}   {fmt(v['gradcheck']):>12}")
-    out += ["", "(relative error: max |yours - theirs| / the larger array's largest entry; right is at most 1e-7)", ""]
+    out += ["", "(relative error: max |yours - theirs| / the larger array's largest entry; right is at most 1e-7"
+            + ("; param's is that of the update, param - param before the step" if e.updates else "") + ")", ""]
     if r["right"]:
         out.append(f"RIGHT: every case matches. Numba: {r['numba']}.")
         return "\n".join(out)
     out.append("WRONG:")
-    seen = set()
-    for p in r["problems"]:
-        key = (p["grad"], p["mistake"] or p["message"])
-        if key in seen:
-            continue
-        seen.add(key)
-        label = f" [{p['mistake']}]" if p["mistake"] else ""
-        out.append(f"  - {p['message']}{label}  (first seen: {p['case']})")
+    out += problem_lines(r["problems"], len(r["cases"]))
     return "\n".join(out)
+
+
+def problem_lines(problems, n_cases):
+    """Each fault once: a named mistake with the arrays it shows in, an unnamed one per array and
+    pattern; the case it was first seen in and in how many cases."""
+    groups = {}
+    for p in problems:
+        key = (p["mistake"],) if p["mistake"] else (p["grad"], p["kind"])
+        groups.setdefault(key, []).append(p)
+    out = []
+    for found in groups.values():
+        first = found[0]
+        label = f" [{first['mistake']}]" if first["mistake"] else ""
+        grads = list(dict.fromkeys(p["grad"] for p in found if p["grad"]))
+        cases = list(dict.fromkeys(p["case"] for p in found))
+        seen = f"{len(cases)} of {n_cases} cases" if len(cases) > 1 else "1 case"
+        also = f"in {', '.join(grads)}; " if len(grads) > 1 else ""
+        out += [f"  - {first['message']}{label}", f"      ({also}{seen}, first: {first['case']})"]
+    return out
 
 
 def graded(name, path, seed=None, timeout_s=TIMEOUT_S):

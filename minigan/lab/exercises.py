@@ -1,12 +1,17 @@
 """The lab's exercises: what the student writes, on which inputs it is checked, and what the
 right answer is.
 
-Each exercise draws its cases from a seeded generator (random shapes the student has not
-seen, and for the convolution random strides and paddings) and knows three things about a
-case: how to call the student's functions, minigan's answer (the readable engine's steps, in
-float64), and, for a backward, the gradient by centred finite differences of the forward
-(minigan.gradcheck). Everything runs in float64 on small shapes, so plain Python loops are
-fast enough.
+Every check runs two kinds of cases: fixed edge cases, the same at every seed (the shapes,
+strides, slopes and settings where a common mistake cannot hide: N >= 2, H != W, a stride
+above the kernel, a slope other than 0.2, BCE shaped (M, K), Adam with small gradients and
+unusual betas, relu at exactly 0), and random ones drawn from a seeded generator (shapes the
+student has not seen). An exercise knows three things about a case: how to call the
+student's functions, minigan's answer (the readable engine's steps, in float64), and, for a
+backward, the gradient by centred finite differences of the forward (minigan.gradcheck).
+A case's inputs are every array the student's functions receive (and the forward's own
+inputs): the grader checks that none of them changed, except those an in-place update
+writes (Adam's param, m and v). Everything runs in float64 on small shapes, so plain Python
+loops are fast enough.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kernels.reference import readable_steps
-from minigan.gradcheck import numerical_gradient
+from minigan.gradcheck import compare, numerical_gradient
+from minigan.lab.mistakes import TOLERANCE
 
 K = readable_steps()  # minigan's plain functions, by the lab's names
 
@@ -22,7 +28,7 @@ K = readable_steps()  # minigan's plain functions, by the lab's names
 @dataclass
 class Case:
     label: str
-    inputs: dict  # name -> array or number, as the functions take them
+    inputs: dict  # name -> array or number: what the functions take, and the forward's inputs
     dy: np.ndarray = None  # the upstream gradient, for a backward
     info: dict = field(default_factory=dict)  # what the diagnoses need: batch size, stride, ...
 
@@ -32,7 +38,7 @@ def _batch(rng, lo=2, hi=5):
 
 
 def _away_from_zero(rng, shape, gap=0.1):
-    """Values with |v| >= gap: relu-like kinks are not differentiable at 0, so no case sits there."""
+    """Values with |v| >= gap: the kinks of relu-like functions stay off the random cases."""
     return rng.choice([-1.0, 1.0], shape) * rng.uniform(gap, 2.0, shape)
 
 
@@ -42,8 +48,16 @@ class Exercise:
     writes = ()  # the functions the student writes
     given = ()  # the functions the stub gives
     gradients = ()  # the names of what the student's functions return, in order
+    updates = ()  # the inputs the student's function must write into (an in-place update)
 
     def cases(self, rng):
+        """The fixed edge cases (their values from rng), then the random ones."""
+        return self.edge_cases(rng) + self.random_cases(rng)
+
+    def edge_cases(self, rng):
+        raise NotImplementedError
+
+    def random_cases(self, rng):
         raise NotImplementedError
 
     def run_student(self, module, case):
@@ -59,6 +73,15 @@ class Exercise:
     def numeric(self, case):
         """-> {name: finite-difference estimate}; empty where there is no backward to check."""
         return {}
+
+    def relative_error(self, grad, value, reference, case):
+        """max |value - reference| over the larger array's largest entry (minigan.gradcheck's)."""
+        return compare(grad, value, reference).rel_error
+
+    def same(self, grad, value, reference, case):
+        """Whether ``value`` is ``reference`` to float64 round-off (the verdict's test)."""
+        value, reference = np.asarray(value, np.float64), np.asarray(reference, np.float64)
+        return value.shape == reference.shape and self.relative_error(grad, value, reference, case) <= TOLERANCE
 
 
 def _numeric_grads(forward, case, wrt):
@@ -77,13 +100,19 @@ class Dense(Exercise):
     name, title = "dense", "the Dense layer's backward: dx, dw, db"
     writes, given, gradients = ("dense_backward",), ("dense_forward",), ("dx", "dw", "db")
 
-    def cases(self, rng):
+    def case(self, rng, N, D, M):
+        x, w, b = rng.standard_normal((N, D)), rng.standard_normal((D, M)), rng.standard_normal(M)
+        return Case(f"x {x.shape}, w {w.shape}", dict(x=x, w=w, b=b), rng.standard_normal((N, M)), dict(N=N))
+
+    def edge_cases(self, rng):
+        # three different sizes (a transpose cannot take the right shape); all equal (it can)
+        return [self.case(rng, 3, 5, 2), self.case(rng, 4, 4, 4)]
+
+    def random_cases(self, rng):
         out = []
-        for k in range(3):
+        for _ in range(2):
             N, D = _batch(rng), int(rng.integers(2, 7))
-            M = D if k == 2 else int(rng.choice([m for m in range(2, 8) if m != D]))  # one square case
-            x, w, b = rng.standard_normal((N, D)), rng.standard_normal((D, M)), rng.standard_normal(M)
-            out.append(Case(f"x {x.shape}, w {w.shape}", dict(x=x, w=w, b=b), rng.standard_normal((N, M)), dict(N=N)))
+            out.append(self.case(rng, N, D, int(rng.choice([m for m in range(2, 8) if m != D]))))
         return out
 
     def run_student(self, module, case):
@@ -100,51 +129,78 @@ class Dense(Exercise):
 
 
 class Elementwise(Exercise):
-    """An activation's backward; kind names minigan's kernels (relu_forward, ...)."""
+    """An activation's backward; kind names minigan's kernels (relu_forward, ...). Its second
+    argument is the forward's input x (relu, leaky_relu) or its output y (tanh, sigmoid), as the
+    readable engine's training step passes it (kernels/reference/engine.py)."""
 
     gradients = ("dx",)
     takes_output = False  # backward(dy, y) with y the forward's output (tanh, sigmoid)
-    alpha = None
+    alphas = None  # the slopes a case may draw (leaky_relu)
 
     def forward(self, x, alpha=None):
         f = getattr(K, f"{self.name}_forward")
         return f(x) if alpha is None else f(x, alpha)
 
-    def cases(self, rng):
+    def case(self, rng, x, alpha=None, label="", **info):
+        inputs = dict(x=x) if alpha is None else dict(x=x, alpha=alpha)
+        if self.takes_output:
+            inputs["y"] = self.forward(x)
+        text = f"x {x.shape}" + ("" if alpha is None else f", alpha {alpha}") + label
+        return Case(text, inputs, rng.standard_normal(x.shape), info)
+
+    def edge_cases(self, rng):
+        x = _away_from_zero(rng, (4, 3)) * 1.5
+        return [self.case(rng, x, None if self.alphas is None else 0.05)]
+
+    def random_cases(self, rng):
         out = []
-        for _ in range(3):
-            shape = (_batch(rng), int(rng.integers(2, 6)))
-            x = _away_from_zero(rng, shape) * 1.5
-            inputs = dict(x=x) if self.alpha is None else dict(x=x, alpha=float(rng.choice([0.1, 0.2, 0.3])))
-            out.append(Case(f"x {shape}" + (f", alpha {inputs['alpha']}" if "alpha" in inputs else ""), inputs,
-                            rng.standard_normal(shape)))
+        for _ in range(2):
+            x = _away_from_zero(rng, (_batch(rng), int(rng.integers(2, 6)))) * 1.5
+            out.append(self.case(rng, x, None if self.alphas is None else float(rng.choice(self.alphas))))
         return out
 
     def _second(self, case):
-        x = case.inputs["x"]
-        return self.forward(x, case.inputs.get("alpha")) if self.takes_output else x
+        return case.inputs["y" if self.takes_output else "x"]
+
+    def _call(self, backward, case):
+        args = (case.dy, self._second(case))
+        return backward(*args) if "alpha" not in case.inputs else backward(*args, case.inputs["alpha"])
 
     def run_student(self, module, case):
-        backward = getattr(module, f"{self.name}_backward")
-        args = (case.dy, self._second(case))
-        return (backward(*args) if "alpha" not in case.inputs else backward(*args, case.inputs["alpha"]),)
+        return (self._call(getattr(module, f"{self.name}_backward"), case),)
 
     def expected(self, case):
-        backward = getattr(K, f"{self.name}_backward")
-        args = (case.dy, self._second(case))
-        return {"dx": backward(*args) if "alpha" not in case.inputs else backward(*args, case.inputs["alpha"])}
+        return {"dx": self._call(getattr(K, f"{self.name}_backward"), case)}
 
     def numeric(self, case):
-        return _numeric_grads(lambda x, alpha=None: self.forward(x, alpha), case, [("dx", "x")])
+        if case.info.get("kink"):  # no finite difference at a kink
+            return {}
+        return _numeric_grads(lambda x, alpha=None, y=None: self.forward(x, alpha), case, [("dx", "x")])
+
+
+def _conv_activation(rng):
+    """A 4-D input, as a convolution's activation in training (N, H, W, C)."""
+    return _away_from_zero(rng, (2, 3, 4, 2))
 
 
 class Relu(Elementwise):
     name, title, writes, given = "relu", "relu's backward", ("relu_backward",), ("relu_forward",)
 
+    def edge_cases(self, rng):
+        x = _away_from_zero(rng, (4, 5))
+        x.reshape(-1)[rng.choice(x.size, 6, replace=False)] = 0.0
+        # at x == 0 training takes slope 0 (a zero bias on an all-zero input gives exact zeros)
+        return [self.case(rng, x, label=", exact zeros (slope 0 there, as in training)", kink=True),
+                self.case(rng, _conv_activation(rng), label=" (4-D, a conv layer's)")]
+
 
 class LeakyRelu(Elementwise):
     name, title = "leaky_relu", "LeakyReLU's backward"
-    writes, given, alpha = ("leaky_relu_backward",), ("leaky_relu_forward",), 0.2
+    writes, given, alphas = ("leaky_relu_backward",), ("leaky_relu_forward",), (0.1, 0.2, 0.3)
+
+    def edge_cases(self, rng):
+        return [self.case(rng, _away_from_zero(rng, (4, 3)), 0.05),
+                self.case(rng, _conv_activation(rng), 0.3, label=" (4-D, a conv layer's)")]
 
 
 class Tanh(Elementwise):
@@ -160,19 +216,17 @@ class Sigmoid(Elementwise):
     writes, given, gradients = ("sigmoid_forward", "sigmoid_backward"), (), ("y", "dx")
 
     def cases(self, rng):
-        out = super().cases(rng)
         x = np.array([[-1000.0, -40.0, 0.5], [1000.0, 40.0, -0.5]])
-        out.append(Case("x = +-1000, +-40, +-0.5 (overflow)", dict(x=x), rng.standard_normal(x.shape), dict(overflow=True)))
-        return out
+        return super().cases(rng) + [Case("x = +-1000, +-40, +-0.5 (overflow)", dict(x=x, y=K.sigmoid_forward(x)),
+                                          rng.standard_normal(x.shape), dict(overflow=True))]
 
     def run_student(self, module, case):
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged on the values
             y = module.sigmoid_forward(case.inputs["x"])
-        return y, module.sigmoid_backward(case.dy.copy(), K.sigmoid_forward(case.inputs["x"]))
+        return y, module.sigmoid_backward(case.dy, case.inputs["y"])
 
     def expected(self, case):
-        y = K.sigmoid_forward(case.inputs["x"])
-        return {"y": y, "dx": K.sigmoid_backward(case.dy, y)}
+        return {"y": case.inputs["y"], "dx": K.sigmoid_backward(case.dy, case.inputs["y"])}
 
     def numeric(self, case):
         return {} if case.info.get("overflow") else super().numeric(case)
@@ -182,17 +236,22 @@ class BceWithLogits(Exercise):
     name, title = "bce_with_logits", "binary cross-entropy on logits, its backward"
     writes, given, gradients = ("bce_with_logits_backward",), ("bce_with_logits_forward",), ("dlogits",)
 
-    def cases(self, rng):
-        out = []
-        for k in range(3):
-            M = int(rng.integers(3, 9))
-            z = rng.standard_normal((M, 1)) * 3
-            t = rng.integers(0, 2, (M, 1)).astype(np.float64) if k < 2 else rng.uniform(0, 1, (M, 1))
-            out.append(Case(f"logits ({M}, 1)" + (", soft targets" if k == 2 else ""), dict(logits=z, targets=t),
-                            info=dict(M=M)))
+    def case(self, rng, shape, soft=False):
+        z = rng.standard_normal(shape) * 3
+        t = rng.uniform(0, 1, shape) if soft else rng.integers(0, 2, shape).astype(np.float64)
+        return Case(f"logits {shape}" + (", soft targets" if soft else ""), dict(logits=z, targets=t),
+                    info=dict(M=z.size, rows=shape[0]))
+
+    def edge_cases(self, rng):
+        # (M, K) with K > 1: a mean over rows is not the mean over entries; 1-D; the GAN's (M, 1)
+        return [self.case(rng, (4, 3)), self.case(rng, (6,), soft=True), self.case(rng, (5, 1))]
+
+    def random_cases(self, rng):
+        shapes = [(int(rng.integers(3, 9)), 1), (int(rng.integers(2, 6)), int(rng.integers(2, 4)))]
+        out = [self.case(rng, shape, soft=k == 1) for k, shape in enumerate(shapes)]
         z = np.array([[-1000.0], [1000.0], [-40.0], [40.0]])
         out.append(Case("logits +-1000, +-40 (overflow)", dict(logits=z, targets=np.array([[1.0], [0.0], [1.0], [0.0]])),
-                        info=dict(M=4, overflow=True)))
+                        info=dict(M=4, rows=4, overflow=True)))
         return out
 
     def run_student(self, module, case):
@@ -213,19 +272,30 @@ class BceWithLogits(Exercise):
 class Conv2D(Exercise):
     name, title = "conv2d", "the convolution's backward, with stride and padding"
     writes, given, gradients = ("conv2d_backward",), ("conv2d_forward",), ("dx", "dw", "db")
-    # (stride, padding, kernel): stride > 1 with padding; stride = kernel (the GAN's); stride < kernel; stride 1
-    GEOMETRIES = ((2, 1, 3), (3, 0, 3), (2, 0, 3), (1, 1, 2))
+    # (stride, padding, (KH, KW)): the stride above, equal to and below the kernel, with and
+    # without padding, and non-square kernels (kh and kw cannot be swapped unseen)
+    GEOMETRIES = ((3, 0, (2, 2)), (3, 1, (2, 3)), (2, 1, (3, 2)), (2, 0, (2, 2)), (1, 1, (2, 3)), (2, 0, (3, 3)))
 
-    def cases(self, rng):
+    def case(self, rng, stride, padding, kernel, N, C, F, H, W):
+        KH, KW = kernel
+        x, w, b = rng.standard_normal((N, H, W, C)), rng.standard_normal((KH, KW, C, F)), rng.standard_normal(F)
+        y = K.conv2d_forward(x, w, b, stride, padding)
+        return Case(f"x {x.shape}, w {w.shape}, stride {stride}, padding {padding}",
+                    dict(x=x, w=w, b=b, stride=stride, padding=padding), rng.standard_normal(y.shape),
+                    dict(N=N, stride=stride, padding=padding))
+
+    def edge_cases(self, rng):
+        # N >= 2, H != W, C != F: every geometry, on shapes where no axis can stand in for another
+        sizes = ((2, 7, 8), (3, 6, 8), (2, 8, 7), (2, 7, 5), (3, 5, 6), (2, 8, 9))
+        return [self.case(rng, s, p, k, N, 2, 3, H, W) for (s, p, k), (N, H, W) in zip(self.GEOMETRIES, sizes)]
+
+    def random_cases(self, rng):
         out = []
-        for stride, padding, k in self.GEOMETRIES:
-            N, C, F = _batch(rng, 1, 2), int(rng.integers(1, 3)), int(rng.integers(1, 4))
-            H, W = int(rng.integers(k + 2, k + 5)), int(rng.integers(k + 2, k + 5))
-            x, w, b = rng.standard_normal((N, H, W, C)), rng.standard_normal((k, k, C, F)), rng.standard_normal(F)
-            y = K.conv2d_forward(x, w, b, stride, padding)
-            out.append(Case(f"x {x.shape}, w {w.shape}, stride {stride}, padding {padding}",
-                            dict(x=x, w=w, b=b, stride=stride, padding=padding), rng.standard_normal(y.shape),
-                            dict(N=N, stride=stride, padding=padding)))
+        for j in rng.choice(len(self.GEOMETRIES), 2, replace=False):
+            stride, padding, (KH, KW) = self.GEOMETRIES[j]
+            H, W = int(rng.integers(KH + 2, KH + 5)), int(rng.integers(KW + 2, KW + 5))
+            out.append(self.case(rng, stride, padding, (KH, KW), _batch(rng, 2, 3), int(rng.integers(1, 4)),
+                                 int(rng.integers(1, 4)), H, W))
         return out
 
     def run_student(self, module, case):
@@ -246,50 +316,64 @@ class BatchNorm(Exercise):
     writes, given, gradients = ("batchnorm_backward",), ("batchnorm_forward",), ("dx", "dgamma", "dbeta")
     EPS = 1e-3
 
-    def cases(self, rng):
-        out = []
-        for _ in range(3):
-            N, F = _batch(rng, 3, 6), int(rng.integers(2, 5))
-            x = rng.standard_normal((N, F)) * rng.uniform(0.5, 3.0, F) + rng.standard_normal(F)
-            out.append(Case(f"x ({N}, {F})", dict(x=x, gamma=rng.uniform(0.5, 2.0, F), beta=rng.standard_normal(F)),
-                            rng.standard_normal((N, F)), dict(N=N)))
-        return out
+    def case(self, rng, N, F):
+        x = rng.standard_normal((N, F)) * rng.uniform(0.5, 3.0, F) + rng.standard_normal(F)
+        gamma, beta = rng.uniform(0.5, 2.0, F), rng.standard_normal(F)
+        _, _, inv_std, xhat = K.batchnorm_forward(x, gamma, beta, self.EPS)  # what the forward hands the backward
+        return Case(f"x ({N}, {F})", dict(x=x, gamma=gamma, beta=beta, xhat=xhat, inv_std=inv_std),
+                    rng.standard_normal((N, F)), dict(N=N))
 
-    def saved(self, case):
-        """What the forward hands the backward: (xhat, inv_std)."""
-        i = case.inputs
-        _, _, inv_std, xhat = K.batchnorm_forward(i["x"], i["gamma"], i["beta"], self.EPS)
-        return xhat, inv_std
+    def edge_cases(self, rng):
+        return [self.case(rng, 5, 3), self.case(rng, 3, 4)]  # N = 2 would make xhat +-1: no N >= 3 test there
+
+    def random_cases(self, rng):
+        return [self.case(rng, _batch(rng, 3, 6), int(rng.integers(2, 5))) for _ in range(2)]
 
     def run_student(self, module, case):
-        xhat, inv_std = self.saved(case)
-        return module.batchnorm_backward(case.dy, xhat, case.inputs["gamma"], inv_std)
+        i = case.inputs
+        return module.batchnorm_backward(case.dy, i["xhat"], i["gamma"], i["inv_std"])
 
     def expected(self, case):
-        xhat, inv_std = self.saved(case)
-        return dict(zip(self.gradients, K.batchnorm_backward(case.dy, xhat, case.inputs["gamma"], inv_std)))
+        i = case.inputs
+        return dict(zip(self.gradients, K.batchnorm_backward(case.dy, i["xhat"], i["gamma"], i["inv_std"])))
 
     def numeric(self, case):
-        return _numeric_grads(lambda x, gamma, beta: K.batchnorm_forward(x, gamma, beta, self.EPS)[0], case,
+        return _numeric_grads(lambda x, gamma, beta, **saved: K.batchnorm_forward(x, gamma, beta, self.EPS)[0], case,
                               [("dx", "x"), ("dgamma", "gamma"), ("dbeta", "beta")])
 
 
 class Adam(Exercise):
-    name, title = "adam", "one Adam step, in place"
-    writes, given, gradients = ("adam_update",), (), ("param", "m", "v")
+    """Judged on the update: param - param0 against minigan's, relative to the update's own size
+    (minigan/lab/grader.py), so that a tolerance of 1e-7 means 1e-7 of the step, not of param."""
 
-    def cases(self, rng):
-        out = []
-        for step in (1, 2, int(rng.integers(5, 50))):
-            shape = (int(rng.integers(2, 5)), int(rng.integers(2, 5)))
-            first = step == 1  # the moments start at zero
-            m = np.zeros(shape) if first else rng.standard_normal(shape) * 1e-2
-            v = np.zeros(shape) if first else rng.uniform(1e-5, 1e-3, shape)
-            settings = dict(lr=float(rng.choice([1e-3, 2e-4])), beta1=float(rng.choice([0.9, 0.5])), beta2=0.999, eps=1e-8)
-            out.append(Case(f"param {shape}, step {step}, lr {settings['lr']}, beta1 {settings['beta1']}",
-                            dict(param=rng.standard_normal(shape), grad=rng.standard_normal(shape) * 1e-2, m=m, v=v,
-                                 step=step, **settings)))
-        return out
+    name, title = "adam", "one Adam step, in place"
+    writes, given, gradients, updates = ("adam_update",), (), ("param", "m", "v"), ("param", "m", "v")
+
+    def case(self, rng, step, lr, beta1, beta2, eps, scale):
+        shape = (int(rng.integers(2, 5)), int(rng.integers(2, 5)))
+        first = step == 1  # the moments start at zero
+        grad = rng.standard_normal(shape) * scale
+        m = np.zeros(shape) if first else rng.standard_normal(shape) * scale
+        v = np.zeros(shape) if first else rng.uniform(0.1, 2.0, shape) * scale ** 2
+        return Case(f"param {shape}, step {step}, lr {lr:g}, beta1 {beta1:g}, beta2 {beta2:g}, eps {eps:g}, "
+                    f"grad ~{scale:g}", dict(param=rng.standard_normal(shape), grad=grad, m=m, v=v, step=step,
+                                              lr=lr, beta1=beta1, beta2=beta2, eps=eps))
+
+    def edge_cases(self, rng):
+        # the defaults at t = 1; gradients small enough for eps to count, every setting varied
+        return [self.case(rng, 1, 1e-3, 0.9, 0.999, 1e-8, 1e-2), self.case(rng, 3, 2e-3, 0.8, 0.99, 1e-6, 1e-6),
+                self.case(rng, 12, 0.01, 0.5, 0.9, 1e-4, 1e-3)]
+
+    def random_cases(self, rng):
+        return [self.case(rng, int(rng.integers(2, 50)), float(rng.choice([1e-3, 2e-4, 5e-3])),
+                          float(rng.choice([0.9, 0.5, 0.7])), float(rng.choice([0.999, 0.99, 0.95])),
+                          float(rng.choice([1e-8, 1e-7])), float(rng.choice([1e-2, 1e-4]))) for _ in range(2)]
+
+    def relative_error(self, grad, value, reference, case):
+        if grad != "param":
+            return super().relative_error(grad, value, reference, case)
+        before = case.inputs["param"]  # the update against the update: param is ~1, a step ~lr
+        return super().relative_error(grad, np.asarray(value) - before, np.asarray(reference) - before, case)
 
     def run_student(self, module, case):
         i = case.inputs

@@ -19,15 +19,18 @@ verdict from it: missing or malformed results are graded wrong.
 import copy
 import importlib.util
 import json
+import linecache
+import os
+import re
 import sys
 import traceback
+import types
 from pathlib import Path
 
 import numpy as np
 
-from minigan.gradcheck import compare
 from minigan.lab.exercises import EXERCISES
-from minigan.lab.mistakes import close, diagnose
+from minigan.lab.mistakes import TOLERANCE, Answer, close, diagnose, locate
 
 RECORD_KEY = "__record__"  # the RESULTS entry that holds the JSON record beside the arrays
 NO_RESULTS = ("your code ended the Python process before the grader had its results, or wrote them itself: "
@@ -43,8 +46,9 @@ class StudentError(Exception):
 
 
 def error_info(message, line=None, text=None, function=None):
-    """A report's error: what went wrong and, when it was the student's code, where in their file."""
-    return {"message": message, "line": line, "text": text, "function": function}
+    """A report's error: what went wrong and, when it was the student's code, where in their file
+    (and on which case: run_file adds it)."""
+    return {"message": message, "line": line, "text": text, "function": function, "case": None}
 
 
 def new_report(name, path, seed, error=None):
@@ -108,42 +112,100 @@ def kind_of(value):
     return value.kind if isinstance(value, Foreign) else type(value).__name__
 
 
-def judge(exercise, case, grad, value, expected, numeric):
-    """-> (row for the report, problem or None) for one returned array."""
+def judge(exercise, case, grad, value, expected, numeric, others, returned):
+    """-> (row for the report, problem or None) for one returned array; others: the case's right
+    answers by name, returned: the student's (a gradient returned in another's place is named so)."""
     row = {"reference": None, "gradcheck": None}
     if value is None or isinstance(value, Foreign):
         what = "None" if value is None else f"a {value.kind}"
-        return row, {"mistake": None, "message": f"{grad} is {what}: return an array shaped like {expected.shape}"}
+        return row, {"mistake": None, "kind": "none",
+                     "message": f"{grad} is {what}: return an array shaped like {expected.shape}"}
     value = np.asarray(value, dtype=np.float64)
     if value.shape != expected.shape:
         row["shape"] = [list(value.shape), list(expected.shape)]
     else:
         with np.errstate(invalid="ignore"):
-            row["reference"] = compare(grad, value, expected).rel_error
+            row["reference"] = exercise.relative_error(grad, value, expected, case)
             if grad in numeric:
-                row["gradcheck"] = compare(grad, value, numeric[grad]).rel_error
-    if close(value, expected) and np.all(np.isfinite(value)):
-        return row, None
-    found = diagnose(exercise.name, grad, value, expected, case)
-    if found:
-        return row, {"mistake": found[0], "message": found[1]}
-    if value.shape != expected.shape:
-        return row, {"mistake": None, "message": f"{grad} has shape {value.shape}; expected {expected.shape}"}
-    j = np.unravel_index(int(np.nanargmax(np.abs(value - expected))), value.shape) if np.all(np.isfinite(value)) else \
-        np.unravel_index(int(np.argmax(~np.isfinite(value))), value.shape)
-    return row, {"mistake": None, "message": f"{grad} is wrong: at index {tuple(int(i) for i in j)} it is "
-                                             f"{value[j]:.6g}, the right value is {expected[j]:.6g}"}
+                row["gradcheck"] = exercise.relative_error(grad, value, numeric[grad], case)
+        if np.all(np.isfinite(value)) and row["reference"] <= TOLERANCE:
+            return row, None
+    answer = Answer(exercise, grad, value, expected, case, others, returned)
+    found = diagnose(answer)
+    if found and found[0] != "sigmoid overflow":
+        return row, {"mistake": found[0], "kind": found[0], "message": found[1]}
+    kind, where = locate(answer)
+    if found:  # named unless the finite cases are wrong too (unname_overflow_among_finite_errors)
+        return row, {"mistake": found[0], "kind": found[0], "message": found[1], "where": where}
+    return row, {"mistake": None, "kind": kind, "message": where}
+
+
+def changed_input(exercise, name, before, after):
+    """The problem of a call that wrote into its input ``name``."""
+    after = np.asarray(after)
+    n = int(np.sum(~np.isclose(after, before, rtol=0, atol=0, equal_nan=True))) if after.shape == before.shape else None
+    how = f"{n} of {before.size} entries changed" if n is not None else f"now shaped {after.shape}"
+    return {"mistake": "input changed in place", "kind": "input changed in place", "grad": name,
+            "message": f"{' / '.join(exercise.writes)} wrote into its input {name} ({how}): the caller still needs "
+                       f"{name} after the call (in training another step reads it). Put the result in an array of "
+                       f"your own (dy * mask and np.where make one; dx = dy.copy() before writing into it)"}
 
 
 def jit_module(module, exercise):
-    """Replace the exercise's functions in the student's module by their Numba compilations
-    (in the module's namespace, so that calls between them compile too) -> the originals."""
+    """Replace every function the student's file defines by its Numba compilation, in the
+    module's namespace, so that the exercise's functions and the helpers they call compile
+    together -> the originals, by name."""
     from numba import njit
 
-    python = {n: getattr(module, n) for n in (*exercise.writes, *exercise.given) if callable(getattr(module, n, None))}
+    python = {n: fn for n, fn in vars(module).items()
+              if isinstance(fn, types.FunctionType) and fn.__module__ == module.__name__}
     for n, fn in python.items():
         setattr(module, n, njit(fn))
     return python
+
+
+NUMBA_HINTS = {  # Numba's internal function that failed -> what to write instead
+    "fancy_setslice": "Numba assigns through a boolean mask (a[mask] = v) on 1-D arrays only: write np.where(...), "
+                      "or a loop over the entries",
+}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def numba_failure(err):
+    """Why Numba could not compile the file, its informative line first, with the line of the
+    student's file it was at when it says."""
+    text = ANSI.sub("", str(err))
+    lines = [ln.strip() for ln in text.splitlines()]
+    useful = [ln for ln in lines if ln and not ln.startswith(("Failed in ", "During:", "File ", "^", "def "))
+              and not ln.startswith("Enable logging")]
+    first = useful[0] if useful else type(err).__name__
+    at = re.search(r'File "([^"]+)", line (\d+)', text)
+    where = ""
+    if at:
+        source = linecache.getline(at.group(1), int(at.group(2))).strip()
+        where = f" line {at.group(2)}" + (f" ({source})" if source else "")
+    return f"Numba cannot compile{where or ' it'}: {first.rstrip(':.')}"
+
+
+def numba_internal_failure(err):
+    """An exception from inside Numba's compiler (not a NumbaError): the line it was compiling,
+    found in the compiler's frames, and what to write instead when it is a known gap."""
+    loc, names = None, []
+    tb = err.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        loc = getattr(owner, "loc", None) if hasattr(getattr(owner, "loc", None), "line") else loc
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    known = [n for n in names if n in NUMBA_HINTS]
+    inner = known[-1] if known else next((n for n in reversed(names) if not n.startswith("_")), names[-1])
+    where = " it"
+    if loc is not None:
+        source = linecache.getline(loc.filename, loc.line).strip()
+        where = f" line {loc.line}" + (f" ({source})" if source else "")
+    hint = NUMBA_HINTS.get(inner, "write that line another way (a loop over the entries always compiles)")
+    detail = f": {err}" if str(err) else ""
+    return f"Numba cannot compile{where}: its compiler failed ({type(err).__name__}{detail} in {inner}); {hint}"
 
 
 def run_compiled(module, exercise, case):
@@ -154,10 +216,12 @@ def run_compiled(module, exercise, case):
         with np.errstate(all="ignore"):
             return exercise.run_student(module, case), None
     except NumbaError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return None, f"Numba cannot compile it ({first})"
+        return None, numba_failure(err)
     except Exception as err:  # noqa: BLE001
-        return None, f"compiled, it raised {type(err).__name__}: {err}"
+        frames = traceback.extract_tb(err.__traceback__)
+        if any(f"{os.sep}numba{os.sep}" in f.filename for f in frames):
+            return None, numba_internal_failure(err)
+        return None, f"Numba compiled it, and the compiled code raised {type(err).__name__}: {err}".rstrip(": ")
 
 
 # -- the child: run the student's functions, send back what they returned and left -----------
@@ -202,7 +266,11 @@ def run_file(exercise, path, cases, jit, arrays):
             return record
         for i, case in enumerate(cases):
             mine = copy.deepcopy(case)
-            returned = call(lambda c=mine: exercise.run_student(module, c), path)
+            try:
+                returned = call(lambda c=mine: exercise.run_student(module, c), path)
+            except StudentError as err:
+                err.report["case"] = case.label
+                raise
             record["runs"].append(pack(returned, mine, f"{name}/{i}", arrays))
     except NotImplementedError as err:
         record["not_written"] = str(err) or "a function still raises NotImplementedError"
@@ -271,15 +339,20 @@ def unpack(run, key, arrays):
     return returned, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
+def case_arrays(case):
+    """The case's input arrays, dy included, by name."""
+    return {k: v for k, v in {**case.inputs, "dy": case.dy}.items() if isinstance(v, np.ndarray)}
+
+
 def changed_inputs(case, after):
     """The names of the case's input arrays that the call changed (Adam's are meant to change)."""
-    before = {**case.inputs, "dy": case.dy}
-    return sorted(k for k, v in before.items() if isinstance(v, np.ndarray)
-                  and not np.array_equal(after[k], v, equal_nan=True))
+    return sorted(k for k, v in case_arrays(case).items()
+                  if after[k].shape != v.shape or not np.array_equal(after[k], v, equal_nan=True))
 
 
-def judge_file(exercise, path, seed, cases, record, arrays):
-    """The verdict on one file, from the child's record and arrays -> its report."""
+def judge_file(exercise, path, seed, cases, record, arrays, gradcheck=True):
+    """The verdict on one file, from the child's record and arrays -> its report. gradcheck
+    False leaves the finite-difference column empty (the verdict never rests on it)."""
     report = new_report(exercise.name, path, seed)
     if record["missing"]:
         report["error"] = error_info(f"the file defines no {', '.join(record['missing'])}")
@@ -295,41 +368,63 @@ def judge_file(exercise, path, seed, cases, record, arrays):
         returned, after = unpack(run, f"{exercise.name}/{i}", arrays)
         outputs, problem = as_outputs(exercise, returned)
         outputs0 = outputs if i == 0 else outputs0
-        expected, numeric = exercise.expected(case), exercise.numeric(case)
-        row = {"case": case.label, "grads": {}, "inputs_changed": changed_inputs(case, after)}
+        expected = exercise.expected(case)
+        numeric = exercise.numeric(case) if gradcheck else {}
+        changed = changed_inputs(case, after)
+        row = {"case": case.label, "grads": {}, "inputs_changed": changed}
+        for name in changed:
+            if name not in exercise.updates:
+                report["problems"].append({"case": case.label, **changed_input(exercise, name, case_arrays(case)[name],
+                                                                               after[name])})
         if problem:
-            report["problems"].append({"case": case.label, "grad": None, "mistake": None, "message": problem})
+            report["problems"].append({"case": case.label, "grad": None, "mistake": None, "kind": "returned",
+                                       "message": problem})
         else:
+            mine = {g: np.asarray(v, np.float64) for g, v in zip(exercise.gradients, outputs)
+                    if v is not None and not isinstance(v, Foreign)}
             for grad, value in zip(exercise.gradients, outputs):
-                row["grads"][grad], p = judge(exercise, case, grad, value, expected[grad], numeric)
+                row["grads"][grad], p = judge(exercise, case, grad, value, expected[grad], numeric, expected, mine)
                 if p:
                     report["problems"].append({"case": case.label, "grad": grad, **p})
         report["cases"].append(row)
+    unname_overflow_among_finite_errors(report, cases)
     report["right"] = not report["problems"]
     if report["right"] and record["numba"] is not None:
         report["numba"] = numba_status(exercise, record["numba"], outputs0, arrays)
     return report
 
 
+def unname_overflow_among_finite_errors(report, cases):
+    """"sigmoid overflow" names a file whose only fault is at large |x|: where the same array is
+    wrong on a finite case too, the overflow is reported by where it is, without the name."""
+    overflow = {c.label for c in cases if c.info.get("overflow")}
+    wrong_elsewhere = {p["grad"] for p in report["problems"] if p["case"] not in overflow}
+    for p in report["problems"]:
+        if p["mistake"] == "sigmoid overflow" and p["grad"] in wrong_elsewhere:
+            p.update(mistake=None, kind="not finite", message=p["where"])
+
+
 def numba_status(exercise, numba, python_outputs, arrays):
-    """-> "compiled" when the compiled functions gave what the Python ones gave on the first case."""
+    """-> "compiled" when the compiled functions gave what the Python ones gave on the first case,
+    else why not."""
     if numba["why"]:
-        return f"not compiled: {numba['why']}"
+        return f"not compiled. {numba['why']}"
     compiled, _ = as_outputs(exercise, unpack(numba["run"], f"{exercise.name}/numba", arrays)[0])
     if compiled is None or not all(a is not None and not isinstance(a, Foreign) and close(a, b)
                                    for a, b in zip(compiled, python_outputs)):
-        return "not compiled: compiled, it gives different results from the Python version"
+        return ("compiled, but the compiled code gives other results than the Python code on the first case "
+                "(an integer array where floats belong? Numba keeps a variable's first type)")
     return "compiled"
 
 
-def grade(name, path, seed, jit=True):
+def grade(name, path, seed, jit=True, gradcheck=True):
     """-> the report of EXERCISE ``name`` for the student's file at ``path``, all in this process
     (the tests' fast path; `lab check` puts the student's part in a child: commands.run_graders)."""
     exercise = EXERCISES[name]
     cases = exercise.cases(np.random.default_rng(seed))
     arrays = {}
     record = run_file(exercise, path, cases, jit, arrays)
-    return judge_file(exercise, path, seed, cases, record, arrays)
+    return judge_file(exercise, path, seed, cases, record, arrays, gradcheck)
 
 
 if __name__ == "__main__":

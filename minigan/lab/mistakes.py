@@ -1,188 +1,741 @@
-"""The common mistakes the lab recognises, by name.
+"""The common mistakes the lab recognises, by name, and where an error lies when it has none.
 
-Each mistake is written as what it makes a student's function return: a wrong gradient is
-compared with the output each mistake would give on the same case, and the first that
-matches names the fault. tests/test_lab.py proves every one with a deliberately wrong
-implementation. A wrong gradient that matches none is reported by its worst entry.
+Each mistake is written as what it makes a student's function return: a wrong array is
+compared with the output each mistake would give on the same case (its candidates), and
+the first that matches names the fault. tests/test_lab_mistakes.py proves every one with a
+deliberately wrong implementation, at 50 seeds. A wrong array that matches none is
+described by where it is wrong and how (locate): which entries, the pattern (scaled,
+transposed, shifted by a pixel, ...), and its worst entry.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import combinations, permutations
 
 import numpy as np
 
 from minigan.gradcheck import compare
 
+ADAM_DEFAULTS = dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)  # what a hard-coded Adam writes
+LEAKY_SLOPES = (0.2, 0.01, 0.1, 0.3, 0.02)  # the slopes a hard-coded LeakyReLU writes
 
-def close(a, b, tol=1e-7):
+
+TOLERANCE = 1e-7  # the largest relative error a right answer may have (float64 round-off)
+
+
+def close(a, b, tol=TOLERANCE):
     """Equal to float64 round-off: the same shape, and minigan.gradcheck's relative error
     (normalised by the larger array's largest entry) at most tol."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     return a.shape == b.shape and compare("", a, b).rel_error <= tol
 
 
+@dataclass
+class Answer:
+    """One returned array the grader found wrong, and what judging it needs."""
+
+    exercise: object  # minigan.lab.exercises.Exercise
+    grad: str
+    value: np.ndarray
+    expected: np.ndarray
+    case: object  # minigan.lab.exercises.Case
+    others: dict  # every right answer of the case, by name
+    returned: dict  # everything the student's functions returned for the case, by name
+
+    @property
+    def inputs(self):
+        return self.case.inputs
+
+    def like(self, candidate):
+        """Whether the value is ``candidate`` (a shape or a non-finite candidate is never)."""
+        candidate = np.asarray(candidate, np.float64)
+        with np.errstate(all="ignore"):
+            return (candidate.shape == self.value.shape and bool(np.all(np.isfinite(candidate)))
+                    and self.exercise.same(self.grad, self.value, candidate, self.case))
+
+    def first(self, candidates):
+        """The detail of the first (detail, array) candidate the value is, or None."""
+        for detail, candidate in candidates:
+            if self.like(candidate):
+                return detail
+        return None
+
+
 @dataclass(frozen=True)
 class Mistake:
     name: str
-    exercises: tuple  # where it can happen
-    gradients: tuple  # which returned arrays it shows in
-    matches: Callable  # (value, expected, case) -> bool
-    explain: str  # what went wrong and how to fix it; {grad} is the gradient's name
+    exercises: tuple  # where it can happen ("*": anywhere)
+    gradients: tuple  # which returned arrays it shows in ("*": any)
+    test: Callable  # Answer -> a detail (str) when the mistake explains the value, else None
+    explain: str  # what went wrong and how to fix it; {grad} the array, {detail} the test's detail
 
 
-def _transposed(value, expected, case):
-    value = np.asarray(value)
-    return value.ndim == 2 and value.shape == expected.shape[::-1] and close(value.T, expected)
+def cached(case, key, make):
+    """make() once per case: candidates that several arrays of a case are compared with."""
+    store = case.info.setdefault("_candidates", {})
+    if key not in store:
+        with np.errstate(all="ignore"):
+            store[key] = make()
+    return store[key]
 
 
-def _not_summed_over_batch(value, expected, case):
-    """The per-sample terms kept (an extra batch axis), or one sample's term taken for the sum."""
-    value, N = np.asarray(value), case.info.get("N")
-    if value.shape == (N, *expected.shape):
-        return close(value.sum(axis=0), expected)
-    if value.shape != expected.shape or N is None or N < 2:
-        return False
-    dy, x = case.dy, case.inputs.get("x")
-    one_sample = []
-    if expected.ndim == 1:  # a bias: the sum of dy's rows over the batch (and the pixels, for a conv)
-        rows = dy.reshape(-1, dy.shape[-1])
-        one_sample += [rows[0], rows[-1]]
-    elif x is not None and x.ndim == 2:  # dense dw = sum_n x[n]^T dy[n]
-        one_sample += [np.outer(x[0], dy[0]), np.outer(x[-1], dy[-1])]
-    return any(close(value, s) for s in one_sample)
+# -- anywhere -------------------------------------------------------------------------------
+
+def _sign_flipped(a):
+    return "" if np.any(a.expected != 0) and a.like(-a.expected) else None
 
 
-def _mean_for_sum(value, expected, case):
+def _swapped(a):
+    """The value is another gradient, which is wrong in its own place too."""
+    def wrong(name):
+        mine = a.returned.get(name)
+        return not (isinstance(mine, np.ndarray) and close(mine, a.others[name]))
+
+    return a.first((other, v) for other, v in a.others.items()
+                   if other != a.grad and not close(v, a.expected) and wrong(other))
+
+
+def _axes_permuted(a):
+    """The right numbers with the axes in another order (a transpose), or in another shape."""
+    value, expected = a.value, a.expected
+    if value.size != expected.size or value.shape == expected.shape and value.ndim < 2:
+        return None
+    for order in permutations(range(value.ndim)):
+        if order != tuple(range(value.ndim)) and value.transpose(order).shape == expected.shape \
+                and close(value.transpose(order), expected):
+            return "transposed" if value.ndim == 2 else f"axes in the order {order} of the right ones"
+    if value.shape != expected.shape and close(value.reshape(expected.shape), expected):
+        return f"shaped {value.shape}"
+    return None
+
+
+def _an_input(a):
+    arrays = {**a.inputs, "dy": a.case.dy}
+    return a.first((name, v) for name, v in arrays.items() if isinstance(v, np.ndarray) and not close(v, a.expected))
+
+
+# -- dense and conv: sums over the batch ----------------------------------------------------
+
+def _conv_case(a):
+    return a.exercise.name == "conv2d"
+
+
+def _one_sample(a):
+    """The term of one sample (the first or the last) where the sum over the batch belongs, or the
+    per-sample terms kept (an extra batch axis)."""
+    N, dy, x = a.case.info.get("N"), a.case.dy, a.inputs.get("x")
+    if N is None or N < 2:
+        return None
+    if a.value.shape == (N, *a.expected.shape):
+        return "per sample" if close(a.value.sum(axis=0), a.expected) else None
+    if a.grad in ("db", "dbeta"):
+        rows = dy.reshape(N, -1, dy.shape[-1]).sum(axis=1)
+        if a.value.shape == rows.shape and close(a.value, rows):
+            return "per sample"
+        return a.first([("first sample", rows[0])])
+    if a.grad == "dgamma":
+        return a.first([("first sample", (dy * a.inputs["xhat"])[0])])
+    if a.grad == "dw" and x.ndim == 2:  # dense: dw = sum_n x[n]^T dy[n]
+        return a.first([("first sample", np.outer(x[0], dy[0]))])
+    if a.grad == "dw" and x.ndim == 4:
+        return a.first([("first sample", conv_variant(a.case, sample=0)[1])])
+    return None
+
+
+def _mean_for_sum(a):
     """Divided by the number of terms it sums: the batch, or for a conv the batch and the pixels."""
-    N = case.info.get("N")
-    counts = {N}
-    if case.dy is not None and case.dy.ndim == 4:
-        counts.add(int(np.prod(case.dy.shape[:3])))
-    return np.asarray(value).shape == expected.shape and any(c and c > 1 and close(np.asarray(value) * c, expected)
-                                                             for c in counts)
+    N, dy = a.case.info.get("N"), a.case.dy
+    counts = {"N": N}
+    if dy is not None and dy.ndim == 4:
+        counts["N * Ho * Wo"] = int(np.prod(dy.shape[:3]))
+        counts["Ho * Wo"] = int(np.prod(dy.shape[1:3]))
+    return a.first((f"divided by {k} = {c}", a.expected / c) for k, c in counts.items() if c and c > 1)
 
 
-def _missing_mean_factor(value, expected, case):
-    M = case.info.get("M")
-    return M is not None and M > 1 and close(value, expected * M)
+def _wrong_axis(a):
+    dy = a.case.dy
+    sums = [("summed over axis 1", dy.sum(axis=1))] if a.grad == "db" and dy.ndim == 2 else []
+    return a.first(sums)
 
 
-def _stride_not_applied(value, expected, case):
-    s = case.info.get("stride")
-    if not s or s == 1:
-        return False
-    i = case.inputs
-    return close(value, conv_dx_without_stride(case.dy, i["x"].shape, i["w"], s, i["padding"]))
+# -- conv ---------------------------------------------------------------------------------
 
-
-def conv_dx_without_stride(dy, x_shape, w, stride, padding):
-    """dx as if every window started one pixel after the last (oh - p + kh), not a stride after."""
-    N, H, W, _ = x_shape
+def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=False, sample=None):
+    """(dx, dw) of the convolution as a student might write it, with one slip: w flipped in dx,
+    kh and kw swapped in the taps, windows ``step`` apart (the stride when None), starting at
+    ``offset`` (-padding when None), dx on the padded canvas, or one sample's terms only."""
+    i, dy = case.inputs, case.dy
+    x, w, s, p = i["x"], i["w"], i["stride"], i["padding"]
+    if sample is not None:
+        x, dy = x[sample:][:1], dy[sample:][:1]
+    step, offset = s if step is None else step, -p if offset is None else offset
+    N, H, W, C = x.shape
     KH, KW = w.shape[:2]
-    dx = np.zeros(x_shape)
-    for n in range(N):
-        for oh in range(dy.shape[1]):
-            for ow in range(dy.shape[2]):
-                for kh in range(KH):
-                    ih = oh - padding + kh
-                    for kw in range(KW):
-                        iw = ow - padding + kw
-                        if 0 <= ih < H and 0 <= iw < W:
-                            dx[n, ih, iw] += w[kh, kw] @ dy[n, oh, ow]
-    return dx
+    Ho, Wo = dy.shape[1:3]
+    taps = w[::-1, ::-1] if flip else w
+    dx = np.zeros((N, H + 2 * p, W + 2 * p, C) if canvas else x.shape)
+    dw = np.zeros(w.shape)
+    oh, ow = np.meshgrid(np.arange(Ho), np.arange(Wo), indexing="ij")
+    for kh in range(KH):
+        for kw in range(KW):
+            th, tw = (kw, kh) if swap else (kh, kw)
+            ih, iw = oh * step + offset + th, ow * step + offset + tw
+            ok = (ih >= 0) & (ih < H) & (iw >= 0) & (iw < W)
+            if canvas:  # where the padded input's rows are: every tap lands
+                ok = (ih + p >= 0) & (ih + p < H + 2 * p) & (iw + p >= 0) & (iw + p < W + 2 * p)
+            g = dy[:, oh[ok], ow[ok], :]  # (N, windows, F)
+            if not canvas:
+                dw[kh, kw] = np.einsum("nvc,nvf->cf", x[:, ih[ok], iw[ok], :], g)
+                dx[:, ih[ok], iw[ok], :] += g @ taps[kh, kw].T
+            else:
+                dx[:, ih[ok] + p, iw[ok] + p, :] += g @ taps[kh, kw].T
+    return dx, dw
 
 
-def _padding_not_cropped(value, expected, case):
-    p = case.info.get("padding")
-    value = np.asarray(value)
-    if not p or value.ndim != 4:
-        return False
-    N, H, W, C = expected.shape
-    return value.shape == (N, H + 2 * p, W + 2 * p, C) and close(value[:, p:p + H, p:p + W], expected)
+def _conv_candidates(a):
+    case = a.case
+    p = case.inputs["padding"]
+
+    def make():
+        out = {"flipped": conv_variant(case, flip=True), "swapped": conv_variant(case, swap=True),
+               "unstrided": conv_variant(case, step=1), "no offset": conv_variant(case, offset=0),
+               "canvas": conv_variant(case, canvas=True)}
+        if p:
+            out["offset +p"], out["offset -2p"] = conv_variant(case, offset=p), conv_variant(case, offset=-2 * p)
+        return out
+
+    return cached(case, "conv", make)
 
 
-def _batchnorm_parts(case):
-    from minigan.lab.exercises import EXERCISES
-
-    xhat, inv_std = EXERCISES["batchnorm"].saved(case)
-    return case.dy, xhat, case.inputs["gamma"] * inv_std
-
-
-def _batchnorm_mean_terms_missing(value, expected, case):
-    dy, xhat, scale = _batchnorm_parts(case)
-    mean_dy, mean_dy_xhat = dy.mean(axis=0), (dy * xhat).mean(axis=0)
-    wrong = (scale * dy,  # as if the batch statistics were constants
-             scale * (dy - mean_dy),  # the variance's term left out
-             scale * (dy - xhat * mean_dy_xhat))  # the mean's term left out
-    return any(close(value, w) for w in wrong)
+def _conv_flipped(a):
+    grads = _conv_candidates(a)["flipped"]
+    if a.grad == "dx":
+        return a.first([("", grads[0])])
+    return a.first([("", a.expected[::-1, ::-1])]) if a.grad == "dw" else None
 
 
-def _batchnorm_one_over_n_missing(value, expected, case):
-    dy, xhat, scale = _batchnorm_parts(case)
-    N = dy.shape[0]
-    wrong = (scale * (dy - dy.sum(axis=0) - xhat * (dy * xhat).sum(axis=0)),  # sums where the means belong
-             expected * N)  # the whole expression's 1/N
-    return any(close(value, w) for w in wrong)
+def _conv_swapped(a):
+    KH, KW = a.inputs["w"].shape[:2]
+    dx, dw = _conv_candidates(a)["swapped"]
+    return a.first([("", {"dx": dx, "dw": dw}[a.grad])]) if KH != KW else None
 
 
-def _adam_without_bias_correction(value, expected, case):
-    i = case.inputs
-    m = i["beta1"] * i["m"] + (1 - i["beta1"]) * i["grad"]
-    v = i["beta2"] * i["v"] + (1 - i["beta2"]) * i["grad"] ** 2
-    return close(value, i["param"] - i["lr"] * m / (np.sqrt(v) + i["eps"]))
+def _conv_unstrided(a):
+    s = a.inputs["stride"]
+    return a.first([("", dict(zip(("dx", "dw"), _conv_candidates(a)["unstrided"]))[a.grad])]) if s > 1 else None
 
 
-def _not_in_place(value, expected, case):
-    return np.array_equal(value, case.inputs["param"]) and not np.array_equal(expected, case.inputs["param"])
+def _conv_offset(a):
+    c = _conv_candidates(a)
+    k = ("dx", "dw").index(a.grad)
+    options = [(f"as if window (oh, ow) began at input row {start}", c[key][k])
+               for start, key in (("oh * stride", "no offset"), ("oh * stride + padding", "offset +p"),
+                                  ("oh * stride - 2 * padding", "offset -2p")) if key in c]
+    return a.first(options) if a.inputs["padding"] else None
 
 
-def _overflowed(value, expected, case):
-    return bool(case.info.get("overflow")) and not np.all(np.isfinite(value))
+def _padding_not_cropped(a):
+    p = a.inputs["padding"]
+    if not p or a.value.ndim != 4:
+        return None
+    N, H, W, C = a.expected.shape
+    padded = _conv_candidates(a)["canvas"][0]
+    if a.value.shape == padded.shape:
+        return "" if close(a.value[:, p:p + H, p:p + W], a.expected) else None
+    return None
 
 
-def _sign_flipped(value, expected, case):
-    return close(value, -np.asarray(expected)) and np.any(expected != 0)
+def _overwritten(a):
+    """= where += belongs: each entry keeps the last term the loops wrote into it (the last
+    sample's, or for a conv the last window's)."""
+    dy, x = a.case.dy, a.inputs.get("x")
+    if a.grad in ("db", "dbeta", "dgamma"):
+        rows = dy * a.inputs["xhat"] if a.grad == "dgamma" else dy
+        per_sample = rows.reshape(rows.shape[0], -1, rows.shape[-1])
+        return a.first([("", per_sample[-1].sum(axis=0)), ("", per_sample[-1, -1])])
+    if a.grad == "dw" and dy.ndim == 2:
+        return a.first([("", np.outer(x[-1], dy[-1]))])
+    if a.grad == "dw" and dy.ndim == 4:
+        i = a.inputs
+        w, s, p = i["w"], i["stride"], i["padding"]
+        H, W = x.shape[1:3]
+        last = np.zeros(w.shape)
+        for kh in range(w.shape[0]):
+            for kw in range(w.shape[1]):
+                windows = [(oh, ow) for oh in range(dy.shape[1]) for ow in range(dy.shape[2])
+                           if 0 <= oh * s - p + kh < H and 0 <= ow * s - p + kw < W]
+                if windows:
+                    oh, ow = windows[-1]
+                    last[kh, kw] = np.outer(x[-1, oh * s - p + kh, ow * s - p + kw], dy[-1, oh, ow])
+        return a.first([("", last), ("", conv_variant(a.case, sample=-1)[1])])
+    return None
+
+
+# -- activations --------------------------------------------------------------------------
+
+def _slopes(a):
+    """dy times each slope a student might write, by what it is."""
+    dy, x = a.case.dy, a.inputs["x"]
+    alpha = a.inputs.get("alpha")
+    if a.exercise.name == "relu":
+        return {"at 0": np.where(x >= 0, dy, 0.0), "half at 0": np.where(x > 0, dy, np.where(x == 0, dy / 2, 0.0)),
+                "wrong side": np.where(x < 0, dy, 0.0), "wrong side with 0": np.where(x <= 0, dy, 0.0),
+                "no slope": dy, "chain": (x > 0) * 1.0, "dy's sign": np.where(dy > 0, dy, 0.0),
+                "times x": dy * x, "times relu(x)": dy * np.maximum(x, 0.0)}
+    return {"wrong side": np.where(x > 0, alpha * dy, dy), "alpha zero": np.where(x > 0, dy, 0.0),
+            "no slope": dy, "chain": np.where(x > 0, 1.0, alpha), "dy's sign": np.where(dy > 0, dy, alpha * dy),
+            "times x": dy * np.where(x > 0, x, alpha * x), "one minus alpha": np.where(x > 0, dy, (1 - alpha) * dy),
+            **{f"slope {c}": np.where(x > 0, dy, c * dy) for c in LEAKY_SLOPES if c != alpha}}
+
+
+def _slope(*kinds):
+    def test(a):
+        found = a.first((k, v) for k, v in _slopes(a).items() if k in kinds or (k.startswith("slope ") and
+                                                                                   "slope" in kinds))
+        return None if found is None else found.removeprefix("slope ")
+    return test
+
+
+def _derivatives(a):
+    """tanh' and sigmoid' as students write them, in y = the forward's output."""
+    y = a.inputs["y"]
+    if a.exercise.name == "tanh":
+        return {"in x": 1 - np.tanh(y) ** 2, "1 - y": 1 - y, "(1 - y)^2": (1 - y) ** 2, "1 + y^2": 1 + y ** 2,
+                "y^2 - 1": y ** 2 - 1, "1 - y^2 / 2": 1 - y ** 2 / 2, "2 y": 2 * y, "-2 y (1 - y^2)": -2 * y * (1 - y * y)}
+    s = 1 / (1 + np.exp(-y))
+    return {"in x": s * (1 - s), "y": y, "1 - y": 1 - y, "y^2": y ** 2, "y (1 + y)": y * (1 + y), "1 - y^2": 1 - y ** 2,
+            "(1 - y)^2": (1 - y) ** 2, "y^2 - y": y * y - y}
+
+
+def _derivative_in_x(a):
+    return a.first([("", a.case.dy * _derivatives(a)["in x"])])
+
+
+def _derivative_wrong(a):
+    return a.first((k, a.case.dy * v) for k, v in _derivatives(a).items() if k != "in x")
+
+
+def _dy_missing(a):
+    y = a.inputs.get("y")
+    if a.exercise.name == "tanh":
+        return a.first([("", 1 - y * y)])
+    if a.exercise.name == "sigmoid":
+        return a.first([("", y * (1 - y))])
+    return _slope("chain")(a)
+
+
+def _sigmoid_mirrored(a):
+    return a.first([("", 1 - a.expected)])
+
+
+def _overflowed(a):
+    return "" if a.case.info.get("overflow") and not np.all(np.isfinite(a.value)) else None
+
+
+# -- binary cross-entropy ---------------------------------------------------------------------
+
+def _bce_parts(a):
+    z, t = a.inputs["logits"], a.inputs["targets"]
+    return 1 / (1 + np.exp(-np.clip(z, -500, 500))), t, a.case.info["M"], a.case.info["rows"]
+
+
+def _bce_missing_mean(a):
+    M = a.case.info["M"]
+    return a.first([("", a.expected * M)]) if M > 1 else None
+
+
+def _bce_rows(a):
+    M, rows = a.case.info["M"], a.case.info["rows"]
+    return a.first([("", a.expected * M / rows)]) if rows != M else None
+
+
+def _bce_sigmoid_derivative(a):
+    s, t, M, _ = _bce_parts(a)
+    return a.first([("", (s - t) * s * (1 - s) / M)])
+
+
+def _bce_logits_for_sigmoid(a):
+    s, t, M, _ = _bce_parts(a)
+    return a.first([("", (a.inputs["logits"] - t) / M)])
+
+
+def _bce_probability(a):
+    s, t, M, _ = _bce_parts(a)
+    return a.first([("", (s - t) / (s * (1 - s)) / M), ("", (-t / s + (1 - t) / (1 - s)) / M)])
+
+
+# -- BatchNorm ----------------------------------------------------------------------------
+
+BN_SCALES = (("", lambda g, i: g * i), ("gamma missing", lambda g, i: i), ("inv_std missing", lambda g, i: g),
+             ("inv_std squared", lambda g, i: g * i * i), ("divided by inv_std", lambda g, i: g / i))
+
+
+def batchnorm_fit(case, value):
+    """(the scale's name, (a, b, c)) with value = scale * (a dy + b mean(dy) + c xhat mean(dy xhat)),
+    means over the batch, when some scale and coefficients fit value exactly; right is
+    gamma * inv_std and (1, -1, -1). None when none fits."""
+    dy, xhat = case.dy, case.inputs["xhat"]
+    if value.shape != dy.shape:
+        return None
+    terms = (dy, np.broadcast_to(dy.mean(axis=0), dy.shape), xhat * (dy * xhat).mean(axis=0))
+    for name, scale in BN_SCALES:
+        s = scale(case.inputs["gamma"], case.inputs["inv_std"])
+        basis = np.stack([(s * t).ravel() for t in terms], axis=1)
+        coef = np.linalg.lstsq(basis, value.ravel(), rcond=None)[0]
+        if close(basis @ coef, value.ravel()):
+            return name, tuple(float(c) for c in coef)
+    return None
+
+
+def _bn_coefficients(a):
+    return cached(a.case, ("bn", a.value.tobytes()), lambda: batchnorm_fit(a.case, a.value))
+
+
+def _bn_kind(a, *names):
+    fit = _bn_coefficients(a) if a.grad == "dx" else None
+    if fit is None:
+        return None
+    scale, (x, b, c) = fit
+    N = a.case.info["N"]
+
+    def near(u, v):
+        return abs(u - v) <= 1e-6 * max(1.0, abs(v))
+
+    right = near(x, 1) and near(b, -1) and near(c, -1)
+    kinds = []
+    if scale and right:
+        kinds.append((scale, scale))
+    if not scale:
+        if near(x, 1) and near(b, 0) and near(c, 0):
+            kinds.append(("both terms", ""))
+        elif near(x, 1) and near(b, 0) and near(c, -1):
+            kinds.append(("mean term", ""))
+        elif near(x, 1) and near(b, -1) and near(c, 0):
+            kinds.append(("variance term", ""))
+        coefs = (x, b, c)
+        if any(near(abs(u), N / (N - 1)) or near(abs(u), (N - 1) / N) for u in coefs):
+            kinds.append(("N - 1", ""))
+        if any(near(u, -N) for u in (b, c)):
+            kinds.append(("1/N missing", ""))
+        if any(near(u, -1 / N) for u in (b, c)):
+            kinds.append(("1/N twice", ""))
+        if any(near(u, 1) for u in (b, c)):
+            kinds.append(("sign", "+ " + " and + ".join(t for u, t in ((b, "mean(dy)"), (c, "xhat mean(dy xhat)"))
+                                                        if near(u, 1))))
+        kinds.append(("coefficients", f"{x:.4g} dy {b:+.4g} mean(dy) {c:+.4g} xhat mean(dy xhat)"))
+    return next((detail for kind, detail in kinds if kind in names), None)
+
+
+def _bn(*names):
+    return lambda a: _bn_kind(a, *names)
+
+
+def _bn_scaled_per_feature(a):
+    i = a.inputs
+    return a.first((name, a.expected * v) for name, v in (("gamma", i["gamma"]), ("inv_std", i["inv_std"]),
+                                                         ("1 / gamma", 1 / i["gamma"])))
+
+
+def _bn_dgamma_without_xhat(a):
+    return a.first([("", a.case.dy.sum(axis=0))]) if a.grad == "dgamma" else None
+
+
+# -- Adam ---------------------------------------------------------------------------------
+
+def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct=(True, True), store_hat=False,
+                 no_one_minus=(False, False), unsquared=False, eps_outside=False, **settings):
+    """(param, m, v) after one Adam step with one slip: powers t + t1 and t + t2 in the bias
+    corrections, the update's sign, the betas swapped, eps inside the square root, a bias
+    correction left out, the corrected moments stored, (1 - beta) left out, g for g^2, eps
+    added to the step, or settings (lr, beta1, ...) in place of the case's."""
+    s = {k: i[k] for k in ADAM_DEFAULTS} | settings
+    b1, b2 = (s["beta2"], s["beta1"]) if swap else (s["beta1"], s["beta2"])
+    g, t = i["grad"], i["step"]
+    m = b1 * i["m"] + (1.0 if no_one_minus[0] else 1 - b1) * g
+    v = b2 * i["v"] + (1.0 if no_one_minus[1] else 1 - b2) * (np.abs(g) if unsquared else g * g)
+    m_hat = m / (1 - b1 ** (t + t1)) if correct[0] else m
+    v_hat = v / (1 - b2 ** (t + t2)) if correct[1] else v
+    step = m_hat / (np.sqrt(v_hat + s["eps"]) if eps_inside else np.sqrt(v_hat) + (0 if eps_outside else s["eps"]))
+    step = step + s["eps"] if eps_outside else step
+    param = i["param"] + sign * s["lr"] * step
+    return param, (m_hat if store_hat else m), (v_hat if store_hat else v)
+
+
+def _adam(*variants):
+    """The first of the variants ((detail, adam_variant's keywords)) whose array this is."""
+    def test(a):
+        k = ("param", "m", "v").index(a.grad)
+        return a.first((detail, cached(a.case, ("adam", *sorted(kw.items())),
+                                       lambda kw=kw: adam_variant(a.inputs, **kw))[k]) for detail, kw in variants)
+    return test
+
+
+def _adam_hard_coded(a):
+    i = a.inputs
+    varied = [k for k, v in ADAM_DEFAULTS.items() if i[k] != v]
+    subsets = [c for r in range(1, len(varied) + 1) for c in combinations(varied, r)]
+    return _adam(*((" and ".join(f"{k} = {ADAM_DEFAULTS[k]:g}" for k in c), {k: ADAM_DEFAULTS[k] for k in c})
+                   for c in subsets))(a)
+
+
+def _not_in_place(a):
+    before = a.inputs[a.grad]
+    return "" if np.array_equal(a.value, before) and not np.array_equal(a.expected, before) else None
+
+
+POWERS = tuple((f"t{d1:+d}" + ("" if d1 == d2 else f" in m_hat, t{d2:+d} in v_hat"), dict(t1=d1, t2=d2))
+               for d1 in (-1, 0, 1) for d2 in (-1, 0, 1) if (d1, d2) != (0, 0))
 
 
 MISTAKES = [
-    Mistake("transposed", ("dense",), ("dw",), _transposed,
-            "{grad} is the transpose of the right answer: dw has w's shape (D, M), so it is x.T @ dy, not dy.T @ x"),
-    Mistake("missing batch sum", ("dense", "conv2d"), ("dw", "db"), _not_summed_over_batch,
-            "{grad} is missing its sum over the batch: every sample used the same parameters, so each sample's "
-            "contribution adds up (db = dy summed over the batch axis, and for a conv over the pixels too)"),
-    Mistake("mean where a sum belongs", ("dense", "conv2d"), ("dw", "db"), _mean_for_sum,
-            "{grad} is divided by the number of terms it sums: it is a sum over the batch, not a mean (the loss "
-            "already took its mean; dy carries that 1/N)"),
-    Mistake("loss's 1/M missing", ("bce_with_logits",), ("dlogits",), _missing_mean_factor,
-            "{grad} is M times too large: the loss is the mean over its M entries, so each entry's gradient carries 1/M"),
-    Mistake("stride not applied", ("conv2d",), ("dx",), _stride_not_applied,
-            "{grad} sends the gradient to the wrong pixels: window (oh, ow) starts at input row oh*stride - padding, "
-            "not oh - padding; apply the stride in dx as the forward does"),
-    Mistake("padding not cropped", ("conv2d",), ("dx",), _padding_not_cropped,
-            "{grad} has the padded input's shape: the padding is not part of x, so crop it off (dx must be x's shape)"),
-    Mistake("BatchNorm mean-of-gradient terms missing", ("batchnorm",), ("dx",), _batchnorm_mean_terms_missing,
-            "{grad} treats the batch mean or variance as constants: x[n, f] also moves mean[f] and var[f], which every "
-            "row shares, so dx needs the terms - mean(dy) and - xhat * mean(dy * xhat) over the batch"),
-    Mistake("BatchNorm 1/N missing", ("batchnorm",), ("dx",), _batchnorm_one_over_n_missing,
-            "{grad} has sums where BatchNorm's means belong: mean and var divide by N, so their terms in dx do too"),
-    Mistake("Adam without bias correction", ("adam",), ("param",), _adam_without_bias_correction,
-            "{grad} moved by lr * m / (sqrt(v) + eps): the bias corrections m / (1 - beta1^t) and v / (1 - beta2^t) "
-            "are missing (m and v start at zero, so early steps are too small without them)"),
-    Mistake("update not in place", ("adam",), ("param",), _not_in_place,
-            "{grad} did not change: adam_update must write into param, m and v (param[...] = ...), not return new arrays"),
+    Mistake("input changed in place", (), (), lambda a: None,  # found by the grader, which sees the inputs after the call
+            "{grad}"),
+    Mistake("gradients in the wrong order", ("*",), ("*",), _swapped,
+            "{grad} is what {detail} should be: return them in the order the exercise asks for"),
+    Mistake("update not in place", ("adam",), ("param", "m", "v"), _not_in_place,
+            "{grad} did not change: adam_update must write into param, m and v ({grad}[...] = ...), not bind a new "
+            "array to the name or return it"),
+    Mistake("transposed", ("*",), ("*",), _axes_permuted,
+            "{grad} holds the right numbers, {detail}: every gradient has the shape of what it is the gradient "
+            "of (dense's dw is x.T @ dy, shaped like w (D, M), not dy.T @ x)"),
+    Mistake("summed over the wrong axis", ("dense",), ("db",), _wrong_axis,
+            "{grad} is dy {detail}: db sums over the batch, axis 0, leaving one entry per output"),
+    Mistake("missing batch sum", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"), _one_sample,
+            "{grad} is the {detail}'s term, not their sum over the batch: every sample used the same parameters, so "
+            "each sample's contribution adds up (db = dy summed over the batch axis, and for a conv over the pixels "
+            "too)"),
+    Mistake("= where += belongs", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"), _overwritten,
+            "{grad} kept only the last term written into it: accumulate with +=, starting from zeros"),
+    Mistake("mean where a sum belongs", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"),
+            _mean_for_sum, "{grad} is {detail}: it is a sum, not a mean (the loss already took its mean; dy carries "
+                           "that 1/N)"),
+    Mistake("relu's slope at 0", ("relu",), ("dx",), _slope("at 0", "half at 0"),
+            "{grad} lets dy through where x == 0: relu's slope there is 0 in minigan's training (x > 0, not x >= 0), "
+            "and x is exactly 0 there whenever a zero bias meets an all-zero input"),
+    Mistake("slope on the wrong side", ("relu", "leaky_relu"), ("dx",), _slope("wrong side", "wrong side with 0"),
+            "{grad} has the slopes of the two sides of 0 swapped: slope 1 where x > 0, "
+            "0 (relu) or alpha (leaky_relu) where x <= 0"),
+    Mistake("hard-coded slope", ("leaky_relu",), ("dx",), _slope("slope"),
+            "{grad} uses the slope {detail} where x <= 0, not alpha: use the argument alpha (the grader tries "
+            "several)"),
+    Mistake("leaky slope missing", ("leaky_relu",), ("dx",), _slope("alpha zero", "one minus alpha"),
+            "{grad} is not alpha * dy where x <= 0: that side of LeakyReLU has slope alpha, not 0 or 1 - alpha"),
+    Mistake("masked by dy, not x", ("relu", "leaky_relu"), ("dx",), _slope("dy's sign"),
+            "{grad} follows dy's sign: the slope depends on the forward's input x, not on the gradient"),
+    Mistake("the forward, not its slope", ("relu", "leaky_relu"), ("dx",), _slope("times x", "times relu(x)"),
+            "{grad} is dy times the forward's value: the backward multiplies dy by the slope (1 or 0/alpha)"),
+    Mistake("slope missing", ("relu", "leaky_relu"), ("dx",), _slope("no slope"),
+            "{grad} is dy unchanged: multiply by the slope, which is not 1 where x <= 0"),
+    Mistake("dy not multiplied in", ("relu", "leaky_relu", "tanh", "sigmoid"), ("dx",), _dy_missing,
+            "{grad} is the activation's slope alone: the chain rule multiplies it by the upstream gradient dy"),
+    Mistake("x-formula applied to y", ("tanh", "sigmoid"), ("dx",), _derivative_in_x,
+            "{grad} applies the derivative's formula in x to y: the second argument is the forward's output y, "
+            "so the derivative is 1 - y^2 (tanh) or y (1 - y) (sigmoid), with no tanh/sigmoid applied again"),
+    Mistake("wrong derivative", ("tanh", "sigmoid"), ("dx",), _derivative_wrong,
+            "{grad} is dy * ({detail}): d tanh/dx = 1 - y^2, d sigmoid/dx = y (1 - y), with y the forward's output"),
+    Mistake("sigmoid mirrored", ("sigmoid",), ("y",), _sigmoid_mirrored,
+            "{grad} is 1 - sigmoid(x), that is sigmoid(-x): 1 / (1 + exp(-x)), with the minus sign"),
     Mistake("sigmoid overflow", ("sigmoid", "bce_with_logits"), ("y", "dlogits"), _overflowed,
             "{grad} is not finite for large |x|: exp(x) / (1 + exp(x)) is inf / inf = nan for x >> 0, and "
             "1 / (1 + exp(-x)) overflows (harmlessly, to 0) for x << 0; use each form only where its exp "
             "cannot overflow: 1 / (1 + exp(-x)) for x >= 0, exp(x) / (1 + exp(x)) for x < 0"),
+    Mistake("loss's 1/M missing", ("bce_with_logits",), ("dlogits",), _bce_missing_mean,
+            "{grad} is M times too large: the loss is the mean over its M entries, so each entry's gradient carries "
+            "1/M"),
+    Mistake("divided by rows, not entries", ("bce_with_logits",), ("dlogits",), _bce_rows,
+            "{grad} is divided by the number of rows (logits.shape[0]): the loss is the mean over all M entries, "
+            "logits.size"),
+    Mistake("sigmoid's derivative multiplied in", ("bce_with_logits",), ("dlogits",), _bce_sigmoid_derivative,
+            "{grad} carries an extra sigmoid(z) (1 - sigmoid(z)): the log's derivative cancels it, leaving "
+            "(sigmoid(z) - t) / M"),
+    Mistake("logits for sigmoid(logits)", ("bce_with_logits",), ("dlogits",), _bce_logits_for_sigmoid,
+            "{grad} is (z - t) / M: the gradient is (sigmoid(z) - t) / M"),
+    Mistake("gradient of the probability", ("bce_with_logits",), ("dlogits",), _bce_probability,
+            "{grad} is dL/dp, with p = sigmoid(z): dL/dz multiplies it by p (1 - p), giving (p - t) / M"),
+    Mistake("flipped kernel in dx", ("conv2d",), ("dx", "dw"), _conv_flipped,
+            "{grad} uses the kernel flipped (w[KH-1-kh, KW-1-kw]): the forward is a cross-correlation, so the "
+            "backward sends dy back through the same tap w[kh, kw] the forward used"),
+    Mistake("kh and kw swapped", ("conv2d",), ("dx", "dw"), _conv_swapped,
+            "{grad} pairs the kernel row kh with the input column (and kw with the row): ih = oh*stride - padding + kh, "
+            "iw = ow*stride - padding + kw"),
+    Mistake("stride not applied", ("conv2d",), ("dx", "dw"), _conv_unstrided,
+            "{grad} sends the gradient to the wrong pixels: window (oh, ow) starts at input row oh*stride - padding, "
+            "not oh - padding; apply the stride as the forward does"),
+    Mistake("padding offset wrong", ("conv2d",), ("dx", "dw"), _conv_offset,
+            "{grad} is the right gradient moved by the padding, {detail}: window (oh, ow) reads input row "
+            "ih = oh*stride - padding + kh (on a padded copy of x, crop dx_padded[:, p:p+H, p:p+W])"),
+    Mistake("padding not cropped", ("conv2d",), ("dx",), _padding_not_cropped,
+            "{grad} has the padded input's shape: the padding is not part of x, so crop it off (dx must be x's shape)"),
+    Mistake("BatchNorm with N - 1", ("batchnorm",), ("dx",), _bn("N - 1"),
+            "{grad} divides by N - 1 where BatchNorm divides by N: the forward's variance is biased (a mean over N), "
+            "so every mean in dx is over N"),
+    Mistake("BatchNorm mean and variance terms missing", ("batchnorm",), ("dx",), _bn("both terms"),
+            "{grad} treats the batch mean and variance as constants: x[n, f] also moves mean[f] and var[f], so dx "
+            "needs - mean(dy) and - xhat * mean(dy * xhat) over the batch"),
+    Mistake("BatchNorm mean term missing", ("batchnorm",), ("dx",), _bn("mean term"),
+            "{grad} is missing the term through the batch mean: - mean(dy) over the batch"),
+    Mistake("BatchNorm variance term missing", ("batchnorm",), ("dx",), _bn("variance term"),
+            "{grad} is missing the term through the batch variance: - xhat * mean(dy * xhat) over the batch"),
+    Mistake("BatchNorm 1/N missing", ("batchnorm",), ("dx",), _bn("1/N missing"),
+            "{grad} has sums where BatchNorm's means belong: mean and var divide by N, so their terms in dx do too"),
+    Mistake("BatchNorm 1/N twice", ("batchnorm",), ("dx",), _bn("1/N twice"),
+            "{grad} divides a mean by N once more: mean(dy) is already sum(dy) / N"),
+    Mistake("BatchNorm term with the wrong sign", ("batchnorm",), ("dx",), _bn("sign"),
+            "{grad} has {detail}: the terms through the batch statistics are subtracted, "
+            "dx = gamma inv_std (dy - mean(dy) - xhat mean(dy xhat))"),
+    Mistake("gamma or inv_std wrong in dx", ("batchnorm",), ("dx",),
+            _bn("gamma missing", "inv_std missing", "inv_std squared", "divided by inv_std"),
+            "{grad} has its factor wrong ({detail}): dx = gamma * inv_std * (dy - mean(dy) - xhat mean(dy xhat))"),
+    Mistake("BatchNorm term with a wrong factor", ("batchnorm",), ("dx",), _bn("coefficients"),
+            "{grad} is gamma inv_std ({detail}) over the batch: the right factors are 1, -1 and -1"),
+    Mistake("scaled per feature", ("batchnorm",), ("dgamma", "dbeta"), _bn_scaled_per_feature,
+            "{grad} is multiplied by {detail}: dbeta = sum(dy), dgamma = sum(dy * xhat), over the batch"),
+    Mistake("xhat missing in dgamma", ("batchnorm",), ("dgamma",), _bn_dgamma_without_xhat,
+            "{grad} is sum(dy): y = gamma * xhat + beta, so dgamma = sum(dy * xhat) over the batch"),
+    Mistake("Adam without bias correction", ("adam",), ("param", "m", "v"),
+            _adam(("both", dict(correct=(False, False))), ("m_hat's", dict(correct=(False, True))),
+                  ("v_hat's", dict(correct=(True, False)))),
+            "{grad} moved without the bias correction ({detail}): m_hat = m / (1 - beta1^t) and "
+            "v_hat = v / (1 - beta2^t) (m and v start at zero, so early steps are too small without them)"),
+    Mistake("Adam's power t±1", ("adam",), ("param", "m", "v"), _adam(*POWERS),
+            "{grad} uses beta^({detail}) in the bias correction: step is t itself, counted from 1, so the "
+            "corrections are 1 - beta1^step and 1 - beta2^step"),
+    Mistake("update's sign", ("adam",), ("param",), _adam(("", dict(sign=1.0))),
+            "{grad} moved up the gradient: param -= lr * m_hat / (sqrt(v_hat) + eps)"),
+    Mistake("betas swapped", ("adam",), ("param", "m", "v"), _adam(("", dict(swap=True))),
+            "{grad} uses beta2 for m and beta1 for v: m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2"),
+    Mistake("eps inside the square root", ("adam",), ("param",), _adam(("", dict(eps_inside=True))),
+            "{grad} divides by sqrt(v_hat + eps): eps goes outside the root, sqrt(v_hat) + eps (it matters where "
+            "gradients are small)"),
+    Mistake("eps added to the step", ("adam",), ("param",), _adam(("", dict(eps_outside=True))),
+            "{grad} adds eps to the step: eps belongs in the denominator, sqrt(v_hat) + eps"),
+    Mistake("hard-coded setting", ("adam",), ("param", "m", "v"), _adam_hard_coded,
+            "{grad} uses {detail}, not the argument: use the arguments lr, beta1, beta2 and eps (the grader varies "
+            "them all)"),
+    Mistake("bias-corrected moments stored", ("adam",), ("m", "v"), _adam(("", dict(store_hat=True))),
+            "{grad} holds the bias-corrected moment: m and v keep the running means; m_hat and v_hat are for this "
+            "step only"),
+    Mistake("(1 - beta) missing", ("adam",), ("param", "m", "v"),
+            _adam(("in m", dict(no_one_minus=(True, False))), ("in v", dict(no_one_minus=(False, True))),
+                  ("in m and v", dict(no_one_minus=(True, True)))),
+            "{grad} is off: the new gradient enters {detail} with the factor (1 - beta)"),
+    Mistake("g for g^2 in v", ("adam",), ("param", "v"), _adam(("", dict(unsquared=True))),
+            "{grad} is off: v is the running mean of the gradient's square, v = beta2 v + (1 - beta2) g^2"),
+    Mistake("an input returned", ("*",), ("*",), _an_input,
+            "{grad} is the input {detail}, returned as it came in"),
     Mistake("sign flipped", ("*",), ("*",), _sign_flipped, "{grad} has the right size and the wrong sign"),
 ]
 
 
-def diagnose(exercise, grad, value, expected, case):
-    """-> (name, explanation) of the first mistake that explains ``value``, or None."""
+def diagnose(answer):
+    """-> (name, explanation) of the first mistake that explains ``answer``, or None."""
     for m in MISTAKES:
-        if (exercise in m.exercises or "*" in m.exercises) and (grad in m.gradients or "*" in m.gradients):
+        if ((answer.exercise.name in m.exercises or "*" in m.exercises)
+                and (answer.grad in m.gradients or "*" in m.gradients)):
             with np.errstate(all="ignore"):
-                if m.matches(value, expected, case):
-                    return m.name, m.explain.format(grad=grad)
+                detail = m.test(answer)
+            if detail is not None:
+                return m.name, m.explain.format(grad=answer.grad, detail=detail)
     return None
+
+
+# -- where an unnamed error lies ------------------------------------------------------------
+
+AXES = {  # what each axis of a returned array counts, for saying where it is wrong
+    ("dense", "dx"): ("sample", "input"), ("dense", "dw"): ("input", "output"), ("dense", "db"): ("output",),
+    ("conv2d", "dx"): ("sample", "row", "column", "channel"),
+    ("conv2d", "dw"): ("kernel row", "kernel column", "input channel", "output channel"),
+    ("conv2d", "db"): ("output channel",), ("batchnorm", "dx"): ("sample", "feature"),
+    ("batchnorm", "dgamma"): ("feature",), ("batchnorm", "dbeta"): ("feature",),
+}
+SHIFTED_AXES = {("conv2d", "dx"): (1, 2), ("conv2d", "dw"): (0, 1)}  # where a pixel can slip
+
+
+def _counts(a):
+    """The counts a factor may be: the batch, the entries, the pixels, ..."""
+    info, out = a.case.info, {}
+    for k in ("N", "M", "rows"):
+        if info.get(k):
+            out[k] = info[k]
+    if a.case.dy is not None and a.case.dy.ndim == 4:
+        out["Ho * Wo"] = int(np.prod(a.case.dy.shape[1:3]))
+    if "alpha" in a.inputs:
+        out["alpha"] = a.inputs["alpha"]
+    return out
+
+
+def _factor(c, counts):
+    for name, n in counts.items():
+        for text, v in ((name, n), (f"1/{name}", 1 / n), (f"-{name}", -n), (f"{name}^2", n * n)):
+            if abs(c - v) <= 1e-6 * abs(v):
+                return f" (= {text})"
+    return ""
+
+
+def _shift(a):
+    """'shifted by k along axis' when the value is the right array moved by one or two pixels."""
+    axes = SHIFTED_AXES.get((a.exercise.name, a.grad), ())
+    v, e = a.value, a.expected
+    names = AXES.get((a.exercise.name, a.grad))
+    for axis in axes:
+        n = v.shape[axis]
+        for k in (1, -1, 2, -2):
+            if abs(k) >= n - 1:
+                continue
+            mine = np.take(v, range(max(k, 0), n + min(k, 0)), axis=axis)
+            right = np.take(e, range(max(-k, 0), n + min(-k, 0)), axis=axis)
+            if np.any(right != 0) and close(mine, right):
+                return f"the right numbers moved {abs(k)} {names[axis]}{'s' if abs(k) > 1 else ''} " \
+                       f"{'down/right' if k > 0 else 'up/left'} along the {names[axis]}s (off by {abs(k)} pixel)"
+    return None
+
+
+def _which(a, wrong):
+    """Which entries are wrong, in words: a condition on x, or the indices along an axis."""
+    x = a.inputs.get("x")
+    if a.exercise.name in ("relu", "leaky_relu", "tanh", "sigmoid") and x is not None and x.shape == wrong.shape:
+        for text, mask in (("x < 0", x < 0), ("x > 0", x > 0), ("x == 0", x == 0), ("|x| >= 40", np.abs(x) >= 40)):
+            if mask.any() and np.array_equal(wrong, mask):
+                return f", exactly where {text}"
+    names = AXES.get((a.exercise.name, a.grad))
+    if names is None or wrong.all():
+        return ""
+    parts = []
+    for axis, name in enumerate(names):
+        hit = np.flatnonzero(wrong.any(axis=tuple(j for j in range(wrong.ndim) if j != axis)))
+        if 0 < hit.size < wrong.shape[axis]:
+            ends = {0: "first", wrong.shape[axis] - 1: "last"}
+            where = ends.get(int(hit[0]), str(int(hit[0]))) if hit.size == 1 else ", ".join(map(str, hit[:6]))
+            parts.append(f"{name}{'s' if hit.size > 1 else ''} {where}" + (" ..." if hit.size > 6 else ""))
+    return f", only in {' and '.join(parts)}" if parts else ""
+
+
+def locate(a):
+    """(the pattern's kind, a message) for a wrong array no mistake names: where it is wrong and how."""
+    v, e, g = a.value, a.expected, a.grad
+    if v.shape != e.shape:
+        return "shape", f"{g} has shape {v.shape}; expected {e.shape}"
+    finite = np.isfinite(v)
+    if not finite.all():
+        j = np.unravel_index(int(np.argmin(finite)), v.shape)
+        where = _which(a, ~finite)
+        return "not finite", (f"{g} is not finite (nan or inf) at {int((~finite).sum())} of {v.size} entries{where}, "
+                              f"first at index {tuple(int(i) for i in j)}")
+    with np.errstate(all="ignore"):
+        scale = max(float(np.abs(v).max(initial=0)), float(np.abs(e).max(initial=0)), 1e-300)
+        wrong = np.abs(v - e) > 1e-7 * scale
+        c = float((v * e).sum() / (e * e).sum()) if np.any(e) else 0.0
+    if np.any(e) and close(v, c * e):
+        return "scaled", f"{g} is {c:.6g} times the right answer, every entry{_factor(c, _counts(a))}"
+    shifted = _shift(a)
+    if shifted:
+        return "shifted", f"{g} is {shifted}"
+    ratio = ""
+    with np.errstate(all="ignore"):
+        r = v[wrong] / e[wrong]
+    if r.size > 1 and np.all(np.isfinite(r)) and np.ptp(r) <= 1e-6 * abs(r[0]):
+        ratio = f"; there it is {r[0]:.6g} times the right value{_factor(float(r[0]), _counts(a))}"
+    j = np.unravel_index(int(np.argmax(np.abs(v - e))), v.shape)
+    part = "every entry" if wrong.all() else f"{int(wrong.sum())} of {v.size} entries"
+    return "entries", (f"{g} is wrong at {part}{_which(a, wrong)}{ratio}: at index {tuple(int(i) for i in j)} "
+                       f"it is {v[j]:.6g}, the right value is {e[j]:.6g}")

@@ -1,0 +1,299 @@
+"""Every named mistake, proven by a deliberately wrong implementation that the grader fails
+and names, at 50 seeds: nothing wrong passes at any seed.
+
+The grading runs in this process without Numba (grader.run_file and judge_file, the child's
+and the parent's halves), with the cases of each seed made once per exercise. The sources
+are numpy one-liners where that is how a student writes it, so that 50 seeds stay fast.
+tests/lab/students/ holds a separate set, written as students write, that measures how
+often the grader names what it catches (tests/test_lab_students.py)."""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from minigan.lab.exercises import EXERCISES
+from minigan.lab.grader import judge_file, run_file
+from minigan.lab.mistakes import MISTAKES
+
+SEEDS = range(50)
+
+CONV = """
+def conv2d_backward(dy, x, w, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    s, p = stride, padding
+    xp = np.zeros((N, H + 2 * p, W + 2 * p, C))
+    xp[:, p:p + H, p:p + W] = x
+    dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
+    for oh in range(dy.shape[1]):
+        for ow in range(dy.shape[2]):
+            g = dy[:, oh, ow, :]
+            a, b = START
+            dw += np.einsum("nhwc,nf->hwcf", xp[:, a:a + KH, b:b + KW], g)
+            dxp[:, a:a + KH, b:b + KW] += np.einsum("hwcf,nf->nhwc", TAPS, g)
+    return CROP, DW, DB
+"""
+CONV_RIGHT = dict(START="oh * s, ow * s", TAPS="w", CROP="dxp[:, p:p + H, p:p + W]", DW="dw",
+                  DB="dy.sum(axis=(0, 1, 2))")
+
+
+def conv(**slip):
+    source = CONV
+    for k, v in {**CONV_RIGHT, **slip}.items():
+        source = source.replace(k, v)
+    return source
+
+
+CONV_LOOPS = """
+def conv2d_backward(dy, x, w, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    s, p = stride, padding
+    dx, dw = np.zeros(x.shape), np.zeros(w.shape)
+    for oh in range(dy.shape[1]):
+        for ow in range(dy.shape[2]):
+            for kh in range(KH):
+                for kw in range(KW):
+                    ih, iw = IH, IW
+                    if 0 <= ih < H and 0 <= iw < W:
+                        dw[kh, kw] += x[:, ih, iw].T @ dy[:, oh, ow]
+                        dx[:, ih, iw] += dy[:, oh, ow] @ w[kh, kw].T
+    return dx, dw, dy.sum(axis=(0, 1, 2))
+"""
+
+
+def conv_loops(ih, iw):
+    return CONV_LOOPS.replace("IH", ih).replace("IW", iw)
+
+
+BN = """
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    N = dy.shape[0]
+    return DX, (dy * xhat).sum(axis=0), dy.sum(axis=0)
+"""
+
+
+def bn(dx):
+    return BN.replace("DX", dx)
+
+
+ADAM = """
+def adam_update(param, grad, m, v, step, lr, beta1, beta2, eps):
+    m[...] = beta1 * m + (1 - beta1) * grad
+    v[...] = beta2 * v + (1 - beta2) * grad * grad
+    m_hat = m / (1 - beta1 ** step)
+    v_hat = v / (1 - beta2 ** step)
+    param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+"""
+
+
+def adam(*swaps):
+    source = ADAM
+    for old, new in zip(swaps[::2], swaps[1::2]):
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+def one(name, body):
+    """A file with one function, ``name``, returning ``body``."""
+    args = {"relu_backward": "dy, x", "leaky_relu_backward": "dy, x, alpha", "tanh_backward": "dy, y",
+            "bce_with_logits_backward": "logits, targets", "dense_backward": "dy, x, w"}[name]
+    return f"def {name}({args}):\n" + textwrap.indent(textwrap.dedent(body).strip(), "    ") + "\n"
+
+
+SIGMOID_RIGHT_FORWARD = """
+def sigmoid_forward(x):
+    return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))), np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
+"""
+
+# (exercise, source, the array at fault, the mistake's name)
+WRONG = {
+    "dense dw transposed": ("dense", one("dense_backward", "return dy @ w.T, dy.T @ x, dy.sum(axis=0)"), "dw",
+                            "transposed"),
+    "dense db one sample": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy, dy[0]"), "db",
+                            "missing batch sum"),
+    "dense dw per sample": ("dense", one("dense_backward", "return dy @ w.T, x[:, :, None] * dy[:, None, :], "
+                                                          "dy.sum(axis=0)"), "dw", "missing batch sum"),
+    "dense dw mean": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy / x.shape[0], dy.sum(axis=0)"), "dw",
+                      "mean where a sum belongs"),
+    "dense db wrong axis": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy, dy.sum(axis=1)"), "db",
+                            "summed over the wrong axis"),
+    "dense dw =": ("dense", one("dense_backward", """
+        dw = np.zeros(w.shape)
+        for n in range(x.shape[0]):
+            dw = np.outer(x[n], dy[n])
+        return dy @ w.T, dw, dy.sum(axis=0)"""), "dw", "= where += belongs"),
+    "dense sign": ("dense", one("dense_backward", "return -dy @ w.T, x.T @ dy, dy.sum(axis=0)"), "dx", "sign flipped"),
+    "relu x >= 0": ("relu", one("relu_backward", "return dy * (x >= 0)"), "dx", "relu's slope at 0"),
+    "relu heaviside half": ("relu", one("relu_backward", "return dy * np.heaviside(x, 0.5)"), "dx",
+                            "relu's slope at 0"),
+    "relu wrong side": ("relu", one("relu_backward", "return dy * (x < 0)"), "dx", "slope on the wrong side"),
+    "relu dy's sign": ("relu", one("relu_backward", "return np.maximum(dy, 0)"), "dx", "masked by dy, not x"),
+    "relu times x": ("relu", one("relu_backward", "return dy * np.maximum(x, 0)"), "dx", "the forward, not its slope"),
+    "relu no slope": ("relu", one("relu_backward", "return dy.copy()"), "dx", "slope missing"),
+    "relu no dy": ("relu", one("relu_backward", "return (x > 0) * 1.0"), "dx", "dy not multiplied in"),
+    "relu sign": ("relu", one("relu_backward", "return -dy * (x > 0)"), "dx", "sign flipped"),
+    "relu writes dy": ("relu", one("relu_backward", "dy[x <= 0] = 0.0\nreturn dy"), "dy", "input changed in place"),
+    "leaky wrong side": ("leaky_relu", one("leaky_relu_backward", "return np.where(x > 0, alpha * dy, dy)"), "dx",
+                         "slope on the wrong side"),
+    "leaky 0.2": ("leaky_relu", one("leaky_relu_backward", "return np.where(x > 0, dy, 0.2 * dy)"), "dx",
+                  "hard-coded slope"),
+    "leaky as relu": ("leaky_relu", one("leaky_relu_backward", "return np.where(x > 0, dy, 0.0)"), "dx",
+                      "leaky slope missing"),
+    "leaky writes dy": ("leaky_relu", one("leaky_relu_backward", "dy[x <= 0] *= alpha\nreturn dy"), "dy",
+                        "input changed in place"),
+    "tanh in x": ("tanh", one("tanh_backward", "return dy * (1 - np.tanh(y) ** 2)"), "dx", "x-formula applied to y"),
+    "tanh 1 - y": ("tanh", one("tanh_backward", "return dy * (1 - y)"), "dx", "wrong derivative"),
+    "tanh no dy": ("tanh", one("tanh_backward", "return 1 - y * y"), "dx", "dy not multiplied in"),
+    "sigmoid in x": ("sigmoid", SIGMOID_RIGHT_FORWARD + """
+def sigmoid_backward(dy, y):
+    s = 1 / (1 + np.exp(-y))
+    return dy * s * (1 - s)
+""", "dx", "x-formula applied to y"),
+    "sigmoid naive": ("sigmoid", """
+def sigmoid_forward(x):
+    e = np.exp(x)
+    return e / (1 + e)
+
+def sigmoid_backward(dy, y):
+    return dy * y * (1 - y)
+""", "y", "sigmoid overflow"),
+    "sigmoid mirrored": ("sigmoid", """
+def sigmoid_forward(x):
+    return 1 / (1 + np.exp(np.clip(x, -500, 500)))
+
+def sigmoid_backward(dy, y):
+    return dy * y * (1 - y)
+""", "y", "sigmoid mirrored"),
+    "bce sum": ("bce_with_logits", one("bce_with_logits_backward", "return 0.5 * (1 + np.tanh(logits / 2)) - targets"),
+                "dlogits", "loss's 1/M missing"),
+    "bce rows": ("bce_with_logits", one("bce_with_logits_backward",
+                                        "return (0.5 * (1 + np.tanh(logits / 2)) - targets) / logits.shape[0]"),
+                 "dlogits", "divided by rows, not entries"),
+    "bce sigmoid'": ("bce_with_logits", one("bce_with_logits_backward", """
+        s = 0.5 * (1 + np.tanh(logits / 2))
+        return (s - targets) * s * (1 - s) / logits.size"""), "dlogits", "sigmoid's derivative multiplied in"),
+    "bce logits": ("bce_with_logits", one("bce_with_logits_backward", "return (logits - targets) / logits.size"),
+                   "dlogits", "logits for sigmoid(logits)"),
+    "bce dL/dp": ("bce_with_logits", one("bce_with_logits_backward", """
+        s = 0.5 * (1 + np.tanh(logits / 2))
+        return (s - targets) / (s * (1 - s)) / logits.size"""), "dlogits", "gradient of the probability"),
+    "bce naive sigmoid": ("bce_with_logits", one("bce_with_logits_backward", """
+        e = np.exp(logits)
+        return (e / (1 + e) - targets) / logits.size"""), "dlogits", "sigmoid overflow"),
+    "conv flipped": ("conv2d", conv(TAPS="w[::-1, ::-1]"), "dx", "flipped kernel in dx"),
+    "conv kh kw swapped": ("conv2d", conv_loops("oh * s - p + kw", "ow * s - p + kh"), "dw", "kh and kw swapped"),
+    "conv no stride": ("conv2d", conv_loops("oh - p + kh", "ow - p + kw"), "dx", "stride not applied"),
+    "conv no padding offset": ("conv2d", conv_loops("oh * s + kh", "ow * s + kw"), "dx", "padding offset wrong"),
+    "conv not cropped": ("conv2d", conv(CROP="dxp"), "dx", "padding not cropped"),
+    "conv cropped one side": ("conv2d", conv(CROP="dxp[:, :H, :W]"), "dx", "padding offset wrong"),
+    "conv cropped the other side": ("conv2d", conv(CROP="dxp[:, 2 * p:, 2 * p:]"), "dx", "padding offset wrong"),
+    "conv db per sample": ("conv2d", conv(DB="dy[0].sum(axis=(0, 1))"), "db", "missing batch sum"),
+    "conv db kept per sample": ("conv2d", conv(DB="dy.sum(axis=(1, 2))"), "db", "missing batch sum"),
+    "conv db =": ("conv2d", conv(DB="dy[-1, -1, -1]"), "db", "= where += belongs"),
+    "conv db mean": ("conv2d", conv(DB="dy.mean(axis=(0, 1, 2))"), "db", "mean where a sum belongs"),
+    "conv dw c f transposed": ("conv2d", conv(DW="dw.transpose(0, 1, 3, 2)"), "dw", "transposed"),
+    "bn constants": ("batchnorm", bn("gamma * inv_std * dy"), "dx", "BatchNorm mean and variance terms missing"),
+    "bn mean term": ("batchnorm", bn("gamma * inv_std * (dy - xhat * (dy * xhat).mean(axis=0))"), "dx",
+                     "BatchNorm mean term missing"),
+    "bn variance term": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0))"), "dx",
+                         "BatchNorm variance term missing"),
+    "bn N - 1": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * xhat).sum(axis=0) / (N - 1))"),
+                 "dx", "BatchNorm with N - 1"),
+    "bn sums": ("batchnorm", bn("gamma * inv_std * (dy - dy.sum(axis=0) - xhat * (dy * xhat).sum(axis=0))"), "dx",
+                "BatchNorm 1/N missing"),
+    "bn 1/N twice": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0) / N - xhat * (dy * xhat).mean(axis=0))"),
+                     "dx", "BatchNorm 1/N twice"),
+    "bn sign": ("batchnorm", bn("gamma * inv_std * (dy + dy.mean(axis=0) - xhat * (dy * xhat).mean(axis=0))"), "dx",
+                "BatchNorm term with the wrong sign"),
+    "bn no gamma": ("batchnorm", bn("inv_std * (dy - dy.mean(axis=0) - xhat * (dy * xhat).mean(axis=0))"), "dx",
+                    "gamma or inv_std wrong in dx"),
+    "bn factor": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0) - 0.5 * xhat * (dy * xhat).mean(axis=0))"),
+                  "dx", "BatchNorm term with a wrong factor"),
+    "bn dgamma times gamma": ("batchnorm", BN.replace("DX", "gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * "
+                                                            "xhat).mean(axis=0))").replace(
+        "(dy * xhat).sum(axis=0), dy", "(dy * xhat).sum(axis=0) * gamma, dy"), "dgamma", "scaled per feature"),
+    "bn dgamma without xhat": ("batchnorm", BN.replace("DX", "gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * "
+                                                             "xhat).mean(axis=0))").replace(
+        "(dy * xhat).sum(axis=0), dy", "dy.sum(axis=0), dy"), "dgamma", "xhat missing in dgamma"),
+    "bn dbeta mean": ("batchnorm", BN.replace("DX", "gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * "
+                                                    "xhat).mean(axis=0))").replace("dy.sum(axis=0)\n", "dy.mean(axis=0)\n"),
+                      "dbeta", "mean where a sum belongs"),
+    "bn swapped order": ("batchnorm", """
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    dx = gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * xhat).mean(axis=0))
+    return dx, dy.sum(axis=0), (dy * xhat).sum(axis=0)
+""", "dgamma", "gradients in the wrong order"),
+    "bn dy returned": ("batchnorm", bn("dy"), "dx", "an input returned"),
+    "bn writes dy": ("batchnorm", """
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    dbeta, dgamma = dy.sum(axis=0), (dy * xhat).sum(axis=0)
+    dy -= dy.mean(axis=0) + xhat * (dy * xhat).mean(axis=0)
+    return gamma * inv_std * dy, dgamma, dbeta
+""", "dy", "input changed in place"),
+    "adam uncorrected": ("adam", adam("m_hat = m / (1 - beta1 ** step)", "m_hat = m", "v_hat = v / (1 - beta2 ** step)",
+                                      "v_hat = v"), "param", "Adam without bias correction"),
+    "adam t+1": ("adam", adam("beta1 ** step", "beta1 ** (step + 1)", "beta2 ** step", "beta2 ** (step + 1)"), "param",
+                 "Adam's power t±1"),
+    "adam t-1 in v": ("adam", adam("beta2 ** step", "beta2 ** max(step - 1, 1)"), "param", "Adam's power t±1"),
+    "adam sign": ("adam", adam("param -= ", "param += "), "param", "update's sign"),
+    "adam betas swapped": ("adam", adam("m[...] = beta1 * m + (1 - beta1)", "m[...] = beta2 * m + (1 - beta2)",
+                                        "v[...] = beta2 * v + (1 - beta2)", "v[...] = beta1 * v + (1 - beta1)"), "m",
+                           "betas swapped"),
+    "adam eps inside": ("adam", adam("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"), "param",
+                        "eps inside the square root"),
+    "adam eps outside": ("adam", adam("m_hat / (np.sqrt(v_hat) + eps)", "(m_hat / np.sqrt(v_hat) + eps)"), "param",
+                         "eps added to the step"),
+    "adam beta2 0.999": ("adam", adam("v[...] = beta2 * v + (1 - beta2)", "v[...] = 0.999 * v + (1 - 0.999)",
+                                      "beta2 ** step", "0.999 ** step"), "v", "hard-coded setting"),
+    "adam eps 1e-8": ("adam", adam("+ eps)", "+ 1e-8)"), "param", "hard-coded setting"),
+    "adam lr": ("adam", adam("param -= lr", "param -= 0.001"), "param", "hard-coded setting"),
+    "adam stores hats": ("adam", adam("m_hat = m / (1 - beta1 ** step)", "m[...] = m / (1 - beta1 ** step); m_hat = m",
+                                      "v_hat = v / (1 - beta2 ** step)", "v[...] = v / (1 - beta2 ** step); v_hat = v"),
+                         "m", "bias-corrected moments stored"),
+    "adam no 1 - beta": ("adam", adam("(1 - beta1) * grad", "grad"), "m", "(1 - beta) missing"),
+    "adam |g|": ("adam", adam("grad * grad", "np.abs(grad)"), "v", "g for g^2 in v"),
+    "adam rebinds": ("adam", adam("m[...] = ", "m = ", "v[...] = ", "v = "), "m", "update not in place"),
+    "adam writes grad": ("adam", adam("m[...] = beta1", "grad *= 1.0 - beta1; m[...] = beta1",
+                                      "(1 - beta1) * grad", "grad", "grad * grad", "(grad / (1 - beta1)) ** 2"),
+                         "grad", "input changed in place"),
+}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("wrong")
+    out = {}
+    for k, (exercise, source, grad, mistake) in WRONG.items():
+        path = folder / f"{k.replace(' ', '_').replace('/', '_')}.py"
+        path.write_text("import numpy as np\n\n" + textwrap.dedent(source))
+        out[k] = path
+    return out
+
+
+def test_every_named_mistake_has_a_wrong_implementation():
+    proven = {mistake for _, _, _, mistake in WRONG.values()}
+    assert proven == {m.name for m in MISTAKES}, {m.name for m in MISTAKES} ^ proven
+
+
+def test_no_wrong_file_passes_at_any_of_50_seeds_and_each_is_named(files):
+    """The grader without its child process and without Numba: run_file then judge_file."""
+    by_exercise = {}
+    for k, (exercise, _, _, _) in WRONG.items():
+        by_exercise.setdefault(exercise, []).append(k)
+    failures = []
+    for exercise, keys in by_exercise.items():
+        e = EXERCISES[exercise]
+        for seed in SEEDS:
+            cases = e.cases(np.random.default_rng(seed))
+            for k in keys:
+                _, _, grad, mistake = WRONG[k]
+                arrays = {}
+                record = run_file(e, files[k], cases, False, arrays)
+                report = judge_file(e, files[k], seed, cases, record, arrays, gradcheck=False)
+                named = {(p["grad"], p["mistake"]) for p in report["problems"]}
+                if report["right"] or (grad, mistake) not in named:
+                    failures.append((k, seed, report["error"] or report["problems"][:3]))
+    assert not failures, failures[:5]
