@@ -210,16 +210,25 @@ def load(run_dir):
     if not path.is_file():
         raise FileNotFoundError(f"no record at {path}: train with --record (python -m minigan train --record "
                                 f"--out {Path(run_dir)}) to write one")
+    return read_columns(path)
+
+
+def read_columns(path):
+    """A table of numbers with a header (record.csv, losses.csv) -> {column: array}: "step" and
+    "epoch" int64, the others float64."""
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = next(reader, None)
         if not header:
-            raise ValueError(f"{path} is empty; it is rewritten with every checkpoint of a run trained with --record")
-        body = [line for line in reader]
+            raise ValueError(f"{path} is empty; the trainer rewrites it whole with every checkpoint")
+        body = list(reader)
     if any(len(line) != len(header) for line in body):
         raise ValueError(f"{path}: a row has not as many fields as the header ({len(header)}); the file was cut "
                          f"short or edited")
-    values = np.array(body, dtype=np.float64).reshape(len(body), len(header))
+    try:
+        values = np.array(body, dtype=np.float64).reshape(len(body), len(header))
+    except ValueError:
+        raise ValueError(f"{path} holds a field that is not a number; the file was edited") from None
     return {name: values[:, i].astype(np.int64) if name in ("step", "epoch") else values[:, i]
             for i, name in enumerate(header)}
 
@@ -229,4 +238,4 @@ def layer_series(columns, net, statistic):
     order, and their values as one (layers, recorded steps) array). net: "G" or "D"."""
     prefix, suffix = f"{net}/", f"/{statistic}"
     names = [c[len(prefix):-len(suffix)] for c in columns if c.startswith(prefix) and c.endswith(suffix)]
-    return names, np.array([columns[f"{prefix}{n}{suffix}"] for n in names]).reshape(len(names), -1)
+    return names, np.array([columns[f"{prefix}{n}{suffix}"] for n in names]).reshape(len(names), len(columns["step"]))
