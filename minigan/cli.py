@@ -1,4 +1,4 @@
-"""Command line: python -m minigan {train, sample, bench, train-classifier, evaluate, lab}."""
+"""Command line: python -m minigan {train, sample, bench, train-classifier, evaluate, report, lab}."""
 
 import argparse
 import signal
@@ -130,6 +130,20 @@ def add_evaluate(sub):
     add_generator_choice(p)
 
 
+def add_report(sub):
+    p = sub.add_parser("report", help="write a run's training report: one HTML page in its folder",
+                       description="Write RUN/training_report.html: the run's losses, D's outputs, its flight record "
+                                   "(train --record), sample grids and scores, in one page that loads nothing.")
+    p.add_argument("run", metavar="RUN", help="a run folder (what train --out wrote)")
+
+
+def run_report(args):
+    from minigan.training_report import write_report
+
+    run = validate.in_folder("RUN", args.run, "give the folder `python -m minigan train --out` wrote")
+    print(f"wrote {write_report(run)}")
+
+
 def run_train_classifier(args):
     from minigan.evaluate import default_classifier_path, train_classifier
 
@@ -140,13 +154,14 @@ def run_train_classifier(args):
 
 
 def run_evaluate(args):
-    from minigan.evaluate import evaluate, print_report
+    from minigan.evaluate import evaluate, print_report, save_score
 
     validate.integer("--n", args.n, 2, validate.MAX_SAMPLES, "FID needs at least 2 samples")
     validate.seed("--seed", args.seed)
     for report in evaluate(args.checkpoint, args.n, args.classifier, args.data, args.seed,
                            averaged=args.generator == "averaged"):
         print_report(report, args.json)
+        save_score(report)
 
 
 def run_train(args, world):
@@ -195,11 +210,13 @@ def main(argv=None):
     add_sample(sub)
     add_bench(sub)
     add_evaluate(sub)
+    add_report(sub)
     add_lab(sub)
     args = parser.parse_args(argv)
     if args.command == "lab":
         return run_lab(args)
-    commands = {"sample": run_sample, "train-classifier": run_train_classifier, "evaluate": run_evaluate}
+    commands = {"sample": run_sample, "train-classifier": run_train_classifier, "evaluate": run_evaluate,
+                "report": run_report}
     world = World(None)
     # SIGTERM (kill, a batch system's end of job) stops a run as Ctrl-C does: the checkpoint kept is named
     previous = signal.signal(signal.SIGTERM, interrupt)

@@ -78,6 +78,13 @@ def columns(gan):
     return names
 
 
+def sum_of_squares(a):
+    """The sum of a host array's squared entries, in its dtype. (einsum runs on this thread:
+    BLAS's dot would wake a pool of threads for each of the record's many small sums.)"""
+    flat = a.ravel()
+    return float(np.einsum("i,i->", flat, flat))
+
+
 # -- what one shard of a batch contributes: sums the ranks add up --------------------------
 
 def activation_sums(y):
@@ -85,7 +92,7 @@ def activation_sums(y):
     count of positive entries]: what a mean, a standard deviation and the dead units of the
     whole batch are made of."""
     flat = y.reshape(-1, y.shape[-1])  # (entries per unit, C)
-    return np.concatenate([[flat.size, flat.sum(dtype=np.float64), np.vdot(flat, flat)],
+    return np.concatenate([[flat.size, flat.sum(dtype=np.float64), sum_of_squares(flat)],
                            np.count_nonzero(flat > 0, axis=0)])
 
 
@@ -105,7 +112,7 @@ def image_sums(fake, dfake):
     x = fake.reshape(len(fake), -1).astype(np.float64)
     norms = np.linalg.norm(g, axis=1)
     unit = g / np.where(norms > 0, norms, 1.0)[:, None]
-    return np.concatenate([[len(g), norms.sum(), np.vdot(unit, unit)], unit.sum(axis=0), x.sum(axis=0),
+    return np.concatenate([[len(g), norms.sum(), sum_of_squares(unit)], unit.sum(axis=0), x.sum(axis=0),
                            (x * x).sum(axis=0)])
 
 
@@ -118,13 +125,13 @@ def image_statistics(sums):
     unit_sum, x_sum, x_squares = sums[3:3 + pixels], sums[3 + pixels:3 + 2 * pixels], sums[3 + 2 * pixels:]
     mean = x_sum / n
     spread = np.sqrt(np.maximum(x_squares / n - mean * mean, 0.0)).mean()
-    cos = (np.vdot(unit_sum, unit_sum) - unit_squares) / (n * (n - 1)) if n > 1 else float("nan")
+    cos = (sum_of_squares(unit_sum) - unit_squares) / (n * (n - 1)) if n > 1 else float("nan")
     return {"fake_grad_norm": float(norm_sum / n), "fake_grad_cos": float(cos), "fake_spread": float(spread)}
 
 
 def squared_norm(arrays, ops):
-    """sum of squares over every entry of the (device) arrays, in float64."""
-    return sum(float(np.vdot(a, a)) for a in (ops.to_host(v) for v in arrays))
+    """The sum of squares over every entry of the (device) arrays."""
+    return sum(sum_of_squares(ops.to_host(v)) for v in arrays)
 
 
 class StepWatch:
@@ -145,7 +152,7 @@ class StepWatch:
             self.values[f"{key}/grad_norm"] = np.sqrt(squared_norm([grads[f"{layer.name}/{k}"] for k in layer.params],
                                                                    self.ops))
             self.before[key] = [np.array(self.ops.to_host(p)) for p in params]  # a copy: Adam moves p in place
-            self.values[f"{key}/weight_norm"] = np.sqrt(sum(float(np.vdot(p, p)) for p in self.before[key]))
+            self.values[f"{key}/weight_norm"] = np.sqrt(squared_norm(self.before[key], self.ops))
             self.local.append((key, activation_sums(self.ops.to_host(layer.cache.y))))
             if isinstance(layer, WeightLayer) and layer.spectral_norm:
                 self.values[f"{key}/sigma"] = float(np.asarray(self.ops.to_host(layer.sigma)).reshape(-1)[0])
@@ -153,8 +160,8 @@ class StepWatch:
     def after_update(self, net_name, net):
         for layer in recorded_layers(net):
             key = f"{net_name}/{layer.name}"
-            moved = sum(float(np.vdot(d, d)) for d in (self.ops.to_host(p) - old for p, old in
-                                                       zip(layer.params.values(), self.before.pop(key))))
+            moved = squared_norm([self.ops.to_host(p) - old for p, old in zip(layer.params.values(),
+                                                                              self.before.pop(key))], self.ops)
             norm = self.values[f"{key}/weight_norm"]
             self.values[f"{key}/update_ratio"] = np.sqrt(moved) / norm if norm else float("nan")
 
@@ -210,16 +217,25 @@ def load(run_dir):
     if not path.is_file():
         raise FileNotFoundError(f"no record at {path}: train with --record (python -m minigan train --record "
                                 f"--out {Path(run_dir)}) to write one")
+    return read_columns(path)
+
+
+def read_columns(path):
+    """A table of numbers with a header (record.csv, losses.csv) -> {column: array}: "step" and
+    "epoch" int64, the others float64."""
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = next(reader, None)
         if not header:
-            raise ValueError(f"{path} is empty; it is rewritten with every checkpoint of a run trained with --record")
-        body = [line for line in reader]
+            raise ValueError(f"{path} is empty; the trainer rewrites it whole with every checkpoint")
+        body = list(reader)
     if any(len(line) != len(header) for line in body):
         raise ValueError(f"{path}: a row has not as many fields as the header ({len(header)}); the file was cut "
                          f"short or edited")
-    values = np.array(body, dtype=np.float64).reshape(len(body), len(header))
+    try:
+        values = np.array(body, dtype=np.float64).reshape(len(body), len(header))
+    except ValueError:
+        raise ValueError(f"{path} holds a field that is not a number; the file was edited") from None
     return {name: values[:, i].astype(np.int64) if name in ("step", "epoch") else values[:, i]
             for i, name in enumerate(header)}
 
@@ -229,4 +245,4 @@ def layer_series(columns, net, statistic):
     order, and their values as one (layers, recorded steps) array). net: "G" or "D"."""
     prefix, suffix = f"{net}/", f"/{statistic}"
     names = [c[len(prefix):-len(suffix)] for c in columns if c.startswith(prefix) and c.endswith(suffix)]
-    return names, np.array([columns[f"{prefix}{n}{suffix}"] for n in names]).reshape(len(names), -1)
+    return names, np.array([columns[f"{prefix}{n}{suffix}"] for n in names]).reshape(len(names), len(columns["step"]))
