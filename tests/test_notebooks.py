@@ -4,10 +4,10 @@ outputs, and end in a lab call that grades through the lab's own child process.
 Each notebook runs once, in a kernel of this Python, in a fresh folder (where notebooks 06 and 07
 write mylab/ and runs/), with this checkout first on the path. The lab exercises run as
 committed, unwritten, and must report NOT WRITTEN YET; then the right solution (tests/lab/) of
-the last exercise a notebook grades is defined in the same kernel and the notebook's own check
-cells run again: that exercise must be graded RIGHT, the others still NOT WRITTEN YET. (One a
-notebook: grading a right solution compiles it in the child, seconds each; tests/test_lab.py
-grades every solution.) Notebook 07 trains with its parameters cell made tiny."""
+the last exercise a notebook grades is defined in the same kernel and the notebook's last check
+cell runs again: that exercise must be graded RIGHT, any other it grades still NOT WRITTEN YET.
+(One a notebook: grading a right solution compiles it in the child, seconds each;
+tests/test_lab.py grades every solution.) Notebook 07 trains with its parameters cell made tiny."""
 
 import re
 
@@ -87,22 +87,22 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch, mnist_dir):
         cell.source = TINY_TRAINING
     checks = tagged(nb, "lab-check")
     exercises = [name for cell in checks for name in graded_exercises(cell)]
-    if checks:  # one right solution, then the notebook's own check cells again
+    if checks:  # one right solution, then the notebook's last check cell again
         solution = (SOLUTIONS / f"{exercises[-1]}.py").read_text()
-        nb.cells += [nbformat.v4.new_code_cell(solution)] + [nbformat.v4.new_code_cell(c.source) for c in checks]
+        nb.cells += [nbformat.v4.new_code_cell(solution), nbformat.v4.new_code_cell(checks[-1].source)]
 
     execute(nb, tmp_path, NotebookClient)
 
     if checks:
         assert exercises, f"{path.name}: its check cell names no exercise"
         unwritten = "".join(text_of(c) for c in checks)
-        solved = "".join(text_of(c) for c in nb.cells[-len(checks):])
+        solved, graded_again = text_of(nb.cells[-1]), graded_exercises(checks[-1])
         for name in exercises:
             assert f"minigan lab check {name}: the notebook's" in unwritten
         assert unwritten.count("NOT WRITTEN YET") == len(exercises), unwritten
         assert f"minigan lab check {exercises[-1]}: the notebook's" in solved
         assert solved.count("RIGHT: every case matches") == 1, solved
-        assert solved.count("NOT WRITTEN YET") == len(exercises) - 1, solved
+        assert solved.count("NOT WRITTEN YET") == len(graded_again) - 1, solved
     for cell in tagged(nb, "lab-train"):  # train --kernels with the unwritten stub: refused, by the grader
         assert "mylab/dense.py is not right yet (write dense_backward" in text_of(cell), text_of(cell)
     if tagged(nb, "parameters"):
