@@ -30,7 +30,7 @@ from minigan.data import load_mnist, to_gan_range  # noqa: E402
 from minigan.files import atomic_write  # noqa: E402
 from minigan.gan import GAN  # noqa: E402
 from minigan.recipes import RECIPES, parse_recipe_change  # noqa: E402
-from minigan.train import Run, epoch_batches, epoch_means, fixed_noise, write_log  # noqa: E402
+from minigan.train import LOG_FIELDS, Run, epoch_batches, epoch_means, fixed_noise, write_table  # noqa: E402
 from minigan.weights import import_weights  # noqa: E402
 
 
@@ -94,7 +94,7 @@ def train_twin(config, out_dir, data=None, threads=1, log=print, resume=False):
             viewer.estimate_average_statistics()  # the averaged G's BatchNorm statistics, as minigan's trainer measures them
             run.save_weights({k: v.copy() for k, v in viewer.named_arrays().items()}, config, epoch, engine="pytorch")
             run.save_samples(viewer, noise, epoch)
-            write_log(run.log, rows)
+            write_table(run.log, LOG_FIELDS, rows)
         save_twin_state(checkpoint, twin, rng, epoch, rows)
     return rows
 

@@ -17,7 +17,9 @@ G step (docs/training-step.md). For N samples of a generator this prints
                  sample is moved on its own
     spread       per-pixel standard deviation across the samples, averaged over pixels:
                  0 for one glyph; MNIST test images (in [-1, 1]) give 0.38
-D runs in inference mode (no dropout), so the numbers are a property of the weights.
+D runs in inference mode (no dropout), so the numbers are a property of the weights. They
+are the flight recorder's (minigan/record.py, image_statistics), which `train --record` takes
+of every recorded step's own batch in training mode.
 """
 
 import argparse
@@ -27,17 +29,9 @@ import numpy as np
 from minigan.config import TrainConfig
 from minigan.data import load_mnist, to_gan_range
 from minigan.recipes import RECIPES
+from minigan.record import image_statistics, image_sums
 from minigan.train import epoch_batches
 from minigan.weights import build_gan, load_gan
-
-
-def mean_pairwise_cosine(a):
-    """a (N, ...) -> mean over pairs i != j of cos(a_i, a_j)."""
-    flat = a.reshape(len(a), -1).astype(np.float64)
-    unit = flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-30)
-    gram = unit @ unit.T  # (N, N)
-    n = len(a)
-    return float((gram.sum() - np.trace(gram)) / (n * (n - 1)))
 
 
 def gradient_report(gan, z):
@@ -51,10 +45,10 @@ def gradient_report(gan, z):
         dfake = ops.to_host(gan.D.backward(dlogits, param_grads=False))  # (N, 28, 28, 1)
     finally:
         gan.D.train_mode()
-    fake = ops.to_host(fake)
     p = 1 / (1 + np.exp(-ops.to_host(logits).astype(np.float64)))
-    return {"d_fake": float(p.mean()), "grad_norm": float(np.linalg.norm(dfake.reshape(len(z), -1), axis=1).mean()),
-            "cos_grad": mean_pairwise_cosine(dfake), "spread": float(fake.std(axis=0).mean())}
+    images = image_statistics(image_sums(ops.to_host(fake), dfake))
+    return {"d_fake": float(p.mean()), "grad_norm": images["fake_grad_norm"], "cos_grad": images["fake_grad_cos"],
+            "spread": images["fake_spread"]}
 
 
 def trace(recipe, steps, every, n, seed, data=None):

@@ -1,4 +1,4 @@
-"""Command line: python -m minigan {train, sample, bench, train-classifier, evaluate, lab}."""
+"""Command line: python -m minigan {train, sample, bench, train-classifier, evaluate, report, lab}."""
 
 import argparse
 import signal
@@ -16,6 +16,7 @@ from minigan.files import WriteError, atomic_write
 from minigan.lab.commands import add_lab, run_lab
 from minigan.plots import save_grid
 from minigan.recipes import RECIPES, parse_recipe_change
+from minigan.record import DEFAULT_INTERVAL
 from minigan.runtime import own_cores, thread_count
 from minigan.train import TrainingDiverged, resume_config, train
 from minigan.weights import load_gan
@@ -36,6 +37,10 @@ def add_train(sub):
     p.add_argument("--lr", type=float, help=f"Adam learning rate for both nets (default {DEFAULTS.lr})")
     p.add_argument("--sample-interval", type=int, help=f"epochs between sample grids (default {DEFAULTS.sample_interval})")
     p.add_argument("--limit", type=int, help="train on the first N images only (default: all 60000)")
+    p.add_argument("--record", type=int, nargs="?", const=DEFAULT_INTERVAL, metavar="N",
+                   help=f"the flight recorder: every N steps (default {DEFAULT_INTERVAL}) write per layer the gradient "
+                        f"and weight norms, update ratio, activations and dead units, and D's outputs and gradient "
+                        f"to G's images, to RUN/record.csv and TensorBoard's event files (docs/record.md)")
     p.add_argument("--dtype", choices=["float32", "float64"], help="floating type (default float32)")
     p.add_argument("--device", help="cpu or cuda (default cpu)")
     add_precision(p, None)
@@ -137,6 +142,20 @@ def add_evaluate(sub):
     add_generator_choice(p)
 
 
+def add_report(sub):
+    p = sub.add_parser("report", help="write a run's training report: one HTML page in its folder",
+                       description="Write RUN/training_report.html: the run's losses, D's outputs, its flight record "
+                                   "(train --record), sample grids and scores, in one page that loads nothing.")
+    p.add_argument("run", metavar="RUN", help="a run folder (what train --out wrote)")
+
+
+def run_report(args):
+    from minigan.training_report import write_report
+
+    run = validate.in_folder("RUN", args.run, "give the folder `python -m minigan train --out` wrote")
+    print(f"wrote {write_report(run)}")
+
+
 def run_train_classifier(args):
     from minigan.evaluate import default_classifier_path, train_classifier
 
@@ -147,21 +166,24 @@ def run_train_classifier(args):
 
 
 def run_evaluate(args):
-    from minigan.evaluate import evaluate, print_report
+    from minigan.evaluate import evaluate, print_report, save_score
 
     validate.integer("--n", args.n, 2, validate.MAX_SAMPLES, "FID needs at least 2 samples")
     validate.seed("--seed", args.seed)
     for report in evaluate(args.checkpoint, args.n, args.classifier, args.data, args.seed,
                            averaged=args.generator == "averaged"):
         print_report(report, args.json)
+        save_score(report)
 
 
 def run_train(args, world):
     options = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed, "recipe": args.recipe,
-               "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit,
+               "lr": args.lr, "sample_interval": args.sample_interval, "limit": args.limit, "record": args.record,
                "dtype": args.dtype, "device": args.device, "precision": args.precision,
                "recipe_changes": dict(parse_recipe_change(c) for c in args.changes) if args.changes else None}
     validate.out_folder("--out", args.out)
+    if args.record is not None:
+        validate.integer("--record", args.record, 1, fix="leave --record out to train without the recorder")
     if args.resume:
         config = resume_config(args.out, options)
     else:
@@ -202,11 +224,13 @@ def main(argv=None):
     add_sample(sub)
     add_bench(sub)
     add_evaluate(sub)
+    add_report(sub)
     add_lab(sub)
     args = parser.parse_args(argv)
     if args.command == "lab":
         return run_lab(args)
-    commands = {"sample": run_sample, "train-classifier": run_train_classifier, "evaluate": run_evaluate}
+    commands = {"sample": run_sample, "train-classifier": run_train_classifier, "evaluate": run_evaluate,
+                "report": run_report}
     world = World(None)
     # SIGTERM (kill, a batch system's end of job) stops a run as Ctrl-C does: the checkpoint kept is named
     previous = signal.signal(signal.SIGTERM, interrupt)

@@ -22,6 +22,7 @@ class TrainConfig:
     sample_interval: int = 10
     n_samples: int = 64
     limit: int = 0  # use only the first `limit` training images (0: all 60000)
+    record: int = 0  # the flight recorder's interval in steps (train --record N; minigan/record.py); 0: off
     dtype: str = "float32"
     device: str = "cpu"
     precision: str = "float32"  # or "bf16": bfloat16 products, float32 everything else (docs/precision.md)
@@ -33,8 +34,8 @@ class TrainConfig:
 
     def check(self):
         """Every setting that needs no data, before anything is written: types, ranges, finiteness."""
-        for name in ("epochs", "batch_size", "sample_interval", "n_samples", "limit"):
-            low = 0 if name in ("epochs", "limit") else 1
+        for name in ("epochs", "batch_size", "sample_interval", "n_samples", "limit", "record"):
+            low = 0 if name in ("epochs", "limit", "record") else 1
             validate.integer(f"--{name.replace('_', '-')}", getattr(self, name), low,
                              fix="0 uses all images" if name == "limit" else "")
         validate.seed("--seed", self.seed)

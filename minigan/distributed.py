@@ -154,8 +154,10 @@ class World:
         return segments * B, mine
 
     # -- collectives -----------------------------------------------------------------------
-    def _summed(self, host):
-        """A host array summed over the ranks, into a new array."""
+    def summed(self, host):
+        """A host array summed over the ranks, into a new array (the array itself in one process)."""
+        if not self.parallel:
+            return host
         from mpi4py import MPI
 
         out = np.empty_like(host)
@@ -164,13 +166,13 @@ class World:
 
     def sum(self, a, ops):
         """a summed over the ranks, as a new array on a's device: BatchNorm's reduce."""
-        return ops.to_device(self._summed(np.ascontiguousarray(ops.to_host(a))))
+        return ops.to_device(self.summed(np.ascontiguousarray(ops.to_host(a))))
 
     def mean(self, values):
         """Scalars (one per rank, equal shards) -> their means over the ranks, as floats."""
         if not self.parallel:
             return [float(v) for v in values]
-        return [float(v) for v in self._summed(np.array(values, dtype=np.float64)) / self.size]
+        return [float(v) for v in self.summed(np.array(values, dtype=np.float64)) / self.size]
 
     def gradients(self, name, net, ops, overlap):
         """The FlatGradients of one net, made at its first use."""

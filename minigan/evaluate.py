@@ -14,6 +14,9 @@ The evaluation also reports the class histogram of the samples and its entropy (
 samples the classifier labels with confidence >= 0.9, and, as the floor a perfect
 generator would reach with the same number of samples, the FID of training images
 against the test set.
+
+`evaluate` also keeps each report in the checkpoint's run folder, RUN/scores.jsonl (one JSON
+object a line), where `python -m minigan report RUN` shows them.
 """
 
 import hashlib
@@ -25,6 +28,7 @@ import numpy as np
 import kernels.cpu as K
 from minigan.checkpoint import load_checkpoint, save_checkpoint
 from minigan.data import load_mnist, to_gan_range, user_cache
+from minigan.files import atomic_write
 from minigan.layers import Conv2D, Dense, ReLU, Reshape
 from minigan.models import Sequential
 from minigan.optim import Adam
@@ -33,6 +37,7 @@ from minigan.weights import load_gan
 
 FORMAT = "minigan-classifier-1"
 FEATURE_LAYER = "act3"  # the 128 activations before the last Dense
+SCORES = "scores.jsonl"  # in a run folder: the reports of its checkpoints
 
 
 def default_classifier_path():
@@ -206,3 +211,33 @@ def print_report(report, as_json=False):
     print("  classes 0-9: " + " ".join(f"{100 * h:.1f}%" for h in report["class_histogram"]))
     print(f"  classifier {report['classifier']} (test accuracy {report['classifier_test_accuracy']:.4f}, "
           f"sha256 {report['classifier_sha256'][:12]})")
+
+
+def same_evaluation(a, b):
+    """Whether two reports score the same file of a run the same way (its generator, on as
+    many samples, with the same classifier)."""
+    return all(a[k] == b[k] for k in ("generator", "n", "classifier")) and \
+        Path(a["checkpoint"]).name == Path(b["checkpoint"]).name
+
+
+def save_score(report):
+    """Keep a report in its checkpoint's folder, RUN/scores.jsonl, in place of an earlier one of
+    the same evaluation (same_evaluation); rewritten atomically."""
+    path = Path(report["checkpoint"]).parent / SCORES
+    kept = [r for r in load_scores(path.parent) if not same_evaluation(r, report)]
+    atomic_write(path, lambda f: f.write("".join(json.dumps(r) + "\n" for r in [*kept, report]).encode()))
+
+
+def load_scores(run_dir):
+    """The reports kept in RUN/scores.jsonl, in the order they were written (none if absent)."""
+    path = Path(run_dir) / SCORES
+    if not path.is_file():
+        return []
+    reports = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        try:
+            reports.append(json.loads(line))
+        except ValueError:
+            raise ValueError(f"{path}: line {number} is not JSON; the file was cut short or edited. Delete it and "
+                             f"run evaluate again") from None
+    return reports

@@ -106,35 +106,49 @@ class GAN:
                                                                               layer_done=done))
         return loss, logits, grads
 
-    def g_loss_and_grads(self, fake):
+    def g_loss_and_grads(self, fake, watch=None):
         """L_G of the fake batch G produced last -> (loss, G's gradients); moves nothing.
-        G.backward relies on the activations G kept when it produced ``fake``."""
+        G.backward relies on the activations G kept when it produced ``fake``. watch: shown
+        fake and dL_G/dfake (train --record)."""
         _, g_targets = self.targets(fake.shape[0])
         logits = self.D.forward(fake)  # (B, 1)
         loss = self.ops.bce_with_logits_forward(logits, g_targets)
         dfake = self.D.backward(self.ops.bce_with_logits_backward(logits, g_targets, out=self.workspace), param_grads=False)
+        if watch is not None:
+            watch.images(fake, dfake)
         grads = self.averaged_grads("G", self.G, lambda done: self.G.backward(dfake, input_grad=False,  # no dL/dz
                                                                               layer_done=done))
         return loss, grads
 
-    def train_step(self, real, z):
+    def train_step(self, real, z, watch=None):
         """real (B, 28, 28, 1) in [-1, 1], z (B, z_dim), host arrays -> dict of d_loss, g_loss,
         d_real, d_fake (host floats). Only real and z go to the device, only the losses and the
         2B logits come back. Data-parallel, real and z are this rank's b rows of the batch,
-        and the dict holds the whole batch's means."""
+        and the dict holds the whole batch's means. watch: a StepWatch (minigan/record.py)
+        that sees the step's activations, gradients and updates, on the steps train --record
+        keeps; None on the others."""
         B = real.shape[0]
         real, z = self.ops.to_device(real), self.ops.to_device(z)
         self.D.power_iteration()  # once per step (spectral norm only): both of D's passes share u, v
         fake = self.G.forward(z)  # (B, 28, 28, 1); G keeps its activations for the G step
         d_loss, logits, d_grads = self.d_loss_and_grads(real, fake)
-        self.opt_d.step(d_grads)
-        g_loss, g_grads = self.g_loss_and_grads(fake)  # through the updated D
-        self.opt_g.step(g_grads)
+        self.update("D", self.opt_d, d_grads, watch)
+        g_loss, g_grads = self.g_loss_and_grads(fake, watch)  # through the updated D
+        self.update("G", self.opt_g, g_grads, watch)
         if self.G_ema is not None:
             self.update_average()
         p = 1.0 / (1.0 + np.exp(-self.ops.to_host(logits).astype(np.float64)))  # D's probabilities before its step
         means = self.world.mean([d_loss, g_loss, p[:B].mean(), p[B:].mean()])
         return dict(zip(("d_loss", "g_loss", "d_real", "d_fake"), means))
+
+    def update(self, name, optimizer, grads, watch):
+        """Adam moves net ``name`` ("G" or "D") by grads; a watch sees the net just before (its
+        caches still hold this step's forward) and just after."""
+        if watch is not None:
+            watch.before_update(name, getattr(self, name), grads)
+        optimizer.step(grads)
+        if watch is not None:
+            watch.after_update(name, getattr(self, name))
 
     def update_average(self):
         """G_ema <- decay * G_ema + (1 - decay) * G, every parameter, in place."""

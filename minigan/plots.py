@@ -1,4 +1,5 @@
-"""Sample grids and loss curves as PNG, written atomically."""
+"""Sample grids and loss curves as PNG, written atomically; a figure's PNG bytes for the
+training report (minigan/training_report.py)."""
 
 import io
 
@@ -36,27 +37,35 @@ def save_grid(images, path, ncols=None, scale=2):
     atomic_write(path, write)
 
 
-def save_loss_curves(rows, path, title="minigan GAN losses"):
-    """rows: dicts with epoch, step, d_loss, g_loss. Per-step losses faint, epoch means bold."""
-    steps = np.array([r["step"] for r in rows])
-    epochs = np.array([r["epoch"] for r in rows])
-    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
-    for key, color in (("d_loss", "tab:blue"), ("g_loss", "tab:orange")):
-        values = np.array([r[key] for r in rows], dtype=np.float64)
+def plot_per_step(ax, columns, keys, ylabel):
+    """columns: {"step": ..., "epoch": ..., key: ...}, one entry a step; each key a line of
+    its own: every step faint, the epoch means bold."""
+    steps, epochs = np.asarray(columns["step"]), np.asarray(columns["epoch"])
+    for key, color in zip(keys, ("tab:blue", "tab:orange")):
+        values = np.asarray(columns[key], dtype=np.float64)
         ax.plot(steps, values, color=color, alpha=0.35, linewidth=0.6)
         ends = [steps[epochs == e].max() for e in np.unique(epochs)]
         means = [values[epochs == e].mean() for e in np.unique(epochs)]
         ax.plot(ends, means, color=color, marker="o", markersize=3, label=f"{key} (epoch mean)")
     ax.set_xlabel("step")
-    ax.set_ylabel("binary cross-entropy")
-    ax.set_title(title)
+    ax.set_ylabel(ylabel)
     ax.legend()
-    fig.tight_layout()
 
-    def write(f):
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        f.write(buf.getvalue())
 
-    atomic_write(path, write)
+def png_bytes(fig):
+    """The figure as PNG bytes; the figure is closed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     plt.close(fig)
+    return buf.getvalue()
+
+
+def save_loss_curves(rows, path, title="minigan GAN losses"):
+    """rows: dicts with epoch, step, d_loss, g_loss. Per-step losses faint, epoch means bold."""
+    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
+    plot_per_step(ax, {k: [r[k] for r in rows] for k in ("step", "epoch", "d_loss", "g_loss")}, ("d_loss", "g_loss"),
+                  "binary cross-entropy")
+    ax.set_title(title)
+    fig.tight_layout()
+    png = png_bytes(fig)
+    atomic_write(path, lambda f: f.write(png))

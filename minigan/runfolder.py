@@ -15,7 +15,8 @@ from minigan import validate
 
 LOCK_NAME = ".minigan.lock"
 # what a run writes (minigan/train.py); --overwrite deletes these and nothing else in the folder
-ARTIFACTS = ("checkpoint.npz", "losses.csv", "losses.png", "samples_epoch_*.png", "weights_epoch_*.npz")
+ARTIFACTS = ("checkpoint.npz", "losses.csv", "losses.png", "samples_epoch_*.png", "weights_epoch_*.npz",
+             "record.csv", "events.out.tfevents.*", "scores.jsonl", "training_report.html")
 
 
 def process_alive(pid):

@@ -9,6 +9,9 @@ A run folder holds
     losses.png                 the loss curves
     checkpoint.npz             weights, Adam state, RNG state, epoch and config, rewritten
                                atomically after every epoch
+    record.csv, events.out.tfevents.*
+                               with --record N: the flight recorder's statistics every N steps
+                               (minigan/record.py), as a table and as TensorBoard's event files
 A run folder is protected (minigan/runfolder.py): a previous run in it is never overwritten
 unless asked (--overwrite), and two runs never write into it at once.
 Resuming from checkpoint.npz replays nothing and skips nothing: the RNG state is restored,
@@ -30,9 +33,11 @@ from minigan.checkpoint import load_checkpoint, save_checkpoint
 from minigan.config import TrainConfig
 from minigan.data import load_mnist, to_gan_range
 from minigan.distributed import World
+from minigan.event_files import EventWriter, writer_class
 from minigan.files import atomic_write
 from minigan.plots import save_grid, save_loss_curves
 from minigan.progress import Progress
+from minigan.record import TABLE, Recorder, columns, recorded
 from minigan.runfolder import RunFolder
 from minigan.runtime import follow_load
 from minigan.validate import CheckpointError, UsageError, checkpoint_arrays
@@ -73,35 +78,36 @@ def fixed_noise(config):
     return np.random.default_rng([config.seed, 1]).standard_normal((config.n_samples, config.z_dim)).astype(config.dtype)
 
 
-def read_log(path, up_to_epoch, steps_per_epoch):
-    """The rows of epochs 1..up_to_epoch of the run's losses.csv (none if it is absent); refused
-    if it does not hold all of them, whole."""
+def read_table(path, fields, up_to_epoch, steps):
+    """The rows of epochs 1..up_to_epoch of one of the run's tables (losses.csv, record.csv),
+    none if it is absent; refused unless its header is ``fields`` and those rows hold exactly
+    ``steps``, whole."""
     if not path.is_file():
         return []
     fix = ("it is rewritten whole with every checkpoint, so it was changed since: restore it, or delete it to "
-           "resume without the losses logged so far")
+           "resume without the rows written so far")
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
-        if reader.fieldnames != LOG_FIELDS:
-            raise CheckpointError(f"{path}: its header is {reader.fieldnames}, not {LOG_FIELDS}; {fix}")
+        if reader.fieldnames != fields:
+            raise CheckpointError(f"{path}: its header is {reader.fieldnames}, not {fields}; {fix}")
         try:
             rows = [{k: (int(v) if k in ("epoch", "step") else float(v)) for k, v in r.items()} for r in reader]
         except (TypeError, ValueError):
             raise CheckpointError(f"{path}: line {reader.line_num} is cut short or not numbers; {fix}") from None
     rows = [r for r in rows if r["epoch"] <= up_to_epoch]
-    if [r["step"] for r in rows] != list(range(1, up_to_epoch * steps_per_epoch + 1)):
-        raise CheckpointError(f"{path} holds {len(rows)} steps of epochs 1..{up_to_epoch}, the checkpoint "
-                              f"{up_to_epoch * steps_per_epoch}; {fix}")
+    if [r["step"] for r in rows] != list(steps):
+        raise CheckpointError(f"{path} holds {len(rows)} steps of epochs 1..{up_to_epoch}, the checkpoint's "
+                              f"{len(steps)}; {fix}")
     return rows
 
 
-def write_log(path, rows):
-    """Rewrite the whole log (atomically, via a temp file): rows past a resumed checkpoint vanish."""
+def write_table(path, fields, rows):
+    """Rewrite a whole table (atomically, via a temp file): rows past a resumed checkpoint vanish."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=LOG_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow({k: (repr(r[k]) if isinstance(r[k], float) else r[k]) for k in LOG_FIELDS})
+        writer.writerow({k: (repr(r[k]) if isinstance(r[k], float) else r[k]) for k in fields})
     atomic_write(path, lambda f: f.write(buf.getvalue().encode()))
 
 
@@ -113,6 +119,7 @@ class Run:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.checkpoint = self.dir / "checkpoint.npz"
         self.log = self.dir / "losses.csv"
+        self.record = self.dir / TABLE
 
     def save_samples(self, gan, noise, epoch):
         save_grid(gan.sample(noise), self.dir / f"samples_epoch_{epoch:03d}.png", ncols=8)
@@ -122,8 +129,13 @@ class Run:
         save_checkpoint(self.dir / f"weights_epoch_{epoch:03d}.npz", weights,
                         run_meta(config, epoch, engine=engine, format=WEIGHTS_FORMAT))
 
-    def save(self, gan, rng, config, epoch, rows):
-        write_log(self.log, rows)
+    def save(self, gan, rng, config, epoch, rows, recorder=None):
+        """The checkpoint of `epoch`, after the tables that hold its steps: a checkpoint on disk
+        always has its rows (a table may hold more, of steps past it, which a resume drops)."""
+        write_table(self.log, LOG_FIELDS, rows)
+        if recorder is not None:
+            recorder.events.flush()  # the event files hold every step up to this checkpoint
+            write_table(self.record, recorder.header, recorder.rows)
         meta = run_meta(config, epoch, rng=rng.bit_generator.state, format=CHECKPOINT_FORMAT)
         save_checkpoint(self.checkpoint, gan.state(), meta)
         if rows:
@@ -168,6 +180,8 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=N
     the same weights; rank 0 alone logs and writes."""
     world = world or World(None)
     config.check()
+    if config.record:
+        writer_class()  # the record extra is installed: refused before anything else, on every rank alike
     images, _ = world.root_first(lambda: load_mnist("train", data))
     if config.limit:
         images = images[:config.limit]
@@ -175,8 +189,9 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=N
     ops = ops or backends.get(config.device)  # a device that is not there is refused before the folder is touched
     folder = world.root_decides(lambda: RunFolder.claim(out_dir, resume, overwrite), UsageError)
     kept = []  # the epochs whose checkpoint is on disk, for an interruption's message
+    recorders = []  # train_in's recorder, whose event file is closed however the run ends
     try:
-        return train_in(Path(out_dir), folder, config, images, resume, log, world, ops, kept)
+        return train_in(Path(out_dir), folder, config, images, resume, log, world, ops, kept, recorders)
     except KeyboardInterrupt:
         run = Path(out_dir) / "checkpoint.npz"
         raise TrainingInterrupted(
@@ -184,13 +199,17 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=N
             if kept else f"interrupted before the first checkpoint was written, so there is nothing to resume; "
                          f"start again (with --overwrite if {Path(out_dir)} holds files of this try)") from None
     finally:
+        for recorder in recorders:
+            if recorder.events is not None:
+                recorder.events.close()
         if folder is not None:
             folder.release()
 
 
-def train_in(out_dir, folder, config, images, resume, log, world, ops, kept):
+def train_in(out_dir, folder, config, images, resume, log, world, ops, kept, recorders):
     """train()'s run on ``images`` in out_dir, claimed as ``folder`` by rank 0 (None on the other
-    ranks, which write nothing); appends to ``kept`` the epoch of every checkpoint written."""
+    ranks, which write nothing); appends to ``kept`` the epoch of every checkpoint written, and
+    to ``recorders`` the run's Recorder (--record)."""
     root = world.is_root
     log = log if root else (lambda *_: None)
     x_all = to_gan_range(images, np.dtype(config.dtype))
@@ -203,12 +222,16 @@ def train_in(out_dir, folder, config, images, resume, log, world, ops, kept):
     noise = fixed_noise(config)
     run = Run(out_dir) if root else None
     checkpoint = out_dir / "checkpoint.npz"
+    recorded_rows = []
     if resume:
         arrays, meta = load_checkpoint(checkpoint)
         resumable(checkpoint, meta)
         checkpoint_arrays(checkpoint, arrays, gan.state())  # before the first write: a bad file leaves no trace
         start = meta["epoch"]
-        rows = read_log(out_dir / "losses.csv", start, steps_per_epoch)
+        rows = read_table(out_dir / "losses.csv", LOG_FIELDS, start, range(1, start * steps_per_epoch + 1))
+        if config.record:
+            recorded_rows = read_table(run.record, columns(gan), start, [
+                s for s in range(1, start * steps_per_epoch + 1) if recorded(s, config.record)]) if root else []
         gan.load_state(arrays)
         rng.bit_generator.state = meta["rng"]
         kept.append(start)
@@ -221,6 +244,11 @@ def train_in(out_dir, folder, config, images, resume, log, world, ops, kept):
             run.save_samples(gan, noise, 0)
             run.save(gan, rng, config, 0, rows)
             kept.append(0)
+    recorder = None
+    if config.record:
+        events = EventWriter(out_dir, purge_step=start * steps_per_epoch + 1 if resume else None) if root else None
+        recorder = Recorder(config.record, gan, world, recorded_rows, events)
+        recorders.append(recorder)
     if world.parallel:
         log(f"data-parallel over {world.size} ranks, {B}/{world.size} = {world.per_rank_batch} images per rank")
     changes = "".join(f", {k}={v}" for k, v in config.recipe_changes.items())
@@ -234,7 +262,9 @@ def train_in(out_dir, folder, config, images, resume, log, world, ops, kept):
         t0 = time.perf_counter()
         for s, real, z in epoch_batches(rng, x_all, B, config.z_dim, config.dtype):
             follow_load()  # fewer threads while other processes keep cores busy (minigan/runtime.py)
-            out = gan.train_step(world.shard(real), world.shard(z))
+            step = (epoch - 1) * steps_per_epoch + s + 1
+            watch = recorder.watch(step) if recorder else None
+            out = gan.train_step(world.shard(real), world.shard(z), watch)
             if not (np.isfinite(out["d_loss"]) and np.isfinite(out["g_loss"])):
                 progress.close()
                 raise TrainingDiverged(
@@ -242,7 +272,9 @@ def train_in(out_dir, folder, config, images, resume, log, world, ops, kept):
                     f"g_loss={out['g_loss']}. Stopped; the last good checkpoint (epoch {epoch - 1}) is kept "
                     f"at {checkpoint}. Try a lower --lr or another recipe; --resume restarts "
                     f"from that checkpoint.")
-            rows.append({"epoch": epoch, "step": (epoch - 1) * steps_per_epoch + s + 1, **out})
+            if watch is not None:
+                recorder.keep(watch, step, epoch, out)
+            rows.append({"epoch": epoch, "step": step, **out})
             progress.update(1, f"d {out['d_loss']:.3f} g {out['g_loss']:.3f}")
         progress.close()
         seconds = time.perf_counter() - t0
@@ -256,6 +288,6 @@ def train_in(out_dir, folder, config, images, resume, log, world, ops, kept):
         if epoch % config.sample_interval == 0 or epoch == config.epochs:
             run.save_samples(gan, noise, epoch)
             run.save_weights({k: gan.ops.to_host(v) for k, v in gan.named_arrays().items()}, config, epoch)
-        run.save(gan, rng, config, epoch, rows)
+        run.save(gan, rng, config, epoch, rows, recorder)
         kept.append(epoch)
     return rows

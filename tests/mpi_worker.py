@@ -6,7 +6,8 @@
         MODE forced: the same, but before each step the one-process GAN is loaded with the
         data-parallel one's state, so each step is compared on its own (float32).
         Also recorded: whether the ranks' weights and optimizer state stay bitwise equal after
-        every step, the batch rows each forward saw, and the dropout masks each rank drew.
+        every step, the batch rows each forward saw, the dropout masks each rank drew, and the
+        flight recorder's rows of both (every step recorded; minigan/record.py).
     python tests/mpi_worker.py fail PIDDIR ACTION -- TRAIN-ARGS...
         writes PIDDIR/rank-R.pid, then runs `minigan train TRAIN-ARGS`; ACTION raise: rank 1
         raises in its third training step (the test then times the job's end).
@@ -27,6 +28,7 @@ from minigan.distributed import World
 from minigan.gan import GAN
 from minigan.layers import Dropout
 from minigan.recipes import RECIPES
+from minigan.record import Recorder
 
 STEPS, BATCH, SEED = 20, 32, 7
 RECIPE_CHANGES = {"sharp+dropout+mbstd": dict(d_dropout=0.3, d_minibatch_std=True),
@@ -72,6 +74,8 @@ def steps(report_path, recipe_name, dtype, mode, device="cpu"):
     par = GAN(r, np.random.default_rng(SEED), ops, np.dtype(dtype), world=world, **sizes)
     solo = GAN(r, np.random.default_rng(SEED), backends.get("cpu"), np.dtype(dtype), **sizes) if world.is_root else None
     par_log, solo_log = [], []
+    par_record = Recorder(1, par, world)
+    solo_record = Recorder(1, solo, World(None)) if solo else None
     record_forwards(par, par_log)
     if solo:
         record_forwards(solo, solo_log)
@@ -82,14 +86,18 @@ def steps(report_path, recipe_name, dtype, mode, device="cpu"):
             solo.load_state(par.state())
         par_log.clear()
         solo_log.clear()
-        mine = par.train_step(world.shard(real_all[i]), world.shard(noise[i]))
+        watch = par_record.watch(i + 1)
+        mine = par.train_step(world.shard(real_all[i]), world.shard(noise[i]), watch)
+        par_record.keep(watch, i + 1, 1, mine)
         state = par.state()
         out["same_everywhere"].append(world.same_everywhere([state[k] for k in sorted(state)]))
         masks = [m for kind, _, m in par_log if kind == "mask"]
         gathered = world.comm.gather(masks, root=0)
         if not solo:
             continue
-        one = solo.train_step(real_all[i], noise[i])
+        watch = solo_record.watch(i + 1)
+        one = solo.train_step(real_all[i], noise[i], watch)
+        solo_record.keep(watch, i + 1, 1, one)
         out["losses"].append({k: [mine[k], one[k]] for k in mine})
         out["rows"].append([(n, rows) for kind, n, rows in par_log if kind == "rows"])
         # each rank's masks are its rows of the one-process masks (the same draws, in order)
@@ -104,6 +112,8 @@ def steps(report_path, recipe_name, dtype, mode, device="cpu"):
         out["parameter_error"].append(max(metric(par_state[k], solo_state[k]) for k in solo_state
                                           if not k.endswith("/t") and k != "t"))
     if world.is_root:
+        out["record_error"] = {k: rel_err([r[k] for r in par_record.rows], [r[k] for r in solo_record.rows])
+                               for k in solo_record.header}
         Path(report_path).write_text(json.dumps(out))
 
 

@@ -65,7 +65,8 @@ def test_two_ranks_free_running_match_one_process_float64(tmp_path, mnist_dir, r
     """20 steps, 2 ranks against one process beside them: every step's losses and D(x), D(G(z))
     to 1e-12, every parameter and optimizer moment to 1e-12 (relative to its largest entry);
     the ranks bitwise equal after every step; each forward on B/N rows; the dropout masks are
-    each rank's rows of the one-process masks."""
+    each rank's rows of the one-process masks; the flight recorder's statistics of every step
+    (rank 0's, of the whole batch) to 1e-10."""
     r = worker_report(tmp_path, mnist_dir, recipe, "float64", "free")
     assert r["ranks"] == 2 and len(r["losses"]) == 20
     assert worst_loss_error(r) < 1e-12
@@ -74,6 +75,7 @@ def test_two_ranks_free_running_match_one_process_float64(tmp_path, mnist_dir, r
     for step in r["rows"]:  # G on b = 16 rows, D's step on [real_r; fake_r] = 32, the G step's D on 16
         assert step == [["G", 16], ["D", 32], ["D", 16]]
     assert r["mask_errors"] == 0 and r["masks"] == (20 * 2 * 3 * 2 if "dropout" in recipe else 0)
+    assert len(r["record_error"]) > 40 and max(r["record_error"].values()) < 1e-10, r["record_error"]
 
 
 def test_two_ranks_float32_step_by_step(tmp_path, mnist_dir):
@@ -93,9 +95,11 @@ def test_two_ranks_float32_step_by_step(tmp_path, mnist_dir):
 def test_two_ranks_on_cuda_under_the_simulator_match_the_cpu(tmp_path, mnist_dir):
     """--device cuda under MPI (tiny nets, one step at batch 2, both ranks sharing the simulator's
     one GPU; spectral norm off, its power steps are slow there): gradients go to the host for the
-    allreduce, BatchNorm normalises over both ranks' one row each, and the run matches one CPU process."""
+    allreduce, BatchNorm normalises over both ranks' one row each, and the run matches one CPU process,
+    the flight recorder's statistics too (read off device arrays)."""
     r = worker_report(tmp_path, mnist_dir, "sharp+no-sn", "float64", "free", "cuda", NUMBA_ENABLE_CUDASIM="1")
     assert len(r["losses"]) == 1 and worst_loss_error(r) < 1e-7
+    assert max(r["record_error"].values()) < 1e-7, r["record_error"]
     assert max(r["parameter_error"]) < 1e-7 and all(r["same_everywhere"])
 
 
@@ -113,17 +117,20 @@ def log_rows(run):
 
 
 def test_cli_trains_on_two_ranks_and_resumes_across_rank_counts(tmp_path, mnist_dir):
-    """`mpiexec -n 2 python -m minigan train`: the log says how the batch is split; rank 0 alone
-    writes; 2 ranks for epoch 1, then 1 process resuming epoch 2, then 2 ranks resuming epoch 3,
-    give the losses and weights of one process training 3 epochs straight."""
+    """`mpiexec -n 2 python -m minigan train --record 3`: the log says how the batch is split;
+    rank 0 alone writes; 2 ranks for epoch 1, then 1 process resuming epoch 2, then 2 ranks
+    resuming epoch 3, give the losses, weights and flight record of one process training 3
+    epochs straight."""
     from minigan.checkpoint import load_checkpoint
     from minigan.config import TrainConfig as Config
+    from minigan.record import load
     from minigan.train import train
 
     one = tmp_path / "one"
-    train(Config(epochs=3, limit=320, dtype="float64", sample_interval=10), one, data=mnist_dir, log=lambda *_: None)
+    train(Config(epochs=3, limit=320, dtype="float64", sample_interval=10, record=3), one, data=mnist_dir,
+          log=lambda *_: None)
     mixed = tmp_path / "mixed"
-    first = mpiexec(train_args(mixed, "--epochs", "1"), mnist_dir)
+    first = mpiexec(train_args(mixed, "--epochs", "1", "--record", "3"), mnist_dir)
     assert first.returncode == 0, first.stderr
     assert "data-parallel over 2 ranks, 32/2 = 16 images per rank" in first.stdout
     assert first.stdout.count("epoch 1/1") == 1  # one rank logs
@@ -138,7 +145,11 @@ def test_cli_trains_on_two_ranks_and_resumes_across_rank_counts(tmp_path, mnist_
     wa, _ = load_checkpoint(one / "checkpoint.npz")
     wb, _ = load_checkpoint(mixed / "checkpoint.npz")
     assert max(rel_err(wa[k], wb[k]) for k in wa) < 1e-12
-    assert not [p.name for p in mixed.iterdir() if not p.name.endswith((".npz", ".png", ".csv"))]  # no temp files
+    ra, rb = load(one), load(mixed)
+    assert list(ra) == list(rb) and list(rb["step"]) == list(range(1, 31, 3))
+    assert max(rel_err(ra[k], rb[k]) for k in ra) < 1e-10
+    assert not [p.name for p in mixed.iterdir() if not (p.name.endswith((".npz", ".png", ".csv"))  # no temp files
+                                                        or p.name.startswith("events.out.tfevents."))]
 
 
 def test_a_batch_that_does_not_divide_is_refused_clearly(tmp_path, mnist_dir):

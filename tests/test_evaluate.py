@@ -6,7 +6,7 @@ import numpy as np
 
 from minigan.checkpoint import load_checkpoint, save_checkpoint
 from minigan.cli import main
-from minigan.evaluate import fid
+from minigan.evaluate import fid, load_scores, save_score
 
 
 def test_fid_is_zero_for_identical_sets_and_grows_with_a_shift():
@@ -44,6 +44,10 @@ def test_train_classifier_and_evaluate(mnist_dir, tmp_path, capsys):
     assert 0 <= report["class_entropy"] <= np.log(10) + 1e-9 and 0 <= report["confident_fraction"] <= 1
     assert report["fid"] > report["fid_train_vs_test"] > 0  # an untrained generator is far from the floor
     assert report["engine"] == "minigan" and report["epoch"] == 1
+    assert load_scores(run) == [report]  # kept in the run folder, for its training report
+    save_score(dict(report, fid=1.5))  # the same evaluation again: replaced, not repeated
+    save_score(dict(report, generator="averaged"))
+    assert [(r["generator"], r["fid"]) for r in load_scores(run)] == [("trained", 1.5), ("averaged", report["fid"])]
     assert main(["evaluate", "--checkpoint", str(clf), "--classifier", str(clf), "--data", str(mnist_dir)]) == 1
     assert "is not a GAN checkpoint" in capsys.readouterr().err
     arrays, meta = load_checkpoint(clf)

@@ -1,0 +1,57 @@
+"""The recorder's rows as TensorBoard event files, so that `tensorboard --logdir RUN` plots them.
+
+Written through tensorboardX's SummaryWriter (the `record` extra), into the run folder itself:
+RUN/events.out.tfevents.<time>.<host>[...]. A column "G/dense1/grad_norm" becomes the tag
+"grad_norm/G/dense1", so that TensorBoard puts one statistic of every layer side by side; a
+column of the whole step ("d_real") becomes "step/d_real".
+
+A resumed run starts a new event file whose first event purges, in TensorBoard's reading,
+every step from the resumed one on that an earlier file holds (SummaryWriter's purge_step):
+the steps a killed run recorded after its last checkpoint. The writer is flushed before every
+checkpoint, so the steps up to it are on disk, and TensorBoard shows every recorded step once.
+"""
+
+from minigan.validate import UsageError
+
+INSTALL = "pip install 'minigan[record]'"
+
+
+def tag(column):
+    """A record column -> its TensorBoard tag: statistic first, then net and layer."""
+    net, _, rest = column.partition("/")
+    if not rest:
+        return f"step/{column}"
+    layer, _, statistic = rest.rpartition("/")
+    return f"{statistic}/{net}/{layer}"
+
+
+def writer_class():
+    """tensorboardX's SummaryWriter; refused, naming the extra, where it is not installed.
+    (tensorboardX imports PyTorch where PyTorch is installed: after minigan's kernels, the
+    order docs/troubleshooting.md asks for.)"""
+    try:
+        from tensorboardX import SummaryWriter
+    except ImportError:
+        raise UsageError(f"--record writes TensorBoard's event files through tensorboardX, which is not installed: "
+                         f"{INSTALL} (or drop --record)") from None
+    return SummaryWriter
+
+
+class EventWriter:
+    """Appends the recorder's rows to a new event file in run_dir."""
+
+    def __init__(self, run_dir, purge_step=None):
+        """purge_step: the first step a resumed run records again (None for a new run)."""
+        self.writer = writer_class()(logdir=str(run_dir), purge_step=purge_step, flush_secs=60)
+
+    def add(self, row):
+        step = int(row["step"])
+        for column, value in row.items():
+            if column not in ("step", "epoch"):
+                self.writer.add_scalar(tag(column), value, step)
+
+    def flush(self):
+        self.writer.flush()
+
+    def close(self):
+        self.writer.close()
