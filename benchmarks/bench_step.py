@@ -11,6 +11,7 @@ from minigan.gan import GAN
 from minigan.recipes import RECIPES
 
 ENGINES = [*CONTRACT_ENGINES, "torch", *TF_ENGINES]  # minigan's GAN runs on each contract engine, as ops
+BF16_ENGINES = ["minigan-bf16", "torch-bf16"]  # bfloat16 products: --precision bf16, and PyTorch's CPU autocast
 GPU_ENGINES = ["minigan-cuda", "torch-cuda"]
 
 
@@ -59,8 +60,9 @@ def step_function(engine, batch):
 
         gan = GAN(RECIPES["documented"], np.random.default_rng(0), get("cuda"))
         return lambda: (gan.train_step(real, z), cuda.synchronize())
-    if engine in CONTRACT_ENGINES:
-        gan = GAN(RECIPES["documented"], np.random.default_rng(0), CONTRACT_ENGINES[engine])
+    if engine in CONTRACT_ENGINES or engine == "minigan-bf16":
+        ops, precision = (K, "bf16") if engine == "minigan-bf16" else (CONTRACT_ENGINES[engine], "float32")
+        gan = GAN(RECIPES["documented"], np.random.default_rng(0), ops, precision=precision)
         return lambda: gan.train_step(real, z)
     weights = GAN(RECIPES["documented"], np.random.default_rng(0), K).state()  # the twins start from minigan's
     if engine == "torch-cuda":
@@ -75,22 +77,30 @@ def step_function(engine, batch):
         twin.D.cuda()
         rt, zt = torch.tensor(real, device="cuda"), torch.tensor(z, device="cuda")
         return lambda: (twin.train_step(rt, zt), torch.cuda.synchronize())
-    if engine == "torch":
-        need("torch", "PyTorch is not installed: pip install torch==2.13.0")
+    if engine in ("torch", "torch-bf16"):
+        torch = need("torch", "PyTorch is not installed: pip install torch==2.13.0")
         from benchmarks.torch_twin import TwinGAN
 
-        gan = TwinGAN.from_recipe(weights, RECIPES["documented"])
+        twin = TwinGAN.from_recipe(weights, RECIPES["documented"])
+        if engine == "torch":
+            return lambda: twin.train_step(real, z)
+
+        def autocast_step():  # PyTorch's mixed precision on the CPU: products in bfloat16, float32 weights
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return twin.train_step(real, z)
+
+        return autocast_step
     elif engine in TF_ENGINES:
         tensorflow(engine)  # pins its pools before the twin's first op
         from benchmarks.keras_twin import KerasGAN
 
         gan = KerasGAN(weights, mode=engine.removeprefix("tf-"))
     else:
-        raise ValueError(f"no engine {engine!r}; the engines are {', '.join(ENGINES + GPU_ENGINES + ['floor'])}")
+        raise ValueError(f"no engine {engine!r}; the engines are {', '.join(ENGINES + BF16_ENGINES + GPU_ENGINES + ['floor'])}")
     return lambda: gan.train_step(real, z)
 
 
-@pytest.mark.parametrize("engine", ENGINES + GPU_ENGINES + ["floor"])
+@pytest.mark.parametrize("engine", ENGINES + BF16_ENGINES + GPU_ENGINES + ["floor"])
 @pytest.mark.parametrize("batch", [32, 256])
 def test_train_step(benchmark, batch, engine):
     """One step of the documented recipe per engine (step_function)."""

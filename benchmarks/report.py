@@ -25,11 +25,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-ENGINE_ORDER = ["minigan", "minigan-reference", "numpy", "torch", "tf-eager", "tf-function", "tf-xla",
-                "minigan-cuda", "torch-cuda", "floor"]
-COLORS = {"minigan": "tab:green", "minigan-reference": "tab:olive", "numpy": "tab:blue",
-          "torch": "tab:red", "tf-eager": "tab:orange", "tf-function": "tab:brown", "tf-xla": "tab:pink",
-          "minigan-cuda": "tab:cyan", "torch-cuda": "tab:purple", "floor": "tab:gray"}
+ENGINE_ORDER = ["minigan", "minigan-bf16", "minigan-reference", "numpy", "torch", "torch-bf16", "tf-eager",
+                "tf-function", "tf-xla", "minigan-cuda", "torch-cuda", "floor"]
+COLORS = {"minigan": "tab:green", "minigan-bf16": "limegreen", "minigan-reference": "tab:olive", "numpy": "tab:blue",
+          "torch": "tab:red", "torch-bf16": "salmon", "tf-eager": "tab:orange", "tf-function": "tab:brown",
+          "tf-xla": "tab:pink", "minigan-cuda": "tab:cyan", "torch-cuda": "tab:purple", "floor": "tab:gray"}
 
 
 def load(paths):

@@ -30,8 +30,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 WORKERS = {  # worker: (its engines, environment changes)
-    "minigan": (["minigan", "minigan-reference", "numpy", "floor"], {}),
-    "torch": (["torch"], {"MINIGAN_BENCH_OMP": "default"}),
+    "minigan": (["minigan", "minigan-bf16", "minigan-reference", "numpy", "floor"], {}),
+    "torch": (["torch", "torch-bf16"], {"MINIGAN_BENCH_OMP": "default"}),
     "tf": (["tf-eager", "tf-function", "tf-xla"], {}),
 }
 BATCHES = [32, 256]
