@@ -59,3 +59,17 @@ def test_step_through_runs_a_real_step_in_the_readable_loops_as_python(mnist_dir
     assert "kernels/reference/activations.py" in proc.stdout and "relu_backward()" in proc.stdout
     assert "'ndarray')" in proc.stdout  # the debugger printed a real array inside the loop
     assert "one step on the readable engine, in plain Python: d_loss" in proc.stdout
+
+
+def test_compare_runs_draws_and_tabulates_two_recorded_runs(mnist_dir, tmp_path):
+    from minigan.cli import main
+
+    for recipe in ("documented", "default"):
+        assert main(["train", "--recipe", recipe, "--limit", "96", "--epochs", "1", "--record", "1", "--data",
+                     str(mnist_dir), "--out", str(tmp_path / recipe)]) == 0
+    out = run("examples/compare_runs.py", str(tmp_path / "documented"), str(tmp_path / "default"),
+              "--out", str(tmp_path / "compare.png"))
+    assert (tmp_path / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| | documented | default |" in out
+    assert "| last epoch: median D/conv3 sigma | – |" in out  # only the default has spectral norm
+    assert "| first step cos(g) > 0.9 |" in out
