@@ -72,8 +72,8 @@ def measure(rounds, steps, every, batch, recipe, device="cpu"):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--rounds", type=int, default=10)
-    p.add_argument("--steps", type=int, default=2 * DEFAULT_INTERVAL, help="steps of each arm in a round")
+    p.add_argument("--rounds", type=int, default=30)
+    p.add_argument("--steps", type=int, default=DEFAULT_INTERVAL, help="steps of each arm in a round")
     p.add_argument("--every", type=int, default=DEFAULT_INTERVAL, help="the recorder's interval (train --record N)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--recipe", default="default")
