@@ -11,6 +11,8 @@ the steps a killed run recorded after its last checkpoint. The writer is flushed
 checkpoint, so the steps up to it are on disk, and TensorBoard shows every recorded step once.
 """
 
+import importlib.util
+
 from minigan.validate import UsageError
 
 INSTALL = "pip install 'minigan[record]'"
@@ -25,16 +27,12 @@ def tag(column):
     return f"{statistic}/{net}/{layer}"
 
 
-def writer_class():
-    """tensorboardX's SummaryWriter; refused, naming the extra, where it is not installed.
-    (tensorboardX imports PyTorch where PyTorch is installed: after minigan's kernels, the
-    order docs/troubleshooting.md asks for.)"""
-    try:
-        from tensorboardX import SummaryWriter
-    except ImportError:
+def check_installed():
+    """Refuse --record, naming the extra, where tensorboardX is not installed (without importing
+    it: every rank checks, only rank 0 writes)."""
+    if importlib.util.find_spec("tensorboardX") is None:
         raise UsageError(f"--record writes TensorBoard's event files through tensorboardX, which is not installed: "
-                         f"{INSTALL} (or drop --record)") from None
-    return SummaryWriter
+                         f"{INSTALL} (or drop --record)")
 
 
 class EventWriter:
@@ -42,7 +40,11 @@ class EventWriter:
 
     def __init__(self, run_dir, purge_step=None):
         """purge_step: the first step a resumed run records again (None for a new run)."""
-        self.writer = writer_class()(logdir=str(run_dir), purge_step=purge_step, flush_secs=60)
+        # imported here, on the rank that writes: tensorboardX imports PyTorch where PyTorch is
+        # installed, after minigan's kernels, the order docs/troubleshooting.md asks for
+        from tensorboardX import SummaryWriter
+
+        self.writer = SummaryWriter(logdir=str(run_dir), purge_step=purge_step, flush_secs=60)
 
     def add(self, row):
         step = int(row["step"])

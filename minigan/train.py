@@ -33,7 +33,7 @@ from minigan.checkpoint import load_checkpoint, save_checkpoint
 from minigan.config import TrainConfig
 from minigan.data import load_mnist, to_gan_range
 from minigan.distributed import World
-from minigan.event_files import EventWriter, writer_class
+from minigan.event_files import EventWriter, check_installed
 from minigan.files import atomic_write
 from minigan.plots import save_grid, save_loss_curves
 from minigan.progress import Progress
@@ -181,7 +181,7 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=N
     world = world or World(None)
     config.check()
     if config.record:
-        writer_class()  # the record extra is installed: refused before anything else, on every rank alike
+        check_installed()  # the record extra: refused before anything else, on every rank alike
     images, _ = world.root_first(lambda: load_mnist("train", data))
     if config.limit:
         images = images[:config.limit]
