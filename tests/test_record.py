@@ -204,3 +204,17 @@ def test_without_the_record_extra_the_install_command_is_named(mnist_dir, tmp_pa
     assert "pip install 'minigan[record]'" in err and "Traceback" not in err
     assert not (tmp_path / "run").exists()
 
+
+
+def test_overwrite_discards_a_previous_record_and_what_was_made_of_it(tmp_path):
+    """--overwrite deletes a run's record, its event files, its scores and its report, and
+    nothing else of the folder's."""
+    from minigan.runfolder import RunFolder
+
+    for name in ("record.csv", "events.out.tfevents.1796500000.host", "scores.jsonl", "training_report.html",
+                 "notes.txt"):
+        (tmp_path / name).write_text("x")
+    folder = RunFolder.claim(tmp_path, overwrite=True)
+    folder.discard_previous()
+    folder.release()
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
