@@ -1,14 +1,16 @@
 """The recorder's rows as TensorBoard event files, so that `tensorboard --logdir RUN` plots them.
 
 Written through tensorboardX's SummaryWriter (the `record` extra), into the run folder itself:
-RUN/events.out.tfevents.<time>.<host>[...]. A column "G/dense1/grad_norm" becomes the tag
-"grad_norm/G/dense1", so that TensorBoard puts one statistic of every layer side by side; a
-column of the whole step ("d_real") becomes "step/d_real".
+RUN/events.out.tfevents.<time>.<host>.step<the first step it holds>. A column
+"G/dense1/grad_norm" becomes the tag "grad_norm/G/dense1", so that TensorBoard puts one
+statistic of every layer side by side; a column of the whole step ("d_real") becomes
+"step/d_real".
 
-A resumed run starts a new event file whose first event purges, in TensorBoard's reading,
-every step from the resumed one on that an earlier file holds (SummaryWriter's purge_step):
-the steps a killed run recorded after its last checkpoint. The writer is flushed before every
-checkpoint, so the steps up to it are on disk, and TensorBoard shows every recorded step once.
+Every run, new or resumed, starts a new event file whose first event purges, in TensorBoard's
+reading, every step from its first one on that an earlier file holds (SummaryWriter's
+purge_step): the steps a killed run recorded after its last checkpoint. The writer is flushed
+before every checkpoint, so the steps up to it are on disk, and TensorBoard shows every
+recorded step once.
 """
 
 import importlib.util
@@ -38,13 +40,16 @@ def check_installed():
 class EventWriter:
     """Appends the recorder's rows to a new event file in run_dir."""
 
-    def __init__(self, run_dir, purge_step=None):
-        """purge_step: the first step a resumed run records again (None for a new run)."""
+    def __init__(self, run_dir, first_step=1):
+        """first_step: the first step this run trains, after a resumed checkpoint's last. The
+        file's name ends in it: two files with one name (two tries resumed from one checkpoint
+        within a second) hold the same steps, the later of which are the ones to keep."""
         # imported here, on the rank that writes: tensorboardX imports PyTorch where PyTorch is
         # installed, after minigan's kernels, the order docs/troubleshooting.md asks for
         from tensorboardX import SummaryWriter
 
-        self.writer = SummaryWriter(logdir=str(run_dir), purge_step=purge_step, flush_secs=60)
+        self.writer = SummaryWriter(logdir=str(run_dir), purge_step=first_step, flush_secs=60,
+                                    filename_suffix=f".step{first_step}")
 
     def add(self, row):
         step = int(row["step"])

@@ -246,7 +246,7 @@ def train_in(out_dir, folder, config, images, resume, log, world, ops, kept, rec
             kept.append(0)
     recorder = None
     if config.record:
-        events = EventWriter(out_dir, purge_step=start * steps_per_epoch + 1 if resume else None) if root else None
+        events = EventWriter(out_dir, start * steps_per_epoch + 1) if root else None
         recorder = Recorder(config.record, gan, world, recorded_rows, events)
         recorders.append(recorder)
     if world.parallel:
