@@ -14,6 +14,7 @@ recorded step once.
 """
 
 import importlib.util
+import sys
 
 from minigan.validate import UsageError
 
@@ -37,6 +38,23 @@ def check_installed():
                          f"{INSTALL} (or drop --record)")
 
 
+def summary_writer():
+    """tensorboardX's SummaryWriter, imported without PyTorch. Its writer module imports torch
+    where it is installed, only to accept torch tensors; the recorder hands it floats. Importing
+    PyTorch would take seconds and hundreds of MB in every recorded run (and, imported before
+    minigan's kernels, slow the step: docs/troubleshooting.md). For the import, `import torch`
+    fails as it does where PyTorch is absent, which tensorboardX expects; then it works again."""
+    if "torch" in sys.modules:
+        from tensorboardX import SummaryWriter
+    else:
+        sys.modules["torch"] = None  # an import of it raises ImportError
+        try:
+            from tensorboardX import SummaryWriter
+        finally:
+            del sys.modules["torch"]
+    return SummaryWriter
+
+
 class EventWriter:
     """Appends the recorder's rows to a new event file in run_dir."""
 
@@ -44,11 +62,7 @@ class EventWriter:
         """first_step: the first step this run trains, after a resumed checkpoint's last. The
         file's name ends in it: two files with one name (two tries resumed from one checkpoint
         within a second) hold the same steps, the later of which are the ones to keep."""
-        # imported here, on the rank that writes: tensorboardX imports PyTorch where PyTorch is
-        # installed, after minigan's kernels, the order docs/troubleshooting.md asks for
-        from tensorboardX import SummaryWriter
-
-        self.writer = SummaryWriter(logdir=str(run_dir), purge_step=first_step, flush_secs=60,
+        self.writer = summary_writer()(logdir=str(run_dir), purge_step=first_step, flush_secs=60,
                                     filename_suffix=f".step{first_step}")
 
     def add(self, row):

@@ -222,3 +222,18 @@ def test_overwrite_discards_a_previous_record_and_what_was_made_of_it(tmp_path):
     folder.discard_previous()
     folder.release()
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_the_event_writer_leaves_pytorch_unimported_and_importable(tmp_path):
+    """tensorboardX would import PyTorch where it is installed (the test extra installs it):
+    the recorder's writer keeps it out, and `import torch` works after it."""
+    import subprocess
+
+    from conftest import REPO
+
+    script = (f"import sys; from minigan.event_files import EventWriter; EventWriter({str(tmp_path)!r}).close(); "
+              f"print('torch' in sys.modules); import torch; print(torch.ones(2).sum().item())")
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "2.0"]
+    assert list(tmp_path.glob("events.out.tfevents.*.step1"))
