@@ -63,7 +63,8 @@ def measure(rounds, steps, every, batch, recipe, device="cpu"):
         recorder.events.close()
     plain = np.concatenate(plain_steps)
     return {"recipe": recipe, "batch": batch, "device": device, "every": every, "rounds": rounds,
-            "steps_per_round": steps, "median_ratio": float(np.median(ratios)), "ratios": [round(x, 4) for x in ratios],
+            "steps_per_round": steps, "recorded_steps": sum(len(t) for t in recorded_steps),
+            "median_ratio": float(np.median(ratios)), "ratios": [round(x, 4) for x in ratios],
             "plain_step_ms_median": float(np.median(plain) * 1e3),
             "unrecorded_step_ms_median_with_recorder": float(np.median(np.concatenate(recorded_plain)) * 1e3),
             "recorded_step_extra_ms": float((np.median(np.concatenate(recorded_steps)) - np.median(plain)) * 1e3),
@@ -72,8 +73,8 @@ def measure(rounds, steps, every, batch, recipe, device="cpu"):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--rounds", type=int, default=10)
-    p.add_argument("--steps", type=int, default=2 * DEFAULT_INTERVAL, help="steps of each arm in a round")
+    p.add_argument("--rounds", type=int, default=30)
+    p.add_argument("--steps", type=int, default=DEFAULT_INTERVAL, help="steps of each arm in a round")
     p.add_argument("--every", type=int, default=DEFAULT_INTERVAL, help="the recorder's interval (train --record N)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--recipe", default="default")

@@ -29,9 +29,9 @@ class StepClock:
     def wrap(self, gan):
         step = gan.train_step
 
-        def timed(real, z):
+        def timed(real, z, watch=None):
             t = time.perf_counter()
-            out = step(real, z)
+            out = step(real, z, watch)
             self.steps.append(time.perf_counter() - t)
             return out
 

@@ -129,9 +129,9 @@ def image_statistics(sums):
     return {"fake_grad_norm": float(norm_sum / n), "fake_grad_cos": float(cos), "fake_spread": float(spread)}
 
 
-def squared_norm(arrays, ops):
-    """The sum of squares over every entry of the (device) arrays."""
-    return sum(sum_of_squares(ops.to_host(v)) for v in arrays)
+def squared_norm(arrays):
+    """The sum of squares over every entry of the host arrays."""
+    return sum(sum_of_squares(a) for a in arrays)
 
 
 class StepWatch:
@@ -149,10 +149,10 @@ class StepWatch:
         for layer in recorded_layers(net):
             key = f"{net_name}/{layer.name}"
             params = list(layer.params.values())
-            self.values[f"{key}/grad_norm"] = np.sqrt(squared_norm([grads[f"{layer.name}/{k}"] for k in layer.params],
-                                                                   self.ops))
+            self.values[f"{key}/grad_norm"] = np.sqrt(squared_norm([self.ops.to_host(grads[f"{layer.name}/{k}"])
+                                                                    for k in layer.params]))
             self.before[key] = [np.array(self.ops.to_host(p)) for p in params]  # a copy: Adam moves p in place
-            self.values[f"{key}/weight_norm"] = np.sqrt(squared_norm(self.before[key], self.ops))
+            self.values[f"{key}/weight_norm"] = np.sqrt(squared_norm(self.before[key]))
             self.local.append((key, activation_sums(self.ops.to_host(layer.cache.y))))
             if isinstance(layer, WeightLayer) and layer.spectral_norm:
                 self.values[f"{key}/sigma"] = float(np.asarray(self.ops.to_host(layer.sigma)).reshape(-1)[0])
@@ -161,7 +161,7 @@ class StepWatch:
         for layer in recorded_layers(net):
             key = f"{net_name}/{layer.name}"
             moved = squared_norm([self.ops.to_host(p) - old for p, old in zip(layer.params.values(),
-                                                                              self.before.pop(key))], self.ops)
+                                                                              self.before.pop(key))])
             norm = self.values[f"{key}/weight_norm"]
             self.values[f"{key}/update_ratio"] = np.sqrt(moved) / norm if norm else float("nan")
 

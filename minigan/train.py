@@ -33,7 +33,7 @@ from minigan.checkpoint import load_checkpoint, save_checkpoint
 from minigan.config import TrainConfig
 from minigan.data import load_mnist, to_gan_range
 from minigan.distributed import World
-from minigan.event_files import EventWriter, writer_class
+from minigan.event_files import EventWriter, check_installed
 from minigan.files import atomic_write
 from minigan.plots import save_grid, save_loss_curves
 from minigan.progress import Progress
@@ -181,7 +181,7 @@ def train(config, out_dir, data=None, resume=False, log=print, world=None, ops=N
     world = world or World(None)
     config.check()
     if config.record:
-        writer_class()  # the record extra is installed: refused before anything else, on every rank alike
+        check_installed()  # the record extra: refused before anything else, on every rank alike
     images, _ = world.root_first(lambda: load_mnist("train", data))
     if config.limit:
         images = images[:config.limit]
@@ -246,7 +246,7 @@ def train_in(out_dir, folder, config, images, resume, log, world, ops, kept, rec
             kept.append(0)
     recorder = None
     if config.record:
-        events = EventWriter(out_dir, purge_step=start * steps_per_epoch + 1 if resume else None) if root else None
+        events = EventWriter(out_dir, start * steps_per_epoch + 1) if root else None
         recorder = Recorder(config.record, gan, world, recorded_rows, events)
         recorders.append(recorder)
     if world.parallel:

@@ -127,11 +127,11 @@ def fail(pid_dir, action, train_args):
         step = Trained.train_step
         calls = []
 
-        def failing(self, real, z):
+        def failing(self, real, z, watch=None):
             calls.append(1)
             if len(calls) == 3:
                 raise RuntimeError("a deliberate failure in the third step")
-            return step(self, real, z)
+            return step(self, real, z, watch)
 
         Trained.train_step = failing
     sys.exit(cli.main(["train", *train_args]))

@@ -161,3 +161,13 @@ def test_step_floor_runs_every_product_and_adams_traffic_once(monkeypatch):
     assert [(a, b) for a, b, _ in products] == expected
     assert all(c == (a[0], b[1]) for a, b, c in products)
     assert traffic == [[1234] * 4]
+
+
+def test_record_overhead_benchmark_runs():
+    """benchmarks/record_overhead.py on a tiny setting: both arms timed in every round, and the
+    recorder's arm records one step in `every`."""
+    from benchmarks.record_overhead import measure
+
+    result = measure(rounds=2, steps=4, every=2, batch=4, recipe="documented")
+    assert len(result["ratios"]) == 2 and result["median_ratio"] > 0 and result["plain_step_ms_median"] > 0
+    assert result["recorded_steps"] == 2 * 4 // 2

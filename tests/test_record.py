@@ -146,32 +146,36 @@ def event_scalars(run):
 
 
 def test_a_killed_and_resumed_run_records_every_step_once(mnist_dir, tmp_path, monkeypatch):
-    """Epoch 1, then a resume killed in epoch 2 (its rows of epoch 2 already in the event
-    file), then a resume to the end: record.csv equals an uninterrupted run's bit for bit, and
-    TensorBoard's reading of the folder has every recorded step once, with the table's values."""
+    """A run killed in epoch 1 (before its first checkpoint but the initial one), resumed and
+    killed in epoch 2, resumed to the end: record.csv equals an uninterrupted run's bit for
+    bit, and TensorBoard's reading of the folder has every recorded step once, with the table's
+    values, though the killed tries had written steps past their checkpoints into event files."""
     quiet = lambda *_: None
     train(small(), tmp_path / "full", data=mnist_dir, log=quiet)
-    train(small(epochs=1), tmp_path / "split", data=mnist_dir, log=quiet)
-    step = gan_module.GAN.train_step
-    calls = []
+    split, step = tmp_path / "split", gan_module.GAN.train_step
 
-    def killed(self, real, z, watch=None):
-        calls.append(1)
-        if len(calls) == 6:  # epoch 2's sixth step, 14: steps 10 and 13 are recorded by now
-            raise KeyboardInterrupt
-        return step(self, real, z, watch)
+    def killed_at(call, resume):
+        calls = []
 
-    monkeypatch.setattr(gan_module.GAN, "train_step", killed)
-    with pytest.raises(TrainingInterrupted, match=r"epoch 1\)"):
-        train(small(), tmp_path / "split", data=mnist_dir, resume=True, log=quiet)
-    monkeypatch.setattr(gan_module.GAN, "train_step", step)
-    assert [s for s, _ in event_scalars(tmp_path / "split")["step/d_fake"]] == [1, 4, 7, 10, 13]  # 10, 13 to redo
-    train(small(), tmp_path / "split", data=mnist_dir, resume=True, log=quiet)
-    full, split = load(tmp_path / "full"), load(tmp_path / "split")
-    assert list(full) == list(split) and all(np.array_equal(full[k], split[k]) for k in full)
-    assert list(split["step"]) == [1, 4, 7, 10, 13, 16] and list(split["epoch"]) == [1, 1, 1, 2, 2, 2]
-    assert len(list((tmp_path / "split").glob("events.out.tfevents.*"))) == 3
-    scalars = event_scalars(tmp_path / "split")
+        def killed(self, real, z, watch=None):
+            calls.append(1)
+            if len(calls) == call:
+                raise KeyboardInterrupt
+            return step(self, real, z, watch)
+
+        monkeypatch.setattr(gan_module.GAN, "train_step", killed)
+        with pytest.raises(TrainingInterrupted):
+            train(small(), split, data=mnist_dir, resume=resume, log=quiet)
+        monkeypatch.setattr(gan_module.GAN, "train_step", step)
+        return [s for s, _ in event_scalars(split)["step/d_fake"]]
+
+    assert killed_at(6, resume=False) == [1, 4]  # 8 steps an epoch, every third recorded: the checkpoint is epoch 0's
+    assert killed_at(14, resume=True) == [1, 4, 7, 10, 13]  # 1 and 4 again, once; the checkpoint is epoch 1's
+    train(small(), split, data=mnist_dir, resume=True, log=quiet)  # 10 and 13 again
+    full, resumed = load(tmp_path / "full"), load(split)
+    assert list(full) == list(resumed) and all(np.array_equal(full[k], resumed[k]) for k in full)
+    assert list(resumed["step"]) == [1, 4, 7, 10, 13, 16] and list(resumed["epoch"]) == [1, 1, 1, 2, 2, 2]
+    scalars = event_scalars(split)
     assert len(scalars) == len(full) - 2  # every column but step and epoch
     for tag, column in [("step/d_fake", "d_fake"), ("grad_norm/D/conv3", "D/conv3/grad_norm"),
                         ("update_ratio/G/dense1", "G/dense1/update_ratio")]:
@@ -204,3 +208,32 @@ def test_without_the_record_extra_the_install_command_is_named(mnist_dir, tmp_pa
     assert "pip install 'minigan[record]'" in err and "Traceback" not in err
     assert not (tmp_path / "run").exists()
 
+
+
+def test_overwrite_discards_a_previous_record_and_what_was_made_of_it(tmp_path):
+    """--overwrite deletes a run's record, its event files, its scores and its report, and
+    nothing else of the folder's."""
+    from minigan.runfolder import RunFolder
+
+    for name in ("record.csv", "events.out.tfevents.1796500000.host", "scores.jsonl", "training_report.html",
+                 "notes.txt"):
+        (tmp_path / name).write_text("x")
+    folder = RunFolder.claim(tmp_path, overwrite=True)
+    folder.discard_previous()
+    folder.release()
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_the_event_writer_leaves_pytorch_unimported_and_importable(tmp_path):
+    """tensorboardX would import PyTorch where it is installed (the test extra installs it):
+    the recorder's writer keeps it out, and `import torch` works after it."""
+    import subprocess
+
+    from conftest import REPO
+
+    script = (f"import sys; from minigan.event_files import EventWriter; EventWriter({str(tmp_path)!r}).close(); "
+              f"print('torch' in sys.modules); import torch; print(torch.ones(2).sum().item())")
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "2.0"]
+    assert list(tmp_path.glob("events.out.tfevents.*.step1"))

@@ -87,9 +87,9 @@ def test_an_interruption_names_the_checkpoint_it_keeps(mnist_dir, tmp_path, caps
         interrupt()
         return real_save(self, *args)
 
-    def step(self, real, z):
+    def step(self, real, z, watch=None):
         interrupt()
-        return real_step(self, real, z)
+        return real_step(self, real, z, watch)
 
     monkeypatch.setattr(train_module.Run, "save", save)
     monkeypatch.setattr(gan_module.GAN, "train_step", step)

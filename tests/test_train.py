@@ -120,9 +120,9 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(mnist_dir, tmp_pat
     real_step = gan_module.GAN.train_step
     calls = []
 
-    def poisoned(self, real, z):
+    def poisoned(self, real, z, watch=None):
         calls.append(1)
-        out = real_step(self, real, z)
+        out = real_step(self, real, z, watch)
         return {**out, "g_loss": float("nan")} if len(calls) == 3 else out
 
     monkeypatch.setattr(gan_module.GAN, "train_step", poisoned)
