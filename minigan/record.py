@@ -66,7 +66,12 @@ def rectified(layer):
 def statistics_of(layer):
     """The statistics recorded for one layer, in their column order."""
     return [s for s in LAYER_STATISTICS
-            if (s != "dead" or rectified(layer)) and (s != "sigma" or getattr(layer, "spectral_norm", False))]
+            if (s != "dead" or rectified(layer)) and (s != "sigma" or spectrally_normalised(layer))]
+
+
+def spectrally_normalised(layer):
+    """Whether layer divides its kernel by sigma (only Dense and Conv2D can)."""
+    return hasattr(layer, "spectral_norm") and layer.spectral_norm
 
 
 def columns(gan):
