@@ -3,8 +3,8 @@
     python benchmarks/report.py bench.json [bench-torch.json ...] [--rounds step_rounds.json] --out docs/benchmarks
 
 From benchmarks/step_rounds.py's file (--rounds), the headline: docs/benchmarks/step.png and
-the first table of table.md, the training step per engine at batch 32 and 256 as medians of
-alternating rounds, and the step beside each competitor against the same engine's idle step.
+step.md, the training step per engine at batch 32 and 256 as medians of alternating rounds,
+and the step beside each competitor against the same engine's idle step.
 
 From pytest-benchmark's files (several: the suite run once per OpenMP policy,
 benchmarks/conftest.py), the per-case table (median time, GFLOP/s from analytic FLOP
@@ -221,27 +221,23 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("json", nargs="*", help="pytest-benchmark JSON files (--benchmark-json)")
     p.add_argument("--rounds", type=Path, help="benchmarks/step_rounds.py's JSON file: the headline")
-    p.add_argument("--out", default="docs/benchmarks", help="folder for table.md, step.png and chart.png")
+    p.add_argument("--out", default="docs/benchmarks", help="folder for step.md and step.png (--rounds), "
+                   "table.md and chart.png (pytest-benchmark's files)")
     args = p.parse_args(argv)
     if not args.json and not args.rounds:
         p.error("give pytest-benchmark JSON files, --rounds FILE, or both")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    text, wrote = "", []
     if args.rounds:
         doc = json.loads(args.rounds.read_text())
-        text += "## The training step, in alternating rounds\n\n" + rounds_table(doc)
+        (out / "step.md").write_text("# The training step, in alternating rounds\n\n" + rounds_table(doc))
         rounds_chart(doc, out / "step.png")
-        wrote.append(out / "step.png")
+        print(f"wrote {out / 'step.md'} and {out / 'step.png'}")
     if args.json:
         runs, results, loaded, owners = load(args.json)
-        text += ("\n## Each case, one pytest-benchmark run\n\n" if args.rounds else "") + table(runs, results)
-        text += load_table(loaded) + owner_table(owners)
+        (out / "table.md").write_text(table(runs, results) + load_table(loaded) + owner_table(owners))
         chart(results, out / "chart.png")
-        wrote.append(out / "chart.png")
-    (out / "table.md").write_text(text)
-    print(f"wrote {out / 'table.md'} and {', '.join(map(str, wrote))}")
-
+        print(f"wrote {out / 'table.md'} and {out / 'chart.png'} ({len(results)} cases)")
 
 if __name__ == "__main__":
     main()

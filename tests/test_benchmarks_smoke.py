@@ -94,7 +94,7 @@ def test_step_rounds_and_its_headline(tmp_path):
     proc = subprocess.run([sys.executable, "benchmarks/report.py", "--rounds", str(out), "--out", str(tmp_path / "rep")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    table = (tmp_path / "rep" / "table.md").read_text()
+    table = (tmp_path / "rep" / "step.md").read_text()
     assert "the median of 2 alternating rounds" in table and doc["machine"]["cpu"] in table
     assert "| minigan | " in table and "×1.00 of PyTorch" in table and "| minigan | ×" in table  # idle, then loaded
     assert (tmp_path / "rep" / "step.png").read_bytes()[:4] == b"\x89PNG"
