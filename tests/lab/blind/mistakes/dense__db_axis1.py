@@ -1,0 +1,10 @@
+# expect: summed over the wrong axis
+# mistake: db summed over the outputs (axis=1) instead of over the batch
+import numpy as np
+
+
+def dense_backward(dy, x, w):
+    dx = dy @ w.T
+    dw = x.T @ dy
+    db = dy.sum(axis=1)
+    return dx, dw, db

@@ -1,0 +1,7 @@
+# expect: wrong derivative
+# mistake: (1 - y)^2 instead of 1 - y^2
+import numpy as np
+
+
+def tanh_backward(dy, y):
+    return dy * (1.0 - y) ** 2

@@ -1,0 +1,7 @@
+# mistake: the variance term without its xhat factor: dy - mean(dy) - mean(dy xhat)
+import numpy as np
+
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    dx = gamma * inv_std * (dy - dy.mean(axis=0) - (dy * xhat).mean(axis=0))
+    return dx, (dy * xhat).sum(axis=0), dy.sum(axis=0)
