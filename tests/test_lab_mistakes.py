@@ -133,6 +133,21 @@ WRONG = {
                        "a number where an array belongs"),
     "dense dx mean": ("dense", one("dense_backward", "return dy @ w.T / len(x), x.T @ dy, dy.sum(axis=0)"), "dx",
                       "divided by the batch size"),
+    "dense dx reshaped": ("dense", one("dense_backward", "return (w @ dy.T).reshape(x.shape), x.T @ dy, dy.sum(axis=0)"),
+                          "dx", "reshaped where a transpose belongs"),
+    "dense dw of sums": ("dense", one("dense_backward", "return dy @ w.T, np.outer(x.sum(axis=0), dy.sum(axis=0)), "
+                                                        "dy.sum(axis=0)"), "dw", "product of sums"),
+    "dense last sample left out": ("dense", one("dense_backward", "return dy @ w.T, x[:-1].T @ dy[:-1], dy.sum(axis=0)"),
+                                   "dw", "the batch loop one short"),
+    "dense db times D": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy, dy.sum(axis=0) * x.shape[1]"), "db",
+                         "scaled by a count"),
+    "dense w indices swapped": ("dense", one("dense_backward", """
+        dx = np.zeros(x.shape)
+        for n in range(x.shape[0]):
+            for d in range(x.shape[1]):
+                for m in range(w.shape[1]):
+                    dx[n, d] += dy[n, m] * w[m, d]
+        return dx, x.T @ dy, dy.sum(axis=0)"""), None, "a loop over the wrong size"),
     "dense sign": ("dense", one("dense_backward", "return -dy @ w.T, x.T @ dy, dy.sum(axis=0)"), "dx", "sign flipped"),
     "relu x >= 0": ("relu", one("relu_backward", "return dy * (x >= 0)"), "dx", "relu's slope at 0"),
     "relu heaviside half": ("relu", one("relu_backward", "return dy * np.heaviside(x, 0.5)"), "dx",
@@ -202,6 +217,10 @@ def sigmoid_backward(dy, y):
     "bce rows": ("bce_with_logits", one("bce_with_logits_backward",
                                         "return (0.5 * (1 + np.tanh(logits / 2)) - targets) / logits.shape[0]"),
                  "dlogits", "divided by rows, not entries"),
+    "bce stable form without max's derivative": ("bce_with_logits", one("bce_with_logits_backward", """
+        e = np.exp(-np.abs(logits))
+        return (-targets - np.sign(logits) * e / (1 + e)) / logits.size"""), "dlogits",
+                                                 "the stable form differentiated wrong"),
     "bce sigmoid'": ("bce_with_logits", one("bce_with_logits_backward", """
         s = 0.5 * (1 + np.tanh(logits / 2))
         return (s - targets) * s * (1 - s) / logits.size"""), "dlogits", "sigmoid's derivative multiplied in"),
@@ -223,6 +242,7 @@ def sigmoid_backward(dy, y):
     "conv db in the tap loops": ("conv2d", conv_loops(db="db", per_tap="db += dy[:, oh, ow].sum(axis=0)"), "db",
                                  "db summed once per tap"),
     "conv not cropped": ("conv2d", conv(CROP="dxp"), "dx", "padding not cropped"),
+    "conv cropped [p:-p]": ("conv2d", conv(CROP="dxp[:, p:-p, p:-p]"), "dx", "padding cropped with [p:-p]"),
     "conv cropped one side": ("conv2d", conv(CROP="dxp[:, :H, :W]"), "dx", "padding offset wrong"),
     "conv cropped the other side": ("conv2d", conv(CROP="dxp[:, 2 * p:, 2 * p:]"), "dx", "padding offset wrong"),
     "conv db per sample": ("conv2d", conv(DB="dy[0].sum(axis=(0, 1))"), "db", "missing batch sum"),
@@ -247,6 +267,10 @@ def sigmoid_backward(dy, y):
                     "gamma or inv_std wrong in dx"),
     "bn factor": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0) - 0.5 * xhat * (dy * xhat).mean(axis=0))"),
                   "dx", "BatchNorm term with a wrong factor"),
+    "bn means per row": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=1, keepdims=True) - xhat * (dy * "
+                                         "xhat).mean(axis=1, keepdims=True))"), "dx", "BatchNorm means over the wrong axis"),
+    "bn inv_std^0 in the variance term": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0)) - gamma * xhat * (dy * "
+                                                          "xhat).mean(axis=0)"), "dx", "BatchNorm term scaled per feature"),
     "bn dgamma times gamma": ("batchnorm", BN.replace("DX", "gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * "
                                                             "xhat).mean(axis=0))").replace(
         "(dy * xhat).sum(axis=0), dy", "(dy * xhat).sum(axis=0) * gamma, dy"), "dgamma", "scaled per feature"),

@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from minigan.lab.exercises import EXERCISES
-from minigan.lab.mistakes import TOLERANCE, Answer, close, diagnose, explain_all, locate, named_error
+from minigan.lab.mistakes import (PATTERN_NAMES, TOLERANCE, Answer, close, diagnose, explain_all, locate,
+                                  named_error)
 
 RECORD_KEY = "__record__"  # the RESULTS entry that holds the JSON record beside the arrays
 NO_RESULTS = ("your code ended the Python process before the grader had its results, or wrote them itself: "
@@ -403,7 +404,8 @@ def names_that_explain_every_case(judged):
     file whose param did not move at t = 1 but moved wrongly later did not forget to write in
     place): the first name that does is given to all of them. Else the name found in most of
     them stays there, and the rest are reported by where they are wrong. "sigmoid overflow"
-    names only a file whose finite cases are right."""
+    names only a file whose finite cases are right, and a pattern (scaled by a count) only an
+    array that no mistake names in any case."""
     by_grad = {}
     for problem, answer in judged:
         by_grad.setdefault(answer.grad, []).append((problem, answer))
@@ -411,6 +413,8 @@ def names_that_explain_every_case(judged):
         rest = [(p, a) for p, a in items if p["mistake"] != "sigmoid overflow"]
         if rest:
             unname([(p, a) for p, a in items if p["mistake"] == "sigmoid overflow"])
+        if any(p["mistake"] and p["mistake"] not in PATTERN_NAMES for p, _ in rest):
+            unname([(p, a) for p, a in rest if p["mistake"] in PATTERN_NAMES])
         names = list(dict.fromkeys(p["mistake"] for p, _ in rest if p["mistake"]))
         if len(names) == 1 and all(p["mistake"] for p, _ in rest):
             continue

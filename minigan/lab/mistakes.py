@@ -9,7 +9,8 @@ transposed, shifted by a pixel, ...), and its worst entry.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from itertools import combinations, permutations
 
 import numpy as np
@@ -108,6 +109,16 @@ def _axes_permuted(a):
     return None
 
 
+def _reshaped(a):
+    """The right numbers with the axes in another order, then reshaped to the shape asked for:
+    reshape keeps the numbers in memory order, it does not move axes."""
+    e = a.expected
+    if e.ndim < 2 or a.value.size != e.size:
+        return None
+    return a.first((f"in the axis order {order}" if e.ndim > 2 else "transposed", e.transpose(order).reshape(a.value.shape))
+                   for order in permutations(range(e.ndim)) if order != tuple(range(e.ndim)))
+
+
 def _an_input(a):
     arrays = {**a.inputs, "dy": a.case.dy}
     return a.first((name, v) for name, v in arrays.items() if isinstance(v, np.ndarray) and not close(v, a.expected))
@@ -137,8 +148,40 @@ def _one_sample(a):
     if a.grad == "dw" and x.ndim == 2:  # dense: dw = sum_n x[n]^T dy[n]
         return a.first([("first sample", np.outer(x[0], dy[0]))])
     if a.grad == "dw" and x.ndim == 4:
-        return a.first([("first sample", conv_variant(a.case, sample=0)[1])])
+        return a.first([("first sample", cached(a.case, "conv sample 0", lambda: conv_variant(a.case, sample=0))[1])])
     return None
+
+
+def _product_of_sums(a):
+    """dw as the batch's summed inputs times its summed dy: the product of two sums where the sum
+    of the products x * dy belongs."""
+    x, dy = a.inputs["x"], a.case.dy
+    if x.ndim == 2:
+        return a.first([("", np.outer(x.sum(axis=0), dy.sum(axis=0)))])
+    # each tap's inputs summed over the batch and the windows: the dw of a dy of ones, one kernel
+    ones = replace(a.case, inputs={**a.inputs, "w": a.inputs["w"][..., :1]}, dy=np.ones((*dy.shape[:3], 1)), info={})
+    return a.first([("", cached(a.case, "conv product of sums", lambda: conv_variant(ones)[1] * dy.sum(axis=(0, 1, 2))))])
+
+
+def _one_short(a):
+    """The loop over the batch stopped one short (range(N - 1)) or started at 1: the answer of
+    the batch without its last (or first) sample; dx is zero for that sample."""
+    N, batch_inputs = a.case.info.get("N"), ("x", "xhat")
+    if not N or N < 2 or (a.grad == "dx" and a.exercise.name == "batchnorm"):
+        return None
+
+    def without(left_out):
+        keep = [n for n in range(N) if n != left_out]
+        inputs = {k: v[keep] if k in batch_inputs else v for k, v in a.inputs.items()}
+        return a.exercise.expected(replace(a.case, inputs=inputs, dy=a.case.dy[keep], info={}))
+
+    options = []
+    for left_out, detail in ((N - 1, "the last sample left out (range(N - 1))"), (0, "the first sample left out")):
+        value = cached(a.case, ("one short", left_out), lambda n=left_out: without(n))[a.grad]
+        if a.grad == "dx":
+            value = np.insert(value, left_out, 0.0, axis=0)
+        options.append((detail, value))
+    return a.first(options)
 
 
 def _mean_for_sum(a):
@@ -299,6 +342,12 @@ def _padding_not_cropped(a):
     return None
 
 
+def _cropped_to_nothing(a):
+    """dx_padded[:, p:-p] at padding 0 is dx_padded[:, 0:0]: empty."""
+    v, e = a.value, a.expected
+    return "" if a.inputs["padding"] == 0 and v.shape == (e.shape[0], 0, 0, e.shape[3]) else None
+
+
 def _overwritten(a):
     """= where += belongs: each entry keeps the last term the loops wrote into it (the last
     sample's, or for a conv the last window's)."""
@@ -323,7 +372,7 @@ def _overwritten(a):
                 if windows:
                     oh, ow = windows[-1]
                     last[kh, kw] = np.outer(x[-1, oh * s - p + kh, ow * s - p + kw], dy[-1, oh, ow])
-        return a.first([("", last), ("", conv_variant(a.case, sample=-1)[1])])
+        return a.first([("", last), ("", cached(a.case, "conv sample -1", lambda: conv_variant(a.case, sample=-1))[1])])
     return None
 
 
@@ -478,6 +527,19 @@ def _bce_probability(a):
     return a.first([("", (s - t) / (s * (1 - s)) / M), ("", (-t / s + (1 - t) / (1 - s)) / M)])
 
 
+def _bce_stable_form(a):
+    """The stable form max(z, 0) - z t + log(1 + exp(-|z|)) differentiated term by term, one
+    term wrong; right is [z > 0] - t - sign(z) u, u = exp(-|z|) / (1 + exp(-|z|))."""
+    z, t, M = a.inputs["logits"], a.inputs["targets"], a.case.info["M"]
+    e, positive, sign = np.exp(-np.abs(z)), (z > 0) * 1.0, np.sign(z)
+    u = e / (1 + e)
+    return a.first([("d|z|/dz taken as 1, not sign(z)", (positive - t - u) / M),
+                    ("the derivative of max(z, 0) left out", (-t - sign * u) / M),
+                    ("d log(1 + exp(-|z|)) taken as -sign(z) exp(-|z|), without the 1 / (1 + exp(-|z|))",
+                     (positive - t - sign * e) / M),
+                    ("the log term's derivative with the wrong sign", (positive - t + sign * u) / M)])
+
+
 # -- BatchNorm ----------------------------------------------------------------------------
 
 BN_SCALES = (("", lambda g, i: g * i), ("gamma missing", lambda g, i: i), ("inv_std missing", lambda g, i: g),
@@ -542,6 +604,48 @@ def _bn_kind(a, *names):
 
 def _bn(*names):
     return lambda a: _bn_kind(a, *names)
+
+
+def _bn_wrong_axis(a):
+    """dx's means taken over each row (axis 1) or the whole array, not over the batch."""
+    i, dy = a.inputs, a.case.dy
+    xhat = i["xhat"]
+
+    def dx(axis):
+        return i["gamma"] * i["inv_std"] * (dy - dy.mean(axis=axis, keepdims=True)
+                                            - xhat * (dy * xhat).mean(axis=axis, keepdims=True))
+
+    return a.first([("over each row's features (axis 1)", dx(1)), ("over the whole array (no axis)", dx(None))])
+
+
+BN_TERMS = ("dy", "mean(dy)", "xhat mean(dy xhat)")
+
+
+def _bn_term_per_feature(a):
+    """One of dx's terms multiplied by a per-feature factor (a power of inv_std or of gamma, as
+    a staged derivation's inv_std^2 where inv_std^3 belongs leaves): each feature's column
+    fitted as gamma inv_std (a dy + b + c xhat)."""
+    i, dy = a.inputs, a.case.dy
+    xhat, gamma, inv_std = i["xhat"], i["gamma"], i["inv_std"]
+    N, F = dy.shape
+    if a.value.shape != dy.shape or N < 3:
+        return None
+    y = a.value / (gamma * inv_std)
+    bases = [np.stack([dy[:, f], np.ones(N), xhat[:, f]], axis=1) for f in range(F)]
+    coef = np.stack([np.linalg.lstsq(basis, y[:, f], rcond=None)[0] for f, basis in enumerate(bases)], axis=1)
+    if not close(np.stack([basis @ coef[:, f] for f, basis in enumerate(bases)], axis=1), y):
+        return None
+    right = np.stack([np.ones(F), -dy.mean(axis=0), -(dy * xhat).mean(axis=0)])
+    factors = [(f"{name}^{k}", q ** k) for name, q in (("inv_std", inv_std), ("gamma", gamma)) for k in (-2, -1, 1, 2)]
+    parts = []
+    for term, c, r in zip(BN_TERMS, coef, right):
+        if np.allclose(c, r, rtol=1e-6, atol=0):
+            continue
+        label = next((name for name, q in factors if np.allclose(c, r * q, rtol=1e-6, atol=0)), None)
+        if label is None:
+            return None
+        parts.append(f"the term {term} multiplied by {label}")
+    return " and ".join(parts) or None
 
 
 def _bn_scaled_per_feature(a):
@@ -622,6 +726,20 @@ POWERS = tuple((f"t{d1:+d}" + ("" if d1 == d2 else f" in m_hat, t{d2:+d} in v_ha
                for d1 in (-1, 0, 1) for d2 in (-1, 0, 1) if (d1, d2) != (0, 0))
 
 
+PATTERN_NAMES = ("scaled by a count",)  # what the array looks like, not how it was written: yields to a mistake
+
+
+def _scaled_by_a_count(a):
+    """c times the right answer, c one of the case's counts (N, M, D, KH * KW, ...), 2, or an
+    inverse, negative or square of one."""
+    (_, v), (_, e) = a.exercise.compared(a.grad, a.value, a.case), a.exercise.compared(a.grad, a.expected, a.case)
+    if v.shape != e.shape or not np.any(e):
+        return None
+    c = float((v * e).sum() / (e * e).sum())
+    which = _factor(c, {**_counts(a), "2": 2})
+    return f"{c:.6g} times the right answer{which}" if which and close(v, c * e) else None
+
+
 MISTAKES = [
     Mistake("input changed in place", (), (), lambda a: None,  # found by the grader, which sees the inputs after the call
             "{grad}"),
@@ -633,6 +751,10 @@ MISTAKES = [
     Mistake("transposed", ("*",), ("*",), _axes_permuted,
             "{grad} holds the right numbers, {detail}: every gradient has the shape of what it is the gradient "
             "of (dense's dw is x.T @ dy, shaped like w (D, M), not dy.T @ x)"),
+    Mistake("reshaped where a transpose belongs", ("*",), ("*",), _reshaped,
+            "{grad} holds the right numbers {detail}, then reshaped to the shape asked for: reshape keeps the "
+            "numbers in their order in memory and only regroups them; to swap axes use .T or np.transpose (dense's "
+            "dw is x.T @ dy)"),
     Mistake("missing batch sum", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"), _one_sample,
             "{grad} is the {detail}'s term, not their sum over the batch: every sample used the same parameters, so "
             "each sample's contribution adds up (db = dy summed over the batch axis, and for a conv over the pixels "
@@ -649,6 +771,11 @@ MISTAKES = [
     Mistake("db summed once per tap", ("conv2d",), ("db",), _db_per_tap,
             "{grad} counts dy once for {detail} of the kernel: b is added once per output pixel, so db sums dy over "
             "the batch and the pixels, outside the loops over kh and kw"),
+    Mistake("product of sums", ("dense", "conv2d"), ("dw",), _product_of_sums,
+            "{grad} is the batch's summed inputs times its summed dy: the sum of the products x * dy over the batch "
+            "(and the pixels) is not the product of the two sums (dense's dw is x.T @ dy)"),
+    Mistake("the batch loop one short", ("dense", "conv2d", "batchnorm"), ("dx", "dw", "db", "dgamma", "dbeta"),
+            _one_short, "{grad} has {detail}: loop over every sample, range(N), n = 0 ... N - 1"),
     Mistake("mean where a sum belongs", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"),
             _mean_for_sum, "{grad} is {detail}: it is a sum, not a mean (the loss already took its mean; dy carries "
                            "that 1/N)"),
@@ -706,6 +833,9 @@ MISTAKES = [
             "(sigmoid(z) - t) / M"),
     Mistake("gradient of the probability", ("bce_with_logits",), ("dlogits",), _bce_probability,
             "{grad} is dL/dp, with p = sigmoid(z): dL/dz multiplies it by p (1 - p), giving (p - t) / M"),
+    Mistake("the stable form differentiated wrong", ("bce_with_logits",), ("dlogits",), _bce_stable_form,
+            "{grad} differentiates max(z, 0) - z t + log(1 + exp(-|z|)) with {detail}: term by term it is "
+            "[z > 0] - t - sign(z) exp(-|z|) / (1 + exp(-|z|)), which is sigmoid(z) - t, over M"),
     Mistake("flipped kernel in dx", ("conv2d",), ("dx", "dw"), _conv_flipped,
             "{grad} uses the kernel flipped (w[KH-1-kh, KW-1-kw]): the forward is a cross-correlation, so the "
             "backward sends dy back through the same tap w[kh, kw] the forward used"),
@@ -724,6 +854,9 @@ MISTAKES = [
     Mistake("output size computed wrong", ("conv2d",), ("dx", "dw", "db"), _conv_output_size,
             "{grad} leaves out windows: the loops ran over {detail} output pixels, dy has more; take Ho, Wo from "
             "dy.shape (they are (H + 2 padding - KH) // stride + 1, ...)"),
+    Mistake("padding cropped with [p:-p]", ("conv2d",), ("dx",), _cropped_to_nothing,
+            "{grad} is empty at padding 0: dx_padded[:, p:-p] is dx_padded[:, 0:0] when p = 0; crop with "
+            "dx_padded[:, p:p + H, p:p + W]"),
     Mistake("padding not cropped", ("conv2d",), ("dx",), _padding_not_cropped,
             "{grad} has the padded input's shape: the padding is not part of x, so crop it off (dx must be x's shape)"),
     Mistake("BatchNorm with N - 1", ("batchnorm",), ("dx",), _bn("N - 1"),
@@ -748,6 +881,12 @@ MISTAKES = [
             "{grad} has its factor wrong ({detail}): dx = gamma * inv_std * (dy - mean(dy) - xhat mean(dy xhat))"),
     Mistake("BatchNorm term with a wrong factor", ("batchnorm",), ("dx",), _bn("coefficients"),
             "{grad} is gamma inv_std ({detail}) over the batch: the right factors are 1, -1 and -1"),
+    Mistake("BatchNorm means over the wrong axis", ("batchnorm",), ("dx",), _bn_wrong_axis,
+            "{grad} takes its means {detail}: mean and var are per feature, over the batch, so dx's means are "
+            "over axis 0 (dy.mean(axis=0))"),
+    Mistake("BatchNorm term scaled per feature", ("batchnorm",), ("dx",), _bn_term_per_feature,
+            "{grad} has {detail}: dx = gamma inv_std (dy - mean(dy) - xhat mean(dy xhat)); in a staged derivation "
+            "check each power of inv_std (dvar carries -inv_std^3 / 2, and x - mean = xhat / inv_std)"),
     Mistake("scaled per feature", ("batchnorm",), ("dgamma", "dbeta"), _bn_scaled_per_feature,
             "{grad} is multiplied by {detail}: dbeta = sum(dy), dgamma = sum(dy * xhat), over the batch"),
     Mistake("xhat missing in dgamma", ("batchnorm",), ("dgamma",), _bn_dgamma_without_xhat,
@@ -813,17 +952,61 @@ MISTAKES = [
             "{grad} is a single number: np.mean / np.sum without an axis reduce the whole array; return an array "
             "shaped like the input it is the gradient of"),
     Mistake("sign flipped", ("*",), ("*",), _sign_flipped, "{grad} has the right size and the wrong sign"),
+    Mistake("scaled by a count", ("*",), ("*",), _scaled_by_a_count,
+            "{grad} is {detail}: a factor the formula does not have (a sum inside a loop it does not belong to, a "
+            "mean where a sum belongs, or the reverse)"),
 ]
 
 
 ONE_NDIM = "written for one number of dimensions"
-ERROR_NAMES = (ONE_NDIM, "sigmoid overflow")  # the names an exception can get (named_error)
+WRONG_SIZE = "a loop over the wrong size"
+ERROR_NAMES = (ONE_NDIM, "sigmoid overflow", WRONG_SIZE)  # the names an exception can get (named_error)
+SIZE_NAMES = {  # what each axis of an input is called, for an index that ran past one
+    "dense": {"x": ("N", "D"), "w": ("D", "M"), "b": ("M",), "dy": ("N", "M")},
+    "conv2d": {"x": ("N", "H", "W", "C"), "w": ("KH", "KW", "C", "F"), "b": ("F",), "dy": ("N", "Ho", "Wo", "F")},
+    "batchnorm": {"dy": ("N", "F"), "xhat": ("N", "F"), "gamma": ("F",), "inv_std": ("F",)},
+}
+OUT_OF_BOUNDS = re.compile(r"IndexError: index (\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
+def _index_past_the_end(exercise, case, error):
+    """An index that ran past the end of an axis, where other sizes of the case are larger: the
+    loop that makes it runs over one of them -> the explanation, or None."""
+    found = OUT_OF_BOUNDS.match(error["message"])
+    if not found:
+        return None
+    index, axis, size = map(int, found.groups())
+    names = SIZE_NAMES.get(exercise.name, {})
+    arrays = {k: v for k, v in {**case.inputs, "dy": case.dy}.items() if isinstance(v, np.ndarray)}
+
+    def called(k, j):
+        return f"{names[k][j]} = {arrays[k].shape[j]}" if k in names else f"{k}.shape[{j}] = {arrays[k].shape[j]}"
+
+    def indexed(k):  # the index expression at ``axis`` where the line subscripts k (or its gradient dk), else ""
+        for inside in re.findall(rf"\bd?{k}\[([^\[\]]*)\]", error.get("text") or ""):
+            parts = [s.strip() for s in inside.split(",")]
+            if len(parts) > axis:
+                return parts[axis]
+        return ""
+
+    holders = [k for k, v in arrays.items() if v.ndim > axis and v.shape[axis] == size]
+    holders = [k for k in holders if indexed(k)] or holders
+    mine = {called(k, axis) for k in holders}
+    larger = list(dict.fromkeys(called(k, j) for k in arrays for j in range(arrays[k].ndim)
+                                if arrays[k].shape[j] > index and called(k, j) not in mine))
+    if not holders or not larger:
+        return None
+    where = " or ".join(f"axis {axis} of {k} ({called(k, axis)})" + (f", indexed by {indexed(k)}" if indexed(k) else "")
+                        for k in holders)
+    return (f"index {index} went past the end of {where}: the loop that makes it runs over another size, "
+            f"one of {', '.join(larger)}; each index runs over the size of the axis it indexes")
 
 
 def named_error(exercise, cases, error):
     """(name, explanation) of an exception from the student's code that its case explains: an
-    overflow on the overflow case, or code written for the first case's number of dimensions
-    meeting another; else None."""
+    overflow on the overflow case, code written for the first case's number of dimensions
+    meeting another, or an index past an axis's end that another size of the case reaches; else
+    None."""
     labels = [c.label for c in cases]
     if error.get("case") not in labels:
         return None
@@ -842,7 +1025,8 @@ def named_error(exercise, cases, error):
                 f"it ran on the {'-D and '.join(map(str, ran))}-D cases and raised on this {ndim(cases[i])}-D one: "
                 f"the functions take any shape, as training calls them (biases are 1-D, a convolution's arrays "
                 f"4-D); loop over a flat view (a.reshape(-1)) or use whole-array operations"]
-    return None
+    past_the_end = _index_past_the_end(exercise, cases[i], error)
+    return [WRONG_SIZE, past_the_end] if past_the_end else None
 
 
 def explain_all(name, answers):

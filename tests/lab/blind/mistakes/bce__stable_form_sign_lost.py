@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: the stable form differentiated wrong
 # mistake: differentiates the stable form max(z,0) - z t + log(1 + exp(-|z|)) but drops sign(z) from d|z|/dz
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: BatchNorm means over the wrong axis
 # mistake: loops that take the means over the features of a row (axis 1) instead of over the batch
 import numpy as np
 

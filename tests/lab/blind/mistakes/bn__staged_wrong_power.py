@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: BatchNorm term scaled per feature
 # mistake: the staged (cs231n) derivation with dvar's factor -0.5 inv_std^2 instead of -0.5 inv_std^3
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: padding cropped with [p:-p]
 # mistake: backward on the padded input, cropped with [p:-p]: empty when p = 0
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: reshaped where a transpose belongs
 # mistake: dw accumulated as w[kh, kw, f, c] (C and F swapped) then reshaped back to w's shape
 import numpy as np
 

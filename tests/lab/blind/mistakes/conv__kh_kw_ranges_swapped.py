@@ -1,4 +1,4 @@
-# expect: error
+# expect: a loop over the wrong size
 # mistake: kernel loops run kh over range(KW) and kw over range(KH) (the kernel's sizes swapped)
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: product of sums
 # mistake: dw as the outer product of the batch sums of x and dy (sum of products taken as product of sums)
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: error
+# expect: a loop over the wrong size
 # mistake: loops read w[m, d] for w[d, m] in dx (the weight's indices swapped)
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: the batch loop one short
 # mistake: the batch loop runs range(N - 1) for dw and db: the last sample is left out of the sums
 import numpy as np
 

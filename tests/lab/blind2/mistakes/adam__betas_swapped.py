@@ -1,3 +1,4 @@
+# expect: betas swapped
 # mistake: m averaged with beta2 and v with beta1 (the betas swapped in the moments)
 import numpy as np
 

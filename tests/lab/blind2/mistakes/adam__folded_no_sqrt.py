@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: the folded step size lr (1 - beta2^t) / (1 - beta1^t): the square root on the beta2 correction forgotten
 import numpy as np
 

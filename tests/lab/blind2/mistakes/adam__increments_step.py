@@ -1,3 +1,4 @@
+# expect: Adam's power t±1
 # mistake: t = step + 1, as Algorithm 1's "t <- t + 1" (step is already t)
 import numpy as np
 

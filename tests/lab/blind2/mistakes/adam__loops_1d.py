@@ -1,3 +1,4 @@
+# expect: error
 # mistake: a loop over the first axis with math.sqrt: works for 1-D parameters only
 import math
 

@@ -1,3 +1,4 @@
+# expect: update not in place
 # mistake: m and v rebound as local names (m = ...), param updated in place: the moments are never stored
 import numpy as np
 

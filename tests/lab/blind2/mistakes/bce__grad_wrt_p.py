@@ -1,3 +1,4 @@
+# expect: gradient of the probability
 # mistake: differentiates with respect to p = sigmoid(z), not z: (-t/p + (1-t)/(1-p)) / M
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: "stable" sigmoid 1 / (1 + exp(-|z|)) for every z: the branch for z < 0 forgotten
 import numpy as np
 

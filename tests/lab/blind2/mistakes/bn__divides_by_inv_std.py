@@ -1,3 +1,4 @@
+# expect: gamma or inv_std wrong in dx
 # mistake: dx divided by inv_std (std and inverse std confused)
 import numpy as np
 

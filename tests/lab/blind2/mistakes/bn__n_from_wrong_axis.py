@@ -1,3 +1,4 @@
+# expect: BatchNorm term with a wrong factor
 # mistake: N read as dy.shape[1] (the number of features) for the 1/N
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: BatchNorm term scaled per feature
 # mistake: staged derivation with xhat used where x - mean belongs (in dvar and in dx's variance term)
 import numpy as np
 

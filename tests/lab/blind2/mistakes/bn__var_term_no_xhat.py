@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: the variance term without its xhat factor: dy - mean(dy) - mean(dy xhat)
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: missing batch sum
 # mistake: db = dy.sum(axis=(1, 2)): summed over the pixels of each sample, shaped (N, F)
 import numpy as np
 

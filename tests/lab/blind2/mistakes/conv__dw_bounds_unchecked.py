@@ -1,3 +1,4 @@
+# expect: negative index wraps
 # mistake: dx skips taps in the padding, dw does not (it reads x at the wrapped index -1 or past the end)
 import numpy as np
 

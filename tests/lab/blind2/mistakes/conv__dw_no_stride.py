@@ -1,3 +1,4 @@
+# expect: stride not applied
 # mistake: dw's input row is oh - p + kh: the stride left out of dw (dx has it)
 import numpy as np
 

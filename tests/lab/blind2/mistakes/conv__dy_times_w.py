@@ -1,3 +1,4 @@
+# expect: error
 # mistake: dx[n, ih, iw, :] += dy[n, oh, ow] @ w[kh, kw]: the (C, F) kernel slice used the wrong way round
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: a loop over the wrong size
 # mistake: _, Wo, Ho, _ = dy.shape: the output's height and width unpacked the wrong way round
 import numpy as np
 

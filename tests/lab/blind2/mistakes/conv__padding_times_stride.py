@@ -1,3 +1,4 @@
+# expect: padding offset wrong
 # mistake: input row oh*s + kh - p*s: the padding scaled by the stride
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: db = dy.sum(axis=0, keepdims=True), shaped (1, M) instead of (M,)
 import numpy as np
 

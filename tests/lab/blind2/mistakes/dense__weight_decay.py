@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: dw = x.T @ dy + w: a weight decay term added that the loss does not have
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: input changed in place
 # mistake: dx = dy (an alias, not a copy), then dx[x < 0] *= alpha: dy changed in place
 import numpy as np
 

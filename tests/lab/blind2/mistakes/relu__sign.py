@@ -1,3 +1,4 @@
+# expect: wrong slope
 # mistake: dy * np.sign(x): -dy where x < 0 instead of 0
 import numpy as np
 

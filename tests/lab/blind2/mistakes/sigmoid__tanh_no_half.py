@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: forward (1 + tanh(x)) / 2: the x / 2 inside tanh forgotten
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: dy * y * (1 - y): the sigmoid's derivative used for tanh
 import numpy as np
 
