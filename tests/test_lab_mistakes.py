@@ -148,6 +148,10 @@ WRONG = {
                 for m in range(w.shape[1]):
                     dx[n, d] += dy[n, m] * w[m, d]
         return dx, x.T @ dy, dy.sum(axis=0)"""), None, "a loop over the wrong size"),
+    "dense dw decayed": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy + 0.01 * w, dy.sum(axis=0)"), "dw",
+                         "an extra term"),
+    "dense dy.dot(w)": ("dense", one("dense_backward", "return dy.dot(w), x.T @ dy, dy.sum(axis=0)"), None,
+                        "a product of mismatched shapes"),
     "dense sign": ("dense", one("dense_backward", "return -dy @ w.T, x.T @ dy, dy.sum(axis=0)"), "dx", "sign flipped"),
     "relu x >= 0": ("relu", one("relu_backward", "return dy * (x >= 0)"), "dx", "relu's slope at 0"),
     "relu heaviside half": ("relu", one("relu_backward", "return dy * np.heaviside(x, 0.5)"), "dx",
@@ -174,6 +178,11 @@ WRONG = {
             for j in range(x.shape[1]):
                 dx[i, j] = dy[i, j] if x[i, j] > 0 else 0.0
         return dx"""), None, "written for one number of dimensions"),
+    "relu 1-D loop": ("relu", one("relu_backward", """
+        dx = np.zeros(dy.shape)
+        for i in range(x.shape[0]):
+            dx[i] = dy[i] if x[i] > 0 else 0.0
+        return dx"""), None, "written for one number of dimensions"),
     "tanh in x": ("tanh", one("tanh_backward", "return dy * (1 - np.tanh(y) ** 2)"), "dx", "x-formula applied to y"),
     "tanh 1 - y": ("tanh", one("tanh_backward", "return dy * (1 - y)"), "dx", "wrong derivative"),
     "tanh no dy": ("tanh", one("tanh_backward", "return 1 - y * y"), "dx", "dy not multiplied in"),
@@ -199,6 +208,13 @@ def sigmoid_forward(x):
 def sigmoid_backward(dy, y):
     return dy * y * (1 - y)
 """, None, "sigmoid overflow"),
+    "sigmoid of |x|": ("sigmoid", """
+def sigmoid_forward(x):
+    return 1 / (1 + np.exp(-np.abs(x)))
+
+def sigmoid_backward(dy, y):
+    return dy * y * (1 - y)
+""", "y", "sigmoid of |x|"),
     "sigmoid mirrored": ("sigmoid", """
 def sigmoid_forward(x):
     return 1 / (1 + np.exp(np.clip(x, -500, 500)))
@@ -221,6 +237,9 @@ def sigmoid_backward(dy, y):
         e = np.exp(-np.abs(logits))
         return (-targets - np.sign(logits) * e / (1 + e)) / logits.size"""), "dlogits",
                                                  "the stable form differentiated wrong"),
+    "bce tanh without the half": ("bce_with_logits", one("bce_with_logits_backward",
+                                                         "return (0.5 * (1 + np.tanh(logits)) - targets) / logits.size"),
+                                  "dlogits", "sigmoid's argument scaled"),
     "bce sigmoid'": ("bce_with_logits", one("bce_with_logits_backward", """
         s = 0.5 * (1 + np.tanh(logits / 2))
         return (s - targets) * s * (1 - s) / logits.size"""), "dlogits", "sigmoid's derivative multiplied in"),
@@ -234,6 +253,8 @@ def sigmoid_backward(dy, y):
         return (e / (1 + e) - targets) / logits.size"""), "dlogits", "sigmoid overflow"),
     "conv flipped": ("conv2d", conv(TAPS="w[::-1, ::-1]"), "dx", "flipped kernel in dx"),
     "conv kh kw swapped": ("conv2d", conv_loops(ih="oh * s - p + kw", iw="ow * s - p + kh"), "dw", "kh and kw swapped"),
+    "conv stride on the tap": ("conv2d", conv_loops(ih="(oh + kh) * s - p", iw="(ow + kw) * s - p"), "dx",
+                               "stride applied to the tap"),
     "conv no stride": ("conv2d", conv_loops(ih="oh - p + kh", iw="ow - p + kw"), "dx", "stride not applied"),
     "conv no padding offset": ("conv2d", conv_loops(ih="oh * s + kh", iw="ow * s + kw"), "dx", "padding offset wrong"),
     "conv upper bound only": ("conv2d", conv_loops(inside="ih < H and iw < W"), "dx", "negative index wraps"),
@@ -271,6 +292,12 @@ def sigmoid_backward(dy, y):
                                          "xhat).mean(axis=1, keepdims=True))"), "dx", "BatchNorm means over the wrong axis"),
     "bn inv_std^0 in the variance term": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0)) - gamma * xhat * (dy * "
                                                           "xhat).mean(axis=0)"), "dx", "BatchNorm term scaled per feature"),
+    "bn xhat in the mean term": ("batchnorm", bn("gamma * inv_std * (dy - xhat * dy.mean(axis=0) - xhat * (dy * "
+                                                 "xhat).mean(axis=0))"), "dx", "BatchNorm term with xhat misplaced"),
+    "bn dbeta keepdims": ("batchnorm", BN.replace("DX", "gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * "
+                                                        "xhat).mean(axis=0))").replace("dy.sum(axis=0)\n",
+                                                                                      "dy.sum(axis=0, keepdims=True)\n"),
+                          "dbeta", "extra axes of size 1"),
     "bn dgamma times gamma": ("batchnorm", BN.replace("DX", "gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * "
                                                             "xhat).mean(axis=0))").replace(
         "(dy * xhat).sum(axis=0), dy", "(dy * xhat).sum(axis=0) * gamma, dy"), "dgamma", "scaled per feature"),

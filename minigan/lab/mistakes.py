@@ -109,6 +109,13 @@ def _axes_permuted(a):
     return None
 
 
+def _extra_axes(a):
+    """The right numbers with axes of size 1 added or dropped (keepdims=True, a reshape)."""
+    v, e = a.value, a.expected
+    squeezed = tuple(n for n in v.shape if n != 1) == tuple(n for n in e.shape if n != 1)
+    return f"shaped {v.shape}" if v.shape != e.shape and squeezed and close(v.reshape(e.shape), e) else None
+
+
 def _reshaped(a):
     """The right numbers with the axes in another order, then reshaped to the shape asked for:
     reshape keeps the numbers in memory order, it does not move axes."""
@@ -224,12 +231,12 @@ def _wrong_axis(a):
 # -- conv ---------------------------------------------------------------------------------
 
 def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=False, sample=None, wrap=False,
-                 out=None):
+                 out=None, tap_step=1):
     """(dx, dw) of the convolution as a student might write it, with one slip: w flipped in dx,
     kh and kw swapped in the taps, windows ``step`` apart (the stride when None), starting at
     ``offset`` (-padding when None), dx on the padded canvas, one sample's terms only, negative
-    indices wrapping round (a bounds check on the upper end only), or only the first out =
-    (rows, columns) of dy's windows."""
+    indices wrapping round (a bounds check on the upper end only), only the first out =
+    (rows, columns) of dy's windows, or taps tap_step apart (the stride applied to kh too)."""
     i, dy = case.inputs, case.dy
     x, w, s, p = i["x"], i["w"], i["stride"], i["padding"]
     if sample is not None:
@@ -246,7 +253,7 @@ def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=Fa
     for kh in range(KH):
         for kw in range(KW):
             th, tw = (kw, kh) if swap else (kh, kw)
-            ih, iw = oh * step + offset + th, ow * step + offset + tw
+            ih, iw = oh * step + offset + th * tap_step, ow * step + offset + tw * tap_step
             ok = (ih >= low[0]) & (ih < H) & (iw >= low[1]) & (iw < W)
             if canvas:  # where the padded input's rows are: every tap lands
                 ok = (ih + p >= 0) & (ih + p < H + 2 * p) & (iw + p >= 0) & (iw + p < W + 2 * p)
@@ -268,7 +275,11 @@ def _conv_candidates(a):
                "canvas": conv_variant(case, canvas=True)}
         if p:
             out["offset +p"], out["offset -2p"] = conv_variant(case, offset=p), conv_variant(case, offset=-2 * p)
+            if case.inputs["stride"] > 1:
+                out["offset -ps"] = conv_variant(case, offset=-p * case.inputs["stride"])
             out["wrap"] = conv_variant(case, wrap=True)
+        if case.inputs["stride"] > 1:
+            out["tap stride"] = conv_variant(case, tap_step=case.inputs["stride"])
         for size in output_sizes(case):
             out[("size", size)] = conv_variant(case, out=size)
         return out
@@ -322,12 +333,18 @@ def _conv_unstrided(a):
     return a.first([("", dict(zip(("dx", "dw"), _conv_candidates(a)["unstrided"]))[a.grad])]) if s > 1 else None
 
 
+def _conv_tap_stride(a):
+    c = _conv_candidates(a)
+    return a.first([("", dict(zip(("dx", "dw"), c["tap stride"]))[a.grad])]) if "tap stride" in c else None
+
+
 def _conv_offset(a):
     c = _conv_candidates(a)
     k = ("dx", "dw").index(a.grad)
     options = [(f"as if window (oh, ow) began at input row {start}", c[key][k])
                for start, key in (("oh * stride", "no offset"), ("oh * stride + padding", "offset +p"),
-                                  ("oh * stride - 2 * padding", "offset -2p")) if key in c]
+                                  ("oh * stride - 2 * padding", "offset -2p"),
+                                  ("(oh - padding) * stride", "offset -ps")) if key in c]
     return a.first(options) if a.inputs["padding"] else None
 
 
@@ -444,7 +461,8 @@ def _derivatives(a):
     y = a.inputs["y"]
     if a.exercise.name == "tanh":
         return {"in x": 1 - np.tanh(y) ** 2, "1 - y": 1 - y, "(1 - y)^2": (1 - y) ** 2, "1 + y^2": 1 + y ** 2,
-                "y^2 - 1": y ** 2 - 1, "1 - y^2 / 2": 1 - y ** 2 / 2, "2 y": 2 * y, "-2 y (1 - y^2)": -2 * y * (1 - y * y)}
+                "y^2 - 1": y ** 2 - 1, "1 - y^2 / 2": 1 - y ** 2 / 2, "2 y": 2 * y, "-2 y (1 - y^2)": -2 * y * (1 - y * y),
+                "y (1 - y), the sigmoid's": y * (1 - y), "y^2": y * y}
     s = 1 / (1 + np.exp(-y))
     return {"in x": s * (1 - s), "y": y, "1 - y": 1 - y, "y^2": y ** 2, "y (1 + y)": y * (1 + y), "1 - y^2": 1 - y ** 2,
             "(1 - y)^2": (1 - y) ** 2, "y^2 - y": y * y - y}
@@ -465,6 +483,32 @@ def _dy_missing(a):
     if a.exercise.name == "sigmoid":
         return a.first([("", y * (1 - y))])
     return _slope("chain", "alpha without dy")(a)
+
+
+def _sigmoid_variants(a):
+    """sigmoid as a student's 'stable' or tanh-based form may leave it: of |x| (the branch for
+    x < 0 forgotten), of 2x or x / 2 (tanh(x / 2)'s half lost or doubled) -> {name: (detail, y)}."""
+    x = a.inputs["logits" if a.grad == "dlogits" else "x"]
+
+    def sig(u):
+        return 1 / (1 + np.exp(-np.clip(u, -500, 500)))
+
+    return {"|x|": ("sigmoid(|x|): 1 / (1 + exp(-|x|)) for every x", sig(np.abs(x))),
+            "scaled": [("sigmoid(2 x), as (1 + tanh(x)) / 2", sig(2 * x)), ("sigmoid(x / 2)", sig(x / 2))]}
+
+
+def _as_answer(a, y):
+    """What the array would be with y in place of sigmoid(x): y itself, or BCE's (y - t) / M."""
+    return (y - a.inputs["targets"]) / a.case.info["M"] if a.grad == "dlogits" else y
+
+
+def _sigmoid_of_abs(a):
+    detail, y = _sigmoid_variants(a)["|x|"]
+    return a.first([(detail, _as_answer(a, y))])
+
+
+def _sigmoid_argument_scaled(a):
+    return a.first((detail, _as_answer(a, y)) for detail, y in _sigmoid_variants(a)["scaled"])
 
 
 def _sigmoid_mirrored(a):
@@ -648,6 +692,24 @@ def _bn_term_per_feature(a):
     return " and ".join(parts) or None
 
 
+def _bn_xhat_misplaced(a):
+    """dx fitted as gamma inv_std (a dy + b mean(dy) + c xhat mean(dy xhat) + d mean(dy xhat)
+    + e xhat mean(dy)), with d or e not 0: xhat left out of the variance term, or put into the
+    mean term."""
+    i, dy = a.inputs, a.case.dy
+    xhat = i["xhat"]
+    if a.value.shape != dy.shape:
+        return None
+    terms = {"dy": dy, "mean(dy)": dy.mean(axis=0), "xhat mean(dy xhat)": xhat * (dy * xhat).mean(axis=0),
+             "mean(dy xhat)": (dy * xhat).mean(axis=0), "xhat mean(dy)": xhat * dy.mean(axis=0)}
+    s = i["gamma"] * i["inv_std"]
+    basis = np.stack([(s * np.broadcast_to(u, dy.shape)).ravel() for u in terms.values()], axis=1)
+    coef = np.linalg.lstsq(basis, a.value.ravel(), rcond=None)[0]
+    if not close(basis @ coef, a.value.ravel()) or np.allclose(coef[3:], 0, atol=1e-6):
+        return None
+    return " ".join(f"{c:+.4g} {name}" for c, name in zip(coef, terms) if abs(c) > 1e-6).removeprefix("+")
+
+
 def _bn_scaled_per_feature(a):
     i = a.inputs
     return a.first((name, a.expected * v) for name, v in (("gamma", i["gamma"]), ("inv_std", i["inv_std"]),
@@ -662,14 +724,14 @@ def _bn_dgamma_without_xhat(a):
 
 def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct=(True, True), store_hat=False,
                  no_one_minus=(False, False), unsquared=None, eps_outside=False, hat_betas=(1, 2),
-                 eps_uncorrected=False, correction_form=None, stale=None, **settings):
+                 eps_uncorrected=False, correction_form=None, folded_without_root=False, stale=None, **settings):
     """(param, m, v) after one Adam step with one slip: powers t + t1 and t + t2 in the bias
     corrections, the update's sign, the betas swapped (True, or "moments only"), eps inside the square root, a bias
     correction left out, the corrected moments stored, (1 - beta) left out, g or |g| for g^2
     ("plain", "abs"), eps added to the step, the betas of the corrections (1 or 2 each), eps
     left out of the bias correction (the paper's efficient form without its eps_hat), a bias
-    correction's power misplaced, a moment used before its update, or settings (lr, beta1,
-    ...) in place of the case's."""
+    correction's power misplaced or a product, the efficient form's step size without its square
+    root, a moment used before its update, or settings (lr, beta1, ...) in place of the case's."""
     s = {k: i[k] for k in ADAM_DEFAULTS} | settings
     b1, b2 = (s["beta2"], s["beta1"]) if swap else (s["beta1"], s["beta2"])
     g, t = i["grad"], i["step"]
@@ -686,10 +748,12 @@ def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct
         step = np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v) + s["eps"])
     if correction_form is not None:  # (1 - beta) without ^t, or (1 - beta)^t, in m_hat, v_hat or both
         which, form = correction_form
-        f = {"no power": lambda b: 1 - b, "power outside": lambda b: (1 - b) ** t}[form]
+        f = {"no power": lambda b: 1 - b, "power outside": lambda b: (1 - b) ** t, "times t": lambda b: 1 - b * t}[form]
         m_hat = m / (f(c1) if which in ("m", "both") else 1 - c1 ** t)
         v_hat = v / (f(c2) if which in ("v", "both") else 1 - c2 ** t)
         step = m_hat / (np.sqrt(v_hat) + s["eps"])
+    if folded_without_root:  # the step size lr sqrt(1 - beta2^t) / (1 - beta1^t) without its square root
+        step = (1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v) + s["eps"])
     if stale is not None:  # m_hat or v_hat from the moment before this step's update
         m_hat = (i["m"] if stale in ("m", "both") else m) / (1 - c1 ** t)
         v_hat = (i["v"] if stale in ("v", "both") else v) / (1 - c2 ** t)
@@ -726,6 +790,19 @@ POWERS = tuple((f"t{d1:+d}" + ("" if d1 == d2 else f" in m_hat, t{d2:+d} in v_ha
                for d1 in (-1, 0, 1) for d2 in (-1, 0, 1) if (d1, d2) != (0, 0))
 
 
+def _extra_term(a):
+    """The right answer plus a multiple of an input (a weight decay, a term of another formula):
+    what the verdict compares, minus the right one, is c times an input array of its shape."""
+    (_, v), (_, e) = a.exercise.compared(a.grad, a.value, a.case), a.exercise.compared(a.grad, a.expected, a.case)
+    arrays = {k: u for k, u in {**a.inputs, "dy": a.case.dy}.items() if isinstance(u, np.ndarray) and u.shape == v.shape}
+    for name, u in arrays.items():
+        if np.any(u):
+            c = float(((v - e) * u).sum() / (u * u).sum())
+            if c and close(v, e + c * u):
+                return f"{c:+.4g} * {name}"
+    return None
+
+
 PATTERN_NAMES = ("scaled by a count",)  # what the array looks like, not how it was written: yields to a mistake
 
 
@@ -748,6 +825,9 @@ MISTAKES = [
     Mistake("update not in place", ("adam",), ("param", "m", "v"), _not_in_place,
             "{grad} did not change: adam_update must write into param, m and v ({grad}[...] = ...), not bind a new "
             "array to the name or return it"),
+    Mistake("extra axes of size 1", ("*",), ("*",), _extra_axes,
+            "{grad} holds the right numbers, {detail}: every gradient has the shape of what it is the gradient of "
+            "(a sum with keepdims=True keeps an axis of size 1; db is shaped (M,), not (1, M))"),
     Mistake("transposed", ("*",), ("*",), _axes_permuted,
             "{grad} holds the right numbers, {detail}: every gradient has the shape of what it is the gradient "
             "of (dense's dw is x.T @ dy, shaped like w (D, M), not dy.T @ x)"),
@@ -807,6 +887,11 @@ MISTAKES = [
             "so the derivative is 1 - y^2 (tanh) or y (1 - y) (sigmoid), with no tanh/sigmoid applied again"),
     Mistake("wrong derivative", ("tanh", "sigmoid"), ("dx",), _derivative_wrong,
             "{grad} is dy * ({detail}): d tanh/dx = 1 - y^2, d sigmoid/dx = y (1 - y), with y the forward's output"),
+    Mistake("sigmoid of |x|", ("sigmoid", "bce_with_logits"), ("y", "dlogits"), _sigmoid_of_abs,
+            "{grad} uses {detail}: the stable form takes exp(-|x|) in both branches, 1 / (1 + exp(-|x|)) for x >= 0 "
+            "and exp(-|x|) / (1 + exp(-|x|)) for x < 0"),
+    Mistake("sigmoid's argument scaled", ("sigmoid", "bce_with_logits"), ("y", "dlogits"), _sigmoid_argument_scaled,
+            "{grad} uses {detail}: sigmoid(x) = 1 / (1 + exp(-x)) = (1 + tanh(x / 2)) / 2"),
     Mistake("sigmoid mirrored", ("sigmoid",), ("y",), _sigmoid_mirrored,
             "{grad} is 1 - sigmoid(x), that is sigmoid(-x): 1 / (1 + exp(-x)), with the minus sign"),
     Mistake("x clipped", ("sigmoid", "bce_with_logits"), ("y", "dlogits"), _clipped,
@@ -842,6 +927,9 @@ MISTAKES = [
     Mistake("kh and kw swapped", ("conv2d",), ("dx", "dw"), _conv_swapped,
             "{grad} pairs the kernel row kh with the input column (and kw with the row): ih = oh*stride - padding + kh, "
             "iw = ow*stride - padding + kw"),
+    Mistake("stride applied to the tap", ("conv2d",), ("dx", "dw"), _conv_tap_stride,
+            "{grad} spaces the kernel's taps by the stride, (oh + kh) * stride - padding: the stride spaces the "
+            "windows only, ih = oh*stride - padding + kh"),
     Mistake("stride not applied", ("conv2d",), ("dx", "dw"), _conv_unstrided,
             "{grad} sends the gradient to the wrong pixels: window (oh, ow) starts at input row oh*stride - padding, "
             "not oh - padding; apply the stride as the forward does"),
@@ -887,6 +975,9 @@ MISTAKES = [
     Mistake("BatchNorm term scaled per feature", ("batchnorm",), ("dx",), _bn_term_per_feature,
             "{grad} has {detail}: dx = gamma inv_std (dy - mean(dy) - xhat mean(dy xhat)); in a staged derivation "
             "check each power of inv_std (dvar carries -inv_std^3 / 2, and x - mean = xhat / inv_std)"),
+    Mistake("BatchNorm term with xhat misplaced", ("batchnorm",), ("dx",), _bn_xhat_misplaced,
+            "{grad} is gamma inv_std ({detail}) over the batch: xhat multiplies the variance term, "
+            "dx = gamma inv_std (dy - mean(dy) - xhat mean(dy xhat))"),
     Mistake("scaled per feature", ("batchnorm",), ("dgamma", "dbeta"), _bn_scaled_per_feature,
             "{grad} is multiplied by {detail}: dbeta = sum(dy), dgamma = sum(dy * xhat), over the batch"),
     Mistake("xhat missing in dgamma", ("batchnorm",), ("dgamma",), _bn_dgamma_without_xhat,
@@ -934,8 +1025,10 @@ MISTAKES = [
             "{grad} uses {detail}: m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t)"),
     Mistake("bias correction written wrong", ("adam",), ("param",),
             _adam(*((f"{form} in {which}_hat".replace("both_hat", "m_hat and v_hat"),
-                     dict(correction_form=(which, form))) for form in ("no power", "power outside")
-                    for which in ("m", "v", "both"))),
+                     dict(correction_form=(which, form))) for form in ("no power", "power outside", "times t")
+                    for which in ("m", "v", "both")),
+                  ("lr (1 - beta2^t) / (1 - beta1^t) as the step size, the square root missing",
+                   dict(folded_without_root=True))),
             "{grad} has the bias correction written wrong ({detail}): it is 1 - beta^t, beta to the power of the "
             "step, then subtracted from 1"),
     Mistake("moments used before their update", ("adam",), ("param",),
@@ -952,6 +1045,9 @@ MISTAKES = [
             "{grad} is a single number: np.mean / np.sum without an axis reduce the whole array; return an array "
             "shaped like the input it is the gradient of"),
     Mistake("sign flipped", ("*",), ("*",), _sign_flipped, "{grad} has the right size and the wrong sign"),
+    Mistake("an extra term", ("*",), ("*",), _extra_term,
+            "{grad} is the right answer {detail}: a term the loss does not have (a weight decay belongs to the "
+            "loss or the optimizer, not to this function)"),
     Mistake("scaled by a count", ("*",), ("*",), _scaled_by_a_count,
             "{grad} is {detail}: a factor the formula does not have (a sum inside a loop it does not belong to, a "
             "mean where a sum belongs, or the reverse)"),
@@ -960,7 +1056,13 @@ MISTAKES = [
 
 ONE_NDIM = "written for one number of dimensions"
 WRONG_SIZE = "a loop over the wrong size"
-ERROR_NAMES = (ONE_NDIM, "sigmoid overflow", WRONG_SIZE)  # the names an exception can get (named_error)
+MISMATCH = "a product of mismatched shapes"
+ERROR_NAMES = (ONE_NDIM, "sigmoid overflow", WRONG_SIZE, MISMATCH)  # the names an exception can get (named_error)
+SCALAR_ONLY = ("only 0-dimensional arrays can be converted", "only length-1 arrays can be converted",
+               "only size-1 arrays can be converted", "setting an array element with a sequence",
+               "truth value of an array with more than one element is ambiguous")  # an array where a number belongs
+INNER_SIZES = (re.compile(r"ValueError: matmul: .*\(size (\d+) is different from (\d+)\)"),
+               re.compile(r"ValueError: shapes \S+ and \S+ not aligned: (\d+) \(dim \d+\) != (\d+) \(dim \d+\)"))
 SIZE_NAMES = {  # what each axis of an input is called, for an index that ran past one
     "dense": {"x": ("N", "D"), "w": ("D", "M"), "b": ("M",), "dy": ("N", "M")},
     "conv2d": {"x": ("N", "H", "W", "C"), "w": ("KH", "KW", "C", "F"), "b": ("F",), "dy": ("N", "Ho", "Wo", "F")},
@@ -1025,8 +1127,33 @@ def named_error(exercise, cases, error):
                 f"it ran on the {'-D and '.join(map(str, ran))}-D cases and raised on this {ndim(cases[i])}-D one: "
                 f"the functions take any shape, as training calls them (biases are 1-D, a convolution's arrays "
                 f"4-D); loop over a flat view (a.reshape(-1)) or use whole-array operations"]
+    if any(text in error["message"] for text in SCALAR_ONLY):
+        return [ONE_NDIM, f"a number was expected where an array came, on this {ndim(cases[i])}-D case: code that "
+                          f"indexes fewer axes than an array has (m[i] of a 2-D m is a row) gets arrays where it "
+                          f"expects numbers; loop over a flat view (a.reshape(-1)) or use whole-array operations"]
     past_the_end = _index_past_the_end(exercise, cases[i], error)
-    return [WRONG_SIZE, past_the_end] if past_the_end else None
+    if past_the_end:
+        return [WRONG_SIZE, past_the_end]
+    mismatched = _inner_sizes(exercise, cases[i], error["message"])
+    return [MISMATCH, mismatched] if mismatched else None
+
+
+def _inner_sizes(exercise, case, message):
+    """A matrix product whose inner sizes differ -> the explanation with those sizes by name, or None."""
+    found = next((m for m in (r.match(message) for r in INNER_SIZES) if m), None)
+    if not found:
+        return None
+    names = SIZE_NAMES.get(exercise.name, {})
+    arrays = {k: v for k, v in {**case.inputs, "dy": case.dy}.items() if isinstance(v, np.ndarray)}
+
+    def called(n):
+        known = list(dict.fromkeys(names[k][j] for k in names if k in arrays for j in range(arrays[k].ndim)
+                                   if arrays[k].shape[j] == n))
+        return f"{n} ({' or '.join(known)})" if known else str(n)
+
+    a, b = (int(g) for g in found.groups())
+    return (f"the inner sizes of a product differ, {called(a)} and {called(b)}: a factor needs a transpose (.T), "
+            f"or the two are the wrong way round; write each product's shapes down, (N, M) @ (M, D) -> (N, D)")
 
 
 def explain_all(name, answers):

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: bias correction written wrong
 # mistake: the folded step size lr (1 - beta2^t) / (1 - beta1^t): the square root on the beta2 correction forgotten
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: error
+# expect: written for one number of dimensions
 # mistake: a loop over the first axis with math.sqrt: works for 1-D parameters only
 import math
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: sigmoid of |x|
 # mistake: "stable" sigmoid 1 / (1 + exp(-|z|)) for every z: the branch for z < 0 forgotten
 import numpy as np
 

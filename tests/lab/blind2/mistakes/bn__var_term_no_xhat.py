@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: BatchNorm term with xhat misplaced
 # mistake: the variance term without its xhat factor: dy - mean(dy) - mean(dy xhat)
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: error
+# expect: a product of mismatched shapes
 # mistake: dx[n, ih, iw, :] += dy[n, oh, ow] @ w[kh, kw]: the (C, F) kernel slice used the wrong way round
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: extra axes of size 1
 # mistake: db = dy.sum(axis=0, keepdims=True), shaped (1, M) instead of (M,)
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: an extra term
 # mistake: dw = x.T @ dy + w: a weight decay term added that the loss does not have
 import numpy as np
 

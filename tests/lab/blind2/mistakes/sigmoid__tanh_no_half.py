@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: sigmoid's argument scaled
 # mistake: forward (1 + tanh(x)) / 2: the x / 2 inside tanh forgotten
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong derivative
 # mistake: dy * y * (1 - y): the sigmoid's derivative used for tanh
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: the bias correction applied twice: lr / (1 - beta1^t) as the step size and m_hat as well
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: the step uses the raw gradient over sqrt(v_hat) (RMSProp's), m_hat computed but unused
 import numpy as np
 

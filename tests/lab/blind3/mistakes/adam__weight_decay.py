@@ -1,3 +1,4 @@
+# expect: an extra term
 # mistake: a decoupled weight decay (AdamW's 0.01 lr param) added to the step
 import numpy as np
 

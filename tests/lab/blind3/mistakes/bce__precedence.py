@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: p - t / M: the parentheses around (p - t) lost
 import numpy as np
 

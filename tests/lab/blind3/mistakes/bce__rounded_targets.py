@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: targets rounded to 0/1 first ("labels are binary"): wrong for soft targets
 import numpy as np
 

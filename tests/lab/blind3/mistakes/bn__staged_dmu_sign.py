@@ -1,3 +1,4 @@
+# expect: BatchNorm term with the wrong sign
 # mistake: staged derivation with dmu = +sum(dxhat) inv_std (its minus sign lost)
 import numpy as np
 

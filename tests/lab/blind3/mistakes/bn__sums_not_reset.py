@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: loops whose per-feature sums are set to 0 once, before the loop over features: they accumulate across features
 import numpy as np
 

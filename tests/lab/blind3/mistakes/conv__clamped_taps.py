@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: taps in the padding clamped to the border (min/max) instead of skipped
 import numpy as np
 

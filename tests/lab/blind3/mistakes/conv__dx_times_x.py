@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: dx accumulates dy times x (copy-pasted from the dw line) instead of dy times w
 import numpy as np
 

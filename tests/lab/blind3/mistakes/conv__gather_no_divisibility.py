@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: dx gathered per input pixel with oh = (ih + p - kh) // s, the divisibility by the stride not checked
 import numpy as np
 

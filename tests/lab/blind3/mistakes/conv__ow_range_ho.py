@@ -1,3 +1,4 @@
+# expect: a loop over the wrong size
 # mistake: the loop over ow runs range(Ho) (typo for Wo)
 import numpy as np
 

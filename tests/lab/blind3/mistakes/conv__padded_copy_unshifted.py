@@ -1,3 +1,4 @@
+# expect: padding offset wrong
 # mistake: dw reads the padded copy xp at ih, iw (the +p for the padded copy forgotten)
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: a loop over the wrong size
 # mistake: dw[d, m] += x[n, d] * dy[n, d]: dy indexed by d (typo for m)
 import numpy as np
 

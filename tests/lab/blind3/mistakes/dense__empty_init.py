@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: dw started with np.empty, not np.zeros, then accumulated with +=
 import numpy as np
 

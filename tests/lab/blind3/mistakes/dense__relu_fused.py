@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: dx masked by x > 0, as if the layer's relu were part of dense's backward
 import numpy as np
 

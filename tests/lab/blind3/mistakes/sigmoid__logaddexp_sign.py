@@ -1,3 +1,4 @@
+# expect: sigmoid mirrored
 # mistake: forward exp(-logaddexp(0, x)): the sign inside logaddexp wrong
 import numpy as np
 

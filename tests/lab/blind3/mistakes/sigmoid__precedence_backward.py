@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: dy * y * 1 - y: the parentheses around (1 - y) lost
 import numpy as np
 
