@@ -1,0 +1,6 @@
+# mistake: copied from the tanh exercise: reads y, which relu_backward does not have (NameError)
+import numpy as np
+
+
+def relu_backward(dy, x):
+    return dy * (y > 0)  # noqa: F821
