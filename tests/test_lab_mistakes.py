@@ -14,7 +14,7 @@ import pytest
 
 from minigan.lab.exercises import EXERCISES
 from minigan.lab.grader import judge_file, run_file
-from minigan.lab.mistakes import ERROR_NAMES, MISTAKES
+from minigan.lab.mistakes import BY_FEATURE, ERROR_NAMES, MISTAKES
 
 SEEDS = range(50)
 
@@ -140,7 +140,7 @@ WRONG = {
     "dense last sample left out": ("dense", one("dense_backward", "return dy @ w.T, x[:-1].T @ dy[:-1], dy.sum(axis=0)"),
                                    "dw", "the batch loop one short"),
     "dense db times D": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy, dy.sum(axis=0) * x.shape[1]"), "db",
-                         "scaled by a count"),
+                         "scaled by a known factor"),
     "dense w indices swapped": ("dense", one("dense_backward", """
         dx = np.zeros(x.shape)
         for n in range(x.shape[0]):
@@ -152,6 +152,13 @@ WRONG = {
                          "an extra term"),
     "dense dy.dot(w)": ("dense", one("dense_backward", "return dy.dot(w), x.T @ dy, dy.sum(axis=0)"), None,
                         "a product of mismatched shapes"),
+    "dense db sum not reset": ("dense", one("dense_backward", """
+        db, total = np.zeros(w.shape[1]), 0.0
+        for m in range(w.shape[1]):
+            for n in range(x.shape[0]):
+                total += dy[n, m]
+            db[m] = total
+        return dy @ w.T, x.T @ dy, db"""), "db", "a sum not reset"),
     "dense sign": ("dense", one("dense_backward", "return -dy @ w.T, x.T @ dy, dy.sum(axis=0)"), "dx", "sign flipped"),
     "relu x >= 0": ("relu", one("relu_backward", "return dy * (x >= 0)"), "dx", "relu's slope at 0"),
     "relu heaviside half": ("relu", one("relu_backward", "return dy * np.heaviside(x, 0.5)"), "dx",
@@ -185,6 +192,7 @@ WRONG = {
         return dx"""), None, "written for one number of dimensions"),
     "tanh in x": ("tanh", one("tanh_backward", "return dy * (1 - np.tanh(y) ** 2)"), "dx", "x-formula applied to y"),
     "tanh 1 - y": ("tanh", one("tanh_backward", "return dy * (1 - y)"), "dx", "wrong derivative"),
+    "tanh bracket lost": ("tanh", one("tanh_backward", "return dy * (1 - y) - y"), "dx", "wrong formula"),
     "tanh no dy": ("tanh", one("tanh_backward", "return 1 - y * y"), "dx", "dy not multiplied in"),
     "sigmoid in x": ("sigmoid", SIGMOID_RIGHT_FORWARD + """
 def sigmoid_backward(dy, y):
@@ -240,6 +248,12 @@ def sigmoid_backward(dy, y):
     "bce tanh without the half": ("bce_with_logits", one("bce_with_logits_backward",
                                                          "return (0.5 * (1 + np.tanh(logits)) - targets) / logits.size"),
                                   "dlogits", "sigmoid's argument scaled"),
+    "bce masked": ("bce_with_logits", one("bce_with_logits_backward",
+                                          "return (0.5 * (1 + np.tanh(logits / 2)) - targets) / logits.size * (logits > 0)"),
+                   "dlogits", "masked where it should not be"),
+    "bce targets rounded": ("bce_with_logits", one("bce_with_logits_backward",
+                                                   "return (0.5 * (1 + np.tanh(logits / 2)) - np.round(targets)) / logits.size"),
+                            "dlogits", BY_FEATURE),
     "bce sigmoid'": ("bce_with_logits", one("bce_with_logits_backward", """
         s = 0.5 * (1 + np.tanh(logits / 2))
         return (s - targets) * s * (1 - s) / logits.size"""), "dlogits", "sigmoid's derivative multiplied in"),
@@ -373,7 +387,7 @@ def files(tmp_path_factory):
 
 def test_every_named_mistake_has_a_wrong_implementation():
     proven = {mistake for _, _, _, mistake in WRONG.values()}
-    names = {m.name for m in MISTAKES} | set(ERROR_NAMES)
+    names = {m.name for m in MISTAKES} | set(ERROR_NAMES) | {BY_FEATURE}
     assert proven == names, names ^ proven
 
 
@@ -381,7 +395,7 @@ def test_docs_list_every_name():
     from conftest import REPO
 
     text = " ".join((REPO / "docs" / "lab.md").read_text().split())
-    names = [m.name for m in MISTAKES] + list(ERROR_NAMES)
+    names = [m.name for m in MISTAKES] + list(ERROR_NAMES) + [BY_FEATURE]
     short = [n.removeprefix("BatchNorm ").removeprefix("Adam's ").removeprefix("Adam ") for n in names]
     assert [n for n in short if n not in text] == []
 

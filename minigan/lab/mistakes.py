@@ -120,8 +120,8 @@ def _reshaped(a):
     """The right numbers with the axes in another order, then reshaped to the shape asked for:
     reshape keeps the numbers in memory order, it does not move axes."""
     e = a.expected
-    if e.ndim < 2 or a.value.size != e.size:
-        return None
+    if e.ndim < 2 or a.value.size != e.size or not close(np.sort(a.value, axis=None), np.sort(e, axis=None)):
+        return None  # not the same numbers
     return a.first((f"in the axis order {order}" if e.ndim > 2 else "transposed", e.transpose(order).reshape(a.value.shape))
                    for order in permutations(range(e.ndim)) if order != tuple(range(e.ndim)))
 
@@ -803,7 +803,65 @@ def _extra_term(a):
     return None
 
 
-PATTERN_NAMES = ("scaled by a count",)  # what the array looks like, not how it was written: yields to a mistake
+def _masked(a):
+    """The right answer where an input is > 0 (or < 0) and 0 elsewhere: a mask that belongs to
+    another step (the activation's)."""
+    e = a.expected
+    for name in ("x", "xhat", "logits"):
+        u = a.inputs.get(name)
+        if isinstance(u, np.ndarray) and u.shape == e.shape:
+            found = a.first((f"zero where {name} {side}", np.where(keep, e, 0.0))
+                            for side, keep in (("<= 0", u > 0), (">= 0", u < 0)) if np.any(e[~keep]))
+            if found:
+                return found
+    return None
+
+
+def _running_sum(a):
+    """The right entries summed along an axis as they come (np.cumsum): a sum set to 0 once,
+    before the loop, not at each step of it."""
+    e, names = a.expected, AXES.get((a.exercise.name, a.grad))
+    return a.first((f"along the {names[k]}s" if names else f"along axis {k}", np.cumsum(e, axis=k))
+                   for k in range(e.ndim) if e.shape[k] > 1)
+
+
+def _term(c, name, per_m):
+    """c * name as a student would write it (2 dy y, t / M, -y^2), c a small multiple of 1/2 (of 1
+    / M where per_m), or None."""
+    for unit, over in ((1.0, ""), (per_m, " / M")) if per_m else ((1.0, ""),):
+        k = 2 * c / unit
+        if abs(k - round(k)) < 1e-6 and 0 < abs(round(k)) <= 8:
+            size = f"{abs(round(k)) / 2:g}"
+            body = size if name == "1" else name if size == "1" else f"{size} {name}"
+            return ("- " if k < 0 else "+ ") + body + over
+    return None
+
+
+def _formula(a):
+    """The array as a short sum of terms in dy and y (tanh, sigmoid: dy y - y, where dy y (1 - y)
+    belongs) or in p = sigmoid(z), t and 1 / M (BCE: p - t / M, where (p - t) / M belongs): a
+    formula written wrong (a bracket lost, a factor on the wrong term). A case with fewer entries
+    than terms cannot tell; where it has just as many, the fit is exact whatever the array, and
+    only coefficients that are small multiples of 1/2 name it."""
+    if a.exercise.name == "bce_with_logits":
+        s, t, M, _ = _bce_parts(a)
+        terms, per_m = {"p": s, "t": t, "1": np.ones_like(s), "p t": s * t}, 1.0 / M
+    else:
+        dy, y = a.case.dy, a.inputs["y"]
+        terms, per_m = {"dy": dy, "dy y": dy * y, "dy y^2": dy * y * y, "1": np.ones_like(y), "y": y, "y^2": y * y}, None
+    if a.value.size < len(terms):
+        return None
+    basis = np.stack([u.ravel() for u in terms.values()], axis=1)
+    coef = np.linalg.lstsq(basis, a.value.ravel(), rcond=None)[0]
+    coef = np.where(np.abs(coef) < 1e-9 * max(1.0, float(np.abs(coef).max())), 0.0, coef)
+    if not np.any(coef) or not close(basis @ coef, a.value.ravel()):
+        return None
+    parts = [_term(c, name, per_m) for c, name in zip(coef, terms) if c]
+    return None if None in parts else " ".join(parts).removeprefix("+ ")
+
+
+PATTERN_NAMES = ("scaled by a known factor",)
+BY_FEATURE = "wrong only where the case has a property"  # given by the grader, which sees every case  # what the array looks like, not how it was written: yields to a mistake
 
 
 def _scaled_by_a_count(a):
@@ -1048,9 +1106,18 @@ MISTAKES = [
     Mistake("an extra term", ("*",), ("*",), _extra_term,
             "{grad} is the right answer {detail}: a term the loss does not have (a weight decay belongs to the "
             "loss or the optimizer, not to this function)"),
-    Mistake("scaled by a count", ("*",), ("*",), _scaled_by_a_count,
+    Mistake("masked where it should not be", ("dense", "conv2d", "batchnorm", "bce_with_logits"), ("*",), _masked,
+            "{grad} is right where it is not 0, and {detail}: that mask belongs to another step (an activation's "
+            "backward runs as a step of its own), not to this one"),
+    Mistake("a sum not reset", ("*",), ("*",), _running_sum,
+            "{grad} is the right entries summed one after another {detail}: a sum set to 0 once, before the loop, "
+            "carries over; set it to 0 at the start of each step of the loop"),
+    Mistake("scaled by a known factor", ("*",), ("*",), _scaled_by_a_count,
             "{grad} is {detail}: a factor the formula does not have (a sum inside a loop it does not belong to, a "
             "mean where a sum belongs, or the reverse)"),
+    Mistake("wrong formula", ("tanh", "sigmoid", "bce_with_logits"), ("dx", "dlogits"), _formula,
+            "{grad} is {detail}: dtanh = dy (1 - y^2), dsigmoid = dy y (1 - y), dBCE/dz = (p - t) / M with "
+            "p = sigmoid(z); check the brackets and which factor multiplies which term"),
 ]
 
 
@@ -1206,6 +1273,10 @@ def _counts(a):
         out["alpha"] = a.inputs["alpha"]
     if a.exercise.name == "dense":
         out["D"] = a.inputs["x"].shape[1]
+    if a.exercise.name == "adam":  # a bias correction applied twice, or its root lost
+        i = a.inputs
+        out["1 / (1 - beta1^t)"] = 1 / (1 - i["beta1"] ** i["step"])
+        out["sqrt(1 - beta2^t)"] = np.sqrt(1 - i["beta2"] ** i["step"])
     return out
 
 

@@ -1,4 +1,4 @@
-# expect: scaled by a count
+# expect: scaled by a known factor
 # mistake: db[m] += dy[n, m] sits inside the loop over d: db comes out D times too large
 import numpy as np
 

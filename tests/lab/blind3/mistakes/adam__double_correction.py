@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: scaled by a known factor
 # mistake: the bias correction applied twice: lr / (1 - beta1^t) as the step size and m_hat as well
 import numpy as np
 

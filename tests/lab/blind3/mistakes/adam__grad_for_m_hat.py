@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong only where the case has a property
 # mistake: the step uses the raw gradient over sqrt(v_hat) (RMSProp's), m_hat computed but unused
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong formula
 # mistake: p - t / M: the parentheses around (p - t) lost
 import numpy as np
 

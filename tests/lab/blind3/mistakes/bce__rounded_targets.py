@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong only where the case has a property
 # mistake: targets rounded to 0/1 first ("labels are binary"): wrong for soft targets
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: a sum not reset
 # mistake: loops whose per-feature sums are set to 0 once, before the loop over features: they accumulate across features
 import numpy as np
 

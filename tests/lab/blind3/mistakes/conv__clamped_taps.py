@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong only where the case has a property
 # mistake: taps in the padding clamped to the border (min/max) instead of skipped
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong only where the case has a property
 # mistake: dx gathered per input pixel with oh = (ih + p - kh) // s, the divisibility by the stride not checked
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: masked where it should not be
 # mistake: dx masked by x > 0, as if the layer's relu were part of dense's backward
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong formula
 # mistake: dy * y * 1 - y: the parentheses around (1 - y) lost
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: wrong beta in a bias correction
 # mistake: m divided by (1 - beta2^t) and v by (1 - beta1^t): the corrections swapped
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: update not in place
 # mistake: m = m * beta1 makes a new array, so the m += that follows writes into it, not the caller's m (same for v)
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: Adam without bias correction
 # mistake: m corrected, v not: lr m_hat / (sqrt(v) + eps)
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: scaled by a known factor
 # mistake: M computed as shape[0] * shape[-1]: right for 2-D, the square of the size for 1-D
 import numpy as np
 

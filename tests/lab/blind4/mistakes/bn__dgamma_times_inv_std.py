@@ -1,3 +1,4 @@
+# expect: scaled per feature
 # mistake: dgamma = sum(dy (x - mean)) inv_std, with x - mean taken as xhat: an extra inv_std
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: gamma or inv_std wrong in dx
 # mistake: staged derivation with dxhat = dy (gamma left out of the gradient reaching xhat)
 import numpy as np
 

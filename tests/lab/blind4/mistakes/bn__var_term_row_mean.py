@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: the variance term's mean taken per row (axis 1), the mean term's right (axis 0)
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: error
 # mistake: the padded canvas made H + p by W + p (padding on one side only): windows run past its end
 import numpy as np
 

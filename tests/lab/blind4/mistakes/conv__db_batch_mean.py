@@ -1,3 +1,4 @@
+# expect: mean where a sum belongs
 # mistake: db summed over the pixels, then averaged over the batch
 import numpy as np
 

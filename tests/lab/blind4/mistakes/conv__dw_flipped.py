@@ -1,3 +1,4 @@
+# expect: flipped kernel in dx
 # mistake: dw reads x at the flipped tap (KH-1-kh, KW-1-kw): the flipped-kernel recipe applied to dw
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: a loop over the wrong size
 # mistake: the output taken as square: Wo = Ho
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: scaled by a known factor
 # mistake: dx divided by M, the number of outputs ("each input's gradient averaged over the outputs")
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: dx[n, d] += dy[n, m] * w[d, m] * x[n, d]: the input multiplied in as well (chain rule overdone)
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: wrong slope
 # mistake: dy / alpha on the negative side instead of alpha * dy
 import numpy as np
 

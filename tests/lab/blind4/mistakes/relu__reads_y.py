@@ -1,3 +1,4 @@
+# expect: error
 # mistake: copied from the tanh exercise: reads y, which relu_backward does not have (NameError)
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: unnamed
 # mistake: the branch for x < 0 written exp(x) / (1 + exp(-x)) (the sign in the denominator)
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: wrong derivative
 # mistake: backward dy * (1 - y): the factor y forgotten
 import numpy as np
 

@@ -1,3 +1,4 @@
+# expect: wrong formula
 # mistake: dy * (1 - y^2) expanded as dy - y^2 (dy left off the second term)
 import numpy as np
 

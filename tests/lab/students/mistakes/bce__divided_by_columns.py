@@ -1,4 +1,4 @@
-# expect: loss's 1/M missing
+# expect: scaled by a known factor
 import numpy as np
 
 
