@@ -190,6 +190,9 @@ WRONG = {
         for i in range(x.shape[0]):
             dx[i] = dy[i] if x[i] > 0 else 0.0
         return dx"""), None, "written for one number of dimensions"),
+    "relu reads y": ("relu", one("relu_backward", "return dy * (y > 0)  # noqa: F821"), None,
+                     "a name the function does not have"),
+    "tanh times y": ("tanh", one("tanh_backward", "return dy * (1 - y * y) * y"), "dx", "an input multiplied in"),
     "tanh in x": ("tanh", one("tanh_backward", "return dy * (1 - np.tanh(y) ** 2)"), "dx", "x-formula applied to y"),
     "tanh 1 - y": ("tanh", one("tanh_backward", "return dy * (1 - y)"), "dx", "wrong derivative"),
     "tanh bracket lost": ("tanh", one("tanh_backward", "return dy * (1 - y) - y"), "dx", "wrong formula"),
@@ -223,6 +226,14 @@ def sigmoid_forward(x):
 def sigmoid_backward(dy, y):
     return dy * y * (1 - y)
 """, "y", "sigmoid of |x|"),
+    "sigmoid branch for x < 0": ("sigmoid", """
+def sigmoid_forward(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e)
+
+def sigmoid_backward(dy, y):
+    return dy * y * (1 - y)
+""", "y", "one branch wrong"),
     "sigmoid mirrored": ("sigmoid", """
 def sigmoid_forward(x):
     return 1 / (1 + np.exp(np.clip(x, -500, 500)))
@@ -269,6 +280,7 @@ def sigmoid_backward(dy, y):
     "conv kh kw swapped": ("conv2d", conv_loops(ih="oh * s - p + kw", iw="ow * s - p + kh"), "dw", "kh and kw swapped"),
     "conv stride on the tap": ("conv2d", conv_loops(ih="(oh + kh) * s - p", iw="(ow + kw) * s - p"), "dx",
                                "stride applied to the tap"),
+    "conv 0 < ih": ("conv2d", conv_loops(inside="0 < ih < H and 0 < iw < W"), "dx", "bounds check off by one"),
     "conv no stride": ("conv2d", conv_loops(ih="oh - p + kh", iw="ow - p + kw"), "dx", "stride not applied"),
     "conv no padding offset": ("conv2d", conv_loops(ih="oh * s + kh", iw="ow * s + kw"), "dx", "padding offset wrong"),
     "conv upper bound only": ("conv2d", conv_loops(inside="ih < H and iw < W"), "dx", "negative index wraps"),

@@ -403,10 +403,10 @@ def judge_file(exercise, path, seed, cases, record, arrays, gradcheck=True):
 def names_that_explain_every_case(judged):
     """A name stays on an array where it explains the array in every case it is wrong in (a
     file whose param did not move at t = 1 but moved wrongly later did not forget to write in
-    place): the first name that does is given to all of them, a pattern (scaled by a known
-    factor) only where no mistake does. Else the mistake found in most of them stays there (a
-    pattern only where no mistake was found), and the rest are reported by where they are
-    wrong. "sigmoid overflow" names only a file whose finite cases are right."""
+    place): the first mistake that does is given to all of them. Else the mistake found in most
+    of them stays there; else a pattern (scaled by a known factor, one branch wrong) that
+    explains every case; and the rest are reported by where they are wrong. "sigmoid overflow"
+    names only a file whose finite cases are right."""
     by_grad = {}
     for problem, answer in judged:
         by_grad.setdefault(answer.grad, []).append((problem, answer))
@@ -418,15 +418,20 @@ def names_that_explain_every_case(judged):
         if len(names) == 1 and all(p["mistake"] for p, _ in rest):
             continue
         mistakes = [n for n in names if n not in PATTERN_NAMES]
-        for name in mistakes + list(PATTERN_NAMES) if names else ():
+
+        def most_of(found):  # the name found in most cases, if one is
+            counts = {n: sum(p["mistake"] == n for p, _ in rest) for n in found}
+            return max(counts, key=counts.get) if counts and 2 * max(counts.values()) > len(rest) else None
+
+        most = most_of(mistakes)
+        for name in mistakes + ([] if most or not names else list(PATTERN_NAMES)):
             messages = explain_all(name, [a for _, a in rest])
             if messages:
                 for (p, _), message in zip(rest, messages):
                     p.update(mistake=name, kind=name, message=message)
                 break
-        else:  # no one name for all: the most frequent stays where it was found, if in most cases
-            counts = {n: sum(p["mistake"] == n for p, _ in rest) for n in mistakes or names}
-            keep = max(counts, key=counts.get) if counts and 2 * max(counts.values()) > len(rest) else None
+        else:  # no one name for all: the one found in most cases stays where it was found
+            keep = most or (None if mistakes else most_of(names))
             unname([(p, a) for p, a in rest if p["mistake"] != keep])
 
 

@@ -231,12 +231,13 @@ def _wrong_axis(a):
 # -- conv ---------------------------------------------------------------------------------
 
 def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=False, sample=None, wrap=False,
-                 out=None, tap_step=1):
+                 out=None, tap_step=1, strict=False):
     """(dx, dw) of the convolution as a student might write it, with one slip: w flipped in dx,
     kh and kw swapped in the taps, windows ``step`` apart (the stride when None), starting at
     ``offset`` (-padding when None), dx on the padded canvas, one sample's terms only, negative
     indices wrapping round (a bounds check on the upper end only), only the first out =
-    (rows, columns) of dy's windows, or taps tap_step apart (the stride applied to kh too)."""
+    (rows, columns) of dy's windows, taps tap_step apart (the stride applied to kh too), or a
+    bounds check that leaves out row and column 0 (0 < ih, strict)."""
     i, dy = case.inputs, case.dy
     x, w, s, p = i["x"], i["w"], i["stride"], i["padding"]
     if sample is not None:
@@ -249,7 +250,7 @@ def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=Fa
     dx = np.zeros((N, H + 2 * p, W + 2 * p, C) if canvas else x.shape)
     dw = np.zeros(w.shape)
     oh, ow = np.meshgrid(np.arange(Ho), np.arange(Wo), indexing="ij")
-    low = (-H, -W) if wrap else (0, 0)
+    low = (-H, -W) if wrap else (1, 1) if strict else (0, 0)
     for kh in range(KH):
         for kw in range(KW):
             th, tw = (kw, kh) if swap else (kh, kw)
@@ -280,6 +281,7 @@ def _conv_candidates(a):
             out["wrap"] = conv_variant(case, wrap=True)
         if case.inputs["stride"] > 1:
             out["tap stride"] = conv_variant(case, tap_step=case.inputs["stride"])
+        out["strict"] = conv_variant(case, strict=True)
         for size in output_sizes(case):
             out[("size", size)] = conv_variant(case, out=size)
         return out
@@ -331,6 +333,10 @@ def _conv_swapped(a):
 def _conv_unstrided(a):
     s = a.inputs["stride"]
     return a.first([("", dict(zip(("dx", "dw"), _conv_candidates(a)["unstrided"]))[a.grad])]) if s > 1 else None
+
+
+def _conv_strict_bound(a):
+    return a.first([("", dict(zip(("dx", "dw"), _conv_candidates(a)["strict"]))[a.grad])])
 
 
 def _conv_tap_stride(a):
@@ -651,15 +657,17 @@ def _bn(*names):
 
 
 def _bn_wrong_axis(a):
-    """dx's means taken over each row (axis 1) or the whole array, not over the batch."""
+    """dx's means (one or both) taken over each row (axis 1) or the whole array, not over the batch."""
     i, dy = a.inputs, a.case.dy
     xhat = i["xhat"]
 
-    def dx(axis):
-        return i["gamma"] * i["inv_std"] * (dy - dy.mean(axis=axis, keepdims=True)
-                                            - xhat * (dy * xhat).mean(axis=axis, keepdims=True))
+    def dx(mean_axis, var_axis):
+        return i["gamma"] * i["inv_std"] * (dy - dy.mean(axis=mean_axis, keepdims=True)
+                                            - xhat * (dy * xhat).mean(axis=var_axis, keepdims=True))
 
-    return a.first([("over each row's features (axis 1)", dx(1)), ("over the whole array (no axis)", dx(None))])
+    axes = {0: "the batch", 1: "each row's features (axis 1)", None: "the whole array (no axis)"}
+    return a.first((f"of mean(dy) over {axes[m]} and of mean(dy xhat) over {axes[v]}" if m != v else f"over {axes[m]}",
+                    dx(m, v)) for m in axes for v in axes if (m, v) != (0, 0))
 
 
 BN_TERMS = ("dy", "mean(dy)", "xhat mean(dy xhat)")
@@ -790,17 +798,27 @@ POWERS = tuple((f"t{d1:+d}" + ("" if d1 == d2 else f" in m_hat, t{d2:+d} in v_ha
                for d1 in (-1, 0, 1) for d2 in (-1, 0, 1) if (d1, d2) != (0, 0))
 
 
+PARAMETERS = ("w", "b", "gamma", "param")  # what a weight decay can be a multiple of
+
+
 def _extra_term(a):
-    """The right answer plus a multiple of an input (a weight decay, a term of another formula):
-    what the verdict compares, minus the right one, is c times an input array of its shape."""
+    """The right answer plus a multiple of a parameter (a weight decay): what the verdict
+    compares, minus the right one, is c times a parameter of its shape."""
     (_, v), (_, e) = a.exercise.compared(a.grad, a.value, a.case), a.exercise.compared(a.grad, a.expected, a.case)
-    arrays = {k: u for k, u in {**a.inputs, "dy": a.case.dy}.items() if isinstance(u, np.ndarray) and u.shape == v.shape}
+    arrays = {k: u for k, u in a.inputs.items() if k in PARAMETERS and isinstance(u, np.ndarray) and u.shape == v.shape}
     for name, u in arrays.items():
         if np.any(u):
             c = float(((v - e) * u).sum() / (u * u).sum())
             if c and close(v, e + c * u):
                 return f"{c:+.4g} * {name}"
     return None
+
+
+def _times_an_input(a):
+    """The right answer multiplied entry by entry by an input of its shape (the chain rule taken
+    one factor too far)."""
+    return a.first((name, a.expected * u) for name, u in a.inputs.items()
+                   if isinstance(u, np.ndarray) and u.shape == a.expected.shape and not close(u, 1.0 + 0 * u))
 
 
 def _masked(a):
@@ -860,7 +878,21 @@ def _formula(a):
     return None if None in parts else " ".join(parts).removeprefix("+ ")
 
 
-PATTERN_NAMES = ("scaled by a known factor",)
+def _one_branch(a):
+    """Right wherever x is on one side of 0, wrong only on the other: the branch (np.where, if)
+    for that side written wrong."""
+    x = a.inputs.get("logits" if a.grad == "dlogits" else "x")
+    if x is None or x.shape != a.value.shape or not np.all(np.isfinite(a.value)):
+        return None
+    with np.errstate(all="ignore"):
+        wrong = np.abs(a.value - a.expected) > 1e-7 * max(float(np.abs(a.expected).max()), 1e-300)
+    for side, mask in (("x < 0", x < 0), ("x > 0", x > 0)):
+        if wrong.any() and not (wrong & ~mask).any():
+            return f"only where {side}".replace("x", "z" if a.grad == "dlogits" else "x", 1)
+    return None
+
+
+PATTERN_NAMES = ("scaled by a known factor", "one branch wrong")
 BY_FEATURE = "wrong only where the case has a property"  # given by the grader, which sees every case  # what the array looks like, not how it was written: yields to a mistake
 
 
@@ -988,6 +1020,8 @@ MISTAKES = [
     Mistake("stride applied to the tap", ("conv2d",), ("dx", "dw"), _conv_tap_stride,
             "{grad} spaces the kernel's taps by the stride, (oh + kh) * stride - padding: the stride spaces the "
             "windows only, ih = oh*stride - padding + kh"),
+    Mistake("bounds check off by one", ("conv2d",), ("dx", "dw"), _conv_strict_bound,
+            "{grad} leaves out input row and column 0: the check is 0 <= ih < H (and 0 <= iw < W), not 0 < ih"),
     Mistake("stride not applied", ("conv2d",), ("dx", "dw"), _conv_unstrided,
             "{grad} sends the gradient to the wrong pixels: window (oh, ow) starts at input row oh*stride - padding, "
             "not oh - padding; apply the stride as the forward does"),
@@ -1106,6 +1140,9 @@ MISTAKES = [
     Mistake("an extra term", ("*",), ("*",), _extra_term,
             "{grad} is the right answer {detail}: a term the loss does not have (a weight decay belongs to the "
             "loss or the optimizer, not to this function)"),
+    Mistake("an input multiplied in", ("*",), ("*",), _times_an_input,
+            "{grad} is the right answer times {detail}, entry by entry: the chain rule multiplies dy by the "
+            "derivative of this step's output, which has no such factor here"),
     Mistake("masked where it should not be", ("dense", "conv2d", "batchnorm", "bce_with_logits"), ("*",), _masked,
             "{grad} is right where it is not 0, and {detail}: that mask belongs to another step (an activation's "
             "backward runs as a step of its own), not to this one"),
@@ -1115,6 +1152,9 @@ MISTAKES = [
     Mistake("scaled by a known factor", ("*",), ("*",), _scaled_by_a_count,
             "{grad} is {detail}: a factor the formula does not have (a sum inside a loop it does not belong to, a "
             "mean where a sum belongs, or the reverse)"),
+    Mistake("one branch wrong", ("relu", "leaky_relu", "tanh", "sigmoid", "bce_with_logits"), ("y", "dx", "dlogits"),
+            _one_branch, "{grad} is right on one side of 0 and wrong {detail}: the branch for that side (an np.where "
+                         "or if) computes something else; check its formula alone"),
     Mistake("wrong formula", ("tanh", "sigmoid", "bce_with_logits"), ("dx", "dlogits"), _formula,
             "{grad} is {detail}: dtanh = dy (1 - y^2), dsigmoid = dy y (1 - y), dBCE/dz = (p - t) / M with "
             "p = sigmoid(z); check the brackets and which factor multiplies which term"),
@@ -1124,7 +1164,8 @@ MISTAKES = [
 ONE_NDIM = "written for one number of dimensions"
 WRONG_SIZE = "a loop over the wrong size"
 MISMATCH = "a product of mismatched shapes"
-ERROR_NAMES = (ONE_NDIM, "sigmoid overflow", WRONG_SIZE, MISMATCH)  # the names an exception can get (named_error)
+UNDEFINED = "a name the function does not have"
+ERROR_NAMES = (ONE_NDIM, "sigmoid overflow", WRONG_SIZE, MISMATCH, UNDEFINED)  # the names an exception can get (named_error)
 SCALAR_ONLY = ("only 0-dimensional arrays can be converted", "only length-1 arrays can be converted",
                "only size-1 arrays can be converted", "setting an array element with a sequence",
                "truth value of an array with more than one element is ambiguous")  # an array where a number belongs
@@ -1202,7 +1243,14 @@ def named_error(exercise, cases, error):
     if past_the_end:
         return [WRONG_SIZE, past_the_end]
     mismatched = _inner_sizes(exercise, cases[i], error["message"])
-    return [MISMATCH, mismatched] if mismatched else None
+    if mismatched:
+        return [MISMATCH, mismatched]
+    undefined = re.match(r"NameError: name '(\w+)' is not defined", error["message"])
+    if undefined:
+        return [UNDEFINED, f"{undefined.group(1)} is neither an argument of {error.get('function') or 'the function'} nor "
+                           f"set in it, nor imported: use the arguments the exercise passes (their names are in the "
+                           f"stub's signature), or define it first"]
+    return None
 
 
 def _inner_sizes(exercise, case, message):
@@ -1272,7 +1320,7 @@ def _counts(a):
     if "alpha" in a.inputs:
         out["alpha"] = a.inputs["alpha"]
     if a.exercise.name == "dense":
-        out["D"] = a.inputs["x"].shape[1]
+        out["D"], out["M"] = a.inputs["x"].shape[1], a.inputs["w"].shape[1]
     if a.exercise.name == "adam":  # a bias correction applied twice, or its root lost
         i = a.inputs
         out["1 / (1 - beta1^t)"] = 1 / (1 - i["beta1"] ** i["step"])

@@ -1,6 +1,5 @@
 # expect: gradients in the wrong order
 # mistake: dgamma = sum(dy) and dbeta = sum(dy xhat): the parameter gradients swapped
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

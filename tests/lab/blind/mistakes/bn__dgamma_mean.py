@@ -1,6 +1,5 @@
 # expect: mean where a sum belongs
 # mistake: dgamma = mean(dy xhat) over the batch, not the sum
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

@@ -1,6 +1,5 @@
 # expect: gamma or inv_std wrong in dx
 # mistake: gamma left out of dx (the gradient reaching xhat is gamma dy)
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

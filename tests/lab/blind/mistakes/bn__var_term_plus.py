@@ -1,6 +1,5 @@
 # expect: BatchNorm term with the wrong sign
 # mistake: the variance term added, not subtracted: dy - mean(dy) + xhat mean(dy xhat)
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

@@ -1,6 +1,5 @@
 # expect: BatchNorm 1/N missing
 # mistake: the variance term's 1/N forgotten (sum where the mean term has a mean)
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

@@ -1,6 +1,5 @@
 # expect: summed over the wrong axis
 # mistake: db summed over the outputs (axis=1) instead of over the batch
-import numpy as np
 
 
 def dense_backward(dy, x, w):

@@ -1,6 +1,5 @@
 # expect: mean where a sum belongs
 # mistake: db is the batch mean of dy, not its sum
-import numpy as np
 
 
 def dense_backward(dy, x, w):

@@ -1,6 +1,5 @@
 # expect: mean where a sum belongs
 # mistake: dw averaged over the batch (divided by N), thinking the batch is a mean
-import numpy as np
 
 
 def dense_backward(dy, x, w):

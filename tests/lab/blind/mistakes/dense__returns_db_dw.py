@@ -1,6 +1,5 @@
 # expect: gradients in the wrong order
 # mistake: returns (dx, db, dw): dw and db in the wrong order
-import numpy as np
 
 
 def dense_backward(dy, x, w):

@@ -1,6 +1,5 @@
 # expect: wrong derivative
 # mistake: (1 - y)^2 instead of 1 - y^2
-import numpy as np
 
 
 def tanh_backward(dy, y):

@@ -1,5 +1,4 @@
 # right: dxhat centred, then its component along xhat removed (the two paths as projections)
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

@@ -1,5 +1,4 @@
 # right: the slope as alpha + (1 - alpha) [x > 0]
-import numpy as np
 
 
 def leaky_relu_backward(dy, x, alpha=0.2):

@@ -1,5 +1,4 @@
 # right: a copy of dy, zeroed where x <= 0
-import numpy as np
 
 
 def relu_backward(dy, x):

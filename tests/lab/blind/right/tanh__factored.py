@@ -1,5 +1,4 @@
 # right: (1 - y)(1 + y), factored
-import numpy as np
 
 
 def tanh_backward(dy, y):

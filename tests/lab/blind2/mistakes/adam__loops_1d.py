@@ -2,8 +2,6 @@
 # mistake: a loop over the first axis with math.sqrt: works for 1-D parameters only
 import math
 
-import numpy as np
-
 
 def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     for i in range(param.shape[0]):

@@ -1,6 +1,5 @@
 # expect: gamma or inv_std wrong in dx
 # mistake: dx divided by inv_std (std and inverse std confused)
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

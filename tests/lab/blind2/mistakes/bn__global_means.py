@@ -1,6 +1,5 @@
 # expect: BatchNorm means over the wrong axis
 # mistake: dy.mean() and (dy * xhat).mean() without axis: means over the whole array, not per feature
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

@@ -1,6 +1,5 @@
 # expect: BatchNorm term with a wrong factor
 # mistake: N read as dy.shape[1] (the number of features) for the 1/N
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

@@ -1,6 +1,5 @@
 # expect: BatchNorm term with xhat misplaced
 # mistake: the variance term without its xhat factor: dy - mean(dy) - mean(dy xhat)
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

@@ -1,6 +1,5 @@
 # expect: extra axes of size 1
 # mistake: db = dy.sum(axis=0, keepdims=True), shaped (1, M) instead of (M,)
-import numpy as np
 
 
 def dense_backward(dy, x, w):

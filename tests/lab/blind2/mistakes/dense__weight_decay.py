@@ -1,6 +1,5 @@
 # expect: an extra term
 # mistake: dw = x.T @ dy + w: a weight decay term added that the loss does not have
-import numpy as np
 
 
 def dense_backward(dy, x, w):

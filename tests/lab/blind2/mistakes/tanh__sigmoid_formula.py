@@ -1,6 +1,5 @@
 # expect: wrong derivative
 # mistake: dy * y * (1 - y): the sigmoid's derivative used for tanh
-import numpy as np
 
 
 def tanh_backward(dy, y):

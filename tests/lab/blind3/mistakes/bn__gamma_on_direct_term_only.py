@@ -1,6 +1,5 @@
 # expect: BatchNorm term scaled per feature
 # mistake: gamma multiplies only the direct term: gamma inv_std dy - inv_std (mean(dy) + xhat mean(dy xhat))
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: one branch wrong
 # mistake: the slope as np.clip(x, 0, 1), the derivative of a clipped relu
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: wrong only where the case has a property
+# expect: wrong formula
 # mistake: gradient by cases t == 1 (p - 1) and otherwise (p): soft targets taken as 0
 import numpy as np
 

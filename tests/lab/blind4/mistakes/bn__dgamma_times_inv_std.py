@@ -1,6 +1,5 @@
 # expect: scaled per feature
 # mistake: dgamma = sum(dy (x - mean)) inv_std, with x - mean taken as xhat: an extra inv_std
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

@@ -1,6 +1,5 @@
-# expect: unnamed
+# expect: BatchNorm means over the wrong axis
 # mistake: the variance term's mean taken per row (axis 1), the mean term's right (axis 0)
-import numpy as np
 
 
 def batchnorm_backward(dy, xhat, gamma, inv_std):

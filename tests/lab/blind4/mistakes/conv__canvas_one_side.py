@@ -8,7 +8,6 @@ def conv2d_backward(dy, x, w, stride, padding):
     KH, KW, _, F = w.shape
     _, Ho, Wo, _ = dy.shape
     s, p = stride, padding
-    dx = np.zeros_like(x)
     dw = np.zeros_like(w)
     xp = np.zeros((N, H + p, W + p, C))
     xp[:, p:, p:, :] = x

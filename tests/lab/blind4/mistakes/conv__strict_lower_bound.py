@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: bounds check off by one
 # mistake: the bounds check 0 < ih < H (strict at 0): the first row and column never receive or give
 import numpy as np
 

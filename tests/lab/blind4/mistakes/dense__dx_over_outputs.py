@@ -1,6 +1,5 @@
 # expect: scaled by a known factor
 # mistake: dx divided by M, the number of outputs ("each input's gradient averaged over the outputs")
-import numpy as np
 
 
 def dense_backward(dy, x, w):

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: an input multiplied in
 # mistake: dx[n, d] += dy[n, m] * w[d, m] * x[n, d]: the input multiplied in as well (chain rule overdone)
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: one branch wrong
 # mistake: the branch for x < 0 written exp(x) / (1 + exp(-x)) (the sign in the denominator)
 import numpy as np
 

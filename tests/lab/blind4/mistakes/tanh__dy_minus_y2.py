@@ -1,6 +1,5 @@
 # expect: wrong formula
 # mistake: dy * (1 - y^2) expanded as dy - y^2 (dy left off the second term)
-import numpy as np
 
 
 def tanh_backward(dy, y):

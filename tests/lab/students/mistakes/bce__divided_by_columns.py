@@ -1,4 +1,4 @@
-# expect: scaled by a known factor
+# expect: loss's 1/M missing
 import numpy as np
 
 
