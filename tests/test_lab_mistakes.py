@@ -14,7 +14,7 @@ import pytest
 
 from minigan.lab.exercises import EXERCISES
 from minigan.lab.grader import judge_file, run_file
-from minigan.lab.mistakes import ERROR_NAMES, MISTAKES
+from minigan.lab.mistakes import BY_FEATURE, ERROR_NAMES, MISTAKES
 
 SEEDS = range(50)
 
@@ -133,6 +133,32 @@ WRONG = {
                        "a number where an array belongs"),
     "dense dx mean": ("dense", one("dense_backward", "return dy @ w.T / len(x), x.T @ dy, dy.sum(axis=0)"), "dx",
                       "divided by the batch size"),
+    "dense dx reshaped": ("dense", one("dense_backward", "return (w @ dy.T).reshape(x.shape), x.T @ dy, dy.sum(axis=0)"),
+                          "dx", "reshaped where a transpose belongs"),
+    "dense dw of sums": ("dense", one("dense_backward", "return dy @ w.T, np.outer(x.sum(axis=0), dy.sum(axis=0)), "
+                                                        "dy.sum(axis=0)"), "dw", "product of sums"),
+    "dense last sample left out": ("dense", one("dense_backward", "return dy @ w.T, x[:-1].T @ dy[:-1], dy.sum(axis=0)"),
+                                   "dw", "the batch loop one short"),
+    "dense db times D": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy, dy.sum(axis=0) * x.shape[1]"), "db",
+                         "scaled by a known factor"),
+    "dense w indices swapped": ("dense", one("dense_backward", """
+        dx = np.zeros(x.shape)
+        for n in range(x.shape[0]):
+            for d in range(x.shape[1]):
+                for m in range(w.shape[1]):
+                    dx[n, d] += dy[n, m] * w[m, d]
+        return dx, x.T @ dy, dy.sum(axis=0)"""), None, "a loop over the wrong size"),
+    "dense dw decayed": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy + 0.01 * w, dy.sum(axis=0)"), "dw",
+                         "an extra term"),
+    "dense dy.dot(w)": ("dense", one("dense_backward", "return dy.dot(w), x.T @ dy, dy.sum(axis=0)"), None,
+                        "a product of mismatched shapes"),
+    "dense db sum not reset": ("dense", one("dense_backward", """
+        db, total = np.zeros(w.shape[1]), 0.0
+        for m in range(w.shape[1]):
+            for n in range(x.shape[0]):
+                total += dy[n, m]
+            db[m] = total
+        return dy @ w.T, x.T @ dy, db"""), "db", "a sum not reset"),
     "dense sign": ("dense", one("dense_backward", "return -dy @ w.T, x.T @ dy, dy.sum(axis=0)"), "dx", "sign flipped"),
     "relu x >= 0": ("relu", one("relu_backward", "return dy * (x >= 0)"), "dx", "relu's slope at 0"),
     "relu heaviside half": ("relu", one("relu_backward", "return dy * np.heaviside(x, 0.5)"), "dx",
@@ -159,8 +185,17 @@ WRONG = {
             for j in range(x.shape[1]):
                 dx[i, j] = dy[i, j] if x[i, j] > 0 else 0.0
         return dx"""), None, "written for one number of dimensions"),
+    "relu 1-D loop": ("relu", one("relu_backward", """
+        dx = np.zeros(dy.shape)
+        for i in range(x.shape[0]):
+            dx[i] = dy[i] if x[i] > 0 else 0.0
+        return dx"""), None, "written for one number of dimensions"),
+    "relu reads y": ("relu", one("relu_backward", "return dy * (y > 0)  # noqa: F821"), None,
+                     "a name the function does not have"),
+    "tanh times y": ("tanh", one("tanh_backward", "return dy * (1 - y * y) * y"), "dx", "an input multiplied in"),
     "tanh in x": ("tanh", one("tanh_backward", "return dy * (1 - np.tanh(y) ** 2)"), "dx", "x-formula applied to y"),
     "tanh 1 - y": ("tanh", one("tanh_backward", "return dy * (1 - y)"), "dx", "wrong derivative"),
+    "tanh bracket lost": ("tanh", one("tanh_backward", "return dy * (1 - y) - y"), "dx", "wrong formula"),
     "tanh no dy": ("tanh", one("tanh_backward", "return 1 - y * y"), "dx", "dy not multiplied in"),
     "sigmoid in x": ("sigmoid", SIGMOID_RIGHT_FORWARD + """
 def sigmoid_backward(dy, y):
@@ -184,6 +219,21 @@ def sigmoid_forward(x):
 def sigmoid_backward(dy, y):
     return dy * y * (1 - y)
 """, None, "sigmoid overflow"),
+    "sigmoid of |x|": ("sigmoid", """
+def sigmoid_forward(x):
+    return 1 / (1 + np.exp(-np.abs(x)))
+
+def sigmoid_backward(dy, y):
+    return dy * y * (1 - y)
+""", "y", "sigmoid of |x|"),
+    "sigmoid branch for x < 0": ("sigmoid", """
+def sigmoid_forward(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e)
+
+def sigmoid_backward(dy, y):
+    return dy * y * (1 - y)
+""", "y", "one branch wrong"),
     "sigmoid mirrored": ("sigmoid", """
 def sigmoid_forward(x):
     return 1 / (1 + np.exp(np.clip(x, -500, 500)))
@@ -202,6 +252,19 @@ def sigmoid_backward(dy, y):
     "bce rows": ("bce_with_logits", one("bce_with_logits_backward",
                                         "return (0.5 * (1 + np.tanh(logits / 2)) - targets) / logits.shape[0]"),
                  "dlogits", "divided by rows, not entries"),
+    "bce stable form without max's derivative": ("bce_with_logits", one("bce_with_logits_backward", """
+        e = np.exp(-np.abs(logits))
+        return (-targets - np.sign(logits) * e / (1 + e)) / logits.size"""), "dlogits",
+                                                 "the stable form differentiated wrong"),
+    "bce tanh without the half": ("bce_with_logits", one("bce_with_logits_backward",
+                                                         "return (0.5 * (1 + np.tanh(logits)) - targets) / logits.size"),
+                                  "dlogits", "sigmoid's argument scaled"),
+    "bce masked": ("bce_with_logits", one("bce_with_logits_backward",
+                                          "return (0.5 * (1 + np.tanh(logits / 2)) - targets) / logits.size * (logits > 0)"),
+                   "dlogits", "masked where it should not be"),
+    "bce targets rounded": ("bce_with_logits", one("bce_with_logits_backward",
+                                                   "return (0.5 * (1 + np.tanh(logits / 2)) - np.round(targets)) / logits.size"),
+                            "dlogits", BY_FEATURE),
     "bce sigmoid'": ("bce_with_logits", one("bce_with_logits_backward", """
         s = 0.5 * (1 + np.tanh(logits / 2))
         return (s - targets) * s * (1 - s) / logits.size"""), "dlogits", "sigmoid's derivative multiplied in"),
@@ -215,6 +278,9 @@ def sigmoid_backward(dy, y):
         return (e / (1 + e) - targets) / logits.size"""), "dlogits", "sigmoid overflow"),
     "conv flipped": ("conv2d", conv(TAPS="w[::-1, ::-1]"), "dx", "flipped kernel in dx"),
     "conv kh kw swapped": ("conv2d", conv_loops(ih="oh * s - p + kw", iw="ow * s - p + kh"), "dw", "kh and kw swapped"),
+    "conv stride on the tap": ("conv2d", conv_loops(ih="(oh + kh) * s - p", iw="(ow + kw) * s - p"), "dx",
+                               "stride applied to the tap"),
+    "conv 0 < ih": ("conv2d", conv_loops(inside="0 < ih < H and 0 < iw < W"), "dx", "bounds check off by one"),
     "conv no stride": ("conv2d", conv_loops(ih="oh - p + kh", iw="ow - p + kw"), "dx", "stride not applied"),
     "conv no padding offset": ("conv2d", conv_loops(ih="oh * s + kh", iw="ow * s + kw"), "dx", "padding offset wrong"),
     "conv upper bound only": ("conv2d", conv_loops(inside="ih < H and iw < W"), "dx", "negative index wraps"),
@@ -223,6 +289,7 @@ def sigmoid_backward(dy, y):
     "conv db in the tap loops": ("conv2d", conv_loops(db="db", per_tap="db += dy[:, oh, ow].sum(axis=0)"), "db",
                                  "db summed once per tap"),
     "conv not cropped": ("conv2d", conv(CROP="dxp"), "dx", "padding not cropped"),
+    "conv cropped [p:-p]": ("conv2d", conv(CROP="dxp[:, p:-p, p:-p]"), "dx", "padding cropped with [p:-p]"),
     "conv cropped one side": ("conv2d", conv(CROP="dxp[:, :H, :W]"), "dx", "padding offset wrong"),
     "conv cropped the other side": ("conv2d", conv(CROP="dxp[:, 2 * p:, 2 * p:]"), "dx", "padding offset wrong"),
     "conv db per sample": ("conv2d", conv(DB="dy[0].sum(axis=(0, 1))"), "db", "missing batch sum"),
@@ -247,6 +314,16 @@ def sigmoid_backward(dy, y):
                     "gamma or inv_std wrong in dx"),
     "bn factor": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0) - 0.5 * xhat * (dy * xhat).mean(axis=0))"),
                   "dx", "BatchNorm term with a wrong factor"),
+    "bn means per row": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=1, keepdims=True) - xhat * (dy * "
+                                         "xhat).mean(axis=1, keepdims=True))"), "dx", "BatchNorm means over the wrong axis"),
+    "bn inv_std^0 in the variance term": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0)) - gamma * xhat * (dy * "
+                                                          "xhat).mean(axis=0)"), "dx", "BatchNorm term scaled per feature"),
+    "bn xhat in the mean term": ("batchnorm", bn("gamma * inv_std * (dy - xhat * dy.mean(axis=0) - xhat * (dy * "
+                                                 "xhat).mean(axis=0))"), "dx", "BatchNorm term with xhat misplaced"),
+    "bn dbeta keepdims": ("batchnorm", BN.replace("DX", "gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * "
+                                                        "xhat).mean(axis=0))").replace("dy.sum(axis=0)\n",
+                                                                                      "dy.sum(axis=0, keepdims=True)\n"),
+                          "dbeta", "extra axes of size 1"),
     "bn dgamma times gamma": ("batchnorm", BN.replace("DX", "gamma * inv_std * (dy - dy.mean(axis=0) - xhat * (dy * "
                                                             "xhat).mean(axis=0))").replace(
         "(dy * xhat).sum(axis=0), dy", "(dy * xhat).sum(axis=0) * gamma, dy"), "dgamma", "scaled per feature"),
@@ -322,7 +399,7 @@ def files(tmp_path_factory):
 
 def test_every_named_mistake_has_a_wrong_implementation():
     proven = {mistake for _, _, _, mistake in WRONG.values()}
-    names = {m.name for m in MISTAKES} | set(ERROR_NAMES)
+    names = {m.name for m in MISTAKES} | set(ERROR_NAMES) | {BY_FEATURE}
     assert proven == names, names ^ proven
 
 
@@ -330,7 +407,7 @@ def test_docs_list_every_name():
     from conftest import REPO
 
     text = " ".join((REPO / "docs" / "lab.md").read_text().split())
-    names = [m.name for m in MISTAKES] + list(ERROR_NAMES)
+    names = [m.name for m in MISTAKES] + list(ERROR_NAMES) + [BY_FEATURE]
     short = [n.removeprefix("BatchNorm ").removeprefix("Adam's ").removeprefix("Adam ") for n in names]
     assert [n for n in short if n not in text] == []
 

@@ -74,6 +74,11 @@ class Exercise:
         """-> {name: finite-difference estimate}; empty where there is no backward to check."""
         return {}
 
+    def features(self, case):
+        """-> {a property some cases have, in words: whether this one has it}: a fault seen in
+        exactly the cases with one property is named by it (minigan/lab/grader.py)."""
+        return {}
+
     def compared(self, grad, value, case):
         """-> (what it is called, the array the verdict judges) for a returned array: the array itself."""
         return grad, np.asarray(value, np.float64)
@@ -174,6 +179,10 @@ class Elementwise(Exercise):
     def run_student(self, module, case):
         return (self._call(getattr(module, f"{self.name}_backward"), case),)
 
+    def features(self, case):
+        x = case.inputs["x"]
+        return {"a 4-D input": x.ndim == 4, "x exactly 0 somewhere": bool(np.any(x == 0))}
+
     def expected(self, case):
         return {"dx": self._call(getattr(K, f"{self.name}_backward"), case)}
 
@@ -264,6 +273,11 @@ class BceWithLogits(Exercise):
         with np.errstate(over="ignore", invalid="ignore"):
             return (module.bce_with_logits_backward(i["logits"], i["targets"]),)
 
+    def features(self, case):
+        z, t = case.inputs["logits"], case.inputs["targets"]
+        return {"soft targets (between 0 and 1)": bool(np.any((t > 0) & (t < 1))), "1-D logits": z.ndim == 1,
+                "more than one column": z.ndim == 2 and z.shape[1] > 1}
+
     def expected(self, case):
         return {"dlogits": K.bce_with_logits_backward(case.inputs["logits"], case.inputs["targets"])}
 
@@ -278,8 +292,9 @@ class Conv2D(Exercise):
     name, title = "conv2d", "the convolution's backward, with stride and padding"
     writes, given, gradients = ("conv2d_backward",), ("conv2d_forward",), ("dx", "dw", "db")
     # (stride, padding, (KH, KW)): the stride above, equal to and below the kernel, with and
-    # without padding, and non-square kernels (kh and kw cannot be swapped unseen)
-    GEOMETRIES = ((3, 0, (2, 2)), (3, 1, (2, 3)), (2, 1, (3, 2)), (2, 0, (2, 2)), (1, 1, (2, 3)), (2, 0, (3, 3)))
+    # without padding, and non-square kernels (kh and kw cannot be swapped unseen); no two of
+    # these properties hold in the same cases, so that a fault seen only where one holds names it
+    GEOMETRIES = ((3, 0, (2, 2)), (3, 1, (2, 3)), (2, 1, (3, 2)), (2, 0, (2, 3)), (1, 1, (2, 2)), (2, 0, (3, 3)))
 
     def case(self, rng, stride, padding, kernel, N, C, F, H, W):
         KH, KW = kernel
@@ -306,6 +321,12 @@ class Conv2D(Exercise):
     def run_student(self, module, case):
         i = case.inputs
         return module.conv2d_backward(case.dy, i["x"], i["w"], i["stride"], i["padding"])
+
+    def features(self, case):
+        i = case.inputs
+        s, (KH, KW) = i["stride"], i["w"].shape[:2]
+        return {"a stride above 1": s > 1, "padding": i["padding"] > 0, "a kernel that is not square": KH != KW,
+                "a stride above the kernel": s > min(KH, KW)}
 
     def expected(self, case):
         i = case.inputs
@@ -380,6 +401,12 @@ class Adam(Exercise):
             return super().compared(grad, value, case)
         # the step against the step: param is ~1, a step ~lr
         return "param's step (param - param before)", np.asarray(value, np.float64) - case.inputs["param"]
+
+    def features(self, case):
+        i = case.inputs
+        return {"a step after the first (m and v not 0)": i["step"] > 1,
+                "small gradients (where eps counts)": float(np.abs(i["grad"]).max()) < 1e-3,
+                "a 1-D parameter": i["param"].ndim == 1, "a 4-D parameter": i["param"].ndim == 4}
 
     def run_student(self, module, case):
         i = case.inputs

@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from minigan.lab.exercises import EXERCISES
-from minigan.lab.mistakes import TOLERANCE, Answer, close, diagnose, explain_all, locate, named_error
+from minigan.lab.mistakes import (BY_FEATURE, PATTERN_NAMES, TOLERANCE, Answer, close, diagnose, explain_all, locate,
+                                  named_error)
 
 RECORD_KEY = "__record__"  # the RESULTS entry that holds the JSON record beside the arrays
 NO_RESULTS = ("your code ended the Python process before the grader had its results, or wrote them itself: "
@@ -392,6 +393,7 @@ def judge_file(exercise, path, seed, cases, record, arrays, gradcheck=True):
                     judged.append((report["problems"][-1], answer))
         report["cases"].append(row)
     names_that_explain_every_case(judged)
+    name_by_feature(exercise, cases, report["problems"])
     report["right"] = not report["problems"]
     if report["right"] and record["numba"] is not None:
         report["numba"] = numba_status(exercise, record["numba"], outputs0, arrays)
@@ -401,8 +403,9 @@ def judge_file(exercise, path, seed, cases, record, arrays, gradcheck=True):
 def names_that_explain_every_case(judged):
     """A name stays on an array where it explains the array in every case it is wrong in (a
     file whose param did not move at t = 1 but moved wrongly later did not forget to write in
-    place): the first name that does is given to all of them. Else the name found in most of
-    them stays there, and the rest are reported by where they are wrong. "sigmoid overflow"
+    place): the first mistake that does is given to all of them. Else the mistake found in most
+    of them stays there; else a pattern (scaled by a known factor, one branch wrong) that
+    explains every case; and the rest are reported by where they are wrong. "sigmoid overflow"
     names only a file whose finite cases are right."""
     by_grad = {}
     for problem, answer in judged:
@@ -414,16 +417,38 @@ def names_that_explain_every_case(judged):
         names = list(dict.fromkeys(p["mistake"] for p, _ in rest if p["mistake"]))
         if len(names) == 1 and all(p["mistake"] for p, _ in rest):
             continue
-        for name in names:
+        mistakes = [n for n in names if n not in PATTERN_NAMES]
+
+        def most_of(found):  # the name found in most cases, if one is
+            counts = {n: sum(p["mistake"] == n for p, _ in rest) for n in found}
+            return max(counts, key=counts.get) if counts and 2 * max(counts.values()) > len(rest) else None
+
+        most = most_of(mistakes)
+        for name in mistakes + ([] if most or not names else list(PATTERN_NAMES)):
             messages = explain_all(name, [a for _, a in rest])
             if messages:
                 for (p, _), message in zip(rest, messages):
                     p.update(mistake=name, kind=name, message=message)
                 break
-        else:  # no one name for all: the most frequent stays where it was found, if in most cases
-            counts = {n: sum(p["mistake"] == n for p, _ in rest) for n in names}
-            keep = max(counts, key=counts.get) if counts and 2 * max(counts.values()) > len(rest) else None
+        else:  # no one name for all: the one found in most cases stays where it was found
+            keep = most or (None if mistakes else most_of(names))
             unname([(p, a) for p, a in rest if p["mistake"] != keep])
+
+
+def name_by_feature(exercise, cases, problems):
+    """Faults that no mistake names, seen in exactly the cases with one property (a stride
+    above 1, soft targets, a step after the first, ...) and in no other: named by it."""
+    wrong = {p["case"] for p in problems}
+    unnamed = [p for p in problems if p["mistake"] is None and p.get("grad")]
+    if not unnamed or len(wrong) == len(cases):
+        return
+    features = [exercise.features(c) for c in cases]
+    found = [f for f in features[0] if {c.label for c, has in zip(cases, features) if has[f]} == wrong]
+    if found:
+        for p in unnamed:
+            p.update(mistake=BY_FEATURE, kind=BY_FEATURE,
+                     message=f"{p['grad']} is right in every case without {' / '.join(found)} and wrong in every case "
+                             f"with it: look at what your code does there. {p['message']}")
 
 
 def unname(items):

@@ -9,7 +9,8 @@ transposed, shifted by a pixel, ...), and its worst entry.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from itertools import combinations, permutations
 
 import numpy as np
@@ -108,6 +109,23 @@ def _axes_permuted(a):
     return None
 
 
+def _extra_axes(a):
+    """The right numbers with axes of size 1 added or dropped (keepdims=True, a reshape)."""
+    v, e = a.value, a.expected
+    squeezed = tuple(n for n in v.shape if n != 1) == tuple(n for n in e.shape if n != 1)
+    return f"shaped {v.shape}" if v.shape != e.shape and squeezed and close(v.reshape(e.shape), e) else None
+
+
+def _reshaped(a):
+    """The right numbers with the axes in another order, then reshaped to the shape asked for:
+    reshape keeps the numbers in memory order, it does not move axes."""
+    e = a.expected
+    if e.ndim < 2 or a.value.size != e.size or not close(np.sort(a.value, axis=None), np.sort(e, axis=None)):
+        return None  # not the same numbers
+    return a.first((f"in the axis order {order}" if e.ndim > 2 else "transposed", e.transpose(order).reshape(a.value.shape))
+                   for order in permutations(range(e.ndim)) if order != tuple(range(e.ndim)))
+
+
 def _an_input(a):
     arrays = {**a.inputs, "dy": a.case.dy}
     return a.first((name, v) for name, v in arrays.items() if isinstance(v, np.ndarray) and not close(v, a.expected))
@@ -137,8 +155,40 @@ def _one_sample(a):
     if a.grad == "dw" and x.ndim == 2:  # dense: dw = sum_n x[n]^T dy[n]
         return a.first([("first sample", np.outer(x[0], dy[0]))])
     if a.grad == "dw" and x.ndim == 4:
-        return a.first([("first sample", conv_variant(a.case, sample=0)[1])])
+        return a.first([("first sample", cached(a.case, "conv sample 0", lambda: conv_variant(a.case, sample=0))[1])])
     return None
+
+
+def _product_of_sums(a):
+    """dw as the batch's summed inputs times its summed dy: the product of two sums where the sum
+    of the products x * dy belongs."""
+    x, dy = a.inputs["x"], a.case.dy
+    if x.ndim == 2:
+        return a.first([("", np.outer(x.sum(axis=0), dy.sum(axis=0)))])
+    # each tap's inputs summed over the batch and the windows: the dw of a dy of ones, one kernel
+    ones = replace(a.case, inputs={**a.inputs, "w": a.inputs["w"][..., :1]}, dy=np.ones((*dy.shape[:3], 1)), info={})
+    return a.first([("", cached(a.case, "conv product of sums", lambda: conv_variant(ones)[1] * dy.sum(axis=(0, 1, 2))))])
+
+
+def _one_short(a):
+    """The loop over the batch stopped one short (range(N - 1)) or started at 1: the answer of
+    the batch without its last (or first) sample; dx is zero for that sample."""
+    N, batch_inputs = a.case.info.get("N"), ("x", "xhat")
+    if not N or N < 2 or (a.grad == "dx" and a.exercise.name == "batchnorm"):
+        return None
+
+    def without(left_out):
+        keep = [n for n in range(N) if n != left_out]
+        inputs = {k: v[keep] if k in batch_inputs else v for k, v in a.inputs.items()}
+        return a.exercise.expected(replace(a.case, inputs=inputs, dy=a.case.dy[keep], info={}))
+
+    options = []
+    for left_out, detail in ((N - 1, "the last sample left out (range(N - 1))"), (0, "the first sample left out")):
+        value = cached(a.case, ("one short", left_out), lambda n=left_out: without(n))[a.grad]
+        if a.grad == "dx":
+            value = np.insert(value, left_out, 0.0, axis=0)
+        options.append((detail, value))
+    return a.first(options)
 
 
 def _mean_for_sum(a):
@@ -181,12 +231,13 @@ def _wrong_axis(a):
 # -- conv ---------------------------------------------------------------------------------
 
 def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=False, sample=None, wrap=False,
-                 out=None):
+                 out=None, tap_step=1, strict=False):
     """(dx, dw) of the convolution as a student might write it, with one slip: w flipped in dx,
     kh and kw swapped in the taps, windows ``step`` apart (the stride when None), starting at
     ``offset`` (-padding when None), dx on the padded canvas, one sample's terms only, negative
-    indices wrapping round (a bounds check on the upper end only), or only the first out =
-    (rows, columns) of dy's windows."""
+    indices wrapping round (a bounds check on the upper end only), only the first out =
+    (rows, columns) of dy's windows, taps tap_step apart (the stride applied to kh too), or a
+    bounds check that leaves out row and column 0 (0 < ih, strict)."""
     i, dy = case.inputs, case.dy
     x, w, s, p = i["x"], i["w"], i["stride"], i["padding"]
     if sample is not None:
@@ -199,11 +250,11 @@ def conv_variant(case, flip=False, swap=False, step=None, offset=None, canvas=Fa
     dx = np.zeros((N, H + 2 * p, W + 2 * p, C) if canvas else x.shape)
     dw = np.zeros(w.shape)
     oh, ow = np.meshgrid(np.arange(Ho), np.arange(Wo), indexing="ij")
-    low = (-H, -W) if wrap else (0, 0)
+    low = (-H, -W) if wrap else (1, 1) if strict else (0, 0)
     for kh in range(KH):
         for kw in range(KW):
             th, tw = (kw, kh) if swap else (kh, kw)
-            ih, iw = oh * step + offset + th, ow * step + offset + tw
+            ih, iw = oh * step + offset + th * tap_step, ow * step + offset + tw * tap_step
             ok = (ih >= low[0]) & (ih < H) & (iw >= low[1]) & (iw < W)
             if canvas:  # where the padded input's rows are: every tap lands
                 ok = (ih + p >= 0) & (ih + p < H + 2 * p) & (iw + p >= 0) & (iw + p < W + 2 * p)
@@ -225,7 +276,12 @@ def _conv_candidates(a):
                "canvas": conv_variant(case, canvas=True)}
         if p:
             out["offset +p"], out["offset -2p"] = conv_variant(case, offset=p), conv_variant(case, offset=-2 * p)
+            if case.inputs["stride"] > 1:
+                out["offset -ps"] = conv_variant(case, offset=-p * case.inputs["stride"])
             out["wrap"] = conv_variant(case, wrap=True)
+        if case.inputs["stride"] > 1:
+            out["tap stride"] = conv_variant(case, tap_step=case.inputs["stride"])
+        out["strict"] = conv_variant(case, strict=True)
         for size in output_sizes(case):
             out[("size", size)] = conv_variant(case, out=size)
         return out
@@ -279,12 +335,22 @@ def _conv_unstrided(a):
     return a.first([("", dict(zip(("dx", "dw"), _conv_candidates(a)["unstrided"]))[a.grad])]) if s > 1 else None
 
 
+def _conv_strict_bound(a):
+    return a.first([("", dict(zip(("dx", "dw"), _conv_candidates(a)["strict"]))[a.grad])])
+
+
+def _conv_tap_stride(a):
+    c = _conv_candidates(a)
+    return a.first([("", dict(zip(("dx", "dw"), c["tap stride"]))[a.grad])]) if "tap stride" in c else None
+
+
 def _conv_offset(a):
     c = _conv_candidates(a)
     k = ("dx", "dw").index(a.grad)
     options = [(f"as if window (oh, ow) began at input row {start}", c[key][k])
                for start, key in (("oh * stride", "no offset"), ("oh * stride + padding", "offset +p"),
-                                  ("oh * stride - 2 * padding", "offset -2p")) if key in c]
+                                  ("oh * stride - 2 * padding", "offset -2p"),
+                                  ("(oh - padding) * stride", "offset -ps")) if key in c]
     return a.first(options) if a.inputs["padding"] else None
 
 
@@ -297,6 +363,12 @@ def _padding_not_cropped(a):
     if a.value.shape == padded.shape:
         return "" if close(a.value[:, p:p + H, p:p + W], a.expected) else None
     return None
+
+
+def _cropped_to_nothing(a):
+    """dx_padded[:, p:-p] at padding 0 is dx_padded[:, 0:0]: empty."""
+    v, e = a.value, a.expected
+    return "" if a.inputs["padding"] == 0 and v.shape == (e.shape[0], 0, 0, e.shape[3]) else None
 
 
 def _overwritten(a):
@@ -323,7 +395,7 @@ def _overwritten(a):
                 if windows:
                     oh, ow = windows[-1]
                     last[kh, kw] = np.outer(x[-1, oh * s - p + kh, ow * s - p + kw], dy[-1, oh, ow])
-        return a.first([("", last), ("", conv_variant(a.case, sample=-1)[1])])
+        return a.first([("", last), ("", cached(a.case, "conv sample -1", lambda: conv_variant(a.case, sample=-1))[1])])
     return None
 
 
@@ -395,7 +467,8 @@ def _derivatives(a):
     y = a.inputs["y"]
     if a.exercise.name == "tanh":
         return {"in x": 1 - np.tanh(y) ** 2, "1 - y": 1 - y, "(1 - y)^2": (1 - y) ** 2, "1 + y^2": 1 + y ** 2,
-                "y^2 - 1": y ** 2 - 1, "1 - y^2 / 2": 1 - y ** 2 / 2, "2 y": 2 * y, "-2 y (1 - y^2)": -2 * y * (1 - y * y)}
+                "y^2 - 1": y ** 2 - 1, "1 - y^2 / 2": 1 - y ** 2 / 2, "2 y": 2 * y, "-2 y (1 - y^2)": -2 * y * (1 - y * y),
+                "y (1 - y), the sigmoid's": y * (1 - y), "y^2": y * y}
     s = 1 / (1 + np.exp(-y))
     return {"in x": s * (1 - s), "y": y, "1 - y": 1 - y, "y^2": y ** 2, "y (1 + y)": y * (1 + y), "1 - y^2": 1 - y ** 2,
             "(1 - y)^2": (1 - y) ** 2, "y^2 - y": y * y - y}
@@ -416,6 +489,32 @@ def _dy_missing(a):
     if a.exercise.name == "sigmoid":
         return a.first([("", y * (1 - y))])
     return _slope("chain", "alpha without dy")(a)
+
+
+def _sigmoid_variants(a):
+    """sigmoid as a student's 'stable' or tanh-based form may leave it: of |x| (the branch for
+    x < 0 forgotten), of 2x or x / 2 (tanh(x / 2)'s half lost or doubled) -> {name: (detail, y)}."""
+    x = a.inputs["logits" if a.grad == "dlogits" else "x"]
+
+    def sig(u):
+        return 1 / (1 + np.exp(-np.clip(u, -500, 500)))
+
+    return {"|x|": ("sigmoid(|x|): 1 / (1 + exp(-|x|)) for every x", sig(np.abs(x))),
+            "scaled": [("sigmoid(2 x), as (1 + tanh(x)) / 2", sig(2 * x)), ("sigmoid(x / 2)", sig(x / 2))]}
+
+
+def _as_answer(a, y):
+    """What the array would be with y in place of sigmoid(x): y itself, or BCE's (y - t) / M."""
+    return (y - a.inputs["targets"]) / a.case.info["M"] if a.grad == "dlogits" else y
+
+
+def _sigmoid_of_abs(a):
+    detail, y = _sigmoid_variants(a)["|x|"]
+    return a.first([(detail, _as_answer(a, y))])
+
+
+def _sigmoid_argument_scaled(a):
+    return a.first((detail, _as_answer(a, y)) for detail, y in _sigmoid_variants(a)["scaled"])
 
 
 def _sigmoid_mirrored(a):
@@ -476,6 +575,19 @@ def _bce_targets_flipped(a):
 def _bce_probability(a):
     s, t, M, _ = _bce_parts(a)
     return a.first([("", (s - t) / (s * (1 - s)) / M), ("", (-t / s + (1 - t) / (1 - s)) / M)])
+
+
+def _bce_stable_form(a):
+    """The stable form max(z, 0) - z t + log(1 + exp(-|z|)) differentiated term by term, one
+    term wrong; right is [z > 0] - t - sign(z) u, u = exp(-|z|) / (1 + exp(-|z|))."""
+    z, t, M = a.inputs["logits"], a.inputs["targets"], a.case.info["M"]
+    e, positive, sign = np.exp(-np.abs(z)), (z > 0) * 1.0, np.sign(z)
+    u = e / (1 + e)
+    return a.first([("d|z|/dz taken as 1, not sign(z)", (positive - t - u) / M),
+                    ("the derivative of max(z, 0) left out", (-t - sign * u) / M),
+                    ("d log(1 + exp(-|z|)) taken as -sign(z) exp(-|z|), without the 1 / (1 + exp(-|z|))",
+                     (positive - t - sign * e) / M),
+                    ("the log term's derivative with the wrong sign", (positive - t + sign * u) / M)])
 
 
 # -- BatchNorm ----------------------------------------------------------------------------
@@ -544,6 +656,68 @@ def _bn(*names):
     return lambda a: _bn_kind(a, *names)
 
 
+def _bn_wrong_axis(a):
+    """dx's means (one or both) taken over each row (axis 1) or the whole array, not over the batch."""
+    i, dy = a.inputs, a.case.dy
+    xhat = i["xhat"]
+
+    def dx(mean_axis, var_axis):
+        return i["gamma"] * i["inv_std"] * (dy - dy.mean(axis=mean_axis, keepdims=True)
+                                            - xhat * (dy * xhat).mean(axis=var_axis, keepdims=True))
+
+    axes = {0: "the batch", 1: "each row's features (axis 1)", None: "the whole array (no axis)"}
+    return a.first((f"of mean(dy) over {axes[m]} and of mean(dy xhat) over {axes[v]}" if m != v else f"over {axes[m]}",
+                    dx(m, v)) for m in axes for v in axes if (m, v) != (0, 0))
+
+
+BN_TERMS = ("dy", "mean(dy)", "xhat mean(dy xhat)")
+
+
+def _bn_term_per_feature(a):
+    """One of dx's terms multiplied by a per-feature factor (a power of inv_std or of gamma, as
+    a staged derivation's inv_std^2 where inv_std^3 belongs leaves): each feature's column
+    fitted as gamma inv_std (a dy + b + c xhat)."""
+    i, dy = a.inputs, a.case.dy
+    xhat, gamma, inv_std = i["xhat"], i["gamma"], i["inv_std"]
+    N, F = dy.shape
+    if a.value.shape != dy.shape or N < 3:
+        return None
+    y = a.value / (gamma * inv_std)
+    bases = [np.stack([dy[:, f], np.ones(N), xhat[:, f]], axis=1) for f in range(F)]
+    coef = np.stack([np.linalg.lstsq(basis, y[:, f], rcond=None)[0] for f, basis in enumerate(bases)], axis=1)
+    if not close(np.stack([basis @ coef[:, f] for f, basis in enumerate(bases)], axis=1), y):
+        return None
+    right = np.stack([np.ones(F), -dy.mean(axis=0), -(dy * xhat).mean(axis=0)])
+    factors = [(f"{name}^{k}", q ** k) for name, q in (("inv_std", inv_std), ("gamma", gamma)) for k in (-2, -1, 1, 2)]
+    parts = []
+    for term, c, r in zip(BN_TERMS, coef, right):
+        if np.allclose(c, r, rtol=1e-6, atol=0):
+            continue
+        label = next((name for name, q in factors if np.allclose(c, r * q, rtol=1e-6, atol=0)), None)
+        if label is None:
+            return None
+        parts.append(f"the term {term} multiplied by {label}")
+    return " and ".join(parts) or None
+
+
+def _bn_xhat_misplaced(a):
+    """dx fitted as gamma inv_std (a dy + b mean(dy) + c xhat mean(dy xhat) + d mean(dy xhat)
+    + e xhat mean(dy)), with d or e not 0: xhat left out of the variance term, or put into the
+    mean term."""
+    i, dy = a.inputs, a.case.dy
+    xhat = i["xhat"]
+    if a.value.shape != dy.shape:
+        return None
+    terms = {"dy": dy, "mean(dy)": dy.mean(axis=0), "xhat mean(dy xhat)": xhat * (dy * xhat).mean(axis=0),
+             "mean(dy xhat)": (dy * xhat).mean(axis=0), "xhat mean(dy)": xhat * dy.mean(axis=0)}
+    s = i["gamma"] * i["inv_std"]
+    basis = np.stack([(s * np.broadcast_to(u, dy.shape)).ravel() for u in terms.values()], axis=1)
+    coef = np.linalg.lstsq(basis, a.value.ravel(), rcond=None)[0]
+    if not close(basis @ coef, a.value.ravel()) or np.allclose(coef[3:], 0, atol=1e-6):
+        return None
+    return " ".join(f"{c:+.4g} {name}" for c, name in zip(coef, terms) if abs(c) > 1e-6).removeprefix("+")
+
+
 def _bn_scaled_per_feature(a):
     i = a.inputs
     return a.first((name, a.expected * v) for name, v in (("gamma", i["gamma"]), ("inv_std", i["inv_std"]),
@@ -558,14 +732,14 @@ def _bn_dgamma_without_xhat(a):
 
 def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct=(True, True), store_hat=False,
                  no_one_minus=(False, False), unsquared=None, eps_outside=False, hat_betas=(1, 2),
-                 eps_uncorrected=False, correction_form=None, stale=None, **settings):
+                 eps_uncorrected=False, correction_form=None, folded_without_root=False, stale=None, **settings):
     """(param, m, v) after one Adam step with one slip: powers t + t1 and t + t2 in the bias
     corrections, the update's sign, the betas swapped (True, or "moments only"), eps inside the square root, a bias
     correction left out, the corrected moments stored, (1 - beta) left out, g or |g| for g^2
     ("plain", "abs"), eps added to the step, the betas of the corrections (1 or 2 each), eps
     left out of the bias correction (the paper's efficient form without its eps_hat), a bias
-    correction's power misplaced, a moment used before its update, or settings (lr, beta1,
-    ...) in place of the case's."""
+    correction's power misplaced or a product, the efficient form's step size without its square
+    root, a moment used before its update, or settings (lr, beta1, ...) in place of the case's."""
     s = {k: i[k] for k in ADAM_DEFAULTS} | settings
     b1, b2 = (s["beta2"], s["beta1"]) if swap else (s["beta1"], s["beta2"])
     g, t = i["grad"], i["step"]
@@ -582,10 +756,12 @@ def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct
         step = np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v) + s["eps"])
     if correction_form is not None:  # (1 - beta) without ^t, or (1 - beta)^t, in m_hat, v_hat or both
         which, form = correction_form
-        f = {"no power": lambda b: 1 - b, "power outside": lambda b: (1 - b) ** t}[form]
+        f = {"no power": lambda b: 1 - b, "power outside": lambda b: (1 - b) ** t, "times t": lambda b: 1 - b * t}[form]
         m_hat = m / (f(c1) if which in ("m", "both") else 1 - c1 ** t)
         v_hat = v / (f(c2) if which in ("v", "both") else 1 - c2 ** t)
         step = m_hat / (np.sqrt(v_hat) + s["eps"])
+    if folded_without_root:  # the step size lr sqrt(1 - beta2^t) / (1 - beta1^t) without its square root
+        step = (1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v) + s["eps"])
     if stale is not None:  # m_hat or v_hat from the moment before this step's update
         m_hat = (i["m"] if stale in ("m", "both") else m) / (1 - c1 ** t)
         v_hat = (i["v"] if stale in ("v", "both") else v) / (1 - c2 ** t)
@@ -622,6 +798,115 @@ POWERS = tuple((f"t{d1:+d}" + ("" if d1 == d2 else f" in m_hat, t{d2:+d} in v_ha
                for d1 in (-1, 0, 1) for d2 in (-1, 0, 1) if (d1, d2) != (0, 0))
 
 
+PARAMETERS = ("w", "b", "gamma", "param")  # what a weight decay can be a multiple of
+
+
+def _extra_term(a):
+    """The right answer plus a multiple of a parameter (a weight decay): what the verdict
+    compares, minus the right one, is c times a parameter of its shape."""
+    (_, v), (_, e) = a.exercise.compared(a.grad, a.value, a.case), a.exercise.compared(a.grad, a.expected, a.case)
+    arrays = {k: u for k, u in a.inputs.items() if k in PARAMETERS and isinstance(u, np.ndarray) and u.shape == v.shape}
+    for name, u in arrays.items():
+        if np.any(u):
+            c = float(((v - e) * u).sum() / (u * u).sum())
+            if c and close(v, e + c * u):
+                return f"{c:+.4g} * {name}"
+    return None
+
+
+def _times_an_input(a):
+    """The right answer multiplied entry by entry by an input of its shape (the chain rule taken
+    one factor too far)."""
+    return a.first((name, a.expected * u) for name, u in a.inputs.items()
+                   if isinstance(u, np.ndarray) and u.shape == a.expected.shape and not close(u, 1.0 + 0 * u))
+
+
+def _masked(a):
+    """The right answer where an input is > 0 (or < 0) and 0 elsewhere: a mask that belongs to
+    another step (the activation's)."""
+    e = a.expected
+    for name in ("x", "xhat", "logits"):
+        u = a.inputs.get(name)
+        if isinstance(u, np.ndarray) and u.shape == e.shape:
+            found = a.first((f"zero where {name} {side}", np.where(keep, e, 0.0))
+                            for side, keep in (("<= 0", u > 0), (">= 0", u < 0)) if np.any(e[~keep]))
+            if found:
+                return found
+    return None
+
+
+def _running_sum(a):
+    """The right entries summed along an axis as they come (np.cumsum): a sum set to 0 once,
+    before the loop, not at each step of it."""
+    e, names = a.expected, AXES.get((a.exercise.name, a.grad))
+    return a.first((f"along the {names[k]}s" if names else f"along axis {k}", np.cumsum(e, axis=k))
+                   for k in range(e.ndim) if e.shape[k] > 1)
+
+
+def _term(c, name, per_m):
+    """c * name as a student would write it (2 dy y, t / M, -y^2), c a small multiple of 1/2 (of 1
+    / M where per_m), or None."""
+    for unit, over in ((1.0, ""), (per_m, " / M")) if per_m else ((1.0, ""),):
+        k = 2 * c / unit
+        if abs(k - round(k)) < 1e-6 and 0 < abs(round(k)) <= 8:
+            size = f"{abs(round(k)) / 2:g}"
+            body = size if name == "1" else name if size == "1" else f"{size} {name}"
+            return ("- " if k < 0 else "+ ") + body + over
+    return None
+
+
+def _formula(a):
+    """The array as a short sum of terms in dy and y (tanh, sigmoid: dy y - y, where dy y (1 - y)
+    belongs) or in p = sigmoid(z), t and 1 / M (BCE: p - t / M, where (p - t) / M belongs): a
+    formula written wrong (a bracket lost, a factor on the wrong term). A case with fewer entries
+    than terms cannot tell; where it has just as many, the fit is exact whatever the array, and
+    only coefficients that are small multiples of 1/2 name it."""
+    if a.exercise.name == "bce_with_logits":
+        s, t, M, _ = _bce_parts(a)
+        terms, per_m = {"p": s, "t": t, "1": np.ones_like(s), "p t": s * t}, 1.0 / M
+    else:
+        dy, y = a.case.dy, a.inputs["y"]
+        terms, per_m = {"dy": dy, "dy y": dy * y, "dy y^2": dy * y * y, "1": np.ones_like(y), "y": y, "y^2": y * y}, None
+    if a.value.size < len(terms):
+        return None
+    basis = np.stack([u.ravel() for u in terms.values()], axis=1)
+    coef = np.linalg.lstsq(basis, a.value.ravel(), rcond=None)[0]
+    coef = np.where(np.abs(coef) < 1e-9 * max(1.0, float(np.abs(coef).max())), 0.0, coef)
+    if not np.any(coef) or not close(basis @ coef, a.value.ravel()):
+        return None
+    parts = [_term(c, name, per_m) for c, name in zip(coef, terms) if c]
+    return None if None in parts else " ".join(parts).removeprefix("+ ")
+
+
+def _one_branch(a):
+    """Right wherever x is on one side of 0, wrong only on the other: the branch (np.where, if)
+    for that side written wrong."""
+    x = a.inputs.get("logits" if a.grad == "dlogits" else "x")
+    if x is None or x.shape != a.value.shape or not np.all(np.isfinite(a.value)):
+        return None
+    with np.errstate(all="ignore"):
+        wrong = np.abs(a.value - a.expected) > 1e-7 * max(float(np.abs(a.expected).max()), 1e-300)
+    for side, mask in (("x < 0", x < 0), ("x > 0", x > 0)):
+        if wrong.any() and not (wrong & ~mask).any():
+            return f"only where {side}".replace("x", "z" if a.grad == "dlogits" else "x", 1)
+    return None
+
+
+PATTERN_NAMES = ("scaled by a known factor", "one branch wrong")
+BY_FEATURE = "wrong only where the case has a property"  # given by the grader, which sees every case  # what the array looks like, not how it was written: yields to a mistake
+
+
+def _scaled_by_a_count(a):
+    """c times the right answer, c one of the case's counts (N, M, D, KH * KW, ...), 2, or an
+    inverse, negative or square of one."""
+    (_, v), (_, e) = a.exercise.compared(a.grad, a.value, a.case), a.exercise.compared(a.grad, a.expected, a.case)
+    if v.shape != e.shape or not np.any(e):
+        return None
+    c = float((v * e).sum() / (e * e).sum())
+    which = _factor(c, {**_counts(a), "2": 2})
+    return f"{c:.6g} times the right answer{which}" if which and close(v, c * e) else None
+
+
 MISTAKES = [
     Mistake("input changed in place", (), (), lambda a: None,  # found by the grader, which sees the inputs after the call
             "{grad}"),
@@ -630,9 +915,16 @@ MISTAKES = [
     Mistake("update not in place", ("adam",), ("param", "m", "v"), _not_in_place,
             "{grad} did not change: adam_update must write into param, m and v ({grad}[...] = ...), not bind a new "
             "array to the name or return it"),
+    Mistake("extra axes of size 1", ("*",), ("*",), _extra_axes,
+            "{grad} holds the right numbers, {detail}: every gradient has the shape of what it is the gradient of "
+            "(a sum with keepdims=True keeps an axis of size 1; db is shaped (M,), not (1, M))"),
     Mistake("transposed", ("*",), ("*",), _axes_permuted,
             "{grad} holds the right numbers, {detail}: every gradient has the shape of what it is the gradient "
             "of (dense's dw is x.T @ dy, shaped like w (D, M), not dy.T @ x)"),
+    Mistake("reshaped where a transpose belongs", ("*",), ("*",), _reshaped,
+            "{grad} holds the right numbers {detail}, then reshaped to the shape asked for: reshape keeps the "
+            "numbers in their order in memory and only regroups them; to swap axes use .T or np.transpose (dense's "
+            "dw is x.T @ dy)"),
     Mistake("missing batch sum", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"), _one_sample,
             "{grad} is the {detail}'s term, not their sum over the batch: every sample used the same parameters, so "
             "each sample's contribution adds up (db = dy summed over the batch axis, and for a conv over the pixels "
@@ -649,6 +941,11 @@ MISTAKES = [
     Mistake("db summed once per tap", ("conv2d",), ("db",), _db_per_tap,
             "{grad} counts dy once for {detail} of the kernel: b is added once per output pixel, so db sums dy over "
             "the batch and the pixels, outside the loops over kh and kw"),
+    Mistake("product of sums", ("dense", "conv2d"), ("dw",), _product_of_sums,
+            "{grad} is the batch's summed inputs times its summed dy: the sum of the products x * dy over the batch "
+            "(and the pixels) is not the product of the two sums (dense's dw is x.T @ dy)"),
+    Mistake("the batch loop one short", ("dense", "conv2d", "batchnorm"), ("dx", "dw", "db", "dgamma", "dbeta"),
+            _one_short, "{grad} has {detail}: loop over every sample, range(N), n = 0 ... N - 1"),
     Mistake("mean where a sum belongs", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"),
             _mean_for_sum, "{grad} is {detail}: it is a sum, not a mean (the loss already took its mean; dy carries "
                            "that 1/N)"),
@@ -680,6 +977,11 @@ MISTAKES = [
             "so the derivative is 1 - y^2 (tanh) or y (1 - y) (sigmoid), with no tanh/sigmoid applied again"),
     Mistake("wrong derivative", ("tanh", "sigmoid"), ("dx",), _derivative_wrong,
             "{grad} is dy * ({detail}): d tanh/dx = 1 - y^2, d sigmoid/dx = y (1 - y), with y the forward's output"),
+    Mistake("sigmoid of |x|", ("sigmoid", "bce_with_logits"), ("y", "dlogits"), _sigmoid_of_abs,
+            "{grad} uses {detail}: the stable form takes exp(-|x|) in both branches, 1 / (1 + exp(-|x|)) for x >= 0 "
+            "and exp(-|x|) / (1 + exp(-|x|)) for x < 0"),
+    Mistake("sigmoid's argument scaled", ("sigmoid", "bce_with_logits"), ("y", "dlogits"), _sigmoid_argument_scaled,
+            "{grad} uses {detail}: sigmoid(x) = 1 / (1 + exp(-x)) = (1 + tanh(x / 2)) / 2"),
     Mistake("sigmoid mirrored", ("sigmoid",), ("y",), _sigmoid_mirrored,
             "{grad} is 1 - sigmoid(x), that is sigmoid(-x): 1 / (1 + exp(-x)), with the minus sign"),
     Mistake("x clipped", ("sigmoid", "bce_with_logits"), ("y", "dlogits"), _clipped,
@@ -706,12 +1008,20 @@ MISTAKES = [
             "(sigmoid(z) - t) / M"),
     Mistake("gradient of the probability", ("bce_with_logits",), ("dlogits",), _bce_probability,
             "{grad} is dL/dp, with p = sigmoid(z): dL/dz multiplies it by p (1 - p), giving (p - t) / M"),
+    Mistake("the stable form differentiated wrong", ("bce_with_logits",), ("dlogits",), _bce_stable_form,
+            "{grad} differentiates max(z, 0) - z t + log(1 + exp(-|z|)) with {detail}: term by term it is "
+            "[z > 0] - t - sign(z) exp(-|z|) / (1 + exp(-|z|)), which is sigmoid(z) - t, over M"),
     Mistake("flipped kernel in dx", ("conv2d",), ("dx", "dw"), _conv_flipped,
             "{grad} uses the kernel flipped (w[KH-1-kh, KW-1-kw]): the forward is a cross-correlation, so the "
             "backward sends dy back through the same tap w[kh, kw] the forward used"),
     Mistake("kh and kw swapped", ("conv2d",), ("dx", "dw"), _conv_swapped,
             "{grad} pairs the kernel row kh with the input column (and kw with the row): ih = oh*stride - padding + kh, "
             "iw = ow*stride - padding + kw"),
+    Mistake("stride applied to the tap", ("conv2d",), ("dx", "dw"), _conv_tap_stride,
+            "{grad} spaces the kernel's taps by the stride, (oh + kh) * stride - padding: the stride spaces the "
+            "windows only, ih = oh*stride - padding + kh"),
+    Mistake("bounds check off by one", ("conv2d",), ("dx", "dw"), _conv_strict_bound,
+            "{grad} leaves out input row and column 0: the check is 0 <= ih < H (and 0 <= iw < W), not 0 < ih"),
     Mistake("stride not applied", ("conv2d",), ("dx", "dw"), _conv_unstrided,
             "{grad} sends the gradient to the wrong pixels: window (oh, ow) starts at input row oh*stride - padding, "
             "not oh - padding; apply the stride as the forward does"),
@@ -724,6 +1034,9 @@ MISTAKES = [
     Mistake("output size computed wrong", ("conv2d",), ("dx", "dw", "db"), _conv_output_size,
             "{grad} leaves out windows: the loops ran over {detail} output pixels, dy has more; take Ho, Wo from "
             "dy.shape (they are (H + 2 padding - KH) // stride + 1, ...)"),
+    Mistake("padding cropped with [p:-p]", ("conv2d",), ("dx",), _cropped_to_nothing,
+            "{grad} is empty at padding 0: dx_padded[:, p:-p] is dx_padded[:, 0:0] when p = 0; crop with "
+            "dx_padded[:, p:p + H, p:p + W]"),
     Mistake("padding not cropped", ("conv2d",), ("dx",), _padding_not_cropped,
             "{grad} has the padded input's shape: the padding is not part of x, so crop it off (dx must be x's shape)"),
     Mistake("BatchNorm with N - 1", ("batchnorm",), ("dx",), _bn("N - 1"),
@@ -748,6 +1061,15 @@ MISTAKES = [
             "{grad} has its factor wrong ({detail}): dx = gamma * inv_std * (dy - mean(dy) - xhat mean(dy xhat))"),
     Mistake("BatchNorm term with a wrong factor", ("batchnorm",), ("dx",), _bn("coefficients"),
             "{grad} is gamma inv_std ({detail}) over the batch: the right factors are 1, -1 and -1"),
+    Mistake("BatchNorm means over the wrong axis", ("batchnorm",), ("dx",), _bn_wrong_axis,
+            "{grad} takes its means {detail}: mean and var are per feature, over the batch, so dx's means are "
+            "over axis 0 (dy.mean(axis=0))"),
+    Mistake("BatchNorm term scaled per feature", ("batchnorm",), ("dx",), _bn_term_per_feature,
+            "{grad} has {detail}: dx = gamma inv_std (dy - mean(dy) - xhat mean(dy xhat)); in a staged derivation "
+            "check each power of inv_std (dvar carries -inv_std^3 / 2, and x - mean = xhat / inv_std)"),
+    Mistake("BatchNorm term with xhat misplaced", ("batchnorm",), ("dx",), _bn_xhat_misplaced,
+            "{grad} is gamma inv_std ({detail}) over the batch: xhat multiplies the variance term, "
+            "dx = gamma inv_std (dy - mean(dy) - xhat mean(dy xhat))"),
     Mistake("scaled per feature", ("batchnorm",), ("dgamma", "dbeta"), _bn_scaled_per_feature,
             "{grad} is multiplied by {detail}: dbeta = sum(dy), dgamma = sum(dy * xhat), over the batch"),
     Mistake("xhat missing in dgamma", ("batchnorm",), ("dgamma",), _bn_dgamma_without_xhat,
@@ -795,8 +1117,10 @@ MISTAKES = [
             "{grad} uses {detail}: m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t)"),
     Mistake("bias correction written wrong", ("adam",), ("param",),
             _adam(*((f"{form} in {which}_hat".replace("both_hat", "m_hat and v_hat"),
-                     dict(correction_form=(which, form))) for form in ("no power", "power outside")
-                    for which in ("m", "v", "both"))),
+                     dict(correction_form=(which, form))) for form in ("no power", "power outside", "times t")
+                    for which in ("m", "v", "both")),
+                  ("lr (1 - beta2^t) / (1 - beta1^t) as the step size, the square root missing",
+                   dict(folded_without_root=True))),
             "{grad} has the bias correction written wrong ({detail}): it is 1 - beta^t, beta to the power of the "
             "step, then subtracted from 1"),
     Mistake("moments used before their update", ("adam",), ("param",),
@@ -813,17 +1137,86 @@ MISTAKES = [
             "{grad} is a single number: np.mean / np.sum without an axis reduce the whole array; return an array "
             "shaped like the input it is the gradient of"),
     Mistake("sign flipped", ("*",), ("*",), _sign_flipped, "{grad} has the right size and the wrong sign"),
+    Mistake("an extra term", ("*",), ("*",), _extra_term,
+            "{grad} is the right answer {detail}: a term the loss does not have (a weight decay belongs to the "
+            "loss or the optimizer, not to this function)"),
+    Mistake("an input multiplied in", ("*",), ("*",), _times_an_input,
+            "{grad} is the right answer times {detail}, entry by entry: the chain rule multiplies dy by the "
+            "derivative of this step's output, which has no such factor here"),
+    Mistake("masked where it should not be", ("dense", "conv2d", "batchnorm", "bce_with_logits"), ("*",), _masked,
+            "{grad} is right where it is not 0, and {detail}: that mask belongs to another step (an activation's "
+            "backward runs as a step of its own), not to this one"),
+    Mistake("a sum not reset", ("*",), ("*",), _running_sum,
+            "{grad} is the right entries summed one after another {detail}: a sum set to 0 once, before the loop, "
+            "carries over; set it to 0 at the start of each step of the loop"),
+    Mistake("scaled by a known factor", ("*",), ("*",), _scaled_by_a_count,
+            "{grad} is {detail}: a factor the formula does not have (a sum inside a loop it does not belong to, a "
+            "mean where a sum belongs, or the reverse)"),
+    Mistake("one branch wrong", ("relu", "leaky_relu", "tanh", "sigmoid", "bce_with_logits"), ("y", "dx", "dlogits"),
+            _one_branch, "{grad} is right on one side of 0 and wrong {detail}: the branch for that side (an np.where "
+                         "or if) computes something else; check its formula alone"),
+    Mistake("wrong formula", ("tanh", "sigmoid", "bce_with_logits"), ("dx", "dlogits"), _formula,
+            "{grad} is {detail}: dtanh = dy (1 - y^2), dsigmoid = dy y (1 - y), dBCE/dz = (p - t) / M with "
+            "p = sigmoid(z); check the brackets and which factor multiplies which term"),
 ]
 
 
 ONE_NDIM = "written for one number of dimensions"
-ERROR_NAMES = (ONE_NDIM, "sigmoid overflow")  # the names an exception can get (named_error)
+WRONG_SIZE = "a loop over the wrong size"
+MISMATCH = "a product of mismatched shapes"
+UNDEFINED = "a name the function does not have"
+ERROR_NAMES = (ONE_NDIM, "sigmoid overflow", WRONG_SIZE, MISMATCH, UNDEFINED)  # the names an exception can get (named_error)
+SCALAR_ONLY = ("only 0-dimensional arrays can be converted", "only length-1 arrays can be converted",
+               "only size-1 arrays can be converted", "setting an array element with a sequence",
+               "truth value of an array with more than one element is ambiguous")  # an array where a number belongs
+INNER_SIZES = (re.compile(r"ValueError: matmul: .*\(size (\d+) is different from (\d+)\)"),
+               re.compile(r"ValueError: shapes \S+ and \S+ not aligned: (\d+) \(dim \d+\) != (\d+) \(dim \d+\)"))
+SIZE_NAMES = {  # what each axis of an input is called, for an index that ran past one
+    "dense": {"x": ("N", "D"), "w": ("D", "M"), "b": ("M",), "dy": ("N", "M")},
+    "conv2d": {"x": ("N", "H", "W", "C"), "w": ("KH", "KW", "C", "F"), "b": ("F",), "dy": ("N", "Ho", "Wo", "F")},
+    "batchnorm": {"dy": ("N", "F"), "xhat": ("N", "F"), "gamma": ("F",), "inv_std": ("F",)},
+}
+OUT_OF_BOUNDS = re.compile(r"IndexError: index (\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
+def _index_past_the_end(exercise, case, error):
+    """An index that ran past the end of an axis, where other sizes of the case are larger: the
+    loop that makes it runs over one of them -> the explanation, or None."""
+    found = OUT_OF_BOUNDS.match(error["message"])
+    if not found:
+        return None
+    index, axis, size = map(int, found.groups())
+    names = SIZE_NAMES.get(exercise.name, {})
+    arrays = {k: v for k, v in {**case.inputs, "dy": case.dy}.items() if isinstance(v, np.ndarray)}
+
+    def called(k, j):
+        return f"{names[k][j]} = {arrays[k].shape[j]}" if k in names else f"{k}.shape[{j}] = {arrays[k].shape[j]}"
+
+    def indexed(k):  # the index expression at ``axis`` where the line subscripts k (or its gradient dk), else ""
+        for inside in re.findall(rf"\bd?{k}\[([^\[\]]*)\]", error.get("text") or ""):
+            parts = [s.strip() for s in inside.split(",")]
+            if len(parts) > axis:
+                return parts[axis]
+        return ""
+
+    holders = [k for k, v in arrays.items() if v.ndim > axis and v.shape[axis] == size]
+    holders = [k for k in holders if indexed(k)] or holders
+    mine = {called(k, axis) for k in holders}
+    larger = list(dict.fromkeys(called(k, j) for k in arrays for j in range(arrays[k].ndim)
+                                if arrays[k].shape[j] > index and called(k, j) not in mine))
+    if not holders or not larger:
+        return None
+    where = " or ".join(f"axis {axis} of {k} ({called(k, axis)})" + (f", indexed by {indexed(k)}" if indexed(k) else "")
+                        for k in holders)
+    return (f"index {index} went past the end of {where}: the loop that makes it runs over another size, "
+            f"one of {', '.join(larger)}; each index runs over the size of the axis it indexes")
 
 
 def named_error(exercise, cases, error):
     """(name, explanation) of an exception from the student's code that its case explains: an
-    overflow on the overflow case, or code written for the first case's number of dimensions
-    meeting another; else None."""
+    overflow on the overflow case, code written for the first case's number of dimensions
+    meeting another, or an index past an axis's end that another size of the case reaches; else
+    None."""
     labels = [c.label for c in cases]
     if error.get("case") not in labels:
         return None
@@ -842,7 +1235,40 @@ def named_error(exercise, cases, error):
                 f"it ran on the {'-D and '.join(map(str, ran))}-D cases and raised on this {ndim(cases[i])}-D one: "
                 f"the functions take any shape, as training calls them (biases are 1-D, a convolution's arrays "
                 f"4-D); loop over a flat view (a.reshape(-1)) or use whole-array operations"]
+    if any(text in error["message"] for text in SCALAR_ONLY):
+        return [ONE_NDIM, f"a number was expected where an array came, on this {ndim(cases[i])}-D case: code that "
+                          f"indexes fewer axes than an array has (m[i] of a 2-D m is a row) gets arrays where it "
+                          f"expects numbers; loop over a flat view (a.reshape(-1)) or use whole-array operations"]
+    past_the_end = _index_past_the_end(exercise, cases[i], error)
+    if past_the_end:
+        return [WRONG_SIZE, past_the_end]
+    mismatched = _inner_sizes(exercise, cases[i], error["message"])
+    if mismatched:
+        return [MISMATCH, mismatched]
+    undefined = re.match(r"NameError: name '(\w+)' is not defined", error["message"])
+    if undefined:
+        return [UNDEFINED, f"{undefined.group(1)} is neither an argument of {error.get('function') or 'the function'} nor "
+                           f"set in it, nor imported: use the arguments the exercise passes (their names are in the "
+                           f"stub's signature), or define it first"]
     return None
+
+
+def _inner_sizes(exercise, case, message):
+    """A matrix product whose inner sizes differ -> the explanation with those sizes by name, or None."""
+    found = next((m for m in (r.match(message) for r in INNER_SIZES) if m), None)
+    if not found:
+        return None
+    names = SIZE_NAMES.get(exercise.name, {})
+    arrays = {k: v for k, v in {**case.inputs, "dy": case.dy}.items() if isinstance(v, np.ndarray)}
+
+    def called(n):
+        known = list(dict.fromkeys(names[k][j] for k in names if k in arrays for j in range(arrays[k].ndim)
+                                   if arrays[k].shape[j] == n))
+        return f"{n} ({' or '.join(known)})" if known else str(n)
+
+    a, b = (int(g) for g in found.groups())
+    return (f"the inner sizes of a product differ, {called(a)} and {called(b)}: a factor needs a transpose (.T), "
+            f"or the two are the wrong way round; write each product's shapes down, (N, M) @ (M, D) -> (N, D)")
 
 
 def explain_all(name, answers):
@@ -894,7 +1320,11 @@ def _counts(a):
     if "alpha" in a.inputs:
         out["alpha"] = a.inputs["alpha"]
     if a.exercise.name == "dense":
-        out["D"] = a.inputs["x"].shape[1]
+        out["D"], out["M"] = a.inputs["x"].shape[1], a.inputs["w"].shape[1]
+    if a.exercise.name == "adam":  # a bias correction applied twice, or its root lost
+        i = a.inputs
+        out["1 / (1 - beta1^t)"] = 1 / (1 - i["beta1"] ** i["step"])
+        out["sqrt(1 - beta2^t)"] = np.sqrt(1 - i["beta2"] ** i["step"])
     return out
 
 

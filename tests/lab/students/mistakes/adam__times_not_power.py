@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong only where the case has a property
 import numpy as np
 
 def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):

@@ -1,4 +1,4 @@
-# expect: error
+# expect: a loop over the wrong size
 import numpy as np
 
 def conv2d_backward(dy, x, w, stride, padding):

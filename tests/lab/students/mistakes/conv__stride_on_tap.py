@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: stride applied to the tap
 import numpy as np
 
 def conv2d_backward(dy, x, w, stride, padding):

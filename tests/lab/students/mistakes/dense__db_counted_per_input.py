@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: scaled by a known factor
 import numpy as np
 
 def dense_backward(dy, x, w):

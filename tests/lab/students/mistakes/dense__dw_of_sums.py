@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: product of sums
 import numpy as np
 
 def dense_backward(dy, x, w):

@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong formula
 import numpy as np
 
 def sigmoid_forward(x):

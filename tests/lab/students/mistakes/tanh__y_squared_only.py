@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: wrong derivative
 
 
 def tanh_backward(dy, y):

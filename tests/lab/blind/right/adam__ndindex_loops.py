@@ -1,0 +1,14 @@
+# right: scalar loops over every index of any shape
+import math
+
+import numpy as np
+
+
+def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    c1 = 1.0 - beta1 ** step
+    c2 = 1.0 - beta2 ** step
+    for i in np.ndindex(param.shape):
+        g = grad[i]
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+        param[i] = param[i] - lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)

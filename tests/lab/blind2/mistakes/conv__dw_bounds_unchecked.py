@@ -1,0 +1,23 @@
+# expect: negative index wraps
+# mistake: dx skips taps in the padding, dw does not (it reads x at the wrapped index -1 or past the end)
+import numpy as np
+
+
+def conv2d_backward(dy, x, w, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    _, Ho, Wo, _ = dy.shape
+    s, p = stride, padding
+    dx = np.zeros_like(x)
+    dw = np.zeros_like(w)
+    for n in range(N):
+        for oh in range(Ho):
+            for ow in range(Wo):
+                for kh in range(KH):
+                    for kw in range(KW):
+                        ih, iw = oh * s - p + kh, ow * s - p + kw
+                        if ih < H and iw < W:
+                            dw[kh, kw] += np.outer(x[n, ih, iw], dy[n, oh, ow])
+                        if 0 <= ih < H and 0 <= iw < W:
+                            dx[n, ih, iw, :] += w[kh, kw] @ dy[n, oh, ow]
+    return dx, dw, dy.sum(axis=(0, 1, 2))

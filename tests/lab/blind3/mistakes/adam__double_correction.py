@@ -1,0 +1,12 @@
+# expect: scaled by a known factor
+# mistake: the bias correction applied twice: lr / (1 - beta1^t) as the step size and m_hat as well
+import numpy as np
+
+
+def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m[...] = beta1 * m + (1 - beta1) * grad
+    v[...] = beta2 * v + (1 - beta2) * grad ** 2
+    m_hat = m / (1 - beta1 ** step)
+    v_hat = v / (1 - beta2 ** step)
+    lr_t = lr / (1 - beta1 ** step)
+    param -= lr_t * m_hat / (np.sqrt(v_hat) + eps)

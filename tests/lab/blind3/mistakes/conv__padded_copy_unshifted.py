@@ -1,0 +1,24 @@
+# expect: padding offset wrong
+# mistake: dw reads the padded copy xp at ih, iw (the +p for the padded copy forgotten)
+import numpy as np
+
+
+def conv2d_backward(dy, x, w, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    _, Ho, Wo, _ = dy.shape
+    s, p = stride, padding
+    dx = np.zeros_like(x)
+    dw = np.zeros_like(w)
+    xp = np.zeros((N, H + 2 * p, W + 2 * p, C))
+    xp[:, p:p + H, p:p + W, :] = x
+    for n in range(N):
+        for oh in range(Ho):
+            for ow in range(Wo):
+                for kh in range(KH):
+                    for kw in range(KW):
+                        ih, iw = oh * s - p + kh, ow * s - p + kw
+                        dw[kh, kw] += np.outer(xp[n, ih, iw], dy[n, oh, ow])
+                        if 0 <= ih < H and 0 <= iw < W:
+                            dx[n, ih, iw] += w[kh, kw] @ dy[n, oh, ow]
+    return dx, dw, dy.sum(axis=(0, 1, 2))

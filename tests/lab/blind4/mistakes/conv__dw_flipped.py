@@ -1,0 +1,22 @@
+# expect: flipped kernel in dx
+# mistake: dw reads x at the flipped tap (KH-1-kh, KW-1-kw): the flipped-kernel recipe applied to dw
+import numpy as np
+
+
+def conv2d_backward(dy, x, w, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    _, Ho, Wo, _ = dy.shape
+    s, p = stride, padding
+    dx = np.zeros_like(x)
+    dw = np.zeros_like(w)
+    for n in range(N):
+        for oh in range(Ho):
+            for ow in range(Wo):
+                for kh in range(KH):
+                    for kw in range(KW):
+                        ih, iw = oh * s - p + kh, ow * s - p + kw
+                        if 0 <= ih < H and 0 <= iw < W:
+                            dx[n, ih, iw] += w[kh, kw] @ dy[n, oh, ow]
+                            dw[KH - 1 - kh, KW - 1 - kw] += np.outer(x[n, ih, iw], dy[n, oh, ow])
+    return dx, dw, dy.sum(axis=(0, 1, 2))
