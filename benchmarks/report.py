@@ -205,6 +205,8 @@ def rounds_chart(doc, path):
             med = [statistics.median(x) if x else np.nan for x in r]
             err = [[m - min(x) for m, x in zip(med, r)], [max(x) - m for m, x in zip(med, r)]]
             ax.barh(np.arange(len(names)) + i * height, med, height, xerr=err, capsize=3, label=f"beside {load}")
+            for yi, m, top in zip(np.arange(len(names)) + i * height, med, err[1]):
+                ax.text(m + top, yi, f"  ×{m:.2f}", va="center", fontsize=7)
         ax.axvline(1.0, color="k", linewidth=1)
         ax.set_yticks(np.arange(len(names)) + height * (len(loads) - 1) / 2)
         ax.set_yticklabels(names, fontsize=8)

@@ -42,9 +42,9 @@ MAX_STEPS = 200  # a turn's most steps, for the fastest engines
 def worker(engines, batches):
     """A worker's whole life: build and warm every (engine, batch) step, say so with the
     machine's description, then answer each request line on stdin with one turn's step times."""
-    from benchmarks.conftest import ENV  # first: it loads PyTorch before anything sets the OpenMP policy
+    from benchmarks.conftest import ENV, THREADS  # first: it loads PyTorch before anything sets the OpenMP policy
     from benchmarks.bench_step import step_function
-    from minigan.runtime import follow_load
+    from minigan.runtime import follow_load, own_cores
 
     steps = {}
     for engine in engines:
@@ -59,6 +59,9 @@ def worker(engines, batches):
     for line in sys.stdin:
         ask = json.loads(line)
         step, times = steps[(ask["engine"], ask["batch"])], []
+        # every turn starts with every pool at full size: minigan's load follower, having seen a
+        # competitor in its last turn, may have left them smaller for the engines after it
+        own_cores(THREADS)
         end = time.perf_counter() + ask["seconds"]
         while len(times) < ask["min_steps"] or (time.perf_counter() < end and len(times) < MAX_STEPS):
             t = time.perf_counter()
