@@ -54,12 +54,7 @@ def mkl_one_call(a, b, c):
 def mkl_one_thread(a, b, c):
     """c = a @ b, one cblas_gemm_bf16bf16f32 call on the calling thread alone."""
     previous = mkl_threads_here(1)
-    M, K = a.shape
-    N = b.shape[1]
-    ta, lda = _operand(a)
-    tb, ldb = _operand(b)
-    cblas_gemm_bf16(ROW_MAJOR, ta, tb, M, N, K, np.float32(1), a.ctypes.data, lda, b.ctypes.data, ldb,
-                    np.float32(0), c.ctypes.data, _operand(c)[1])
+    mkl_one_call(a, b, c)
     mkl_threads_here(previous)
 
 
