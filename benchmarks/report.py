@@ -108,7 +108,7 @@ def table(runs, results):
     return "\n".join(lines) + "\n"
 
 
-def chart(results, path):
+def chart(runs, results, path):
     cases = [k for k in sorted(results, key=lambda k: (k[1], k[0])) if "torch" in results[k]]
     engines = [e for e in ENGINE_ORDER if e != "torch" and any(e in results[k] for k in cases)]
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(cases) + 1.5), dpi=100)
@@ -123,6 +123,10 @@ def chart(results, path):
     ax.set_yticklabels([f"{c} b{b}" if b else c for c, b in cases], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("time relative to PyTorch (log scale; < 1 is faster)")
+    env = runs[0]["machine_info"].get("minigan", {})
+    ax.set_title(f"each case: one pytest-benchmark run (its median call), not alternating rounds;\n{env.get('cpu', '?')}, "
+                 f"{env.get('cores', '?')} cores, {env.get('threads', '?')} threads for every engine, "
+                 f"{runs[0]['datetime'][:10]}. The step in rounds: step.png", fontsize=7)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path)
@@ -238,7 +242,7 @@ def main(argv=None):
     if args.json:
         runs, results, loaded, owners = load(args.json)
         (out / "table.md").write_text(table(runs, results) + load_table(loaded) + owner_table(owners))
-        chart(results, out / "chart.png")
+        chart(runs, results, out / "chart.png")
         print(f"wrote {out / 'table.md'} and {out / 'chart.png'} ({len(results)} cases)")
 
 if __name__ == "__main__":
