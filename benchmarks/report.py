@@ -165,7 +165,8 @@ def rounds_table(doc):
                   "| engine | " + " | ".join(f"beside {load}" for load in loads) + " |", "|---|" + "---|" * len(loads)]
         for e, by_load in doc["loaded_vs_idle"].items():
             lines.append(f"| {e} | " + " | ".join(
-                f"×{statistics.median(r):.2f} ({min(r):.2f}–{max(r):.2f})" for r in by_load.values()) + " |")
+                f"×{statistics.median(r):.2f} ({min(r):.2f}–{max(r):.2f})" if (r := by_load.get(load)) else "–"
+                for load in loads) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -171,3 +171,16 @@ def test_record_overhead_benchmark_runs():
     result = measure(rounds=2, steps=4, every=2, batch=4, recipe="documented")
     assert len(result["ratios"]) == 2 and result["median_ratio"] > 0 and result["plain_step_ms_median"] > 0
     assert result["recorded_steps"] == 2 * 4 // 2
+
+
+def test_the_headline_table_puts_each_competitor_under_its_own_column():
+    """Competitors are timed in the order given and tabled in sorted order: each cell must be
+    its own competitor's, whatever the order they were measured in."""
+    from benchmarks.report import rounds_table
+
+    doc = {"steps_s": {"minigan": {"32": [0.02]}}, "rounds": 1, "recipe": "documented", "seconds_a_turn": 1.0,
+           "date": "today", "commit": "abc", "machine": {"cpu": "a CPU", "cores": 2, "threads": 2},
+           "loaded_vs_idle": {"minigan": {"python-loop": [1.1], "minigan-1-thread": [2.2]}}}
+    table = rounds_table(doc)
+    assert "| engine | beside minigan-1-thread | beside python-loop |" in table
+    assert "| minigan | ×2.20 (2.20–2.20) | ×1.10 (1.10–1.10) |" in table
