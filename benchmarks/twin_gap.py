@@ -130,16 +130,17 @@ def run_dir(runs, engine, seed):
     return Path(runs) / f"{engine}-s{seed}"
 
 
+TRAINERS = {"minigan": (["-m", "minigan", "train"], "checkpoint.npz"),  # engine: (its trainer, what it resumes from)
+            "pytorch": (["-m", "benchmarks.train_twin"], "twin_checkpoint.pt")}
+
+
 def command(engine, seed, epochs, runs, interval):
     """The command that trains (or resumes) one run, on one thread with every pool pinned."""
     out = run_dir(runs, engine, seed)
-    if engine == "minigan":
-        cmd = [sys.executable, "-m", "minigan", "train", "--seed", str(seed), "--epochs", str(epochs),
-               "--sample-interval", str(interval), "--threads", "1", "--out", str(out)]
-        return cmd + ["--resume"] if (out / "checkpoint.npz").is_file() else cmd
-    cmd = [sys.executable, "-m", "benchmarks.train_twin", "--seed", str(seed), "--epochs", str(epochs),
-           "--sample-interval", str(interval), "--threads", "1", "--out", str(out)]
-    return cmd + ["--resume"] if (out / "twin_checkpoint.pt").is_file() else cmd
+    trainer, checkpoint = TRAINERS[engine]
+    cmd = [sys.executable, *trainer, "--seed", str(seed), "--epochs", str(epochs), "--sample-interval", str(interval),
+           "--threads", "1", "--out", str(out)]
+    return cmd + ["--resume"] if (out / checkpoint).is_file() else cmd
 
 
 def finished(engine, seed, epochs, runs):
