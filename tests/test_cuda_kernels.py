@@ -309,7 +309,7 @@ TINY = dict(g_widths=(4, 4, 4), d_channels=(2, 2, 2))
 # G/bn1/beta after 2 steps), so float32 could not tell a bug from rounding. Steps: the default
 # takes two, the second on the device buffers the first filled (kernels/workspace.py) and on
 # Adam's and the power iteration's carried state; `sharp` one, which reaches every kernel it
-# adds (one simulated step costs about 90 s: the suite's 20 minutes have no room for more).
+# adds (a simulated step is slow: docs/speed.md has its cost in the suite).
 CASES = {"default": (RECIPES["default"], np.float32, 2), "sharp": (RECIPES["sharp"], np.float64, 1)}
 
 

@@ -7,6 +7,10 @@ THREADS_1D = 128  # threads per block for elementwise and one-thread-per-output 
 # The tiled GEMM's square tile: TILE x TILE threads per block. The simulator runs one OS
 # thread per CUDA thread, so there a 4x4 tile keeps the tests fast; the code is the same.
 TILE = 4 if config.ENABLE_CUDASIM else 16
+if config.ENABLE_CUDASIM:
+    from kernels.cuda.simulator import prepare
+
+    prepare()
 
 
 def grid_1d(n):
