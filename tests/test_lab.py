@@ -46,11 +46,11 @@ TRANSPOSED = """
 def test_an_unnamed_error_is_reported_by_where_and_how(tmp_path):
     """A wrong gradient that no named mistake explains is described: its pattern, which entries."""
     conv = (SOLUTIONS / "conv2d.py").read_text()
-    scaled = grade("conv2d", student_file(tmp_path / "s", "conv2d", conv.replace("db[f] += g", "db[f] += 1.5 * g")),
+    scaled = grade("conv2d", student_file(tmp_path / "s", "conv2d", conv.replace("db[f] += g", "db[f] += 1.7 * g")),
                    seed=5, jit=False)
     [problem] = {p["message"]: p for p in scaled["problems"]}.values()
     assert problem["grad"] == "db" and problem["mistake"] is None
-    assert problem["message"] == "db is 1.5 times the right answer, every entry"
+    assert problem["message"] == "db is 1.7 times the right answer, every entry"
     first_sample = grade("conv2d", student_file(tmp_path / "f", "conv2d", conv.replace(
         "dx[n, ih, iw, c] += g * w[kh, kw, c, f]", "dx[n, ih, iw, c] += g * w[kh, kw, c, f] * (1.0 + (n == 0))")),
         seed=5, jit=False)

@@ -139,6 +139,14 @@ WRONG = {
                                                         "dy.sum(axis=0)"), "dw", "product of sums"),
     "dense last sample left out": ("dense", one("dense_backward", "return dy @ w.T, x[:-1].T @ dy[:-1], dy.sum(axis=0)"),
                                    "dw", "the batch loop one short"),
+    "dense dw from np.empty": ("dense", one("dense_backward", """
+        dw = np.empty_like(w)
+        for n in range(len(x)):
+            dw += np.outer(x[n], dy[n])
+        return dy @ w.T, dw, dy.sum(axis=0)"""), "dw", "np.empty where zeros belong"),
+    "bce over M - 1": ("bce_with_logits", one("bce_with_logits_backward",
+                                              "return (0.5 * (1 + np.tanh(logits / 2)) - targets) / (logits.size - 1)"),
+                       "dlogits", "scaled by a known factor"),
     "dense db times D": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy, dy.sum(axis=0) * x.shape[1]"), "db",
                          "scaled by a known factor"),
     "dense w indices swapped": ("dense", one("dense_backward", """

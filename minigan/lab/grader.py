@@ -113,7 +113,7 @@ def kind_of(value):
     return value.kind if isinstance(value, Foreign) else type(value).__name__
 
 
-def judge(exercise, case, grad, value, expected, numeric, others, returned):
+def judge(exercise, case, grad, value, expected, numeric, others, returned, unset_memory=False):
     """-> (row for the report, problem or None, the Answer diagnosed or None) for one returned
     array; others: the case's right answers by name, returned: the student's (a gradient
     returned in another's place is named so)."""
@@ -132,7 +132,7 @@ def judge(exercise, case, grad, value, expected, numeric, others, returned):
                 row["gradcheck"] = exercise.relative_error(grad, value, numeric[grad], case)
         if np.all(np.isfinite(value)) and row["reference"] <= TOLERANCE:
             return row, None, None
-    answer = Answer(exercise, grad, value, expected, case, others, returned)
+    answer = Answer(exercise, grad, value, expected, case, others, returned, unset_memory)
     found = diagnose(answer)
     if found:
         return row, {"mistake": found[0], "kind": found[0], "message": found[1]}, answer
@@ -254,31 +254,68 @@ def pack(returned, case, key, arrays):
     return {"container": container, "kinds": kinds}
 
 
+class UnsetMemory:
+    """While the student's Python runs, np.empty and np.empty_like hand out float arrays full of
+    NaN, and count how often: memory that the code reads before it writes is then wrong at
+    every seed (a real np.empty holds whatever was there, often zeros, so such a file would
+    pass or fail by chance), and the parent can name it. Numba's np.empty is not touched."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def _poisoned(self, make):
+        def made(*args, **kwargs):
+            self.calls += 1
+            out = make(*args, **kwargs)
+            if out.dtype.kind in "fc":
+                out.fill(np.nan)
+            return out
+        return made
+
+    def __enter__(self):
+        self._real = np.empty, np.empty_like
+        np.empty, np.empty_like = self._poisoned(np.empty), self._poisoned(np.empty_like)
+        return self
+
+    def __exit__(self, *exc):
+        np.empty, np.empty_like = self._real
+
+
+def run_python(exercise, path, cases, arrays, record):
+    """Load the student's file and run it as Python on a copy of every case, into ``arrays`` and
+    ``record`` -> the module, or None when it lacks a function the exercise asks for."""
+    module = load(path, exercise.name)
+    record["missing"] = [n for n in exercise.writes if not callable(getattr(module, n, None))]
+    if record["missing"]:
+        return None
+    for i, case in enumerate(cases):
+        mine = copy.deepcopy(case)
+        try:
+            returned = call(lambda c=mine: exercise.run_student(module, c), path)
+        except StudentError as err:
+            err.report["case"] = case.label
+            raise
+        record["runs"].append(pack(returned, mine, f"{exercise.name}/{i}", arrays))
+    return module
+
+
 def run_file(exercise, path, cases, jit, arrays):
     """Run the student's file at ``path`` on a copy of every case (then compiled, on the first,
     when they all ran and ``jit``), putting what came back into ``arrays`` -> the file's record."""
-    record = {"error": None, "not_written": None, "missing": [], "runs": [], "numba": None}
-    name = exercise.name
+    record = {"error": None, "not_written": None, "missing": [], "runs": [], "numba": None, "unset_memory": False}
+    unset = UnsetMemory()
     try:
-        module = load(path, name)
-        record["missing"] = [n for n in exercise.writes if not callable(getattr(module, n, None))]
-        if record["missing"]:
-            return record
-        for i, case in enumerate(cases):
-            mine = copy.deepcopy(case)
-            try:
-                returned = call(lambda c=mine: exercise.run_student(module, c), path)
-            except StudentError as err:
-                err.report["case"] = case.label
-                raise
-            record["runs"].append(pack(returned, mine, f"{name}/{i}", arrays))
+        with unset:
+            module = run_python(exercise, path, cases, arrays, record)
     except NotImplementedError as err:
         record["not_written"] = str(err) or "a function still raises NotImplementedError"
         return record
     except StudentError as err:
         record["error"] = err.report
         return record
-    if jit:
+    finally:
+        record["unset_memory"] = unset.calls > 0
+    if module is not None and jit:
         mine = copy.deepcopy(cases[0])
         python = jit_module(module, exercise)
         try:
@@ -286,7 +323,7 @@ def run_file(exercise, path, cases, jit, arrays):
         finally:
             for n, fn in python.items():
                 setattr(module, n, fn)
-        record["numba"] = {"why": why, "run": None if why else pack(returned, mine, f"{name}/numba", arrays)}
+        record["numba"] = {"why": why, "run": None if why else pack(returned, mine, f"{exercise.name}/numba", arrays)}
     return record
 
 
@@ -386,7 +423,7 @@ def judge_file(exercise, path, seed, cases, record, arrays, gradcheck=True):
                     if v is not None and not isinstance(v, Foreign)}
             for grad, value in zip(exercise.gradients, outputs):
                 row["grads"][grad], p, answer = judge(exercise, case, grad, value, expected[grad], numeric, expected,
-                                                      mine)
+                                                      mine, record.get("unset_memory") is True)
                 if p:
                     report["problems"].append({"case": case.label, "grad": grad, **p})
                 if answer:

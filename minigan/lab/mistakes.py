@@ -41,6 +41,7 @@ class Answer:
     case: object  # minigan.lab.exercises.Case
     others: dict  # every right answer of the case, by name
     returned: dict  # everything the student's functions returned for the case, by name
+    unset_memory: bool = False  # the student's code took arrays from np.empty (the child fills them with NaN)
 
     @property
     def inputs(self):
@@ -129,6 +130,15 @@ def _reshaped(a):
 def _an_input(a):
     arrays = {**a.inputs, "dy": a.case.dy}
     return a.first((name, v) for name, v in arrays.items() if isinstance(v, np.ndarray) and not close(v, a.expected))
+
+
+def _read_before_written(a):
+    """NaN where the right answer is finite, in a file that took memory from np.empty: the child
+    fills such memory with NaN (minigan/lab/grader.py), so these entries were read unset."""
+    unset = np.isnan(a.value) & np.isfinite(a.expected) if a.value.shape == a.expected.shape else None
+    if not a.unset_memory or unset is None or not unset.any():
+        return None
+    return "every entry" if unset.all() else f"{int(unset.sum())} of {unset.size} entries"
 
 
 # -- dense and conv: sums over the batch ----------------------------------------------------
@@ -910,6 +920,10 @@ def _scaled_by_a_count(a):
 MISTAKES = [
     Mistake("input changed in place", (), (), lambda a: None,  # found by the grader, which sees the inputs after the call
             "{grad}"),
+    Mistake("np.empty where zeros belong", ("*",), ("*",), _read_before_written,
+            "{grad} reads memory from np.empty before writing it ({detail}): np.empty gives whatever the memory held "
+            "(zeros by luck, or garbage), so a sum started there (+=) or entries never written are wrong; start from "
+            "np.zeros (np.zeros_like), or write every entry before reading it"),
     Mistake("gradients in the wrong order", ("*",), ("*",), _swapped,
             "{grad} is what {detail} should be: return them in the order the exercise asks for"),
     Mistake("update not in place", ("adam",), ("param", "m", "v"), _not_in_place,
@@ -1329,10 +1343,15 @@ def _counts(a):
 
 
 def _factor(c, counts):
-    """' (= N)' and the like when the factor c is one of the counts, or its inverse, negative or square."""
-    forms = ((lambda n: n, "{}"), (lambda n: 1 / n, "1/{}"), (lambda n: -n, "-{}"), (lambda n: n * n, "{}^2"))
+    """' (= N)' and the like when the factor c is one of the counts, or its inverse, negative or square,
+    or for a count n of things, n / (n - 1) or its inverse (a mean over one entry too few or many)."""
+    forms = ((lambda n: n, "{}"), (lambda n: 1 / n, "1/{}"), (lambda n: -n, "-{}"), (lambda n: n * n, "{}^2"),
+             (lambda n: n / (n - 1), "{0}/({0} - 1): divided by {0} - 1 where {0} belongs"),
+             (lambda n: (n - 1) / n, "({0} - 1)/{0}: divided by {0} where {0} - 1 belongs, or one term short"))
     for form, text in forms:
         for name, n in counts.items():
+            if "- 1" in text and not (float(n).is_integer() and n >= 2):
+                continue
             v = form(n)
             if abs(c - v) <= 1e-6 * abs(v):
                 return f" (= {text.format(name)})"

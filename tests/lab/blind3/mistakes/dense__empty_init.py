@@ -1,4 +1,4 @@
-# expect: unnamed
+# expect: np.empty where zeros belong
 # mistake: dw started with np.empty, not np.zeros, then accumulated with +=
 import numpy as np
 
