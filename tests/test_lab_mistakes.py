@@ -364,6 +364,7 @@ def batchnorm_backward(dy, xhat, gamma, inv_std):
                            "betas swapped"),
     "adam eps inside": ("adam", adam("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"), "param",
                         "eps inside the square root"),
+    "adam no root": ("adam", adam("(np.sqrt(v_hat) + eps)", "(v_hat + eps)"), "param", "square root missing"),
     "adam no eps": ("adam", adam("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat)"), "param", "eps missing"),
     "adam eps outside": ("adam", adam("m_hat / (np.sqrt(v_hat) + eps)", "(m_hat / np.sqrt(v_hat) + eps)"), "param",
                          "eps added to the step"),

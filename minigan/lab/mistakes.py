@@ -742,14 +742,16 @@ def _bn_dgamma_without_xhat(a):
 
 def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct=(True, True), store_hat=False,
                  no_one_minus=(False, False), unsquared=None, eps_outside=False, hat_betas=(1, 2),
-                 eps_uncorrected=False, correction_form=None, folded_without_root=False, stale=None, **settings):
+                 eps_uncorrected=False, correction_form=None, folded_without_root=False, stale=None, root=True,
+                 **settings):
     """(param, m, v) after one Adam step with one slip: powers t + t1 and t + t2 in the bias
     corrections, the update's sign, the betas swapped (True, or "moments only"), eps inside the square root, a bias
     correction left out, the corrected moments stored, (1 - beta) left out, g or |g| for g^2
     ("plain", "abs"), eps added to the step, the betas of the corrections (1 or 2 each), eps
     left out of the bias correction (the paper's efficient form without its eps_hat), a bias
     correction's power misplaced or a product, the efficient form's step size without its square
-    root, a moment used before its update, or settings (lr, beta1, ...) in place of the case's."""
+    root, a moment used before its update, v_hat without its square root (root=False), or settings
+    (lr, beta1, ...) in place of the case's."""
     s = {k: i[k] for k in ADAM_DEFAULTS} | settings
     b1, b2 = (s["beta2"], s["beta1"]) if swap else (s["beta1"], s["beta2"])
     g, t = i["grad"], i["step"]
@@ -760,7 +762,8 @@ def adam_variant(i, t1=0, t2=0, sign=-1.0, swap=False, eps_inside=False, correct
         c1, c2 = s["beta1"], s["beta2"]
     m_hat = m / (1 - c1 ** (t + t1)) if correct[0] else m
     v_hat = v / (1 - c2 ** (t + t2)) if correct[1] else v
-    step = m_hat / (np.sqrt(v_hat + s["eps"]) if eps_inside else np.sqrt(v_hat) + (0 if eps_outside else s["eps"]))
+    scale = np.sqrt(v_hat) if root else v_hat
+    step = m_hat / (np.sqrt(v_hat + s["eps"]) if eps_inside else scale + (0 if eps_outside else s["eps"]))
     step = step + s["eps"] if eps_outside else step
     if eps_uncorrected:
         step = np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v) + s["eps"])
@@ -1104,6 +1107,10 @@ MISTAKES = [
     Mistake("eps inside the square root", ("adam",), ("param",), _adam(("", dict(eps_inside=True))),
             "{grad} divides by sqrt(v_hat + eps): eps goes outside the root, sqrt(v_hat) + eps (it matters where "
             "gradients are small)"),
+    Mistake("square root missing", ("adam",), ("param",),
+            _adam(("m_hat / (v_hat + eps)", dict(root=False)), ("m_hat / v_hat", dict(root=False, eps=0.0))),
+            "{grad} moves by {detail}: the step divides by the square root, sqrt(v_hat) + eps, "
+            "so that it has the size of lr whatever the gradient's scale (v_hat holds squared gradients)"),
     Mistake("eps missing", ("adam",), ("param",), _adam(("", dict(eps=0.0))),
             "{grad} divides by sqrt(v_hat) alone: add eps, sqrt(v_hat) + eps (it keeps the step finite where v is "
             "0 and matters where gradients are small)"),
