@@ -147,6 +147,15 @@ WRONG = {
     "bce over M - 1": ("bce_with_logits", one("bce_with_logits_backward",
                                               "return (0.5 * (1 + np.tanh(logits / 2)) - targets) / (logits.size - 1)"),
                        "dlogits", "scaled by a known factor"),
+    "dense dx via w.reshape": ("dense", one("dense_backward", "return dy @ w.reshape(w.shape[1], w.shape[0]), x.T @ dy, "
+                                                              "dy.sum(axis=0)"), "dx", "weights regrouped by a reshape"),
+    "dense db total everywhere": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy, np.full(w.shape[1], dy.sum())"),
+                                  "db", "summed over the wrong axis"),
+    "dense dx = in the loop over m": ("dense", one("dense_backward", """
+        dx = np.zeros(x.shape)
+        for m in range(w.shape[1]):
+            dx[...] = np.outer(dy[:, m], w[:, m])
+        return dx, x.T @ dy, dy.sum(axis=0)"""), "dx", "= where += belongs"),
     "dense db times D": ("dense", one("dense_backward", "return dy @ w.T, x.T @ dy, dy.sum(axis=0) * x.shape[1]"), "db",
                          "scaled by a known factor"),
     "dense w indices swapped": ("dense", one("dense_backward", """
@@ -296,6 +305,10 @@ def sigmoid_backward(dy, y):
                             "output size computed wrong"),
     "conv db in the tap loops": ("conv2d", conv_loops(db="db", per_tap="db += dy[:, oh, ow].sum(axis=0)"), "db",
                                  "db summed once per tap"),
+    "conv np.pad on every axis": ("conv2d", conv().replace("xp = np.zeros((N, H + 2 * p, W + 2 * p, C))\n    xp[:, p:p + H, "
+                                                           "p:p + W] = x", "xp = np.pad(x, p)"), None, "padded on every axis"),
+    "conv im2col w.reshape(F, -1).T": ("conv2d", conv(TAPS="w.reshape(F, -1).T.reshape(w.shape)"), "dx",
+                                       "weights regrouped by a reshape"),
     "conv not cropped": ("conv2d", conv(CROP="dxp"), "dx", "padding not cropped"),
     "conv cropped [p:-p]": ("conv2d", conv(CROP="dxp[:, p:-p, p:-p]"), "dx", "padding cropped with [p:-p]"),
     "conv cropped one side": ("conv2d", conv(CROP="dxp[:, :H, :W]"), "dx", "padding offset wrong"),
@@ -324,6 +337,9 @@ def sigmoid_backward(dy, y):
                   "dx", "BatchNorm term with a wrong factor"),
     "bn means per row": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=1, keepdims=True) - xhat * (dy * "
                                          "xhat).mean(axis=1, keepdims=True))"), "dx", "BatchNorm means over the wrong axis"),
+    "bn row sums over N, gamma inside": ("batchnorm", bn("inv_std * (gamma * dy - (gamma * dy).sum(axis=1, keepdims=True) / N - "
+                                                        "xhat * (gamma * dy * xhat).sum(axis=1, keepdims=True) / N)"),
+                                         "dx", "BatchNorm means over the wrong axis"),
     "bn inv_std^0 in the variance term": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0)) - gamma * xhat * (dy * "
                                                           "xhat).mean(axis=0)"), "dx", "BatchNorm term scaled per feature"),
     "bn xhat in the mean term": ("batchnorm", bn("gamma * inv_std * (dy - xhat * dy.mean(axis=0) - xhat * (dy * "

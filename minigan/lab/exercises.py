@@ -257,8 +257,13 @@ class BceWithLogits(Exercise):
                     info=dict(M=z.size, rows=shape[0]))
 
     def edge_cases(self, rng):
-        # (M, K) with K > 1: a mean over rows is not the mean over entries; 1-D; the GAN's (M, 1)
-        return [self.case(rng, (4, 3)), self.case(rng, (6,), soft=True), self.case(rng, (5, 1))]
+        # (M, K) with K > 1: a mean over rows is not the mean over entries; 1-D; the GAN's (M, 1);
+        # logits exactly 0, where a piecewise derivative of the stable form (z > 0, sign(z)) drops
+        # both halves (a D whose last layer starts at zero gives exactly 0)
+        at_zero = self.case(rng, (4, 2))
+        at_zero.inputs["logits"][::2] = 0.0
+        at_zero.label += ", some exactly 0"
+        return [self.case(rng, (4, 3)), self.case(rng, (6,), soft=True), self.case(rng, (5, 1)), at_zero]
 
     def random_cases(self, rng):
         shapes = [(int(rng.integers(3, 9)), 1), (int(rng.integers(2, 6)), int(rng.integers(2, 4)))]
@@ -276,7 +281,7 @@ class BceWithLogits(Exercise):
     def features(self, case):
         z, t = case.inputs["logits"], case.inputs["targets"]
         return {"soft targets (between 0 and 1)": bool(np.any((t > 0) & (t < 1))), "1-D logits": z.ndim == 1,
-                "more than one column": z.ndim == 2 and z.shape[1] > 1}
+                "more than one column": z.ndim == 2 and z.shape[1] > 1, "logits exactly 0": bool(np.any(z == 0))}
 
     def expected(self, case):
         return {"dlogits": K.bce_with_logits_backward(case.inputs["logits"], case.inputs["targets"])}

@@ -127,6 +127,24 @@ def _reshaped(a):
                    for order in permutations(range(e.ndim)) if order != tuple(range(e.ndim)))
 
 
+def _weights_regrouped(a):
+    """dx computed from w's entries regrouped by a reshape: w reshaped to its axes in another order
+    and moved back (im2col's w.reshape(F, -1).T where w.reshape(-1, F) belongs, dense's
+    w.reshape(M, D) where w.T belongs)."""
+    w = a.inputs["w"]
+
+    def regrouped():
+        for order in permutations(range(w.ndim)):
+            shape = tuple(w.shape[j] for j in order)
+            v = w.reshape(shape).transpose(np.argsort(order))
+            if not np.array_equal(v, w):
+                yield order, f"w.reshape{shape}, its axes then moved back", v
+
+    return a.first((detail, cached(a.case, ("w regrouped", order),
+                                   lambda v=v: a.exercise.expected(replace(a.case, inputs={**a.inputs, "w": v}))[a.grad]))
+                   for order, detail, v in regrouped())
+
+
 def _an_input(a):
     arrays = {**a.inputs, "dy": a.case.dy}
     return a.first((name, v) for name, v in arrays.items() if isinstance(v, np.ndarray) and not close(v, a.expected))
@@ -234,8 +252,9 @@ def _wrong_axis(a):
     terms = a.case.dy * a.inputs["xhat"] if a.grad == "dgamma" else a.case.dy
     right, every = tuple(range(terms.ndim - 1)), tuple(range(terms.ndim))
     subsets = [c for r in range(1, terms.ndim) for c in combinations(every, r) if c != right]
-    return a.first((f"summed over axis {c[0]}" if len(c) == 1 else f"summed over axes {c}", terms.sum(axis=c))
-                   for c in subsets)
+    every_entry = ("summed over every axis, that total in every entry", np.full(a.expected.shape, terms.sum()))
+    return a.first([*((f"summed over axis {c[0]}" if len(c) == 1 else f"summed over axes {c}", terms.sum(axis=c))
+                      for c in subsets), every_entry])
 
 
 # -- conv ---------------------------------------------------------------------------------
@@ -383,7 +402,7 @@ def _cropped_to_nothing(a):
 
 def _overwritten(a):
     """= where += belongs: each entry keeps the last term the loops wrote into it (the last
-    sample's, or for a conv the last window's)."""
+    sample's, dense's dx the last output's, or for a conv the last window's)."""
     dy, x = a.case.dy, a.inputs.get("x")
     if a.grad in ("db", "dbeta", "dgamma"):
         rows = dy * a.inputs["xhat"] if a.grad == "dgamma" else dy
@@ -391,6 +410,8 @@ def _overwritten(a):
         return a.first([("", per_sample[-1].sum(axis=0)), ("", per_sample[-1, -1])])
     if a.grad == "dw" and dy.ndim == 2:
         return a.first([("", np.outer(x[-1], dy[-1]))])
+    if a.grad == "dx" and a.exercise.name == "dense":  # dx[n, d] = dy[n, m] w[d, m] in the loop over m
+        return a.first([("", dy[:, -1:] @ a.inputs["w"][:, -1:].T)])
     if a.grad == "dx" and dy.ndim == 4:
         return a.first(cached(a.case, "conv dx =", lambda: _conv_dx_last_writes(a.case)))
     if a.grad == "dw" and dy.ndim == 4:
@@ -667,17 +688,23 @@ def _bn(*names):
 
 
 def _bn_wrong_axis(a):
-    """dx's means (one or both) taken over each row (axis 1) or the whole array, not over the batch."""
+    """dx's means (one or both) taken over each row (axis 1) or the whole array, not over the batch;
+    with gamma outside them or inside (dxhat = gamma dy, whose row sums differ), as means or as
+    sums divided by the batch size N."""
     i, dy = a.inputs, a.case.dy
-    xhat = i["xhat"]
+    xhat, N = i["xhat"], dy.shape[0]
+    reductions = {"mean": lambda t, axis: t.mean(axis=axis, keepdims=True),
+                  "sum / N": lambda t, axis: t.sum(axis=axis, keepdims=True) / N}
 
-    def dx(mean_axis, var_axis):
-        return i["gamma"] * i["inv_std"] * (dy - dy.mean(axis=mean_axis, keepdims=True)
-                                            - xhat * (dy * xhat).mean(axis=var_axis, keepdims=True))
+    def dx(mean_axis, var_axis, reduce, gamma_inside):
+        g = i["gamma"] * dy if gamma_inside else dy
+        r = reductions[reduce]
+        return (1.0 if gamma_inside else i["gamma"]) * i["inv_std"] * (g - r(g, mean_axis) - xhat * r(g * xhat, var_axis))
 
     axes = {0: "the batch", 1: "each row's features (axis 1)", None: "the whole array (no axis)"}
-    return a.first((f"of mean(dy) over {axes[m]} and of mean(dy xhat) over {axes[v]}" if m != v else f"over {axes[m]}",
-                    dx(m, v)) for m in axes for v in axes if (m, v) != (0, 0))
+    return a.first(((f"of mean(dy) over {axes[m]} and of mean(dy xhat) over {axes[v]}" if m != v else f"over {axes[m]}")
+                    + ("" if reduce == "mean" else ", as sums divided by N"), dx(m, v, reduce, inside))
+                   for reduce in reductions for inside in (False, True) for m in axes for v in axes if (m, v) != (0, 0))
 
 
 BN_TERMS = ("dy", "mean(dy)", "xhat mean(dy xhat)")
@@ -942,6 +969,11 @@ MISTAKES = [
             "{grad} holds the right numbers {detail}, then reshaped to the shape asked for: reshape keeps the "
             "numbers in their order in memory and only regroups them; to swap axes use .T or np.transpose (dense's "
             "dw is x.T @ dy)"),
+    Mistake("weights regrouped by a reshape", ("dense", "conv2d"), ("dx",), _weights_regrouped,
+            "{grad} is what the right formula gives with w's entries regrouped ({detail}): reshape keeps the numbers in "
+            "their order in memory, so a reshape to another axis order scrambles them (w.reshape(F, -1).T is not "
+            "im2col's (KH*KW*C, F) matrix w.reshape(-1, F); dense's w.T is not w.reshape(M, D)); move axes with "
+            "transpose, then reshape"),
     Mistake("missing batch sum", ("dense", "conv2d", "batchnorm"), ("dw", "db", "dgamma", "dbeta"), _one_sample,
             "{grad} is the {detail}'s term, not their sum over the batch: every sample used the same parameters, so "
             "each sample's contribution adds up (db = dy summed over the batch axis, and for a conv over the pixels "
@@ -1186,7 +1218,9 @@ ONE_NDIM = "written for one number of dimensions"
 WRONG_SIZE = "a loop over the wrong size"
 MISMATCH = "a product of mismatched shapes"
 UNDEFINED = "a name the function does not have"
-ERROR_NAMES = (ONE_NDIM, "sigmoid overflow", WRONG_SIZE, MISMATCH, UNDEFINED)  # the names an exception can get (named_error)
+EVERY_AXIS_PADDED = "padded on every axis"
+ERROR_NAMES = (ONE_NDIM, "sigmoid overflow", WRONG_SIZE, MISMATCH, UNDEFINED,
+               EVERY_AXIS_PADDED)  # the names an exception can get (named_error)
 SCALAR_ONLY = ("only 0-dimensional arrays can be converted", "only length-1 arrays can be converted",
                "only size-1 arrays can be converted", "setting an array element with a sequence",
                "truth value of an array with more than one element is ambiguous")  # an array where a number belongs
@@ -1266,12 +1300,26 @@ def named_error(exercise, cases, error):
     mismatched = _inner_sizes(exercise, cases[i], error["message"])
     if mismatched:
         return [MISMATCH, mismatched]
+    if _padded_on_every_axis(exercise, cases[i], error["message"]):
+        return [EVERY_AXIS_PADDED, "an array in the failing operation is x padded on all four axes, the batch and the "
+                                   "channels too (np.pad(x, p) pads every axis): pad the rows and columns only, "
+                                   "np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))"]
     undefined = re.match(r"NameError: name '(\w+)' is not defined", error["message"])
     if undefined:
         return [UNDEFINED, f"{undefined.group(1)} is neither an argument of {error.get('function') or 'the function'} nor "
                            f"set in it, nor imported: use the arguments the exercise passes (their names are in the "
                            f"stub's signature), or define it first"]
     return None
+
+
+def _padded_on_every_axis(exercise, case, message):
+    """Whether the error names a shape whose batch and channel axes grew by 2 * padding as well."""
+    p = case.inputs.get("padding") if exercise.name == "conv2d" else 0
+    if not p:
+        return False
+    N, C = case.inputs["x"].shape[0], case.inputs["x"].shape[3]
+    shapes = [tuple(int(n) for n in m.split(",") if n.strip()) for m in re.findall(r"\(([\d, ]+)\)", message)]
+    return any(len(sh) == 4 and sh[0] == N + 2 * p and sh[3] == C + 2 * p for sh in shapes)
 
 
 def _inner_sizes(exercise, case, message):

@@ -1,0 +1,11 @@
+# expect: bias correction written wrong
+# mistake: the bias corrections are computed as (1 - beta1)^t and (1 - beta2)^t instead of 1 - beta1^t and 1 - beta2^t (same at t = 1, wrong from t = 2 on).
+import numpy as np
+
+
+def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m[...] = beta1 * m + (1 - beta1) * grad
+    v[...] = beta2 * v + (1 - beta2) * grad * grad
+    m_hat = m / (1 - beta1) ** step
+    v_hat = v / (1 - beta2) ** step
+    param[...] = param - lr * m_hat / (np.sqrt(v_hat) + eps)

@@ -1,0 +1,32 @@
+# expect: BatchNorm mean and variance terms missing
+# mistake: dx keeps only the direct path through xhat, dx = dy * gamma * inv_std, ignoring that the batch mean and variance also depend on every x.
+import numpy as np
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-3):
+    N, F = x.shape
+    mean = np.zeros(F)
+    inv_std = np.zeros(F)
+    xhat = np.empty((N, F))
+    y = np.empty((N, F))
+    for f in range(F):  # features
+        m = 0.0
+        for n in range(N):  # batch
+            m += x[n, f]
+        m /= N
+        var = 0.0
+        for n in range(N):
+            var += (x[n, f] - m) ** 2
+        var /= N
+        mean[f], inv_std[f] = m, 1.0 / np.sqrt(var + eps)
+        for n in range(N):
+            xhat[n, f] = (x[n, f] - m) * inv_std[f]
+            y[n, f] = gamma[f] * xhat[n, f] + beta[f]
+    return y, mean, inv_std, xhat
+
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    dbeta = dy.sum(axis=0)
+    dgamma = (dy * xhat).sum(axis=0)
+    dx = dy * gamma * inv_std
+    return dx, dgamma, dbeta

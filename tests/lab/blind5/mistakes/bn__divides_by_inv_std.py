@@ -1,0 +1,35 @@
+# expect: gamma or inv_std wrong in dx
+# mistake: it treats inv_std as the standard deviation and divides by it, so dx is scaled by sqrt(var + eps) instead of 1 / sqrt(var + eps).
+import numpy as np
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-3):
+    N, F = x.shape
+    mean = np.zeros(F)
+    inv_std = np.zeros(F)
+    xhat = np.empty((N, F))
+    y = np.empty((N, F))
+    for f in range(F):  # features
+        m = 0.0
+        for n in range(N):  # batch
+            m += x[n, f]
+        m /= N
+        var = 0.0
+        for n in range(N):
+            var += (x[n, f] - m) ** 2
+        var /= N
+        mean[f], inv_std[f] = m, 1.0 / np.sqrt(var + eps)
+        for n in range(N):
+            xhat[n, f] = (x[n, f] - m) * inv_std[f]
+            y[n, f] = gamma[f] * xhat[n, f] + beta[f]
+    return y, mean, inv_std, xhat
+
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    N, F = dy.shape
+    std = inv_std
+    dbeta = dy.sum(0)
+    dgamma = (dy * xhat).sum(0)
+    dxhat = dy * gamma
+    dx = (dxhat - dxhat.mean(0) - xhat * (dxhat * xhat).mean(0)) / std
+    return dx, dgamma, dbeta

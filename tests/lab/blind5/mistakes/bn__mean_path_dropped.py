@@ -1,0 +1,34 @@
+# expect: BatchNorm mean term missing
+# mistake: dx leaves out the term through the batch mean (the - sum_m dxhat[m, f] column term), keeping the direct and variance terms only.
+import numpy as np
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-3):
+    N, F = x.shape
+    mean = np.zeros(F)
+    inv_std = np.zeros(F)
+    xhat = np.empty((N, F))
+    y = np.empty((N, F))
+    for f in range(F):  # features
+        m = 0.0
+        for n in range(N):  # batch
+            m += x[n, f]
+        m /= N
+        var = 0.0
+        for n in range(N):
+            var += (x[n, f] - m) ** 2
+        var /= N
+        mean[f], inv_std[f] = m, 1.0 / np.sqrt(var + eps)
+        for n in range(N):
+            xhat[n, f] = (x[n, f] - m) * inv_std[f]
+            y[n, f] = gamma[f] * xhat[n, f] + beta[f]
+    return y, mean, inv_std, xhat
+
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    N, F = dy.shape
+    dbeta = np.sum(dy, axis=0)
+    dgamma = np.sum(dy * xhat, axis=0)
+    dxhat = dy * gamma
+    dx = (inv_std / N) * (N * dxhat - xhat * np.sum(dxhat * xhat, axis=0))
+    return dx, dgamma, dbeta

@@ -1,0 +1,51 @@
+# expect: padding not cropped
+# mistake: dx is accumulated into a zero-padded buffer and that padded buffer is returned without cropping, so dx has shape (N, H+2p, W+2p, C) instead of x's shape whenever padding > 0.
+import numpy as np
+
+
+def conv2d_forward(x, w, b, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    s, p = stride, padding
+    Ho, Wo = (H + 2 * p - KH) // s + 1, (W + 2 * p - KW) // s + 1
+    y = np.empty((N, Ho, Wo, F))
+    for n in range(N):  # batch
+        for oh in range(Ho):  # output rows
+            for ow in range(Wo):  # output columns
+                for f in range(F):  # kernels
+                    acc = b[f]
+                    for kh in range(KH):  # kernel rows
+                        ih = oh * s - p + kh
+                        if ih < 0 or ih >= H:  # a tap in the padding
+                            continue
+                        for kw in range(KW):  # kernel columns
+                            iw = ow * s - p + kw
+                            if iw < 0 or iw >= W:
+                                continue
+                            for c in range(C):  # input channels
+                                acc += x[n, ih, iw, c] * w[kh, kw, c, f]
+                    y[n, oh, ow, f] = acc
+    return y
+
+
+def conv2d_backward(dy, x, w, stride, padding):
+    N, H, W, C = x.shape
+    KH, KW, _, F = w.shape
+    s, p = stride, padding
+    _, Ho, Wo, _ = dy.shape
+    xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w)
+    db = np.zeros(F)
+    for n in range(N):
+        for oh in range(Ho):
+            for ow in range(Wo):
+                hs, ws = oh * s, ow * s
+                window = xp[n, hs:hs + KH, ws:ws + KW, :]
+                for f in range(F):
+                    g = dy[n, oh, ow, f]
+                    db[f] += g
+                    dw[:, :, :, f] += g * window
+                    dxp[n, hs:hs + KH, ws:ws + KW, :] += g * w[:, :, :, f]
+    dx = dxp
+    return dx, dw, db
