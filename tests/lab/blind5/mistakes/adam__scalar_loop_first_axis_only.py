@@ -1,7 +1,6 @@
 # expect: written for one number of dimensions
 # mistake: the loop runs over param.shape[0] and uses math.sqrt on v[i], which only works for 1-D params; for a 2-D or 4-D param v[i] is an array and math.sqrt raises TypeError.
 import math
-import numpy as np
 
 
 def adam_update(param, grad, m, v, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
