@@ -60,6 +60,23 @@ def test_an_unnamed_error_is_reported_by_where_and_how(tmp_path):
     assert text.count("only in sample first") == 1 and f"{len(first_sample['cases'])} of " in text  # once, counted
 
 
+def test_a_nan_from_overflow_is_not_called_unset_memory(tmp_path):
+    """np.empty filled by masks, every entry written: the NaN at x = 1000 comes from inf / inf,
+    not from the grader's NaN for unset memory, so the overflow is named, not np.empty."""
+    report = grade("sigmoid", student_file(tmp_path / "s", "sigmoid", """
+        def sigmoid_forward(x):
+            out = np.empty_like(x)
+            pos = x >= 0
+            out[pos] = np.exp(x[pos]) / (1 + np.exp(x[pos]))
+            out[~pos] = 1 / (1 + np.exp(-x[~pos]))
+            return out
+
+        def sigmoid_backward(dy, y):
+            return dy * y * (1 - y)
+        """), seed=3, jit=False)
+    assert {p["mistake"] for p in report["problems"]} == {"sigmoid overflow"}
+
+
 def test_a_name_is_kept_only_where_it_explains_every_case(tmp_path):
     """A naive sigmoid in a BCE without its mean: the finite cases are named (1/M missing), the
     overflow is located but not called "sigmoid overflow". An Adam that corrects m before

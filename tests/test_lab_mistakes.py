@@ -191,6 +191,8 @@ WRONG = {
                          "slope on the wrong side"),
     "leaky 0.2": ("leaky_relu", one("leaky_relu_backward", "return np.where(x > 0, dy, 0.2 * dy)"), "dx",
                   "hard-coded slope"),
+    "leaky alpha x as the slope": ("leaky_relu", one("leaky_relu_backward", "return dy * np.where(x > 0, 1.0, alpha * x)"),
+                                   "dx", "the forward, not its slope"),
     "leaky as relu": ("leaky_relu", one("leaky_relu_backward", "return np.where(x > 0, dy, 0.0)"), "dx",
                       "leaky slope missing"),
     "leaky writes dy": ("leaky_relu", one("leaky_relu_backward", "dy[x <= 0] *= alpha\nreturn dy"), "dy",
@@ -340,6 +342,8 @@ def sigmoid_backward(dy, y):
     "bn row sums over N, gamma inside": ("batchnorm", bn("inv_std * (gamma * dy - (gamma * dy).sum(axis=1, keepdims=True) / N - "
                                                         "xhat * (gamma * dy * xhat).sum(axis=1, keepdims=True) / N)"),
                                          "dx", "BatchNorm means over the wrong axis"),
+    "bn x - mean as xhat inv_std": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0) - inv_std ** 4 * xhat * (dy * "
+                                                   "xhat).mean(axis=0))"), "dx", "BatchNorm term scaled per feature"),
     "bn inv_std^0 in the variance term": ("batchnorm", bn("gamma * inv_std * (dy - dy.mean(axis=0)) - gamma * xhat * (dy * "
                                                           "xhat).mean(axis=0)"), "dx", "BatchNorm term scaled per feature"),
     "bn xhat in the mean term": ("batchnorm", bn("gamma * inv_std * (dy - xhat * dy.mean(axis=0) - xhat * (dy * "

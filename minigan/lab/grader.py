@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from minigan.lab.exercises import EXERCISES
-from minigan.lab.mistakes import (BY_FEATURE, PATTERN_NAMES, TOLERANCE, Answer, close, diagnose, explain_all, locate,
-                                  named_error)
+from minigan.lab.mistakes import (BY_FEATURE, PATTERN_NAMES, TOLERANCE, UNSET, Answer, close, diagnose, explain_all,
+                                  locate, named_error)
 
 RECORD_KEY = "__record__"  # the RESULTS entry that holds the JSON record beside the arrays
 NO_RESULTS = ("your code ended the Python process before the grader had its results, or wrote them itself: "
@@ -256,9 +256,10 @@ def pack(returned, case, key, arrays):
 
 class UnsetMemory:
     """While the student's Python runs, np.empty and np.empty_like hand out float arrays full of
-    NaN, and count how often: memory that the code reads before it writes is then wrong at
-    every seed (a real np.empty holds whatever was there, often zeros, so such a file would
-    pass or fail by chance), and the parent can name it. Numba's np.empty is not touched."""
+    a NaN of the grader's own (mistakes.UNSET), and count how often: memory that the code reads
+    before it writes is then wrong at every seed (a real np.empty holds whatever was there, often
+    zeros, so such a file would pass or fail by chance), and the parent can name it. Numba's
+    np.empty is not touched."""
 
     def __init__(self):
         self.calls = 0
@@ -268,7 +269,7 @@ class UnsetMemory:
             self.calls += 1
             out = make(*args, **kwargs)
             if out.dtype.kind in "fc":
-                out.fill(np.nan)
+                out.fill(UNSET)
             return out
         return made
 

@@ -150,11 +150,25 @@ def _an_input(a):
     return a.first((name, v) for name, v in arrays.items() if isinstance(v, np.ndarray) and not close(v, a.expected))
 
 
+# What the child fills np.empty's float memory with (minigan/lab/grader.py): a NaN whose payload
+# (the mantissa bits below the quiet bit) is not the 0 of the NaN that inf / inf or 0 * inf
+# makes. Arithmetic passes a NaN operand's payload on, and float32 keeps its top bits.
+UNSET = np.array([0x7FFABCDE00000000], np.uint64).view(np.float64)[0]
+_PAYLOAD = np.uint64(0x0007FFFFFFFFFFFF)
+
+
+def read_unset(value):
+    """Where ``value`` (float64) holds the child's NaN for memory never written, or NaN made from it."""
+    return np.isnan(value) & ((value.view(np.uint64) & _PAYLOAD) != 0)
+
+
 def _read_before_written(a):
-    """NaN where the right answer is finite, in a file that took memory from np.empty: the child
-    fills such memory with NaN (minigan/lab/grader.py), so these entries were read unset."""
-    unset = np.isnan(a.value) & np.isfinite(a.expected) if a.value.shape == a.expected.shape else None
-    if not a.unset_memory or unset is None or not unset.any():
+    """The child's NaN for unset memory, where the right answer is finite: memory from np.empty
+    read before it was written (a NaN that overflow made carries no payload, and is not this)."""
+    if not a.unset_memory or a.value.shape != a.expected.shape:
+        return None
+    unset = read_unset(np.ascontiguousarray(a.value, np.float64)) & np.isfinite(a.expected)
+    if not unset.any():
         return None
     return "every entry" if unset.all() else f"{int(unset.sum())} of {unset.size} entries"
 
@@ -463,6 +477,7 @@ def _slopes(a):
             "alpha without dy": np.where(x > 0, dy, alpha),
             "no slope": dy, "chain": np.where(x > 0, 1.0, alpha), "dy's sign": np.where(dy > 0, dy, alpha * dy),
             "times x": dy * np.where(x > 0, x, alpha * x), "forward on the left": np.where(x > 0, dy, alpha * x),
+            "forward as the left slope": np.where(x > 0, dy, alpha * x * dy),
             "one minus alpha": np.where(x > 0, dy, (1 - alpha) * dy),
             **{f"slope {c}": np.where(x > 0, dy, c * dy) for c in LEAKY_SLOPES if c != alpha}}
 
@@ -725,7 +740,8 @@ def _bn_term_per_feature(a):
     if not close(np.stack([basis @ coef[:, f] for f, basis in enumerate(bases)], axis=1), y):
         return None
     right = np.stack([np.ones(F), -dy.mean(axis=0), -(dy * xhat).mean(axis=0)])
-    factors = [(f"{name}^{k}", q ** k) for name, q in (("inv_std", inv_std), ("gamma", gamma)) for k in (-2, -1, 1, 2)]
+    factors = [(f"{name}^{k}", q ** k) for name, q in (("inv_std", inv_std), ("gamma", gamma))
+               for k in (-4, -3, -2, -1, 1, 2, 3, 4)]
     parts = []
     for term, c, r in zip(BN_TERMS, coef, right):
         if np.allclose(c, r, rtol=1e-6, atol=0):
@@ -1012,7 +1028,7 @@ MISTAKES = [
     Mistake("masked by dy, not x", ("relu", "leaky_relu"), ("dx",), _slope("dy's sign"),
             "{grad} follows dy's sign: the slope depends on the forward's input x, not on the gradient"),
     Mistake("the forward, not its slope", ("relu", "leaky_relu"), ("dx",),
-            _slope("times x", "times relu(x)", "forward on the left"),
+            _slope("times x", "times relu(x)", "forward on the left", "forward as the left slope"),
             "{grad} is dy times the forward's value: the backward multiplies dy by the slope (1 or 0/alpha)"),
     Mistake("slope missing", ("relu", "leaky_relu"), ("dx",), _slope("no slope"),
             "{grad} is dy unchanged: multiply by the slope, which is not 1 where x <= 0"),

@@ -1,0 +1,33 @@
+# expect: gamma or inv_std wrong in dx
+# mistake: Writes dx with the compact formula inv_std/N * (N*dy - dbeta - xhat*dgamma) but leaves out the factor gamma, i.e. treats dy as dL/dxhat.
+import numpy as np
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-3):
+    N, F = x.shape
+    mean = np.zeros(F)
+    inv_std = np.zeros(F)
+    xhat = np.empty((N, F))
+    y = np.empty((N, F))
+    for f in range(F):  # features
+        m = 0.0
+        for n in range(N):  # batch
+            m += x[n, f]
+        m /= N
+        var = 0.0
+        for n in range(N):
+            var += (x[n, f] - m) ** 2
+        var /= N
+        mean[f], inv_std[f] = m, 1.0 / np.sqrt(var + eps)
+        for n in range(N):
+            xhat[n, f] = (x[n, f] - m) * inv_std[f]
+            y[n, f] = gamma[f] * xhat[n, f] + beta[f]
+    return y, mean, inv_std, xhat
+
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    N = dy.shape[0]
+    dbeta = np.einsum('nf->f', dy)
+    dgamma = np.einsum('nf,nf->f', dy, xhat)
+    dx = (inv_std / N) * (N * dy - dbeta - xhat * dgamma)
+    return dx, dgamma, dbeta

@@ -1,0 +1,33 @@
+# expect: input changed in place
+# mistake: Turns dy into dL/dxhat with dy *= gamma, overwriting the caller's dy array in place (the returned gradients are otherwise right).
+import numpy as np
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-3):
+    N, F = x.shape
+    mean = np.zeros(F)
+    inv_std = np.zeros(F)
+    xhat = np.empty((N, F))
+    y = np.empty((N, F))
+    for f in range(F):  # features
+        m = 0.0
+        for n in range(N):  # batch
+            m += x[n, f]
+        m /= N
+        var = 0.0
+        for n in range(N):
+            var += (x[n, f] - m) ** 2
+        var /= N
+        mean[f], inv_std[f] = m, 1.0 / np.sqrt(var + eps)
+        for n in range(N):
+            xhat[n, f] = (x[n, f] - m) * inv_std[f]
+            y[n, f] = gamma[f] * xhat[n, f] + beta[f]
+    return y, mean, inv_std, xhat
+
+
+def batchnorm_backward(dy, xhat, gamma, inv_std):
+    dbeta = dy.sum(axis=0)
+    dgamma = np.einsum('nf,nf->f', dy, xhat)
+    dy *= gamma                      # now dL/dxhat
+    dx = inv_std * (dy - dy.mean(axis=0) - xhat * (dy * xhat).mean(axis=0))
+    return dx, dgamma, dbeta
