@@ -184,3 +184,14 @@ def test_the_headline_table_puts_each_competitor_under_its_own_column():
     table = rounds_table(doc)
     assert "| engine | beside minigan-1-thread | beside python-loop |" in table
     assert "| minigan | ×2.20 (2.20–2.20) | ×1.10 (1.10–1.10) |" in table
+
+
+def test_trainer_overhead_pairs_every_epoch_with_a_bench_round(mnist_dir):
+    """benchmarks/trainer_overhead.py on a tiny setting: each epoch after the first is set against
+    the bench steps timed right after it (timings not judged)."""
+    from benchmarks.trainer_overhead import measure
+
+    result = measure("documented", limit=96, epochs=3, data=mnist_dir, bench_steps=2)
+    assert [r["epoch"] for r in result["epochs"]] == [2, 3] and result["steps_per_epoch"] == 3
+    assert all(r["bench_ms_median"] > 0 and r["loop_over_its_steps"] >= 1 for r in result["epochs"])
+    assert result["median_loop_over_bench"] > 0
