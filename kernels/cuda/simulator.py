@@ -2,8 +2,9 @@
 kernel under it; a real GPU never imports this module).
 
 The simulator runs each CUDA thread of a block as a Python thread, and its scheduler polls them
-in a busy loop while they wait for the GIL, which Python hands over once per switch interval
-(5 ms by default). A short interval runs the same kernels several times faster (docs/speed.md).
+in a busy loop while they wait for the GIL, which Python hands over once per switch interval,
+long next to a simulated thread's work. A short interval runs the same kernels several times
+faster (docs/speed.md has the figures).
 
 A short interval also exposes a race in the simulator itself: `cuda.shared.array` looks up the
 block's array and creates it if missing, without a lock, so two threads of a block can each make

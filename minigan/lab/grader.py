@@ -256,17 +256,17 @@ def pack(returned, case, key, arrays):
 
 class UnsetMemory:
     """While the student's Python runs, np.empty and np.empty_like hand out float arrays full of
-    a NaN of the grader's own (mistakes.UNSET), and count how often: memory that the code reads
-    before it writes is then wrong at every seed (a real np.empty holds whatever was there, often
-    zeros, so such a file would pass or fail by chance), and the parent can name it. Numba's
-    np.empty is not touched."""
+    a NaN of the grader's own (mistakes.UNSET), and note whether they did: memory that the code
+    reads before it writes is then wrong at every seed (a real np.empty holds whatever was there,
+    often zeros, so such a file would pass or fail by chance), and the parent can name it.
+    Numba's np.empty is not touched."""
 
     def __init__(self):
-        self.calls = 0
+        self.used = False
 
     def _poisoned(self, make):
         def made(*args, **kwargs):
-            self.calls += 1
+            self.used = True
             out = make(*args, **kwargs)
             if out.dtype.kind in "fc":
                 out.fill(UNSET)
@@ -315,7 +315,7 @@ def run_file(exercise, path, cases, jit, arrays):
         record["error"] = err.report
         return record
     finally:
-        record["unset_memory"] = unset.calls > 0
+        record["unset_memory"] = unset.used
     if module is not None and jit:
         mine = copy.deepcopy(cases[0])
         python = jit_module(module, exercise)

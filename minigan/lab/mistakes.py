@@ -167,7 +167,7 @@ def _read_before_written(a):
     read before it was written (a NaN that overflow made carries no payload, and is not this)."""
     if not a.unset_memory or a.value.shape != a.expected.shape:
         return None
-    unset = read_unset(np.ascontiguousarray(a.value, np.float64)) & np.isfinite(a.expected)
+    unset = read_unset(a.value) & np.isfinite(a.expected)
     if not unset.any():
         return None
     return "every entry" if unset.all() else f"{int(unset.sum())} of {unset.size} entries"
