@@ -17,7 +17,7 @@ from minigan.runtime import follow_load
 def pools():
     """Numba's thread count and every BLAS pool loaded (sized together by minigan/runtime.py's
     own_cores): MKL where it runs the GEMMs (kernels/cpu/gemm.py), SciPy's OpenBLAS (the GEMMs
-    otherwise; spectral norm's matrix-vector products) and NumPy's own copy, all listed."""
+    otherwise) and NumPy's own copy, all listed."""
     import numba
     from threadpoolctl import threadpool_info
 

@@ -105,7 +105,7 @@ class WeightLayer(Layer):
     def power_iteration(self):
         if self.spectral_norm:
             self.sigma_of_iteration = self.ops.spectral_norm_power_iteration(self.params["w"], self.buffers["sn_u"],
-                                                                             self.buffers["sn_v"])
+                                                                             self.buffers["sn_v"], out=self.workspace)
 
 
 class Dense(WeightLayer):

@@ -52,8 +52,8 @@ def own_cores(threads):
     """Size every pool of this process to `threads`: Numba's and the BLAS that runs the GEMMs
     (kernels/cpu/gemm.py: MKL, on libgomp's threads, or SciPy's OpenBLAS, loaded here
     so that the limit reaches it before the first GEMM). Where MKL runs the GEMMs, both
-    OpenBLAS copies (SciPy's, left with spectral norm's matrix-vector products, and NumPy's)
-    get one thread, so that no idle OpenBLAS worker spins beside MKL's. `threads` is also the
+    OpenBLAS copies (SciPy's and NumPy's, which then run nothing of the step) get one
+    thread, so that no idle OpenBLAS worker spins beside MKL's. `threads` is also the
     most that follow_load gives the step.
     -> {'numba': n, 'blas': [(library path, n), ...]}, as threadpoolctl reads them back."""
     global _follower

@@ -154,13 +154,15 @@ def test_epilogue_serial_and_threaded_paths_agree_bit_for_bit(activation, s):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(27, 8), (3, 3, 3, 8)])
+@pytest.mark.parametrize("shape", [(27, 8), (3, 3, 3, 8), (3, 3, 64, 128)])
 def test_spectral_norm_fast_equals_reference(shape, dtype):
-    """A dense kernel and a conv kernel (read as its (27, 8) matrix): the power-iteration step,
-    sigma and sigma's backward, the fast engine's against the readable engine's."""
+    """A dense kernel and conv kernels (read as their (I, O) matrix; the last one large enough
+    for the threaded passes): the power-iteration step, sigma and sigma's backward, the fast
+    engine's against the readable engine's."""
     rng = np.random.default_rng(9)
     w = rng.standard_normal(shape).astype(dtype)
-    u, v = rng.standard_normal(8).astype(dtype), rng.standard_normal(27).astype(dtype)
+    n_out = shape[-1]
+    u, v = rng.standard_normal(n_out).astype(dtype), rng.standard_normal(w.size // n_out).astype(dtype)
     u_ref, v_ref = u.copy(), v.copy()
     stepped = K.spectral_norm_power_iteration(w, u, v)
     stepped_ref = REF.spectral_norm_power_iteration(w, u_ref, v_ref)

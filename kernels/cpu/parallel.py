@@ -24,14 +24,15 @@ def _renamed(fn, suffix):
     return clone
 
 
-def by_size(fn=None, *, work=None, min_work=PARALLEL_MIN_SIZE):
+def by_size(fn=None, *, work=None, min_work=PARALLEL_MIN_SIZE, fastmath=False):
     """Compile ``fn`` serially and in parallel; call the build that suits the work: the first
     argument's size, or ``work(*args)`` where a loop's cost is not its first array's size
-    (then with its own threshold ``min_work``, measured like the default one)."""
+    (then with its own threshold ``min_work``, measured like the default one). fastmath: Numba's
+    flags for both builds (tests/test_kernels_numerics.py allows only reordering sums)."""
     if fn is None:
-        return lambda f: by_size(f, work=work, min_work=min_work)
-    serial = njit(cache=True)(fn)
-    parallel = njit(cache=True, parallel=True)(_renamed(fn, "_parallel"))
+        return lambda f: by_size(f, work=work, min_work=min_work, fastmath=fastmath)
+    serial = njit(cache=True, fastmath=fastmath)(fn)
+    parallel = njit(cache=True, parallel=True, fastmath=fastmath)(_renamed(fn, "_parallel"))
     measure = work or (lambda *args: args[0].size)
 
     def dispatch(*args):

@@ -25,43 +25,97 @@ left for the backward here is sigma's own dependence on M:
 
 The trainer runs one power-iteration step per training step, not per forward: D runs forward
 twice a step (D step, G step) with one u, v, and its sigma follows W's update in between.
+
+How it runs here: the power-iteration step is one pass over M where its formulas take two,
+and every pass runs on all the threads. The step needs M^T v with v = M u / |M u|; |M u| is a
+scalar, so M^T v = (M^T M u) / |M u|, and M^T M u = sum over rows i of (M_i . u) M_i: each
+row's dot product, then the same row times it, while the row is still in the cache. Rows go
+in fixed blocks of ROW_BLOCK, each block's sums into an entry of its own, and the blocks'
+sums are added in a fixed order: the same bits on one thread or many.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from kernels.checks import check_spectral_norm
 from kernels.cpu.memory import buffer
+from kernels.cpu.parallel import by_size
+
+ROW_BLOCK = 32  # rows of M per block: its partial sums are one task's, a block of the big kernels fits in L2
+# Sums in any order: a float reduction in a Numba loop otherwise runs one add at a time (LLVM
+# may not reorder it), and reordering is all this flag allows; NaN and inf go through.
+REORDER_SUMS = {"reassoc"}
 
 
-# The fast variants: the same steps, the matrix-vector products and the inner product in BLAS
-# (a float reduction in a Numba loop runs one add at a time: it cannot reorder the sum).
+def blocks_of(M):
+    return -(-M.shape[0] // ROW_BLOCK)
+
+
+@by_size(fastmath=REORDER_SUMS)
+def _power_pass(M, u, Mu, block_sums):
+    # M (I, O), u (O,) -> Mu (I,) = M u; block_sums (blocks, O): each block's sum of Mu[i] * M[i, :]
+    I, O = M.shape
+    for blk in prange(block_sums.shape[0]):  # blocks of ROW_BLOCK rows
+        acc = block_sums[blk]
+        for o in range(O):
+            acc[o] = 0
+        for i in range(blk * ROW_BLOCK, min(I, (blk + 1) * ROW_BLOCK)):  # rows
+            s = M.dtype.type(0)
+            for o in range(O):  # (O,): the row's dot product with u
+                s += M[i, o] * u[o]
+            Mu[i] = s
+            for o in range(O):  # the same row again, from the cache
+                acc[o] += s * M[i, o]
+
 
 @njit(cache=True)
-def spectral_norm_power_iteration_fast(M, u, v, eps):
-    np.dot(M, u, v)  # v = M u: (I,)
-    v /= max(np.sqrt(np.dot(v, v)), eps)
-    np.dot(v, M, u)  # u = M^T v: (O,)
-    norm = np.sqrt(np.dot(u, u))
+def _finish_power_iteration(block_sums, u, v, eps):
+    """v holds M u and block_sums M^T M u in blocks -> v, u normalised; sigma = v^T M u."""
+    MtMu = block_sums[0].copy()
+    for blk in range(1, block_sums.shape[0]):  # in block order
+        MtMu += block_sums[blk]
+    v_clamped = max(np.sqrt(np.dot(v, v)), eps)
+    v /= v_clamped  # v = M u / |M u|
+    MtMu /= v_clamped  # now M^T v
+    norm = np.sqrt(np.dot(MtMu, MtMu))
     clamped = max(norm, eps)
-    u /= clamped
+    u[:] = MtMu / clamped
     return norm * (norm / clamped)  # sigma = v^T M u for the new u
 
 
-@njit(cache=True)
-def spectral_norm_forward_fast(M, u, v, Mu):
-    """Mu (I,): room for M u. -> sigma = v^T M u."""
-    np.dot(M, u, Mu)
-    return np.dot(v, Mu)
+@by_size(fastmath=REORDER_SUMS)
+def _sigma_pass(M, u, v, block_sums):
+    # M (I, O), u (O,), v (I,) -> block_sums (blocks,): each block's share of v^T M u
+    I, O = M.shape
+    for blk in prange(block_sums.shape[0]):
+        total = M.dtype.type(0)
+        for i in range(blk * ROW_BLOCK, min(I, (blk + 1) * ROW_BLOCK)):  # rows
+            s = M.dtype.type(0)
+            for o in range(O):  # (O,)
+                s += M[i, o] * u[o]
+            total += v[i] * s
+        block_sums[blk] = total
 
 
-@njit(cache=True)
-def spectral_norm_backward_fast(dM, M, u, v, sigma, out):
-    """out (I, O) <- dM - (<dM, M> / sigma) v u^T."""
-    c = np.dot(dM.ravel(), M.ravel()) / M.dtype.type(sigma)
-    for i in range(M.shape[0]):  # rows: (I,)
+@by_size(fastmath=REORDER_SUMS)
+def _inner_pass(A, B, block_sums):
+    # A, B (I, O) -> block_sums (blocks,): each block's share of <A, B>
+    I, O = A.shape
+    for blk in prange(block_sums.shape[0]):
+        total = A.dtype.type(0)
+        for i in range(blk * ROW_BLOCK, min(I, (blk + 1) * ROW_BLOCK)):  # rows
+            for o in range(O):  # (O,)
+                total += A[i, o] * B[i, o]
+        block_sums[blk] = total
+
+
+@by_size
+def _minus_rank_one(dM, u, v, c, out):
+    # out (I, O) <- dM - c v u^T
+    I, O = dM.shape
+    for i in prange(I):  # rows
         cv = c * v[i]
-        for o in range(M.shape[1]):  # (O,), contiguous
+        for o in range(O):  # (O,), contiguous
             out[i, o] = dM[i, o] - cv * u[o]
 
 
@@ -70,21 +124,27 @@ def as_matrix(w):
     return np.ascontiguousarray(w).reshape(-1, w.shape[-1])
 
 
-def spectral_norm_power_iteration(w, u, v, eps=1e-12):
+def spectral_norm_power_iteration(w, u, v, eps=1e-12, out=None):
     """One power-iteration step, in place on u (O,) and v (I,); w (I, O) or (KH, KW, C_in, O).
     -> sigma = v^T M u for the new u and v, a scalar of w's dtype: what spectral_norm_forward(w,
-    u, v) returns now (up to rounding), known from the step's last norm without a pass over M."""
+    u, v) returns now (up to rounding), known from the step's last norm without a pass over M.
+    out: a Workspace (kernels/workspace.py) for the blocks' sums, or None to allocate them."""
     check_spectral_norm("spectral_norm_power_iteration", w, u, v)
-    return w.dtype.type(spectral_norm_power_iteration_fast(as_matrix(w), u, v, w.dtype.type(eps)))
+    M = as_matrix(w)
+    block_sums = buffer(out, "spectral_norm.power_blocks", (blocks_of(M), M.shape[1]), w.dtype)
+    _power_pass(M, u, v, block_sums)  # v = M u for now
+    return w.dtype.type(_finish_power_iteration(block_sums, u, v, w.dtype.type(eps)))
 
 
 def spectral_norm_forward(w, u, v, out=None):
     """-> sigma = v^T M u, a scalar of w's dtype: what the layer divides by, passed as sigma= to
-    dense_forward / conv2d_forward (w / sigma itself is never formed). out: a Workspace
-    (kernels/workspace.py) for M u, or None to allocate it."""
+    dense_forward / conv2d_forward (w / sigma itself is never formed). out: a Workspace for the
+    blocks' sums, or None to allocate them."""
     check_spectral_norm("spectral_norm_forward", w, u, v)
-    Mu = buffer(out, "spectral_norm.Mu", v.shape, w.dtype)
-    return w.dtype.type(spectral_norm_forward_fast(as_matrix(w), u, v, Mu))
+    M = as_matrix(w)
+    block_sums = buffer(out, "spectral_norm.block_sums", (blocks_of(M),), w.dtype)
+    _sigma_pass(M, u, v, block_sums)
+    return w.dtype.type(block_sums.sum())
 
 
 def spectral_norm_backward(dw, w, u, v, sigma, out=None):
@@ -92,6 +152,9 @@ def spectral_norm_backward(dw, w, u, v, sigma, out=None):
     sigma), shaped as w -> dL/dw = dw - (<dw, w> / sigma) v u^T, shaped as w; into a
     Workspace's "spectral_norm.dw" if out is one, else a fresh array."""
     check_spectral_norm("spectral_norm_backward", w, u, v, dw)
+    M, dM = as_matrix(w), as_matrix(dw)
+    block_sums = buffer(out, "spectral_norm.block_sums", (blocks_of(M),), w.dtype)
+    _inner_pass(dM, M, block_sums)
     grad = buffer(out, "spectral_norm.dw", w.shape, w.dtype)
-    spectral_norm_backward_fast(as_matrix(dw), as_matrix(w), u, v, w.dtype.type(sigma), as_matrix(grad))
+    _minus_rank_one(dM, u, v, w.dtype.type(block_sums.sum() / w.dtype.type(sigma)), as_matrix(grad))
     return grad

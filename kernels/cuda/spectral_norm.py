@@ -12,7 +12,7 @@ import math
 from numba import cuda
 
 from kernels.checks import check_spectral_norm
-from kernels.cuda.launch import device_empty, grid_1d
+from kernels.cuda.launch import grid_1d
 from kernels.cuda.memory import buffer
 
 
@@ -101,24 +101,24 @@ def _sigma_of_norm(norm, eps, sigma):
         sigma[0] = n * (n / max(n, sigma.dtype.type(eps)))  # v^T M u for the new u
 
 
-def _normalise_in_place(a, eps):
-    """a /= max(|a|, eps) -> |a|^2 before, as a (1,) device array."""
-    norm = device_empty(1, a.dtype)
+def _normalise_in_place(a, eps, norm):
+    """a /= max(|a|, eps); norm (1,) <- |a|^2 before. -> norm"""
     _launch(_dot, 1, a, a, norm)
     _launch(_normalise, a.size, a, eps, norm)
     return norm
 
 
-def spectral_norm_power_iteration(w, u, v, eps=1e-12):
+def spectral_norm_power_iteration(w, u, v, eps=1e-12, out=None):
     """One power-iteration step, in place on u (O,) and v (I,) -> sigma = v^T M u for the new
-    u and v, as a (1,) device array, from the step's last norm (kernels/cpu/spectral_norm.py)."""
+    u and v, as a (1,) device array, from the step's last norm (kernels/cpu/spectral_norm.py).
+    out: a Workspace for the norms and sigma, or None."""
     check_spectral_norm("spectral_norm_power_iteration", w, u, v)
     M = _matrix(w)
     _launch(_matvec, v.size, M, u, v)  # v = M u
-    _normalise_in_place(v, eps)
+    _normalise_in_place(v, eps, buffer(out, "spectral_norm.v_norm", (1,), w.dtype))
     _launch(_matvec_t, u.size, M, v, u)  # u = M^T v
-    norm = _normalise_in_place(u, eps)
-    sigma = device_empty(1, w.dtype)
+    norm = _normalise_in_place(u, eps, buffer(out, "spectral_norm.u_norm", (1,), w.dtype))
+    sigma = buffer(out, "spectral_norm.power_sigma", (1,), w.dtype)
     _launch(_sigma_of_norm, 1, norm, eps, sigma)
     return sigma
 

@@ -191,7 +191,7 @@ class ReferenceEngine:
 
     # -- spectral norm ------------------------------------------------------------------------
 
-    def spectral_norm_power_iteration(self, w, u, v, eps=1e-12):
+    def spectral_norm_power_iteration(self, w, u, v, eps=1e-12, out=None):
         check_spectral_norm("spectral_norm_power_iteration", w, u, v)
         return w.dtype.type(spectral_norm.power_iteration(as_matrix(w), u, v, w.dtype.type(eps)))
 
