@@ -5,10 +5,9 @@ classifier, and a test fixed before the runs (docs/scores.md, "minigan against i
     python -m benchmarks.twin_gap score --runs runs/twin-gap --classifier runs/classifier.npz --out docs/ablation/twin-gap-scores.jsonl
     python -m benchmarks.twin_gap test  docs/ablation/twin-gap-scores.jsonl --epoch 20
 
-`run` trains every (engine, seed) of the default recipe to --epochs, --jobs at a time, each on
-one thread with every pool pinned, and resumes any run that was interrupted (each engine's
-trainer checkpoints after every epoch). `score` runs `evaluate` on each run's checkpoints at
---score-epochs with one classifier, whose test accuracy and SHA-256 go into every row.
+`run` trains every (engine, seed) of the default recipe to --epochs, --jobs at a time, and
+`score` scores each run's checkpoints at --score-epochs with one classifier: the plan of
+benchmarks/seed_runs.py, which the precision study shares.
 
 `test`, decided before any score was seen: a two-sided exact permutation test of the
 difference in mean FID at one epoch (every split of the pooled scores into groups of the two
@@ -21,17 +20,14 @@ same test on normal scores with the pooled spread.
 
 import argparse
 import itertools
-import json
-import os
-import subprocess
-import sys
-import time
 from math import comb
-from pathlib import Path
 
 import numpy as np
 
-ENGINES = ("minigan", "pytorch")
+from benchmarks.seed_runs import MINIGAN, Arm, add_commands, one_classifier, read_rows, run_command
+
+ARMS = {"minigan": Arm(MINIGAN), "pytorch": Arm(("-m", "benchmarks.train_twin"), "twin_checkpoint.pt")}
+ENGINES = tuple(ARMS)
 
 
 def splits(n, k):
@@ -95,10 +91,7 @@ def detectable_gap(n_a, n_b, sd, alpha=0.05, power=0.8, trials=400, seed=0):
 def scores_at(rows, epoch):
     """{engine: {seed: FID}} at `epoch`, refusing rows scored by different classifiers."""
     rows = [r for r in rows if r["epoch"] == epoch]
-    classifiers = {r["classifier_sha256"] for r in rows}
-    if len(classifiers) != 1:
-        raise SystemExit(f"rows at epoch {epoch} come from {len(classifiers)} classifiers ({', '.join(sorted(classifiers))[:80]}); "
-                         "a FID compares only within one classifier's feature space: re-score every run with one")
+    one_classifier(rows, f"rows at epoch {epoch}")
     out = {e: {} for e in ENGINES}
     for r in rows:
         if r["seed"] in out[r["engine"]]:
@@ -126,91 +119,17 @@ def report(rows, epoch):
     return "\n".join(lines)
 
 
-def run_dir(runs, engine, seed):
-    return Path(runs) / f"{engine}-s{seed}"
-
-
-TRAINERS = {"minigan": (["-m", "minigan", "train"], "checkpoint.npz"),  # engine: (its trainer, what it resumes from)
-            "pytorch": (["-m", "benchmarks.train_twin"], "twin_checkpoint.pt")}
-
-
-def command(engine, seed, epochs, runs, interval):
-    """The command that trains (or resumes) one run, on one thread with every pool pinned."""
-    out = run_dir(runs, engine, seed)
-    trainer, checkpoint = TRAINERS[engine]
-    cmd = [sys.executable, *trainer, "--seed", str(seed), "--epochs", str(epochs), "--sample-interval", str(interval),
-           "--threads", "1", "--out", str(out)]
-    return cmd + ["--resume"] if (out / checkpoint).is_file() else cmd
-
-
-def finished(engine, seed, epochs, runs):
-    return (run_dir(runs, engine, seed) / f"weights_epoch_{epochs:03d}.npz").is_file()
-
-
-def run_all(seeds, epochs, runs, jobs, interval):
-    """Train every unfinished (engine, seed), `jobs` at a time, the two engines interleaved."""
-    todo = [(e, s) for s in seeds for e in ENGINES if not finished(e, s, epochs, runs)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "NUMBA_NUM_THREADS": "1"}
-    running = []
-    while todo or running:
-        while todo and len(running) < jobs:
-            engine, seed = todo.pop(0)
-            out = run_dir(runs, engine, seed)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            log = open(out.parent / f"{engine}-s{seed}.log", "a")
-            print(f"start {engine} seed {seed}: {' '.join(command(engine, seed, epochs, runs, interval))}", flush=True)
-            running.append((engine, seed, subprocess.Popen(command(engine, seed, epochs, runs, interval), env=env,
-                                                           stdout=log, stderr=subprocess.STDOUT), log))
-        time.sleep(5)
-        for item in [r for r in running if r[2].poll() is not None]:
-            running.remove(item)
-            item[3].close()
-            print(f"{item[0]} seed {item[1]} ended, code {item[2].returncode}", flush=True)
-
-
-def score_all(runs, seeds, epochs, classifier, out, data):
-    from minigan.evaluate import evaluate
-
-    checkpoints = [run_dir(runs, e, s) / f"weights_epoch_{ep:03d}.npz" for s in seeds for e in ENGINES for ep in epochs]
-    missing = [str(c) for c in checkpoints if not c.is_file()]
-    if missing:
-        raise SystemExit(f"not trained yet: {', '.join(missing)}; run: python -m benchmarks.twin_gap run ...")
-    with open(out, "a") as f:
-        for row in evaluate(checkpoints, classifier_path=classifier, data=data, averaged=False):
-            row["checkpoint"] = os.path.relpath(row["checkpoint"])
-            row["classifier"] = os.path.relpath(row["classifier"])
-            f.write(json.dumps(row) + "\n")
-    print(f"appended {len(checkpoints)} rows to {out}")
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
-    r = sub.add_parser("run", help="train (or resume) every engine and seed")
-    r.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    r.add_argument("--epochs", type=int, default=20)
-    r.add_argument("--jobs", type=int, default=2, help="runs at a time, one thread each (default 2)")
-    r.add_argument("--sample-interval", type=int, default=10)
-    r.add_argument("--runs", default="runs/twin-gap")
-    s = sub.add_parser("score", help="evaluate every run's checkpoints with one classifier")
-    s.add_argument("--runs", default="runs/twin-gap")
-    s.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    s.add_argument("--score-epochs", nargs="+", type=int, default=[10, 20])
-    s.add_argument("--classifier", required=True)
-    s.add_argument("--data")
-    s.add_argument("--out", default="docs/ablation/twin-gap-scores.jsonl")
+    add_commands(sub, seeds=[0, 1, 2, 3, 4], epochs=20, runs="runs/twin-gap", score_epochs=[10, 20], out="docs/ablation/twin-gap-scores.jsonl")
     t = sub.add_parser("test", help="the permutation test and the interval, from score rows")
     t.add_argument("scores", nargs="+", help="JSON-lines files of evaluate rows")
     t.add_argument("--epoch", type=int, default=20)
     args = p.parse_args(argv)
-    if args.what == "run":
-        run_all(args.seeds, args.epochs, args.runs, args.jobs, args.sample_interval)
-    elif args.what == "score":
-        score_all(args.runs, args.seeds, args.score_epochs, args.classifier, args.out, args.data)
-    else:
-        rows = [json.loads(line) for path in args.scores for line in Path(path).read_text().splitlines() if line.strip()]
-        print(report(rows, args.epoch))
+    if run_command(args, ARMS, "benchmarks.twin_gap"):
+        return 0
+    print(report(read_rows(args.scores), args.epoch))
     return 0
 
 

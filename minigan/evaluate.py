@@ -194,7 +194,7 @@ def evaluate(checkpoints, n=10000, classifier_path=None, data=None, seed=0, aver
         report.update(checkpoint=str(checkpoint), epoch=gmeta["epoch"], recipe=config.recipe,
                       recipe_changes=config.recipe_changes,
                       generator="averaged" if averaged and gan.G_ema is not None else "trained",
-                      engine=gmeta.get("engine", "minigan"), seed=config.seed)
+                      engine=gmeta.get("engine", "minigan"), precision=config.precision, seed=config.seed)
         reports.append(report)
     return reports
 
@@ -204,7 +204,8 @@ def print_report(report, as_json=False):
         print(json.dumps(report))
         return
     changes = "".join(f", {k}={v}" for k, v in report["recipe_changes"].items())
-    print(f"{report['checkpoint']} ({report['engine']}, recipe {report['recipe']!r}{changes}, seed {report['seed']}, "
+    precision = "" if report.get("precision", "float32") == "float32" else f", {report['precision']} products"
+    print(f"{report['checkpoint']} ({report['engine']}{precision}, recipe {report['recipe']!r}{changes}, seed {report['seed']}, "
           f"epoch {report['epoch']}, {report['generator']} G), {report['n']} samples")
     print(f"  FID vs MNIST test (classifier features): {report['fid']:.3f}   floor (train vs test): {report['fid_train_vs_test']:.3f}")
     print(f"  class entropy {report['class_entropy']:.3f} (ln 10 = 2.303)   confident (p >= 0.9): {report['confident_fraction']:.3f}")

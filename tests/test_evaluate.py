@@ -43,7 +43,7 @@ def test_train_classifier_and_evaluate(mnist_dir, tmp_path, capsys):
     assert abs(sum(report["class_histogram"]) - 1) < 1e-6
     assert 0 <= report["class_entropy"] <= np.log(10) + 1e-9 and 0 <= report["confident_fraction"] <= 1
     assert report["fid"] > report["fid_train_vs_test"] > 0  # an untrained generator is far from the floor
-    assert report["engine"] == "minigan" and report["epoch"] == 1
+    assert report["engine"] == "minigan" and report["epoch"] == 1 and report["precision"] == "float32"
     assert load_scores(run) == [report]  # kept in the run folder, for its training report
     save_score(dict(report, fid=1.5))  # the same evaluation again: replaced, not repeated
     save_score(dict(report, generator="averaged"))
