@@ -314,8 +314,10 @@ class TwinGAN:
         self.opt_d.step()
 
         self.opt_g.zero_grad()
+        self.D.requires_grad_(False)  # the G step needs D's input gradient only, as minigan's (param_grads=False)
         g_loss = F.binary_cross_entropy_with_logits(self.D(fake), torch.ones(B, 1, **like))
-        g_loss.backward()  # also fills D's .grad, which the next D step's zero_grad clears
+        g_loss.backward()
+        self.D.requires_grad_(True)
         self.opt_g.step()
         if self.G_ema is not None:
             self.update_average()
