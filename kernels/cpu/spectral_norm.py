@@ -70,8 +70,9 @@ def _power_pass(M, u, Mu, block_sums):
 
 @njit(cache=True)
 def _finish_power_iteration(block_sums, u, v, eps):
-    """v holds M u and block_sums M^T M u in blocks -> v, u normalised; sigma = v^T M u."""
-    MtMu = block_sums[0].copy()
+    """v holds M u and block_sums M^T M u in blocks -> v, u normalised; sigma = v^T M u.
+    block_sums[0] ends up holding M^T v."""
+    MtMu = block_sums[0]
     for blk in range(1, block_sums.shape[0]):  # in block order
         MtMu += block_sums[blk]
     v_clamped = max(np.sqrt(np.dot(v, v)), eps)
@@ -79,7 +80,8 @@ def _finish_power_iteration(block_sums, u, v, eps):
     MtMu /= v_clamped  # now M^T v
     norm = np.sqrt(np.dot(MtMu, MtMu))
     clamped = max(norm, eps)
-    u[:] = MtMu / clamped
+    for o in range(u.size):  # (O,)
+        u[o] = MtMu[o] / clamped
     return norm * (norm / clamped)  # sigma = v^T M u for the new u
 
 
