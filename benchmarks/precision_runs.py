@@ -7,8 +7,8 @@ to 50 epochs, scored by one classifier, and bfloat16 held to what float32 meets
     python -m benchmarks.precision_runs check docs/ablation/precision-scores.jsonl
 
 `run` and `score` are the plan of benchmarks/seed_runs.py (the twin-gap study's too), with
-one arm per precision; every row carries its run's `precision`. `check` scores each seed at
-the last two epochs scored (40 and 50) against the targets:
+one arm per precision; every row carries its run's `precision`. `check` holds each seed's
+rows at --early and --late (40 and 50) to the targets:
 - class entropy at least 2.20 at epoch 50;
 - every digit at least 5 % of the samples at epoch 50;
 - no decay: the FID at epoch 50 at most the FID at epoch 40;
@@ -44,6 +44,9 @@ def by_seed(rows, early, late):
         key = (r["precision"], r["seed"], r["epoch"])
         if key in found:
             raise SystemExit(f"{r['precision']} seed {r['seed']} is scored twice at epoch {r['epoch']}: keep one row")
+        if r["precision"] == "float32" and not r["fid"] < float("inf"):
+            raise SystemExit(f"float32 seed {r['seed']} has FID {r['fid']} at epoch {r['epoch']}: the yardstick's own "
+                             f"runs must score; look at that run before comparing bf16 with it")
         found[key] = r
     out = {}
     for precision, seed, _ in sorted(found):
@@ -77,7 +80,7 @@ def check(rows, early=40, late=50):
     ok = True
     for seed, (_, la) in seeds["bf16"].items():
         failed = [t for t in float32_meets if not met["bf16"][seed][t]]
-        if la["fid"] > WORST_FLOAT32_FACTOR * worst:
+        if not la["fid"] <= WORST_FLOAT32_FACTOR * worst:  # a NaN FID fails too
             failed.append(f"FID {la['fid']:.2f} > {WORST_FLOAT32_FACTOR} × {worst:.2f}")
         ok &= not failed
         lines.append(f"  bf16 seed {seed}: " + ("meets every target" if not failed else "fails " + "; ".join(failed)))

@@ -75,7 +75,8 @@ def score_all(runs, arms, seeds, epochs, classifier, out, data, usage):
     checkpoints = [run_dir(runs, a, s) / f"weights_epoch_{ep:03d}.npz" for s in seeds for a in arms for ep in epochs]
     missing = [str(c) for c in checkpoints if not c.is_file()]
     if missing:
-        raise SystemExit(f"not trained yet: {', '.join(missing)}; run: {usage}")
+        raise SystemExit(f"not trained yet: {', '.join(missing)}; run: {usage} (a run that stopped before that "
+                         f"epoch says why at the end of its log, RUNS/<arm>-s<seed>.log)")
     with open(out, "a") as f:
         for row in evaluate(checkpoints, classifier_path=classifier, data=data, averaged=False):
             row["checkpoint"] = os.path.relpath(row["checkpoint"])

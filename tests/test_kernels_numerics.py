@@ -54,12 +54,18 @@ def test_no_kernel_drops_nan_or_inf_checks():
 def test_reordered_sums_carry_nan_and_inf():
     M = np.ones((70, 1000), np.float32)  # above the parallel threshold: both builds are checked below
     u, v = np.full(1000, 0.03, np.float32), np.full(70, 0.1, np.float32)
+    blocks = spectral_norm.blocks_of(M)
     for bad in (np.nan, np.inf):
         M[37, 512] = bad
-        for build in (spectral_norm._sigma_pass.serial, spectral_norm._sigma_pass.parallel):
-            sums = np.empty(spectral_norm.blocks_of(M), np.float32)
-            build(M, u, v, sums)
-            assert (np.isnan(sums.sum()) if np.isnan(bad) else np.isinf(sums.sum())), (build, bad)
+        for kind in ("serial", "parallel"):
+            sums = np.empty(blocks, np.float32)
+            getattr(spectral_norm._sigma_pass, kind)(M, u, v, sums)
+            assert (np.isnan(sums.sum()) if np.isnan(bad) else np.isinf(sums.sum())), (kind, bad)
+            getattr(spectral_norm._inner_pass, kind)(M, np.ones_like(M), sums)
+            assert (np.isnan(sums.sum()) if np.isnan(bad) else np.isinf(sums.sum())), (kind, bad)
+            power_sums, Mu = np.empty((blocks, M.shape[1]), np.float32), np.empty(M.shape[0], np.float32)
+            getattr(spectral_norm._power_pass, kind)(M, u, Mu, power_sums)
+            assert not np.isfinite(power_sums.sum()) and not np.isfinite(Mu[37]), (kind, bad)
         assert not np.isfinite(K.spectral_norm_power_iteration(M, u.copy(), v.copy())), bad
 
 
@@ -104,6 +110,7 @@ def float32_args(name, kern):
         "_sgd_momentum_update": (a(5), a(5), a(5), 1e-2, 0.9), "_ema_update": (a(5), a(5), 0.999, 0.001),
         "power_iteration": (a(6, 4), a(4), a(6), np.float32(1e-12)),
         "_power_pass": (a(6, 4), a(4), a(6), a(1, 4)), "_finish_power_iteration": (a(1, 4), a(4), a(6), np.float32(1e-12)),
+        "_squared_norm": (a(5),),
         "sigma_of": (a(6, 4), a(4), a(6)),
         "_sigma_pass": (a(6, 4), a(4), a(6), a(1)), "_inner_pass": (a(6, 4), a(6, 4), a(1)),
         "sigma_backward": (a(6, 4), a(6, 4), a(4), a(6), np.float32(2.0)),

@@ -44,6 +44,13 @@ def test_bf16_fid_at_most_1_2_times_the_worst_float32_seed():
     assert not ok and "FID 17.70 > 1.2 × 14.70" in "\n".join(lines)
 
 
+def test_a_nan_fid_fails_bf16_and_stops_the_check_in_float32():
+    lines, ok = check(runs({0: (17.5, 14.7)}, {0: (15.0, float("nan"))}))
+    assert not ok and "bf16 seed 0: fails no decay; FID nan > 1.2" in "\n".join(lines)
+    with pytest.raises(SystemExit, match="float32 seed 0 has FID nan"):
+        check(runs({0: (17.5, float("nan"))}, {0: (15.0, 13.0)}))
+
+
 def test_entropy_and_rarest_digit_are_read_at_the_later_epoch():
     rows = runs({0: (17.5, 14.7)}, {0: (15.0, 13.0)})
     rows[-1] = row("bf16", 0, 50, 13.0, entropy=2.19, rarest=0.049)

@@ -27,7 +27,7 @@ The trainer runs one power-iteration step per training step, not per forward: D 
 twice a step (D step, G step) with one u, v, and its sigma follows W's update in between.
 
 How it runs here: the power-iteration step is one pass over M where its formulas take two,
-and every pass runs on all the threads. The step needs M^T v with v = M u / |M u|; |M u| is a
+and the passes over a large M run on all the threads (kernels/cpu/parallel.py's by_size). The step needs M^T v with v = M u / |M u|; |M u| is a
 scalar, so M^T v = (M^T M u) / |M u|, and M^T M u = sum over rows i of (M_i . u) M_i: each
 row's dot product, then the same row times it, while the row is still in the cache. Rows go
 in fixed blocks of ROW_BLOCK, each block's sums into an entry of its own, and the blocks'
@@ -68,17 +68,25 @@ def _power_pass(M, u, Mu, block_sums):
                 acc[o] += s * M[i, o]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=REORDER_SUMS)
+def _squared_norm(a):
+    total = a.dtype.type(0)
+    for i in range(a.size):
+        total += a[i] * a[i]
+    return total
+
+
+@njit(cache=True, fastmath=REORDER_SUMS)
 def _finish_power_iteration(block_sums, u, v, eps):
     """v holds M u and block_sums M^T M u in blocks -> v, u normalised; sigma = v^T M u.
     block_sums[0] ends up holding M^T v."""
     MtMu = block_sums[0]
     for blk in range(1, block_sums.shape[0]):  # in block order
         MtMu += block_sums[blk]
-    v_clamped = max(np.sqrt(np.dot(v, v)), eps)
+    v_clamped = max(np.sqrt(_squared_norm(v)), eps)
     v /= v_clamped  # v = M u / |M u|
     MtMu /= v_clamped  # now M^T v
-    norm = np.sqrt(np.dot(MtMu, MtMu))
+    norm = np.sqrt(_squared_norm(MtMu))
     clamped = max(norm, eps)
     for o in range(u.size):  # (O,)
         u[o] = MtMu[o] / clamped
