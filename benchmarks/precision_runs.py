@@ -33,7 +33,7 @@ def targets(early, late):
 
 def by_seed(rows, early, late):
     """{precision: {seed: (early row, late row)}}, refusing mixed classifiers, a seed scored
-    twice, and a seed without both epochs."""
+    twice, a float32 FID that is not finite, and a seed without both epochs."""
     rows = [r for r in rows if r["epoch"] in (early, late)]
     one_classifier(rows, f"rows at epochs {early} and {late}")
     found = {}
@@ -90,7 +90,8 @@ def check(rows, early=40, late=50):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
-    add_commands(sub, seeds=[0, 1, 2], epochs=50, runs="runs/precision", score_epochs=[40, 50], out="docs/ablation/precision-scores.jsonl")
+    add_commands(sub, seeds=[0, 1, 2], epochs=50, runs="runs/precision", score_epochs=[40, 50],
+                 out="docs/ablation/precision-scores.jsonl")
     c = sub.add_parser("check", help="every seed against the targets, from score rows")
     c.add_argument("scores", nargs="+", help="JSON-lines files of evaluate rows")
     c.add_argument("--early", type=int, default=40)

@@ -122,7 +122,8 @@ def report(rows, epoch):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
-    add_commands(sub, seeds=[0, 1, 2, 3, 4], epochs=20, runs="runs/twin-gap", score_epochs=[10, 20], out="docs/ablation/twin-gap-scores.jsonl")
+    add_commands(sub, seeds=[0, 1, 2, 3, 4], epochs=20, runs="runs/twin-gap", score_epochs=[10, 20],
+                 out="docs/ablation/twin-gap-scores.jsonl")
     t = sub.add_parser("test", help="the permutation test and the interval, from score rows")
     t.add_argument("scores", nargs="+", help="JSON-lines files of evaluate rows")
     t.add_argument("--epoch", type=int, default=20)

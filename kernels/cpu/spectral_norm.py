@@ -27,11 +27,12 @@ The trainer runs one power-iteration step per training step, not per forward: D 
 twice a step (D step, G step) with one u, v, and its sigma follows W's update in between.
 
 How it runs here: the power-iteration step is one pass over M where its formulas take two,
-and the passes over a large M run on all the threads (kernels/cpu/parallel.py's by_size). The step needs M^T v with v = M u / |M u|; |M u| is a
-scalar, so M^T v = (M^T M u) / |M u|, and M^T M u = sum over rows i of (M_i . u) M_i: each
-row's dot product, then the same row times it, while the row is still in the cache. Rows go
-in fixed blocks of ROW_BLOCK, each block's sums into an entry of its own, and the blocks'
-sums are added in a fixed order: the same bits on one thread or many.
+and the passes over a large M run on all the threads (kernels/cpu/parallel.py's by_size).
+The step needs M^T v with v = M u / |M u|; |M u| is a scalar, so M^T v = (M^T M u) / |M u|,
+and M^T M u = sum over rows i of (M_i . u) M_i: each row's dot product, then the same row
+times it, while the row is still in the cache. Rows go in fixed blocks of ROW_BLOCK, each
+block's sums into an entry of its own, and the blocks' sums are added in a fixed order: the
+same bits on one thread or many.
 """
 
 import numpy as np
