@@ -99,6 +99,16 @@ def one_classifier(rows, what):
     return classifiers.pop()
 
 
+def one_setting(rows, what, keys):
+    """A clear refusal where rows differ in any of `keys` (what a study holds fixed: the recipe,
+    its changes, which G was sampled, the engine or the precision), so that a study compares
+    its arms and nothing else. A key a row lacks counts as None."""
+    settings = {json.dumps({k: r.get(k) for k in keys}, sort_keys=True) for r in rows}
+    if len(settings) > 1:
+        raise SystemExit(f"{what} mix {len(settings)} settings of {', '.join(keys)} ({'; '.join(sorted(settings))[:240]}); "
+                         "keep the rows of one setting (score files of other studies apart)")
+
+
 def add_commands(sub, seeds, epochs, runs, score_epochs, out):
     """The `run` and `score` subcommands of a study, with its defaults, on an argparse subparsers."""
     r = sub.add_parser("run", help="train (or resume) every arm and seed")

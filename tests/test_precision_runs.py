@@ -58,7 +58,7 @@ def test_entropy_and_rarest_digit_are_read_at_the_later_epoch():
     assert not ok and "fails entropy ≥ 2.20; every digit ≥ 5 %" in "\n".join(lines)
 
 
-def test_check_refuses_mixed_classifiers_missing_epochs_and_one_precision_alone():
+def test_check_refuses_mixed_classifiers_and_settings_missing_epochs_and_one_precision_alone():
     rows = runs({0: (17.5, 14.7)}, {0: (15.0, 13.0)})
     with pytest.raises(SystemExit, match="2 classifiers"):
         check(rows + [row("bf16", 1, 40, 10.0, sha="b" * 64)])
@@ -70,6 +70,8 @@ def test_check_refuses_mixed_classifiers_missing_epochs_and_one_precision_alone(
         check(rows + rows[-1:])
     with pytest.raises(SystemExit, match="has no precision"):
         check([{k: v for k, v in r.items() if k != "precision"} for r in rows])
+    with pytest.raises(SystemExit, match="mix 2 settings"):  # a bf16 row sampled from the averaged G
+        check(rows[:-1] + [dict(rows[-1], generator="averaged")])
 
 
 def test_every_arm_trains_with_its_own_options_and_resumes_from_its_checkpoint(tmp_path):

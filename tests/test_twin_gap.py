@@ -51,3 +51,16 @@ def test_report_refuses_mixed_classifiers_and_duplicates():
         scores_at(mixed, 20)
     with pytest.raises(SystemExit, match="scored twice"):
         scores_at(good + rows({"minigan": {0: 40.0}}), 20)
+
+
+def test_report_refuses_rows_of_another_setting_and_says_when_seeds_are_short():
+    """Both engines' rows must share recipe, recipe changes, generator and precision; fewer
+    seeds than the plan fixed are reported as a look, not as the test's answer."""
+    good = rows({"minigan": {s: 50.0 + s for s in range(5)}, "pytorch": {s: 49.0 - s for s in range(5)}})
+    assert "not the test's answer" not in report(good, 20)
+    assert "not the test's answer" in report(good[:3] + good[5:], 20)
+    for key, value in (("recipe", "sharp"), ("recipe_changes", {"d_spectral_norm": False}), ("generator", "averaged"),
+                       ("precision", "bf16")):
+        other = [dict(r, **{key: value}) if r["engine"] == "pytorch" and r["seed"] == 4 else r for r in good]
+        with pytest.raises(SystemExit, match="mix 2 settings"):
+            scores_at(other, 20)
