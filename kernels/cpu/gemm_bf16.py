@@ -89,7 +89,8 @@ class OneDNN:
         return attr
 
     def primitive(self, key, a, b, c, beta):
-        """-> (primitive, its three memory objects, its arguments), made once per key."""
+        """-> (primitive, its descriptor, its three memory objects, its arguments, the addresses
+        those objects point at), made once per key."""
         found = self.primitives.get(key)
         if found is None:
             if self.lib is None:
@@ -106,12 +107,12 @@ class OneDNN:
                 self.ok(self.lib.dnnl_memory_create(ctypes.byref(mems[-1]), md, self.engine, None),
                         "dnnl_memory_create")
             args = (self.Arg * 3)(*(self.Arg(k, m) for k, m in zip((self.SRC, self.WEIGHTS, self.DST), mems)))
-            found = self.primitives[key] = (prim, pd, mems, args)
+            found = self.primitives[key] = (prim, pd, mems, args, [None, None, None])  # the addresses mems point at
         return found
 
     def implementation(self, a, b, c, beta=0):
         """The name of the implementation oneDNN runs for these operands ('brg:avx512_core_bf16', ...)."""
-        _, pd, _, _ = self.primitive(self.key(a, b, c, beta), a, b, c, beta)
+        pd = self.primitive(self.key(a, b, c, beta), a, b, c, beta)[1]
         info = ctypes.c_char_p()
         self.ok(self.lib.dnnl_primitive_desc_query(pd, self.IMPL_INFO, 0, ctypes.byref(info)),
                 "dnnl_primitive_desc_query")
@@ -128,12 +129,22 @@ class OneDNN:
             self.threads = n
 
     def __call__(self, a, b, c, beta):
-        prim, _, mems, args = self.primitive(self.key(a, b, c, beta), a, b, c, beta)
+        prim, _, mems, args, bound = self.primitive(self.key(a, b, c, beta), a, b, c, beta)
         self.set_threads(numba.get_num_threads())  # one count for every pool (minigan/runtime.py)
-        for mem, array in zip(mems, (a, b, c)):
-            self.lib.dnnl_memory_set_data_handle(mem, ctypes.c_void_p(array.ctypes.data))
+        # A step hands most products the same buffers every time (weights, Workspace arrays and
+        # views of them), so a memory object is re-pointed only when its array has moved; the
+        # addresses come from compiled code because numpy's .ctypes costs more than the check.
+        for i, address in enumerate(_addresses(a, b, c)):
+            if bound[i] != address:
+                self.lib.dnnl_memory_set_data_handle(mems[i], ctypes.c_void_p(address))
+                bound[i] = address
         self.ok(self.lib.dnnl_primitive_execute(prim, self.stream, 3, args), "dnnl_primitive_execute")
         self.ok(self.lib.dnnl_stream_wait(self.stream), "dnnl_stream_wait")
+
+
+@numba.njit(cache=True)
+def _addresses(a, b, c):
+    return a.ctypes.data, b.ctypes.data, c.ctypes.data
 
 
 def emulated(a, b, c, beta):
