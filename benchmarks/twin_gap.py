@@ -93,7 +93,7 @@ def detectable_gap(n_a, n_b, sd, alpha=0.05, power=0.8, trials=400, seed=0):
 
 
 def scores_at(rows, epoch):
-    """{engine: {seed: FID}} at `epoch`, refusing rows scored by different classifiers."""
+    """{engine: {seed: FID}} at `epoch`, refusing rows of different classifiers or settings."""
     rows = [r for r in rows if r["epoch"] == epoch]
     one_classifier(rows, f"rows at epoch {epoch}")
     one_setting(rows, f"rows at epoch {epoch}", FIXED)
