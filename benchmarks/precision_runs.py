@@ -18,7 +18,7 @@ epoch 50 at most 1.2 times the worst float32 seed's.
 
 import argparse
 
-from benchmarks.seed_runs import MINIGAN, Arm, add_commands, one_classifier, one_setting, read_rows, run_command
+from benchmarks.seed_runs import MINIGAN, Arm, add_commands, one_setting, read_rows, run_command
 
 ARMS = {"float32": Arm(MINIGAN), "bf16": Arm(MINIGAN + ("--precision", "bf16"))}
 MIN_ENTROPY, MIN_DIGIT, WORST_FLOAT32_FACTOR = 2.20, 0.05, 1.2
@@ -36,7 +36,6 @@ def by_seed(rows, early, late):
     """{precision: {seed: (early row, late row)}}, refusing mixed classifiers, a seed scored
     twice, a float32 FID that is not finite, and a seed without both epochs."""
     rows = [r for r in rows if r["epoch"] in (early, late)]
-    one_classifier(rows, f"rows at epochs {early} and {late}")
     one_setting(rows, f"rows at epochs {early} and {late}", FIXED)
     found = {}
     for r in rows:

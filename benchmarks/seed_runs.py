@@ -90,19 +90,15 @@ def read_rows(paths):
     return [json.loads(line) for path in paths for line in Path(path).read_text().splitlines() if line.strip()]
 
 
-def one_classifier(rows, what):
-    """The rows' one classifier SHA-256; a clear refusal where they mix classifiers."""
+def one_setting(rows, what, keys):
+    """A clear refusal where rows were scored by more than one classifier (a FID compares only
+    within one classifier's feature space), or differ in any of `keys`: what a study holds
+    fixed (the recipe, its changes, which G was sampled, the engine or the precision), so that
+    it compares its arms and nothing else. A key a row lacks counts as None."""
     classifiers = {r["classifier_sha256"] for r in rows}
     if len(classifiers) != 1:
         raise SystemExit(f"{what} come from {len(classifiers)} classifiers ({', '.join(sorted(classifiers))[:80]}); "
                          "a FID compares only within one classifier's feature space: re-score every run with one")
-    return classifiers.pop()
-
-
-def one_setting(rows, what, keys):
-    """A clear refusal where rows differ in any of `keys` (what a study holds fixed: the recipe,
-    its changes, which G was sampled, the engine or the precision), so that a study compares
-    its arms and nothing else. A key a row lacks counts as None."""
     settings = {json.dumps({k: r.get(k) for k in keys}, sort_keys=True) for r in rows}
     if len(settings) > 1:
         raise SystemExit(f"{what} mix {len(settings)} settings of {', '.join(keys)} ({'; '.join(sorted(settings))[:240]}); "

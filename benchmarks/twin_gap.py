@@ -26,7 +26,7 @@ from math import comb
 
 import numpy as np
 
-from benchmarks.seed_runs import MINIGAN, Arm, add_commands, one_classifier, one_setting, read_rows, run_command
+from benchmarks.seed_runs import MINIGAN, Arm, add_commands, one_setting, read_rows, run_command
 
 ARMS = {"minigan": Arm(MINIGAN), "pytorch": Arm(("-m", "benchmarks.train_twin"), "twin_checkpoint.pt")}
 ENGINES = tuple(ARMS)
@@ -95,7 +95,6 @@ def detectable_gap(n_a, n_b, sd, alpha=0.05, power=0.8, trials=400, seed=0):
 def scores_at(rows, epoch):
     """{engine: {seed: FID}} at `epoch`, refusing rows of different classifiers or settings."""
     rows = [r for r in rows if r["epoch"] == epoch]
-    one_classifier(rows, f"rows at epoch {epoch}")
     one_setting(rows, f"rows at epoch {epoch}", FIXED)
     out = {e: {} for e in ENGINES}
     for r in rows:
