@@ -13,6 +13,7 @@ import numpy as np
 from kernels.conv_geometry import conv_geometry
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+BFLOAT16_BITS = np.dtype(np.uint16)  # how a bfloat16 array is held: its 16 bits
 
 
 def _shape(a):
@@ -55,10 +56,20 @@ def require_nonempty(op, name, a):
         raise ValueError(f"{op}: {name} has an empty dimension, shape {_shape(a)}")
 
 
+def _one_dtype(x, w, b):
+    """The arrays of a layer's pass that must share one float dtype: x, w and b (when there is
+    one), but w when it is bfloat16 bits, which check_bf16_spec judges."""
+    arrays = dict(x=x) if _is_bits(w) else dict(x=x, w=w)
+    return arrays if b is None else {**arrays, "b": b}
+
+
+def _is_bits(a):
+    return hasattr(a, "dtype") and np.dtype(a.dtype) == BFLOAT16_BITS
+
+
 def check_dense(op, x, w, b=None):
     """x (N, I), w (I, O), b (O,)."""
-    arrays = dict(x=x, w=w) if b is None else dict(x=x, w=w, b=b)
-    require_same_dtype(op, **arrays)
+    require_same_dtype(op, **_one_dtype(x, w, b))
     require_ndim(op, "x", x, 2, "(N, I)")
     require_ndim(op, "w", w, 2, "(I, O)")
     require_nonempty(op, "x", x)
@@ -73,8 +84,7 @@ def check_dense(op, x, w, b=None):
 
 def check_conv2d(op, x, w, b, stride, padding):
     """x (N, H, W, C_in) NHWC, w (KH, KW, C_in, C_out), b (C_out,) -> their ConvGeometry."""
-    arrays = dict(x=x, w=w) if b is None else dict(x=x, w=w, b=b)
-    require_same_dtype(op, **arrays)
+    require_same_dtype(op, **_one_dtype(x, w, b))
     require_ndim(op, "x", x, 4, "NHWC (N, H, W, C_in)")
     require_ndim(op, "w", w, 4, "(KH, KW, C_in, C_out)")
     require_nonempty(op, "x", x)
@@ -282,9 +292,14 @@ def check_bfloat16_bits(op, bits):
                          f"result), got {getattr(bits, 'dtype', type(bits).__name__)}")
 
 
-def check_bf16_spec(op, spec, x, engine=None):
-    """A spec with bf16=True (the layer's products on bfloat16 operands) needs float32 arrays;
-    engine: the name of an engine that has no bfloat16 products, which refuses such a spec."""
+def check_bf16_spec(op, spec, x, w, engine=None):
+    """A spec with bf16=True (the layer's products on bfloat16 operands) needs float32 arrays, w
+    either float32 or already its bfloat16 bits (uint16: a layer's copy, minigan/layers.py);
+    bits without bf16=True are refused. engine: the name of an engine that has no bfloat16
+    products, which refuses such a spec."""
+    if _is_bits(w) and (engine is not None or not spec.bf16):
+        raise ValueError(f"{op}: w is bfloat16 bits (uint16), which only the fast CPU engine (kernels.cpu) "
+                         f"multiplies, with a spec with bf16=True; pass that spec, or w as floats")
     if not spec.bf16:
         return
     if engine is not None:

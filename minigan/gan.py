@@ -147,6 +147,7 @@ class GAN:
         if watch is not None:
             watch.before_update(name, getattr(self, name), grads)
         optimizer.step(grads)
+        getattr(self, name).weights_moved()
         if watch is not None:
             watch.after_update(name, getattr(self, name))
 
@@ -155,6 +156,7 @@ class GAN:
         shadow = self.G_ema.params()
         for name, value in self.G.params().items():
             self.ops.ema_update(shadow[name], value, self.recipe.g_ema_decay)
+        self.G_ema.weights_moved()
 
     def estimate_average_statistics(self, batches=100, batch=32):
         """Set G_ema's BatchNorm moving mean and variance to the mean, over `batches` noise

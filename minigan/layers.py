@@ -69,12 +69,18 @@ class WeightLayer(Layer):
 
     A power-iteration step returns sigma for the new u, v: the first forward after it takes that
     one (w has not moved since), and every later forward computes sigma again (the optimizer has
-    moved w in between; forget_sigma, which load_params calls, drops it too)."""
+    moved w in between; weights_moved, which the model calls then, drops it too).
+
+    With bfloat16 products (spec.bf16) w stays float32, the master copy that the optimizer
+    moves, and the products take its bfloat16 copy, rounded on the first forward after w moves
+    and kept until it moves again: D's weights serve two forwards between two moves (the D step's
+    and the next step's, with only G's update between them)."""
 
     def init_spectral_norm(self, rng, spectral_norm):
         self.spectral_norm = spectral_norm
         self.sigma = None
         self.sigma_of_iteration = None  # the last power-iteration step's sigma, until a forward takes it
+        self.w_bf16 = None  # w's bfloat16 bits while w has not moved (spec.bf16 only)
         if spectral_norm:
             w = self.params["w"]
             n_out = w.shape[-1]
@@ -92,8 +98,19 @@ class WeightLayer(Layer):
                                                             self.buffers["sn_v"], out=self.workspace)
         return self.sigma
 
-    def forget_sigma(self):
+    def product_weights(self):
+        """w as the products take it: w itself, or with spec.bf16 its bfloat16 copy (uint16)."""
+        if not self.spec.bf16:
+            return self.params["w"]
+        if self.w_bf16 is None:
+            self.w_bf16 = self.ops.round_to_bfloat16(self.params["w"], out=self.workspace)
+        return self.w_bf16
+
+    def weights_moved(self):
+        """w has changed (an optimizer step, a load): a power-iteration step's sigma and the
+        bfloat16 copy no longer hold."""
         self.sigma_of_iteration = None
+        self.w_bf16 = None
 
     def kernel_grad(self, dw):
         """dL/dw from the kernel's dw (taken with sigma held fixed, when there is one)."""
@@ -133,7 +150,7 @@ class Dense(WeightLayer):
         return self.no_bias
 
     def forward(self, x):
-        y, self.cache = self.ops.dense_forward(x, self.params["w"], self.bias(), self.spec, self.forward_sigma(),
+        y, self.cache = self.ops.dense_forward(x, self.product_weights(), self.bias(), self.spec, self.forward_sigma(),
                                                out=self.workspace)
         return y
 
@@ -161,8 +178,8 @@ class Conv2D(WeightLayer):
         self.init_spectral_norm(rng, spectral_norm)
 
     def forward(self, x):
-        y, self.cache = self.ops.conv2d_forward(x, self.params["w"], self.params["b"], self.spec, self.forward_sigma(),
-                                                out=self.workspace)
+        y, self.cache = self.ops.conv2d_forward(x, self.product_weights(), self.params["b"], self.spec,
+                                                self.forward_sigma(), out=self.workspace)
         return y
 
     def backward(self, dy, input_grad=True, param_grads=True):

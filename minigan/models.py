@@ -109,9 +109,14 @@ class Sequential:
             if tuple(value.shape) != tuple(mine[name].shape):
                 raise ValueError(f"parameter {name}: shape {tuple(value.shape)}, model expects {tuple(mine[name].shape)}")
             self.ops.copy_into(mine[name], value)
-        for layer in self.layers:  # w (or u, v) replaced: a power-iteration step's sigma no longer holds
+        self.weights_moved()
+
+    def weights_moved(self):
+        """Every weight may have changed (an optimizer step, a load): what a layer keeps from
+        its w, sigma's last iteration and the bfloat16 copy, is dropped (minigan/layers.py)."""
+        for layer in self.layers:
             if isinstance(layer, WeightLayer):
-                layer.forget_sigma()
+                layer.weights_moved()
 
 
 ACTIVATIONS = tuple(a for a in KERNEL_ACTIVATIONS if a != "linear")  # a hidden layer's: the kernels' list

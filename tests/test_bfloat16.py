@@ -4,6 +4,8 @@ its PyTorch twin, and --precision bf16's refusals. docs/precision.md derives the
 u = 2^-8 is bfloat16's unit roundoff (8 significant bits, round to nearest): a rounded operand
 is off by at most u relative, and a product of two by at most 2u + u^2."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -161,7 +163,7 @@ def test_a_layer_in_bf16_multiplies_the_rounded_operands():
     dh = r(dy * (y > 0) / sigma)
     assert np.allclose(dx, dh @ r(w).T, rtol=0, atol=40 * F32 * np.abs(dh @ r(w).T).max())
     assert np.allclose(dw, r(x).T @ dh, rtol=0, atol=40 * F32 * np.abs(r(x).T @ dh).max())
-    for stride, shape in ((3, (4, 9, 9, 8)), (2, (4, 8, 8, 3))):  # windows that tile, and im2col
+    for stride, shape in ((3, (4, 9, 9, 8)), (2, (4, 8, 8, 3))):  # windows that tile (im2col in bfloat16 all the same), overlapping
         x, w = rng.standard_normal(shape).astype(np.float32), rng.standard_normal((3, 3, shape[3], 5)).astype(np.float32)
         y, cache = K.conv2d_forward(x, w, np.zeros(5, np.float32), ConvSpec(stride, "valid", bf16=True))
         y64, cache64 = K.conv2d_forward(r(x), r(w), np.zeros(5), ConvSpec(stride, "valid"))
@@ -169,6 +171,66 @@ def test_a_layer_in_bf16_multiplies_the_rounded_operands():
         grads, grads64 = K.conv2d_backward(dy, cache), K.conv2d_backward(r(dy), cache64)
         for got, want in zip((y, *grads[:2]), (y64, *grads64[:2])):
             assert np.abs(got - want).max() <= 100 * F32 * np.abs(want).max(), stride
+
+
+def test_a_layer_takes_its_weights_bfloat16_bits_as_they_are_and_only_with_a_bf16_spec():
+    """A layer that keeps its weights' bfloat16 copy hands the bits: the same numbers as rounding w
+    in the kernel, bit for bit; bits without spec.bf16, or to an engine without bfloat16
+    products, are refused by name."""
+    import kernels.reference as R
+
+    rng = np.random.default_rng(4)
+    x, w, b = rng.standard_normal((8, 30)).astype(np.float32), rng.standard_normal((30, 6)).astype(np.float32), np.zeros(6, np.float32)
+    spec = DenseSpec(Activation("relu"), bf16=True)
+    assert np.array_equal(K.dense_forward(x, K.round_to_bfloat16(w), b, spec)[0], K.dense_forward(x, w, b, spec)[0])
+    x4, w4 = rng.standard_normal((2, 9, 9, 3)).astype(np.float32), rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+    conv = ConvSpec(3, "valid", bf16=True)
+    y_bits, cache = K.conv2d_forward(x4, K.round_to_bfloat16(w4), b[:4], conv)
+    assert np.array_equal(y_bits, K.conv2d_forward(x4, w4, b[:4], conv)[0]) and cache.w.dtype == np.uint16
+    for engine, call in ((K, lambda: K.dense_forward(x, K.round_to_bfloat16(w), b, DenseSpec())),
+                         (R, lambda: R.dense_forward(x, K.round_to_bfloat16(w), b, DenseSpec()))):
+        with pytest.raises(ValueError, match="w is bfloat16 bits"):
+            call()
+
+
+def test_every_bf16_product_takes_the_rounding_of_the_weights_as_they_are_and_rounds_each_once_a_move(monkeypatch):
+    """The layers' bfloat16 copies of w (minigan/layers.py) are never stale: after every forward
+    of G, D and G_ema, through training steps, a sample and a load, the bits the layer's products
+    took equal the rounding of w as it is then. And a steady step rounds each weight once, where
+    rounding in every forward would round D's twice (its D-step and G-step forwards). The sharp
+    recipe, with spectral norm in D, and a G_ema that moves far enough every step to change its
+    bits (decay 0.5)."""
+    recipe = dataclasses.replace(RECIPES["sharp"], g_ema_decay=0.5)
+    gan = GAN(recipe, np.random.default_rng(5), K, np.float32, precision="bf16", g_widths=(16, 32, 64),
+              d_channels=(8, 16, 32))
+    checked, copies, rounding = [], [], K.round_to_bfloat16
+    for net in (gan.G, gan.D, gan.G_ema):
+        for layer in net.layers:
+            if hasattr(layer, "product_weights"):
+                def forward(x, layer=layer, original=layer.forward):
+                    y = original(x)
+                    assert np.array_equal(layer.cache.w, rounding(layer.params["w"])), layer.name
+                    checked.append(layer.name)
+                    return y
+                layer.forward = forward
+    monkeypatch.setattr(K, "round_to_bfloat16", lambda x, out=None: copies.append(x.shape) or rounding(x, out))
+    data = np.random.default_rng(6)
+    batch = lambda: (data.uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32), data.standard_normal((8, 100)).astype(np.float32))
+    gan.train_step(*batch())
+    weights = len([layer for net in (gan.G, gan.D) for layer in net.layers if hasattr(layer, "product_weights")])
+    copies.clear()
+    for _ in range(2):
+        gan.train_step(*batch())
+    assert len(copies) == 2 * weights
+    for _ in range(2):  # G_ema's copy made, then moved by a step
+        gan.sample(batch()[1])
+        gan.train_step(*batch())
+    other = GAN(recipe, np.random.default_rng(9), K, np.float32, precision="bf16", g_widths=(16, 32, 64),
+                d_channels=(8, 16, 32))
+    gan.load_state(other.state())
+    gan.train_step(*batch())
+    gan.sample(batch()[1])
+    assert {"dense1", "conv1", "conv3"} <= set(checked) and len(checked) > 6 * weights
 
 
 def test_the_readable_and_cuda_engines_refuse_bf16_specs_and_float64_is_refused():

@@ -27,9 +27,10 @@ def test_tiling_windows_take_the_view_path_and_equal_the_loops(shape, kernel, st
     spec = ConvSpec(stride, "valid", Activation("leaky_relu", 0.2))
     g = conv_geometry("test", x.shape, w.shape, stride, "valid")
     pointwise = kernel == (1, 1)
-    assert tiled_windows.tiles(g) == (STRIDED_OPERANDS and not pointwise)  # 1 x 1: im2col is a reshape there
+    assert tiled_windows.tiles(g, x) == (STRIDED_OPERANDS and not pointwise)  # 1 x 1: im2col is a reshape there
+    assert not tiled_windows.tiles(g, x.astype(np.uint16))  # bfloat16 bits: im2col
     y, cache = K.conv2d_forward(x, w, b, spec, sigma, out=K.Workspace())
-    assert (cache.cols is None) == tiled_windows.tiles(g)
+    assert (cache.cols is None) == tiled_windows.tiles(g, x)
     y_ref, cache_ref = R.conv2d_forward(x, w, b, spec, sigma)
     tol = 1e-12 if dtype == np.float64 else 1e-5
     assert rel_err(y, y_ref) < tol

@@ -43,17 +43,18 @@ def conv2d_forward(x, w, b, spec, sigma=None, out=None):
     """y = act(conv(x, w) / sigma + b), and its cache.  x (N, H, W, C), w (KH, KW, C, F), b (F,)
     -> y (N, Ho, Wo, F).
 
-    spec: a ConvSpec (kernels/specs.py): stride, padding and activation; sigma:
-    spectral_norm_forward's, or None. out: a Workspace (kernels/workspace.py) that y and the
-    im2col matrix are taken from and that the next call overwrites, or None for fresh arrays."""
+    spec: a ConvSpec (kernels/specs.py): stride, padding, activation and bf16; with bf16, w may
+    come as its bfloat16 bits (uint16) already. sigma: spectral_norm_forward's, or None.
+    out: a Workspace (kernels/workspace.py) that y and the im2col matrix are taken from and that
+    the next call overwrites, or None for fresh arrays."""
     g = check_conv2d("conv2d_forward", x, w, b, spec.stride, spec.padding)
-    check_bf16_spec("conv2d_forward", spec, x)
+    check_bf16_spec("conv2d_forward", spec, x, w)
     x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
     KH, KW, C, F = w.shape
     y = buffer(out, "conv2d.y", output_shape(g, x.shape[0], F), x.dtype)
     h = y.reshape(-1, F)  # (N*Ho*Wo, F)
     x, w = operand(spec, x, "conv2d.x16", out), operand(spec, w, "conv2d.w16", out)  # as spec.bf16 has them
-    if tiled_windows.tiles(g):  # the products over views of x itself (kernels/cpu/tiled_windows.py)
+    if tiled_windows.tiles(g, x):  # the products over views of x itself (kernels/cpu/tiled_windows.py)
         cols = None
         tiled_windows.forward_products(x, w, g, y)
     else:

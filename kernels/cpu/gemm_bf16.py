@@ -185,5 +185,6 @@ def products_of(a):
 
 def operand(spec, a, name, out):
     """A layer's GEMM operand as its spec has it: a itself, or with spec.bf16 its bfloat16 bits in
-    the Workspace buffer `name` (kernels/cpu/bfloat16_rounding.py)."""
-    return rounded(a, name, out) if spec.bf16 else a
+    the Workspace buffer `name` (kernels/cpu/bfloat16_rounding.py); bits already (a weight's
+    copy that its layer keeps, minigan/layers.py) are taken as they are."""
+    return rounded(a, name, out) if spec.bf16 and a.dtype != np.uint16 else a

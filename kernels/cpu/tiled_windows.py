@@ -13,20 +13,23 @@ KH*Wo products that BLAS reads in place (kernels/cpu/gemm.py, STRIDED_OPERANDS):
 
 the same sums as im2col's one product (kernels/cpu/im2col.py), which copies every pixel into a
 row of cols first and back again with col2im; here nothing is copied (docs/speed.md has what
-that saves, and what smaller products cost). The operands may be float or bfloat16 bits
-(kernels/cpu/gemm_bf16.py's products_of picks the product); the outputs are float.
+that saves, and what smaller products cost). Float operands only: bfloat16 bits go through
+im2col (tiles()).
 """
 
+import numpy as np
+
 from kernels.conv_geometry import cols_are_the_input
-from kernels.cpu.gemm import STRIDED_OPERANDS
-from kernels.cpu.gemm_bf16 import products_of
+from kernels.cpu.gemm import STRIDED_OPERANDS, gemm_add_into, gemm_into
 from kernels.cpu.im2col import windows_tile
 
 
-def tiles(g):
-    """Does this convolution run here: windows that tile the input, on a BLAS that reads strided
-    rows, and not one window a whole row of pixels (im2col's reshape, one product, wins there)."""
-    return STRIDED_OPERANDS and windows_tile(g) and not cols_are_the_input(g)
+def tiles(g, x):
+    """Does this convolution run here: windows that tile the input x, on a BLAS that reads strided
+    rows, and not one window a whole row of pixels (im2col's reshape, one product, wins there).
+    Not for bfloat16 bits: oneDNN costs more a call than BLAS, and im2col copies half the bytes,
+    so its one product wins (docs/speed.md)."""
+    return STRIDED_OPERANDS and windows_tile(g) and not cols_are_the_input(g) and x.dtype != np.uint16
 
 
 def views(x, w, g):
@@ -40,7 +43,6 @@ def forward_products(x, w, g, y):
     """y (N, Ho, Wo, F) <- the convolution's sums (no bias), written over."""
     xv, wv = views(x, w, g)
     yv = y.reshape(xv.shape[0], g.Wo, w.shape[3])  # (N*Ho, Wo, F)
-    gemm_into, gemm_add_into = products_of(x)
     for ow in range(g.Wo):  # output columns
         gemm_into(xv[:, 0, ow, :], wv[0], yv[:, ow, :])
         for kh in range(1, g.KH):  # kernel rows, summed into the same output
@@ -51,7 +53,6 @@ def weight_grad(x, dpre, g, dw):
     """dw (KH, KW, C, F) <- sum over every window of its pixels times its output's gradient."""
     xv, dwv = views(x, dw, g)
     dv = dpre.reshape(xv.shape[0], g.Wo, dw.shape[3])  # (N*Ho, Wo, F)
-    gemm_into, gemm_add_into = products_of(x)
     for kh in range(g.KH):  # kernel rows
         gemm_into(xv[:, kh, 0, :].T, dv[:, 0, :], dwv[kh])
         for ow in range(1, g.Wo):  # output columns, summed into the same kernel row
@@ -62,7 +63,6 @@ def input_grad(dpre, w, g, dx):
     """dx (N, H, W, C) <- each window's share of the gradient, onto the pixels it read."""
     dxv, wv = views(dx, w, g)
     dv = dpre.reshape(dxv.shape[0], g.Wo, w.shape[3])
-    gemm_into = products_of(dpre)[0]
     for kh in range(g.KH):
         for ow in range(g.Wo):  # every pixel is in one (kh, ow) block: each written once
             gemm_into(dv[:, ow, :], wv[kh].T, dxv[:, kh, ow, :])

@@ -173,7 +173,7 @@ def conv2d_forward(x, w, b, spec, sigma=None, out=None):
     spectral_norm_forward's (1,) device array, or None. out: a Workspace whose buffers y and
     cols are taken from, or None."""
     g = check_conv2d("conv2d_forward", x, w, b, spec.stride, spec.padding)
-    check_bf16_spec("conv2d_forward", spec, x, engine="the CUDA engine")
+    check_bf16_spec("conv2d_forward", spec, x, w, engine="the CUDA engine")
     KH, KW, C, F = w.shape
     rows, K = x.shape[0] * g.Ho * g.Wo, KH * KW * C
     if cols_are_the_input(g):  # each window is one pixel's row: cols is x, reshaped

@@ -38,7 +38,7 @@ def dense_forward(x, w, b, spec, sigma=None, out=None):
 
     spec: a DenseSpec (kernels/specs.py), the activation; sigma: spectral_norm_forward's (1,)
     device array, or None. out: a Workspace whose buffers y is taken from, or None."""
-    check_bf16_spec("dense_forward", spec, x, engine="the CUDA engine")
+    check_bf16_spec("dense_forward", spec, x, w, engine="the CUDA engine")
     h = _forward(partial(gemm_tiled, sigma=sigma), x, w, b, out)
     y = activation_forward(h, spec.activation, out)
     return y, DenseCache(x, w, sigma, spec, None, y)

@@ -95,7 +95,7 @@ class ReferenceEngine:
 
     def dense_forward(self, x, w, b, spec, sigma=None, out=None):
         check_dense("dense_forward", x, w, b)
-        check_bf16_spec("dense_forward", spec, x, engine="the readable engine")
+        check_bf16_spec("dense_forward", spec, x, w, engine="the readable engine")
         pre = cast(self.steps.dense_forward(x, self.normalised(w, sigma), b), x)
         y = self.activate(pre, spec.activation)
         return y, DenseCache(x, w, sigma, spec, pre, y)
@@ -110,7 +110,7 @@ class ReferenceEngine:
 
     def conv2d_forward(self, x, w, b, spec, sigma=None, out=None):
         g = check_conv2d("conv2d_forward", x, w, b, spec.stride, spec.padding)
-        check_bf16_spec("conv2d_forward", spec, x, engine="the readable engine")
+        check_bf16_spec("conv2d_forward", spec, x, w, engine="the readable engine")
         pre = cast(self.steps.conv2d_forward(x, self.normalised(w, sigma), b, spec.stride, spec.padding), x)
         y = self.activate(pre, spec.activation)
         return y, ConvCache(x, w, sigma, spec, g, pre, y, None)
