@@ -33,8 +33,9 @@ def dense_forward(x, w, b, spec, sigma=None, out=None):
     """y = act((x @ w) / sigma + b), and its cache.  x (N, I), w (I, O), b (O,) -> y (N, O).
 
     spec: a DenseSpec (kernels/specs.py), the activation, and bf16; with bf16, w may come as its
-    bfloat16 bits (uint16) already. sigma: spectral_norm_forward's, or None. out: a Workspace (kernels/workspace.py) that y is taken from and that the next call
-    overwrites, or None for a fresh array."""
+    bfloat16 bits (uint16) already. sigma: spectral_norm_forward's, or None. out: a Workspace
+    (kernels/workspace.py) that y is taken from and that the next call overwrites, or None for a
+    fresh array."""
     check_dense("dense_forward", x, w, b)
     check_bf16_spec("dense_forward", spec, x, w)
     x, w, b = np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(b)
