@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from benchmarks import precision_runs, twin_gap
-from benchmarks.seed_runs import command
+from benchmarks.seed_runs import command, read_rows
 from benchmarks.precision_runs import check
 
 
@@ -82,3 +82,18 @@ def test_every_arm_trains_with_its_own_options_and_resumes_from_its_checkpoint(t
     (tmp_path / "pytorch-s1" / "twin_checkpoint.pt").write_bytes(b"")
     twin = command(twin_gap.ARMS, "pytorch", 1, 20, tmp_path, 10)
     assert twin[1:3] == ["-m", "benchmarks.train_twin"] and twin[-1] == "--resume"
+
+
+def test_the_published_scores_give_the_answer_docs_precision_md_quotes():
+    """docs/ablation/precision-scores.jsonl, the three seeds of each precision scored by one
+    classifier, read by `check`: every bf16 seed meets what every float32 seed meets, and the
+    page says so with the same figures."""
+    from conftest import REPO
+
+    rows = read_rows([REPO / "docs" / "ablation" / "precision-scores.jsonl"])
+    lines, ok = check(rows)
+    assert ok and sorted({(r["precision"], r["seed"]) for r in rows}) == [(p, s) for p in ("bf16", "float32") for s in range(3)]
+    page = (REPO / "docs" / "precision.md").read_text()
+    for line in lines[1:-4]:  # one line a run: its FIDs must be on the page
+        fids = line.split("FID ")[1].split(",")[0]
+        assert fids.replace("->", "→") in page, line
