@@ -73,14 +73,15 @@ class WeightLayer(Layer):
 
     With bfloat16 products (spec.bf16) w stays float32, the master copy that the optimizer
     moves, and the products take its bfloat16 copy, rounded on the first forward after w moves
-    and kept until it moves again: D's weights serve two forwards between two moves (the D step's
-    and the next step's, with only G's update between them)."""
+    and kept until it moves again: D's weights serve two forwards between two moves (the G
+    step's, just after D's update, and the next step's D step, with only G's update between)."""
+
+    w_bf16 = None  # w's bfloat16 bits while w has not moved (spec.bf16 only)
 
     def init_spectral_norm(self, rng, spectral_norm):
         self.spectral_norm = spectral_norm
         self.sigma = None
         self.sigma_of_iteration = None  # the last power-iteration step's sigma, until a forward takes it
-        self.w_bf16 = None  # w's bfloat16 bits while w has not moved (spec.bf16 only)
         if spectral_norm:
             w = self.params["w"]
             n_out = w.shape[-1]
